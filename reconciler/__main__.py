@@ -1,0 +1,5 @@
+"""Allows ``python -m reconciler`` where the console script is not on PATH."""
+
+from reconciler.cli import main
+
+main()

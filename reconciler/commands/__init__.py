@@ -1,0 +1,1 @@
+"""One module per command: a typed request in, an exit code out."""

@@ -1,0 +1,219 @@
+"""Files to manifests: the first stage of the pipeline, and all of `validate`.
+
+Every problem of every file is collected before anything is reported, so that a
+reviewer sees all mistakes of a pull request at once. Plan and apply read manifests
+through the same function and refuse to go on while it reports an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
+from reconciler.manifest.contacts import (
+    ContactsFile,
+    check_contacts,
+    display_path,
+    repository_root,
+    resolve_source,
+)
+from reconciler.manifest.messages import format_path, known_keys_of, problem_from_error
+from reconciler.manifest.model import API_VERSION, KIND, Campaign
+from reconciler.manifest.yaml_source import Document, diagnostic_at, load_documents, locate
+
+MANIFEST_SUFFIXES = (".yaml", ".yml")
+DEFAULT_PATH = "campaigns.d"
+
+_KNOWN_KEYS = known_keys_of(Campaign)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A valid campaign manifest, with where it came from and its checked CSV."""
+
+    campaign: Campaign
+    document: Document
+    contacts: ContactsFile
+
+    @property
+    def name(self) -> str:
+        return self.campaign.metadata.name
+
+    def where(self, *path: str | int, key: bool = False) -> str:
+        """``file:line:column`` of a node of this manifest, for messages of later stages."""
+        mark = locate(self.document.root, path, key=key)
+        return f"{self.document.file}:{mark.line + 1}:{mark.column + 1}"
+
+
+@dataclass
+class LoadResult:
+    manifests: list[Manifest]
+    diagnostics: list[Diagnostic]
+    files: int
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(self.diagnostics)
+
+
+def find_manifest_files(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
+    """``*.yaml``/``*.yml`` under each path, recursively; a named file is taken as is."""
+    found: dict[Path, None] = {}
+    problems: list[Diagnostic] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            matches = sorted(
+                p for p in path.rglob("*") if p.suffix in MANIFEST_SUFFIXES and p.is_file()
+            )
+            if not matches:
+                problems.append(
+                    Diagnostic(raw, 1, 1, "", "no manifest files (*.yaml, *.yml) in this directory")
+                )
+            found.update(dict.fromkeys(matches))
+        elif path.is_file():
+            found[path] = None
+        else:
+            problems.append(Diagnostic(raw, 1, 1, "", "no such file or directory"))
+    return list(found), problems
+
+
+def load_manifests(paths: Sequence[str] = (DEFAULT_PATH,)) -> LoadResult:
+    files, diagnostics = find_manifest_files(paths)
+    roots: dict[Path, Path] = {}
+    contacts_cache: dict[Path, ContactsFile | None] = {}
+    manifests: list[Manifest] = []
+    for file in files:
+        display = display_path(file)
+        documents, problems = load_documents(file, display)
+        diagnostics.extend(problems)
+        for document in documents:
+            campaign, problems = _campaign_of(document)
+            diagnostics.extend(problems)
+            # The CSV is checked even when the manifest has other errors: all at once.
+            source = _source_of(document.data)
+            if source is None:
+                continue
+            contacts, problems = _contacts_of(file, document, source, roots, contacts_cache)
+            diagnostics.extend(problems)
+            if campaign is not None and contacts is not None:
+                manifests.append(Manifest(campaign, document, contacts))
+    diagnostics.extend(_duplicates(manifests))
+    return LoadResult(manifests, sorted_diagnostics(diagnostics), len(files))
+
+
+def _campaign_of(document: Document) -> tuple[Campaign | None, list[Diagnostic]]:
+    data, file, root = document.data, document.file, document.root
+    if not isinstance(data, dict):
+        return None, [
+            diagnostic_at(
+                file,
+                root.start_mark,
+                "",
+                "a manifest must be a mapping with apiVersion, kind, metadata and spec; "
+                f"this document is {_what(data)}",
+            )
+        ]
+    envelope = []
+    for key, supported in (("apiVersion", API_VERSION), ("kind", KIND)):
+        value = data.get(key)
+        if value == supported:
+            continue
+        if key not in data:
+            message = f"'{key}' is required; this tool supports {key}: {supported}"
+            envelope.append(diagnostic_at(file, root.start_mark, key, message))
+        else:
+            message = f"unsupported {key} {value!r}; this tool supports {key}: {supported}"
+            envelope.append(diagnostic_at(file, locate(root, (key,)), key, message))
+    if envelope:
+        return None, envelope
+    try:
+        return Campaign.model_validate(data), []
+    except ValidationError as exc:
+        found = []
+        for error in exc.errors(include_url=False):
+            problem = problem_from_error(error, _KNOWN_KEYS)
+            mark = locate(root, problem.loc, key=problem.at_key)
+            found.append(diagnostic_at(file, mark, format_path(problem.loc), problem.message))
+        return None, found
+
+
+def _source_of(data: Any) -> str | None:
+    """``spec.source.csv`` if it is usable as a path, whatever else is wrong."""
+    try:
+        value = data["spec"]["source"]["csv"]
+    except (KeyError, TypeError):
+        return None
+    if isinstance(value, str) and value.lower().endswith(".csv"):
+        return value
+    return None
+
+
+def _contacts_of(
+    file: Path,
+    document: Document,
+    value: str,
+    roots: dict[Path, Path],
+    cache: dict[Path, ContactsFile | None],
+) -> tuple[ContactsFile | None, list[Diagnostic]]:
+    manifest = file.resolve()
+    root = repository_root(manifest.parent, roots)
+    target, refusal = resolve_source(manifest, value, root)
+    node_path = ("spec", "source", "csv")
+    if target is None:
+        mark = locate(document.root, node_path)
+        return None, [diagnostic_at(document.file, mark, "spec.source.csv", str(refusal))]
+    if not target.is_file():
+        # A missing file is fixed in the manifest, so it is reported at the line naming it.
+        mark = locate(document.root, node_path)
+        reason = "is a directory, not a file" if target.is_dir() else "does not exist"
+        resolved = display_path(target)
+        shown = f" ({resolved})" if resolved != value else ""
+        message = f"the contacts file '{value}' {reason}{shown}"
+        return None, [diagnostic_at(document.file, mark, "spec.source.csv", message)]
+    if target in cache:  # a CSV shared by several campaigns is reported once
+        return cache[target], []
+    contacts, findings = check_contacts(target, display_path(target))
+    cache[target] = contacts
+    return contacts, findings
+
+
+def _duplicates(manifests: Iterable[Manifest]) -> list[Diagnostic]:
+    """The same name, or the same pinned id, in two manifests: each place names the other."""
+    by_key: dict[tuple[str, Any], list[tuple[Manifest, tuple[str, ...]]]] = {}
+    for manifest in manifests:
+        meta = manifest.campaign.metadata
+        by_key.setdefault(("name", meta.name), []).append((manifest, ("metadata", "name")))
+        if meta.id is not None:
+            by_key.setdefault(("id", meta.id), []).append((manifest, ("metadata", "id")))
+    found: list[Diagnostic] = []
+    for (kind, value), places in by_key.items():
+        if len(places) < 2:
+            continue
+        wheres = [manifest.where(*path) for manifest, path in places]
+        for (manifest, path), here in zip(places, wheres, strict=True):
+            others = ", ".join(w for w in wheres if w != here)
+            what = f"campaign name '{value}'" if kind == "name" else f"campaign id {value}"
+            mark = locate(manifest.document.root, path)
+            found.append(
+                diagnostic_at(
+                    manifest.document.file,
+                    mark,
+                    ".".join(path),
+                    f"the {what} is also used at {others}; each campaign needs one manifest",
+                )
+            )
+    return found
+
+
+def _what(data: Any) -> str:
+    if isinstance(data, list):
+        return "a list"
+    if isinstance(data, str):
+        return "a plain string (is the file YAML?)"
+    return f"a single value ({data!r})"

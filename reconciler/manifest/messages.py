@@ -1,0 +1,190 @@
+"""Pydantic's validation errors, told as sentences a campaign operator understands.
+
+Pydantic says "Input should be less than or equal to 100"; a reviewer wants
+"150 is more than the maximum, 100". Each error is also given the manifest path it
+concerns (``spec.schedule.slots[0].end``) and whether it points at a key (an unknown
+key is marked at the key itself) so that the loader can find its line and column.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic_core import ErrorDetails
+
+from reconciler.manifest.model import UNION_TAGS
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One model error: where it is (keys and indices), whether at the key, and what."""
+
+    loc: tuple[str | int, ...]
+    at_key: bool
+    message: str
+
+
+def format_path(loc: tuple[str | int, ...]) -> str:
+    """``('spec', 'schedule', 'slots', 0, 'end')`` as ``spec.schedule.slots[0].end``."""
+    out = ""
+    for step in loc:
+        if isinstance(step, int):
+            out += f"[{step}]"
+        else:
+            out += f".{step}" if out else str(step)
+    return out
+
+
+def describe(value: Any) -> str:
+    """A value as the user wrote it in YAML, for quoting back in a message."""
+    if value is None:
+        return "null (an empty value)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'the string "{value}"' if len(value) <= 60 else "a string"
+    if isinstance(value, (int, float)):
+        return f"the number {value}"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return describe(value)
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+_PATTERN_MEANING = {
+    "start": 'a time as "HH:MM", from "00:00" to "23:59" (quote it)',
+    "end": 'a time as "HH:MM", from "00:00" to "23:59", or "24:00" (quote it)',
+    "name": "one line of text without leading or trailing spaces",
+    "csv": "a path ending in .csv",
+}
+
+_EXPECTED = {
+    "string_type": "text",
+    "int_type": "a whole number",
+    "float_type": "a number",
+    "bool_type": "true or false",
+    "list_type": "a list",
+    "model_type": "a mapping of keys to values",
+    "dict_type": "a mapping of keys to values",
+}
+
+_REF_HINT = {
+    "workflow": "the workflow's name, or {id: N}",
+    "telephony": "the telephony configuration's name, or {id: N}",
+}
+
+
+def _clean_loc(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    return tuple(step for step in loc if not (isinstance(step, str) and step in UNION_TAGS))
+
+
+def _allowed_keys(model_fields: dict[str, list[str]], parent: tuple[str | int, ...]) -> list[str]:
+    key = ".".join(str(step) for step in parent if isinstance(step, str))
+    return model_fields.get(key, [])
+
+
+def problem_from_error(error: ErrorDetails, known_keys: dict[str, list[str]]) -> Problem:
+    """Translate one pydantic error; ``known_keys`` maps a parent path to its keys."""
+    loc = _clean_loc(tuple(error["loc"]))
+    kind = error["type"]
+    value = error.get("input")
+    ctx = error.get("ctx") or {}
+    field = next((step for step in reversed(loc) if isinstance(step, str)), "")
+
+    if kind == "missing":
+        parent, name = loc[:-1], loc[-1]
+        where = format_path(parent) or "the manifest"
+        return Problem(parent, True, f"'{name}' is required in {where}")
+    if kind == "extra_forbidden":
+        parent, name = loc[:-1], str(loc[-1])
+        if name == "day_of_week" and loc[-2:-1] and isinstance(loc[-2], int):
+            return Problem(loc, True, "use days or day_of_week in a slot, not both")
+        allowed = _allowed_keys(known_keys, parent)
+        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else ""
+        listing = f" (allowed here: {', '.join(allowed)})" if allowed and not close else ""
+        return Problem(loc, True, f"unknown key '{name}'{hint}{listing}")
+    if kind in ("less_than_equal", "less_than"):
+        limit = ctx.get("le", ctx.get("lt"))
+        word = "the maximum" if kind == "less_than_equal" else "the limit (exclusive)"
+        return Problem(loc, False, f"{_number(value)} is more than {word}, {limit}")
+    if kind in ("greater_than_equal", "greater_than"):
+        limit = ctx.get("ge", ctx.get("gt"))
+        word = "the minimum" if kind == "greater_than_equal" else "the limit (exclusive)"
+        return Problem(loc, False, f"{_number(value)} is less than {word}, {limit}")
+    if kind == "string_too_short":
+        return Problem(loc, False, "must not be empty")
+    if kind == "string_too_long":
+        return Problem(
+            loc,
+            False,
+            f"is {len(value)} characters long; the maximum is {ctx.get('max_length')}",
+        )
+    if kind == "too_short":
+        return Problem(
+            loc, False, f"needs at least {ctx.get('min_length')} item(s); it has {len(value)}"
+        )
+    if kind == "too_long":
+        return Problem(
+            loc,
+            False,
+            f"has {ctx.get('actual_length')} items; the maximum is {ctx.get('max_length')}",
+        )
+    if kind == "string_pattern_mismatch":
+        meaning = _PATTERN_MEANING.get(field, f"text matching {ctx.get('pattern')}")
+        return Problem(loc, False, f'"{value}" is not {meaning}')
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", "")).replace("'", "")
+        return Problem(loc, False, f"{describe(value)} is not one of: {expected}")
+    if kind in _EXPECTED:
+        expected = _REF_HINT.get(field, _EXPECTED[kind])
+        hint = ""
+        if kind == "string_type" and isinstance(value, (bool, int, float)):
+            hint = "; quote it if you meant text"
+        if kind == "int_type" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            hint = "; remove the quotes"
+        if kind in ("int_type", "float_type") and isinstance(value, float):
+            return Problem(loc, False, f"{value!r} is not a whole number")
+        return Problem(loc, False, f"expected {expected}, got {describe(value)}{hint}")
+    if kind in ("int_from_float", "int_parsing"):
+        return Problem(loc, False, f"{_number(value)} is not a whole number")
+    if kind in ("finite_number",):
+        return Problem(loc, False, f"{_number(value)} is not a finite number")
+    # Our own validators (PydanticCustomError) already speak in sentences.
+    return Problem(loc, False, str(error["msg"]))
+
+
+def known_keys_of(
+    model: Any, prefix: str = "", out: dict[str, list[str]] | None = None
+) -> dict[str, list[str]]:
+    """Every model path's allowed keys, for "did you mean" hints on unknown keys."""
+    from pydantic import BaseModel
+
+    out = {} if out is None else out
+    fields = model.model_fields
+    keys = out.setdefault(prefix, [])
+    keys.extend(k for k in (info.alias or name for name, info in fields.items()) if k not in keys)
+    for name, info in fields.items():
+        key = info.alias or name
+        for candidate in _models_in(info.annotation):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                known_keys_of(candidate, f"{prefix}.{key}" if prefix else key, out)
+    return out
+
+
+def _models_in(annotation: Any) -> list[Any]:
+    from typing import get_args
+
+    found = [annotation]
+    for arg in get_args(annotation):
+        found.extend(_models_in(arg))
+    return found

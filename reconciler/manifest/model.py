@@ -1,0 +1,412 @@
+"""The campaign manifest, format v1, as pydantic models.
+
+The models are the single source of the format: `campaigns schema` generates the JSON
+Schema from them, and `validate`, `plan` and `apply` read manifests through them.
+``strict=True`` and ``extra="forbid"`` make the model and the schema agree ("5" is not
+5, unknown keys are errors). Ranges and defaults are Dograh's request models' (contract
+§1, §4), so a manifest that validates here is never refused by Dograh for its values.
+
+Rules that JSON Schema cannot state (an existing time zone, a slot's start before its
+end, at most 50 slots once ``days`` are expanded) live in validators here; the schema
+carries the rest. tests/test_schema.py lists that difference explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+API_VERSION = "dograh-campaigns/v1"
+KIND = "Campaign"
+
+DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Day names in Dograh's ``day_of_week`` order: index 0 is Monday."""
+
+MAX_API_SLOTS = 50
+
+# Each pattern ends in (?!\n)$ because Python's `$` also matches before a final newline:
+# "17:00\n" must be refused by the models and by jsonschema alike.
+TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](?!\n)$"
+END_TIME_PATTERN = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)(?!\n)$"
+NAME_PATTERN = r"^\S([^\n\r]*\S)?(?!\n)$"
+CSV_PATTERN = r"\.[cC][sS][vV](?!\n)$"
+
+Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+State = Literal["draft", "running", "paused"]
+
+UNION_TAGS = frozenset({"by_name", "by_id", "by_days", "by_day_of_week"})
+"""Branch names pydantic inserts into error locations; they are not manifest keys."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, regex_engine="python-re")
+
+
+class IdRef(_Strict):
+    """A reference by Dograh id, for when a name is ambiguous or may be renamed."""
+
+    id: int = Field(ge=1, description="The object's numeric id in Dograh.", examples=[123])
+
+
+def _name_or_id(value: Any) -> str:
+    return "by_id" if isinstance(value, dict) else "by_name"
+
+
+WorkflowName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=255,
+        description="The workflow's name, as shown in Dograh.",
+        examples=["Renewal reminder"],
+    ),
+]
+TelephonyName = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        description="The telephony configuration's name, unique in the organization.",
+        examples=["Twilio US"],
+    ),
+]
+WorkflowRef = Annotated[
+    Annotated[WorkflowName, Tag("by_name")] | Annotated[IdRef, Tag("by_id")],
+    Discriminator(_name_or_id),
+]
+TelephonyRef = Annotated[
+    Annotated[TelephonyName, Tag("by_name")] | Annotated[IdRef, Tag("by_id")],
+    Discriminator(_name_or_id),
+]
+
+
+class Metadata(_Strict):
+    name: str = Field(
+        min_length=1,
+        max_length=255,
+        pattern=NAME_PATTERN,
+        description=(
+            "The campaign's name in Dograh, and its identity: plan and apply match live "
+            "campaigns to manifests by this name unless `id` is pinned. One line, no "
+            "leading or trailing spaces."
+        ),
+        examples=["spring-renewals-east"],
+    )
+    id: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "Pins an existing Dograh campaign by id. With an id, a different `name` "
+            "renames the live campaign instead of creating a new one."
+        ),
+        examples=[42],
+    )
+
+
+class Source(_Strict):
+    csv: str = Field(
+        min_length=1,
+        pattern=CSV_PATTERN,
+        description=(
+            "Path of the contacts CSV, relative to this manifest and inside the "
+            "repository. It needs a `phone_number` column; each number starts with `+` "
+            "and its country code."
+        ),
+        examples=["contacts/spring-east.csv"],
+    )
+
+
+class RetryConfig(_Strict):
+    """Dograh's ``retry_config``; PATCH replaces it whole, so it is always sent in full."""
+
+    enabled: bool = Field(
+        default=True, description="Whether unanswered calls are retried.", examples=[True]
+    )
+    max_retries: int = Field(
+        default=2,
+        ge=0,
+        le=10,
+        description="How many times a contact is called again, 0 to 10.",
+        examples=[2],
+    )
+    retry_delay_seconds: int = Field(
+        default=120,
+        ge=30,
+        le=3600,
+        description="Seconds between attempts, 30 to 3600.",
+        examples=[300],
+    )
+    retry_on_busy: bool = Field(
+        default=True, description="Retry when the line is busy.", examples=[True]
+    )
+    retry_on_no_answer: bool = Field(
+        default=True, description="Retry when nobody answers.", examples=[True]
+    )
+    retry_on_voicemail: bool = Field(
+        default=True,
+        description="Retry when voicemail answers (Dograh applies it on redial only).",
+        examples=[False],
+    )
+
+
+class _Slot(_Strict):
+    start: str = Field(
+        pattern=TIME_PATTERN,
+        description="Start of the window, HH:MM (24-hour), inclusive.",
+        examples=["09:00"],
+    )
+    end: str = Field(
+        pattern=END_TIME_PATTERN,
+        description='End of the window, HH:MM, exclusive; "24:00" is the end of the day.',
+        examples=["17:00"],
+    )
+
+    @field_validator("end")
+    @classmethod
+    def _end_after_start(cls, end: str, info: ValidationInfo) -> str:
+        start = info.data.get("start")
+        if isinstance(start, str) and end <= start:
+            raise PydanticCustomError(
+                "slot_order",
+                'end "{end}" is not after start "{start}"; a window that crosses midnight '
+                'must be split into two slots (start to "24:00", then "00:00" to end)',
+                {"start": start, "end": end},
+            )
+        return end
+
+
+class DaysSlot(_Slot):
+    days: list[Day] = Field(
+        min_length=1,
+        max_length=7,
+        json_schema_extra={"uniqueItems": True},
+        description="Days the window applies to.",
+        examples=[["mon", "tue", "wed", "thu", "fri"]],
+    )
+
+    @field_validator("days")
+    @classmethod
+    def _unique_days(cls, days: list[str]) -> list[str]:
+        repeated = sorted({d for d in days if days.count(d) > 1}, key=DAYS.index)
+        if repeated:
+            raise PydanticCustomError(
+                "days_repeated",
+                "{days} listed more than once",
+                {"days": ", ".join(repeated)},
+            )
+        return days
+
+    def weekdays(self) -> list[int]:
+        return sorted(DAYS.index(d) for d in self.days)
+
+
+class DayOfWeekSlot(_Slot):
+    day_of_week: int = Field(
+        ge=0,
+        le=6,
+        description="Day as Dograh numbers it: 0 is Monday, 6 is Sunday.",
+        examples=[0],
+    )
+
+    def weekdays(self) -> list[int]:
+        return [self.day_of_week]
+
+
+def _slot_kind(value: Any) -> str | None:
+    if isinstance(value, dict):
+        if "days" in value:
+            return "by_days"
+        if "day_of_week" in value:
+            return "by_day_of_week"
+    return None
+
+
+Slot = Annotated[
+    Annotated[DaysSlot, Tag("by_days")] | Annotated[DayOfWeekSlot, Tag("by_day_of_week")],
+    Discriminator(
+        _slot_kind,
+        custom_error_type="slot_day",
+        custom_error_message=(
+            "a slot needs its days: either days: [mon, tue, ...] or day_of_week: 0..6 (0 is Monday)"
+        ),
+    ),
+]
+
+
+class Schedule(_Strict):
+    """When calls may be placed. Without a schedule, calls may be placed at any time."""
+
+    timezone: str = Field(
+        default="UTC",
+        min_length=1,
+        description="IANA time zone name the slots are in, such as America/New_York.",
+        examples=["America/New_York"],
+    )
+    slots: list[Slot] = Field(
+        min_length=1,
+        max_length=MAX_API_SLOTS,
+        description=(
+            "Calling windows. Any matching slot allows calls. Each day of a `days` "
+            "slot counts as one of Dograh's 50 slots."
+        ),
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, name: str) -> str:
+        if not _is_timezone(name):
+            raise PydanticCustomError("timezone", "{message}", {"message": _timezone_message(name)})
+        return name
+
+    @model_validator(mode="after")
+    def _fits_dograh(self) -> Schedule:
+        expanded = sum(len(slot.weekdays()) for slot in self.slots)
+        if expanded > MAX_API_SLOTS:
+            raise PydanticCustomError(
+                "slots_expanded",
+                "the slots cover {count} day windows (each day of `days` is one); Dograh "
+                "accepts at most {limit}",
+                {"count": expanded, "limit": MAX_API_SLOTS},
+            )
+        return self
+
+    def api_slots(self) -> list[tuple[int, str, str]]:
+        """The slots as Dograh stores them, one per day, in a canonical order."""
+        return sorted(
+            {(day, slot.start, slot.end) for slot in self.slots for day in slot.weekdays()}
+        )
+
+
+_ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$")
+
+
+def _is_timezone(name: str) -> bool:
+    if not _ZONE_NAME.match(name):
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _timezone_message(name: str) -> str:
+    import difflib
+
+    zones = sorted(zoneinfo.available_timezones())
+    by_lower = {zone.lower().replace(" ", "_"): zone for zone in zones}
+    exact = by_lower.get(name.strip().lower().replace(" ", "_"))
+    close = [exact] if exact else difflib.get_close_matches(name, zones, n=3, cutoff=0.6)
+    hint = f"; did you mean {' or '.join(close)}?" if close else " (such as Europe/Berlin)"
+    return f"'{name}' is not an IANA time zone name{hint}"
+
+
+class CircuitBreaker(_Strict):
+    """Dograh pauses the campaign when too many calls fail; always sent in full."""
+
+    enabled: bool = Field(
+        default=True, description="Whether the breaker may pause the campaign.", examples=[True]
+    )
+    failure_threshold: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="Fraction of failed calls in the window that trips it, 0 to 1.",
+        examples=[0.4],
+    )
+    window_seconds: int = Field(
+        default=120,
+        ge=30,
+        le=600,
+        description="Length of the sliding window in seconds, 30 to 600.",
+        examples=[120],
+    )
+    min_calls_in_window: int = Field(
+        default=5,
+        ge=1,
+        le=100,
+        description="Calls in the window before the breaker may trip, 1 to 100.",
+        examples=[5],
+    )
+
+
+class Spec(_Strict):
+    workflow: WorkflowRef = Field(
+        description="The workflow that talks to each contact: its name, or {id: N}.",
+        examples=["Renewal reminder", {"id": 123}],
+    )
+    source: Source = Field(description="Where the contacts come from.")
+    telephony: TelephonyRef | None = Field(
+        default=None,
+        description=(
+            "Telephony configuration that places the calls: its name, or {id: N}. "
+            "Omitted: Dograh picks the organization's default, and plan does not manage it."
+        ),
+        examples=["Twilio US", {"id": 7}],
+    )
+    state: State = Field(
+        default="draft",
+        description=(
+            "draft: created, not dialing. running: dialing (starts or resumes the "
+            "campaign). paused: stops dialing. Only `running` ever places calls."
+        ),
+        examples=["running"],
+    )
+    max_concurrency: int | None = Field(
+        default=None,
+        ge=1,
+        le=100,
+        description=(
+            "Most simultaneous calls for this campaign, 1 to 100, within the "
+            "organization's limit. Omitted: not managed."
+        ),
+        examples=[20],
+    )
+    retry_config: RetryConfig = Field(
+        default_factory=RetryConfig,
+        description="Retries of unanswered calls. Omitted fields take Dograh's defaults.",
+    )
+    schedule: Schedule | None = Field(
+        default=None,
+        description=(
+            "Calling windows. Omitted: no window, and a live schedule is planned to be disabled."
+        ),
+    )
+    circuit_breaker: CircuitBreaker = Field(
+        default_factory=CircuitBreaker,
+        description="Automatic pause on failing calls. Omitted fields take Dograh's defaults.",
+    )
+
+
+class Campaign(_Strict):
+    """A Dograh outbound calling campaign, as kept in git."""
+
+    model_config = ConfigDict(
+        title="Dograh campaign manifest",
+        strict=True,
+        extra="forbid",
+        frozen=True,
+        regex_engine="python-re",
+    )
+
+    api_version: Literal["dograh-campaigns/v1"] = Field(
+        alias="apiVersion",
+        description="Manifest format version.",
+        examples=[API_VERSION],
+    )
+    kind: Literal["Campaign"] = Field(description="What this manifest describes.", examples=[KIND])
+    metadata: Metadata
+    spec: Spec

@@ -1,0 +1,307 @@
+"""Reading manifest files as YAML, keeping every node's file, line and column.
+
+A manifest is untrusted input that arrives through a pull request, so reading it must
+be safe and bounded whatever the bytes are: the size is checked before reading, the
+bytes must be UTF-8 text, the C parser bounds nesting, and the conversion to Python
+bounds depth and the number of nodes (an alias bomb is refused, not expanded).
+
+Scalars follow the YAML 1.2 core schema, as yaml-language-server and check-jsonschema
+do, rather than PyYAML's YAML 1.1 default: ``end: 17:00`` is the string ``"17:00"``
+(YAML 1.1 would read the number 1020) and ``no`` is a string, not ``false``. What the
+editor shows as valid is what this tool accepts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import yaml
+
+from reconciler.diagnostics import Diagnostic
+
+try:
+    _BaseLoader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+MAX_FILE_BYTES = 1024 * 1024
+"""A manifest is a few kilobytes; anything near a megabyte is not a manifest."""
+
+MAX_DEPTH = 32
+"""A manifest nests six levels deep; the C parser alone would allow a thousand."""
+
+MAX_NODES = 10_000
+"""Nodes per document after alias expansion; a manifest has about a hundred."""
+
+STR = "tag:yaml.org,2002:str"
+INT = "tag:yaml.org,2002:int"
+FLOAT = "tag:yaml.org,2002:float"
+BOOL = "tag:yaml.org,2002:bool"
+NULL = "tag:yaml.org,2002:null"
+MAP = "tag:yaml.org,2002:map"
+SEQ = "tag:yaml.org,2002:seq"
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The safe loader with the YAML 1.2 core schema's implicit types, nothing else."""
+
+    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
+
+
+_CORE_RESOLVERS = [
+    (NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
+    (BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
+    (INT, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", list("-+0123456789")),
+    (
+        FLOAT,
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        list("-+.0123456789"),
+    ),
+]
+for _tag, _pattern, _first in _CORE_RESOLVERS:
+    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+
+
+@dataclass
+class Document:
+    """One YAML document of a file: the node tree (for locations) and its Python value."""
+
+    file: str
+    index: int
+    root: yaml.Node
+    data: Any
+
+
+class _Refused(Exception):
+    """Stops the conversion of a document that is too deep or too large."""
+
+    def __init__(self, node: yaml.Node, message: str) -> None:
+        super().__init__(message)
+        self.node = node
+        self.message = message
+
+
+def diagnostic_at(file: str, mark: yaml.Mark | None, path: str, message: str) -> Diagnostic:
+    if mark is None:
+        return Diagnostic(file, 1, 1, path, message)
+    return Diagnostic(file, mark.line + 1, mark.column + 1, path, message)
+
+
+def _position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
+    before = data[:offset]
+    line = before.count(b"\n") + 1
+    column = offset - (before.rfind(b"\n") + 1) + 1
+    return line, column
+
+
+def read_text(
+    path: Path, display: str, limit: int, what: str
+) -> tuple[str | None, Diagnostic | None]:
+    """The file's text, or a diagnostic saying why it is not readable text.
+
+    The size is checked with stat() before anything is read, so a 100 MB file costs
+    nothing. NUL bytes mean a binary file; anything else that is not UTF-8 is named by
+    its line and column.
+    """
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            return None, Diagnostic(
+                display,
+                1,
+                1,
+                "",
+                f"{what} is {_human_size(size)}, larger than the {_human_size(limit)} limit",
+            )
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, Diagnostic(display, 1, 1, "", f"cannot read {what}: {exc.strerror}")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        line, column = _position_of_offset(raw, nul)
+        return None, Diagnostic(
+            display, line, column, "", f"{what} is binary, not text (a NUL byte)"
+        )
+    try:
+        return raw.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        line, column = _position_of_offset(raw, exc.start)
+        byte = raw[exc.start : exc.start + 1].hex()
+        return None, Diagnostic(
+            display,
+            line,
+            column,
+            "",
+            f"{what} is not UTF-8 text: byte 0x{byte} at offset {exc.start} is not valid "
+            "UTF-8; save the file as UTF-8",
+        )
+
+
+def _human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MiB".replace(".0 MiB", " MiB")
+    if size >= 1024:
+        return f"{size / 1024:.1f} KiB".replace(".0 KiB", " KiB")
+    return f"{size} bytes"
+
+
+def load_documents(path: Path, display: str) -> tuple[list[Document], list[Diagnostic]]:
+    """Every non-empty document of one file, or the diagnostics that stop it.
+
+    A syntax error stops the whole file (the parser cannot resynchronise); problems
+    inside one document (a duplicate key, an unsupported tag) are reported and that
+    document is dropped, while the file's other documents are still returned.
+    """
+    text, problem = read_text(path, display, MAX_FILE_BYTES, "the manifest")
+    if problem is not None or text is None:
+        return [], [problem] if problem else []
+    try:
+        roots = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
+        return [], [diagnostic_at(display, exc.problem_mark, "", f"invalid YAML: {message}")]
+    except yaml.YAMLError as exc:
+        return [], [Diagnostic(display, 1, 1, "", f"invalid YAML: {exc}")]
+    except RecursionError:  # the pure-Python composer recurses; libyaml refuses earlier
+        return [], [Diagnostic(display, 1, 1, "", "invalid YAML: nested too deeply")]
+
+    documents: list[Document] = []
+    diagnostics: list[Diagnostic] = []
+    for index, root in enumerate(roots):
+        if root is None or (root.tag == NULL and isinstance(root, yaml.ScalarNode)):
+            continue  # an empty document, such as the one after a trailing '---'
+        converter = _Converter(display)
+        try:
+            data = converter.convert(root, 0)
+        except _Refused as refusal:
+            diagnostics.append(diagnostic_at(display, refusal.node.start_mark, "", refusal.message))
+            continue
+        if converter.diagnostics:
+            diagnostics.extend(converter.diagnostics)
+            continue
+        documents.append(Document(display, index, root, data))
+    if not documents and not diagnostics:
+        diagnostics.append(
+            Diagnostic(display, 1, 1, "", "the file is empty: it holds no campaign manifest")
+        )
+    return documents, diagnostics
+
+
+class _Converter:
+    """Node tree to Python values, bounded, with duplicate keys reported."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.nodes = 0
+        self.diagnostics: list[Diagnostic] = []
+
+    def convert(self, node: yaml.Node, depth: int) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Refused(
+                node,
+                f"the document has more than {MAX_NODES:,} values once its aliases are "
+                "expanded (an alias bomb?); a manifest needs a few dozen",
+            )
+        if depth > MAX_DEPTH:
+            raise _Refused(node, f"the document nests deeper than {MAX_DEPTH} levels")
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != SEQ:
+                raise _Refused(node, f"the YAML tag {node.tag} is not supported")
+            return [self.convert(item, depth + 1) for item in node.value]
+        if isinstance(node, yaml.MappingNode):
+            if node.tag != MAP:
+                raise _Refused(node, f"the YAML tag {node.tag} is not supported")
+            return self._mapping(node, depth)
+        raise _Refused(node, "unsupported YAML node")
+
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        first_seen: dict[Any, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _Refused(key_node, "a key must be a plain value, not a list or mapping")
+            key = self._scalar(key_node)
+            if key in first_seen:
+                first = first_seen[key].start_mark
+                self.diagnostics.append(
+                    diagnostic_at(
+                        self.file,
+                        key_node.start_mark,
+                        "",
+                        f"duplicate key '{key}': it is already set on line {first.line + 1}; "
+                        "YAML would silently keep only the last one",
+                    )
+                )
+                continue
+            first_seen[key] = key_node
+            result[key] = self.convert(value_node, depth + 1)
+        return result
+
+    @staticmethod
+    def _scalar(node: yaml.ScalarNode) -> Any:
+        tag, value = node.tag, node.value
+        if tag == STR:
+            return value
+        if tag == NULL:
+            return None
+        if tag == BOOL:
+            if value.lower() in ("true", "false"):
+                return value.lower() == "true"
+        elif tag == INT:
+            try:
+                if value.startswith("0o"):
+                    return int(value[2:], 8)
+                if value.startswith("0x"):
+                    return int(value[2:], 16)
+                return int(value, 10)
+            except ValueError:
+                pass
+        elif tag == FLOAT:
+            lowered = value.lower()
+            if lowered.endswith(".inf"):
+                return -math.inf if lowered.startswith("-") else math.inf
+            if lowered == ".nan":
+                return math.nan
+            try:
+                return float(value)
+            except ValueError:
+                pass
+        else:
+            raise _Refused(node, f"the YAML tag {tag} is not supported")
+        raise _Refused(node, f"{value!r} is not a valid {tag.rsplit(':', 1)[-1]}")
+
+
+def locate(root: yaml.Node, path: tuple[Any, ...], *, key: bool = False) -> yaml.Mark:
+    """The mark of the node at ``path`` (of keys and indices), or of its nearest parent.
+
+    With ``key=True`` the mark of the last key itself, which is where an unknown key's
+    error belongs.
+    """
+    node = root
+    mark = root.start_mark
+    for step in path:
+        child: yaml.Node | None = None
+        child_key: yaml.Node | None = None
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode) and _Converter._scalar(key_node) == step:
+                    child, child_key = value_node, key_node
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(step, int)
+            and 0 <= step < len(node.value)
+        ):
+            child = node.value[step]
+        if child is None:
+            return mark
+        node = child
+        mark = child_key.start_mark if key and child_key is not None else child.start_mark
+    return mark

@@ -1,0 +1,52 @@
+"""Diagnostics as text for people or JSON for machines.
+
+Text is one ``file:line:column: path: message`` line each, the form editors and CI
+annotations already understand, then one summary line. JSON is a list of objects with
+the keys ``file``, ``line``, ``column``, ``path``, ``message`` and ``severity``
+(documented in the README), sorted by file and line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import click
+
+from reconciler.diagnostics import Diagnostic
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def render_text(diagnostics: Sequence[Diagnostic]) -> list[str]:
+    lines = []
+    for d in diagnostics:
+        colour = "yellow" if d.severity == "warning" else "red"
+        where = click.style(f"{d.file}:{d.line}:{d.column}:", fg=colour, bold=True)
+        # Errors are the norm here; only warnings carry a label.
+        label = click.style(" warning:", fg=colour, bold=True) if d.severity == "warning" else ""
+        path = f" {click.style(d.path, fg='cyan')}:" if d.path else ""
+        lines.append(f"{where}{label}{path} {d.message}")
+    return lines
+
+
+def summary(diagnostics: Sequence[Diagnostic], campaigns: int, files: int) -> str:
+    errors = [d for d in diagnostics if d.severity == "error"]
+    warnings = len(diagnostics) - len(errors)
+    if not errors:
+        verb = "is" if campaigns == 1 else "are"
+        text = f"{_plural(campaigns, 'campaign')} in {_plural(files, 'file')} {verb} valid"
+        if warnings:
+            text += f" ({_plural(warnings, 'warning')})"
+        return click.style(text, fg="green")
+    failing = len({d.file for d in errors})
+    text = f"{_plural(len(errors), 'error')} in {_plural(failing, 'file')}"
+    if warnings:
+        text += f" and {_plural(warnings, 'warning')}"
+    return click.style(text, fg="red", bold=True)
+
+
+def render_json(diagnostics: Sequence[Diagnostic]) -> str:
+    return json.dumps([d.as_dict() for d in diagnostics], indent=2, ensure_ascii=False)
