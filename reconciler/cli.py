@@ -19,11 +19,9 @@ from typing import NoReturn
 import click
 
 from reconciler import __version__
-from reconciler.commands.schema import SchemaRequest, run_schema
 from reconciler.commands.validate import ValidateRequest, run_validate
 from reconciler.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.manifest.load import DEFAULT_PATH
-from reconciler.manifest.schema import SCHEMA_PATH
 
 
 @dataclass(frozen=True)
@@ -86,14 +84,17 @@ def validate(options: GlobalOptions, paths: tuple[str, ...], output_format: str)
 @click.option("--check", is_flag=True, help="Exit 1 if the file differs from the models.")
 @click.option(
     "--output",
-    default=SCHEMA_PATH,
-    show_default=True,
     metavar="FILE",
-    help="Where the schema is written.",
+    help="Where the schema is written [default: schema/campaign.schema.json].",
 )
 @click.pass_obj
 def schema(options: GlobalOptions, check: bool, output: str) -> int:
     """Write the manifests' JSON Schema, generated from the models."""
+    from reconciler.commands.schema import (
+        SchemaRequest,
+        run_schema,
+    )  # pydantic's generator is slow to import
+
     return run_schema(SchemaRequest(output, check))
 
 

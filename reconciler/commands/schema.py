@@ -8,18 +8,19 @@ from pathlib import Path
 import click
 
 from reconciler.errors import EXIT_ERROR, EXIT_OK
-from reconciler.manifest.schema import render_schema
+from reconciler.manifest.schema import SCHEMA_PATH, render_schema
 
 
 @dataclass(frozen=True)
 class SchemaRequest:
-    output: str
+    output: str | None
+    """None: the committed location, SCHEMA_PATH."""
     check: bool
 
 
 def run_schema(request: SchemaRequest) -> int:
     wanted = render_schema()
-    path = Path(request.output)
+    path = Path(request.output or SCHEMA_PATH)
     if request.check:
         try:
             current = path.read_text(encoding="utf-8")

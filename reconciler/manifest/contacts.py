@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,52 +40,6 @@ class ContactsFile:
     """Rows with a phone number: what Dograh will queue when the campaign starts."""
     columns: tuple[str, ...]
     """Headers as Dograh reads them: stripped and lowercased."""
-
-
-def display_path(path: Path) -> str:
-    """A path as the user would type it: relative to the working directory if inside."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def repository_root(start: Path, cache: dict[Path, Path]) -> Path:
-    """The nearest ancestor holding ``.git``; without one, the working directory.
-
-    CSV paths must stay inside it, so that a manifest in a pull request cannot make CI
-    upload an arbitrary file of the runner (``../../etc/passwd.csv``).
-    """
-    directory = start
-    visited: list[Path] = []
-    while True:
-        if directory in cache:
-            root = cache[directory]
-            break
-        visited.append(directory)
-        if (directory / ".git").exists():
-            root = directory
-            break
-        if directory.parent == directory:
-            cwd = Path.cwd().resolve()
-            root = cwd if start.is_relative_to(cwd) else start
-            break
-        directory = directory.parent
-    for seen in visited:
-        cache[seen] = root
-    return root
-
-
-def resolve_source(manifest: Path, value: str, root: Path) -> tuple[Path | None, str | None]:
-    """The CSV's real path, or why the manifest's ``source.csv`` cannot be used."""
-    if Path(value).is_absolute() or value.startswith(("/", "\\")):
-        return None, (f"'{value}' is an absolute path; give the path relative to this manifest")
-    target = Path(os.path.realpath(manifest.parent / value))
-    if not target.is_relative_to(root):
-        return None, (
-            f"'{value}' points outside the repository ({root}); keep contact files inside it"
-        )
-    return target, None
 
 
 def check_contacts(path: Path, display: str) -> tuple[ContactsFile | None, list[Diagnostic]]:

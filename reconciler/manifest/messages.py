@@ -61,8 +61,8 @@ def _number(value: Any) -> str:
 
 
 _PATTERN_MEANING = {
-    "start": 'a time as "HH:MM", from "00:00" to "23:59" (quote it)',
-    "end": 'a time as "HH:MM", from "00:00" to "23:59", or "24:00" (quote it)',
+    "start": 'a time as "HH:MM" (two-digit hour), from "00:00" to "23:59"',
+    "end": 'a time as "HH:MM" (two-digit hour), from "00:00" to "23:59", or "24:00"',
     "name": "one line of text without leading or trailing spaces",
     "csv": "a path ending in .csv",
 }
@@ -92,8 +92,11 @@ def _allowed_keys(model_fields: dict[str, list[str]], parent: tuple[str | int, .
     return model_fields.get(key, [])
 
 
-def problem_from_error(error: ErrorDetails, known_keys: dict[str, list[str]]) -> Problem:
-    """Translate one pydantic error; ``known_keys`` maps a parent path to its keys."""
+def problem_from_error(error: ErrorDetails, known_keys: dict[str, list[str]]) -> Problem | None:
+    """Translate one pydantic error; ``known_keys`` maps a parent path to its keys.
+
+    None when another error of the same input already says all there is to say.
+    """
     loc = _clean_loc(tuple(error["loc"]))
     kind = error["type"]
     value = error.get("input")
@@ -102,12 +105,16 @@ def problem_from_error(error: ErrorDetails, known_keys: dict[str, list[str]]) ->
 
     if kind == "missing":
         parent, name = loc[:-1], loc[-1]
+        if parent and parent[-1] in _REF_HINT and isinstance(value, dict) and value:
+            return None  # its unknown keys are reported, with the same advice
         where = format_path(parent) or "the manifest"
         return Problem(parent, True, f"'{name}' is required in {where}")
     if kind == "extra_forbidden":
         parent, name = loc[:-1], str(loc[-1])
         if name == "day_of_week" and loc[-2:-1] and isinstance(loc[-2], int):
             return Problem(loc, True, "use days or day_of_week in a slot, not both")
+        if parent and parent[-1] in _REF_HINT:
+            return Problem(loc, True, f"unknown key '{name}'; give {_REF_HINT[str(parent[-1])]}")
         allowed = _allowed_keys(known_keys, parent)
         close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else ""

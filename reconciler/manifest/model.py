@@ -262,6 +262,9 @@ class Schedule(_Strict):
             "Calling windows. Any matching slot allows calls. Each day of a `days` "
             "slot counts as one of Dograh's 50 slots."
         ),
+        examples=[
+            [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "09:00", "end": "17:00"}]
+        ],
     )
 
     @field_validator("timezone")
@@ -348,7 +351,10 @@ class Spec(_Strict):
         description="The workflow that talks to each contact: its name, or {id: N}.",
         examples=["Renewal reminder", {"id": 123}],
     )
-    source: Source = Field(description="Where the contacts come from.")
+    source: Source = Field(
+        description="Where the contacts come from.",
+        examples=[{"csv": "contacts/spring-east.csv"}],
+    )
     telephony: TelephonyRef | None = Field(
         default=None,
         description=(
@@ -378,16 +384,24 @@ class Spec(_Strict):
     retry_config: RetryConfig = Field(
         default_factory=RetryConfig,
         description="Retries of unanswered calls. Omitted fields take Dograh's defaults.",
+        examples=[{"max_retries": 2, "retry_delay_seconds": 300}],
     )
     schedule: Schedule | None = Field(
         default=None,
         description=(
             "Calling windows. Omitted: no window, and a live schedule is planned to be disabled."
         ),
+        examples=[
+            {
+                "timezone": "America/New_York",
+                "slots": [{"days": ["mon", "tue"], "start": "09:00", "end": "17:00"}],
+            }
+        ],
     )
     circuit_breaker: CircuitBreaker = Field(
         default_factory=CircuitBreaker,
         description="Automatic pause on failing calls. Omitted fields take Dograh's defaults.",
+        examples=[{"failure_threshold": 0.4}],
     )
 
 
@@ -408,5 +422,16 @@ class Campaign(_Strict):
         examples=[API_VERSION],
     )
     kind: Literal["Campaign"] = Field(description="What this manifest describes.", examples=[KIND])
-    metadata: Metadata
-    spec: Spec
+    metadata: Metadata = Field(
+        description="The campaign's identity.", examples=[{"name": "spring-renewals-east"}]
+    )
+    spec: Spec = Field(
+        description="What the campaign is and how it dials.",
+        examples=[
+            {
+                "workflow": "Renewal reminder",
+                "source": {"csv": "contacts/spring-east.csv"},
+                "state": "running",
+            }
+        ],
+    )

@@ -17,7 +17,7 @@ import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import yaml
 
@@ -46,12 +46,6 @@ MAP = "tag:yaml.org,2002:map"
 SEQ = "tag:yaml.org,2002:seq"
 
 
-class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """The safe loader with the YAML 1.2 core schema's implicit types, nothing else."""
-
-    yaml_implicit_resolvers: ClassVar[dict[str, list[tuple[str, re.Pattern[str]]]]] = {}
-
-
 _CORE_RESOLVERS = [
     (NULL, r"^(?:~|null|Null|NULL|)$", ["~", "n", "N", ""]),
     (BOOL, r"^(?:true|True|TRUE|false|False|FALSE)$", list("tTfF")),
@@ -63,8 +57,27 @@ _CORE_RESOLVERS = [
         list("-+.0123456789"),
     ),
 ]
+_IMPLICIT: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
 for _tag, _pattern, _first in _CORE_RESOLVERS:
-    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), _first)
+    for _char in _first:
+        _IMPLICIT.setdefault(_char, []).append((_tag, re.compile(_pattern)))
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The safe loader with the YAML 1.2 core schema's implicit types, nothing else.
+
+    ``resolve`` replaces PyYAML's general resolver (path resolvers, YAML 1.1 types):
+    the C parser calls it once per node, and this one is several times faster.
+    """
+
+    def resolve(self, kind: type[yaml.Node], value: str | None, implicit: tuple[bool, bool]) -> str:
+        if kind is yaml.ScalarNode:
+            if implicit[0] and value is not None:
+                for tag, pattern in _IMPLICIT.get(value[:1], ()):
+                    if pattern.match(value):
+                        return tag
+            return STR
+        return SEQ if kind is yaml.SequenceNode else MAP
 
 
 @dataclass
@@ -277,6 +290,37 @@ class _Converter:
         else:
             raise _Refused(node, f"the YAML tag {tag} is not supported")
         raise _Refused(node, f"{value!r} is not a valid {tag.rsplit(':', 1)[-1]}")
+
+
+Position = tuple[int, int]
+"""A 1-based (line, column)."""
+
+
+def positions_of(root: yaml.Node, depth: int = 4) -> dict[tuple[str | int, ...], Position]:
+    """Where each value down to ``depth`` starts, for messages of later stages.
+
+    Later stages (resolution against Dograh, the diff) point at manifest lines too, but
+    they need a few dozen places, not the node tree: keeping ten thousand trees alive
+    would cost memory and garbage-collector time for nothing.
+    """
+    found: dict[tuple[str | int, ...], Position] = {(): (root.start_mark.line + 1, 1)}
+    pending: list[tuple[tuple[str | int, ...], yaml.Node]] = [((), root)]
+    while pending:
+        path, node = pending.pop()
+        if len(path) >= depth:
+            continue
+        children: list[tuple[str | int, yaml.Node]] = []
+        if isinstance(node, yaml.MappingNode):
+            children = [
+                (key.value, value) for key, value in node.value if isinstance(key, yaml.ScalarNode)
+            ]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(enumerate(node.value))
+        for step, child in children:
+            child_path = (*path, step)
+            found[child_path] = (child.start_mark.line + 1, child.start_mark.column + 1)
+            pending.append((child_path, child))
+    return found
 
 
 def locate(root: yaml.Node, path: tuple[Any, ...], *, key: bool = False) -> yaml.Mark:

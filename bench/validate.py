@@ -1,0 +1,133 @@
+"""Benchmark: `campaigns validate` against check-jsonschema on the same manifests.
+
+Generates N manifest files (one campaign each, every field used, each with its own
+100-row CSV), then times both tools over them, interleaved, several runs each, and
+prints medians and the ratio. check-jsonschema checks the schema only; `campaigns
+validate` also reports line numbers and checks every CSV. Target: ratio <= 0.2.
+
+    python bench/validate.py [--sizes 1000 10000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "schema" / "campaign.schema.json"
+BIN = Path(sys.executable).parent
+
+MANIFEST = """\
+# yaml-language-server: $schema={schema}
+apiVersion: dograh-campaigns/v1
+kind: Campaign
+metadata:
+  name: bench-{i:05d}
+  id: {id}
+spec:
+  workflow: Renewal reminder
+  source:
+    csv: contacts/{i:05d}.csv
+  telephony: {{id: 7}}
+  state: running
+  max_concurrency: 10
+  retry_config:
+    enabled: true
+    max_retries: 3
+    retry_delay_seconds: 600
+    retry_on_busy: true
+    retry_on_no_answer: true
+    retry_on_voicemail: false
+  schedule:
+    timezone: America/New_York
+    slots:
+      - days: [mon, tue, wed, thu, fri]
+        start: "09:00"
+        end: "12:30"
+      - day_of_week: 5
+        start: "10:00"
+        end: "14:00"
+  circuit_breaker:
+    enabled: true
+    failure_threshold: 0.4
+    window_seconds: 180
+    min_calls_in_window: 10
+"""
+
+
+def generate(directory: Path, count: int) -> list[str]:
+    (directory / ".git").mkdir(parents=True)
+    manifests = directory / "campaigns.d"
+    contacts = manifests / "contacts"
+    contacts.mkdir(parents=True)
+    names = []
+    for i in range(count):
+        rows = "".join(f"+1{i:05d}{row:04d},Name {row},2027-04-01\n" for row in range(100))
+        (contacts / f"{i:05d}.csv").write_text(
+            "phone_number,first_name,renewal_date\n" + rows, encoding="utf-8"
+        )
+        name = f"campaigns.d/m{i:05d}.yaml"
+        (directory / name).write_text(
+            MANIFEST.format(schema=SCHEMA, i=i, id=i + 1), encoding="utf-8"
+        )
+        names.append(name)
+    return names
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) of one run of a command, with its exit status checked."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    out = process.stdout.read().decode() if process.stdout else ""
+    if os.waitstatus_to_exitcode(status) != 0:
+        err = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"{command[0]} failed: {out[-500:]} {err[-500:]}")
+    return elapsed, usage.ru_maxrss
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    campaigns = str(BIN / "campaigns")
+    checker = shutil.which("check-jsonschema", path=str(BIN)) or "check-jsonschema"
+    print(f"{'files':>6} {'tool':<18} {'median s':>9} {'min s':>7} {'peak MiB':>9}  runs")
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory(prefix="bench-validate-") as tmp:
+            directory = Path(tmp)
+            files = generate(directory, size)
+            ours: list[float] = []
+            theirs: list[float] = []
+            our_peak = their_peak = 0
+            for _ in range(args.runs):  # interleaved, so both see the same machine load
+                elapsed, peak = timed([campaigns, "validate", "campaigns.d"], directory)
+                ours.append(elapsed)
+                our_peak = max(our_peak, peak)
+                elapsed, peak = timed([checker, "--schemafile", str(SCHEMA), *files], directory)
+                theirs.append(elapsed)
+                their_peak = max(their_peak, peak)
+            for tool, times, peak in (
+                ("campaigns validate", ours, our_peak),
+                ("check-jsonschema", theirs, their_peak),
+            ):
+                print(
+                    f"{size:>6} {tool:<18} {statistics.median(times):>9.3f} {min(times):>7.3f} "
+                    f"{peak / 1024:>9.1f}  {args.runs}"
+                )
+            ratio = statistics.median(ours) / statistics.median(theirs)
+            verdict = "meets" if ratio <= 0.2 else "MISSES"
+            print(f"{size:>6} ratio of medians: {ratio:.3f} ({verdict} the 0.2 target)")
+
+
+if __name__ == "__main__":
+    main()

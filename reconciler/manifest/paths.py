@@ -1,0 +1,80 @@
+"""Where a manifest's CSV is, and whether it may be read at all.
+
+CSV paths must stay inside the repository, so that a manifest in a pull request cannot
+make CI upload an arbitrary file of the runner (``../../etc/passwd.csv``, or a symlink
+to it). The repository is the nearest ancestor holding ``.git``; without one, the
+working directory. Real paths are cached per directory: validating ten thousand
+manifests must not cost ten thousand walks of the same directories, which is also why
+this module uses ``os.path`` on strings rather than pathlib (ruff's PTH rules are off).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def display_path(path: Path | str) -> str:
+    """A path as the user would type it: relative to the working directory if inside."""
+    text = str(path)
+    if not os.path.isabs(text):
+        return text
+    cwd = os.getcwd()
+    prefix = cwd if cwd.endswith(os.sep) else cwd + os.sep
+    return text[len(prefix) :] if text.startswith(prefix) else text
+
+
+class SourcePaths:
+    """Resolves ``source.csv`` values safely, remembering what it has resolved."""
+
+    def __init__(self) -> None:
+        self._real_dirs: dict[str, str] = {}
+        self._roots: dict[str, str] = {}
+
+    def real_dir(self, directory: str) -> str:
+        real = self._real_dirs.get(directory)
+        if real is None:
+            real = self._real_dirs[directory] = os.path.realpath(directory)
+        return real
+
+    def root_of(self, real_directory: str) -> str:
+        """The repository root above a (real) directory."""
+        found = self._roots.get(real_directory)
+        if found is not None:
+            return found
+        directory, visited = real_directory, []
+        while True:
+            if directory in self._roots:
+                found = self._roots[directory]
+                break
+            visited.append(directory)
+            if os.path.exists(os.path.join(directory, ".git")):
+                found = directory
+                break
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                cwd = os.path.realpath(os.getcwd())
+                inside = real_directory == cwd or real_directory.startswith(cwd + os.sep)
+                found = cwd if inside else real_directory
+                break
+            directory = parent
+        for seen in visited:
+            self._roots[seen] = found
+        return found
+
+    def resolve(self, manifest: Path, value: str) -> tuple[Path | None, str | None]:
+        """The CSV's real path, or why the manifest's ``source.csv`` cannot be used."""
+        if os.path.isabs(value) or value.startswith(("/", "\\")):
+            return None, f"'{value}' is an absolute path; give the path relative to this manifest"
+        base = self.real_dir(os.path.dirname(os.path.abspath(manifest)))
+        root = self.root_of(base)
+        joined = os.path.normpath(os.path.join(base, value))
+        # The directory part through the cache; the file itself may still be a symlink.
+        target = os.path.join(self.real_dir(os.path.dirname(joined)), os.path.basename(joined))
+        if os.path.islink(target):
+            target = os.path.realpath(target)
+        if not (target == root or target.startswith(root.rstrip(os.sep) + os.sep)):
+            return None, (
+                f"'{value}' points outside the repository ({root}); keep contact files inside it"
+            )
+        return Path(target), None

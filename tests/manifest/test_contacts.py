@@ -1,0 +1,175 @@
+"""The CSV checks, by Dograh's rules (contract §5), with file and row numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reconciler.manifest.contacts import check_contacts
+from reconciler.manifest.paths import SourcePaths
+
+
+def _check(tmp_path: Path, content: bytes | str) -> tuple[object, list[str]]:
+    path = tmp_path / "c.csv"
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8", newline="")
+    else:
+        path.write_bytes(content)
+    contacts, findings = check_contacts(path, "c.csv")
+    return contacts, [f"{f.line}:{f.severity}: {f.message}" for f in findings]
+
+
+def test_a_good_file_gives_its_facts(tmp_path: Path) -> None:
+    contacts, findings = _check(
+        tmp_path, " Phone_Number ,First_Name\n+15550100,Ada\n+15550101,Ben\n"
+    )
+    assert findings == []
+    assert contacts is not None
+    assert contacts.rows == 2  # type: ignore[attr-defined]
+    assert contacts.columns == ("phone_number", "first_name")  # type: ignore[attr-defined]
+    assert len(contacts.sha256) == 64  # type: ignore[attr-defined]
+
+
+def test_bom_is_reported_with_the_fix(tmp_path: Path) -> None:
+    contacts, findings = _check(tmp_path, b"\xef\xbb\xbfphone_number\n+15550100\n")
+    assert contacts is None
+    assert len(findings) == 1
+    assert "byte order mark" in findings[0]
+    assert "sed -i '1s/^\\xEF\\xBB\\xBF//' c.csv" in findings[0]
+
+
+def test_header_and_a_data_row_are_needed(tmp_path: Path) -> None:
+    for content in ("", "phone_number\n"):
+        contacts, findings = _check(tmp_path, content)
+        assert contacts is None
+        assert findings == [
+            "1:error: the contacts file needs a header row and at least one data row"
+        ]
+
+
+def test_phone_number_column_is_required(tmp_path: Path) -> None:
+    _, findings = _check(tmp_path, "Phone,Name\n+15550100,Ada\n")
+    assert findings == [
+        "1:error: no 'phone_number' column (the columns are: phone, name); name the column "
+        "of phone numbers 'phone_number'"
+    ]
+
+
+def test_phones_without_plus_name_five_rows_and_how_many_more(tmp_path: Path) -> None:
+    rows = ["5550100", "+15550101", "5550102", "5550103", "5550104", "5550105", "5550106", "555"]
+    _, findings = _check(tmp_path, "phone_number\n" + "\n".join(rows) + "\n")
+    assert findings == [
+        "2:error: phone numbers must start with '+' and the country code; "
+        "rows 2, 4, 5, 6, 7 and 2 more do not"
+    ]
+
+
+def test_duplicates_name_both_rows(tmp_path: Path) -> None:
+    _, findings = _check(tmp_path, "phone_number\n+15550100\n+15550101\n +15550100 \n")
+    assert findings == [
+        "4:error: phone numbers must be unique in a campaign: +15550100 in rows 2 and 4"
+    ]
+
+
+def test_rows_without_phone_are_a_warning(tmp_path: Path) -> None:
+    """Dograh skips empty phone cells and rows too short to have one (contract §5)."""
+    contacts, findings = _check(tmp_path, "name,phone_number\na,+15550100\nb,\nshort\n")
+    assert contacts is not None
+    assert findings == ["3:warning: rows 3, 4 have no phone number; Dograh will skip them"]
+    _, findings = _check(tmp_path, "name,phone_number\na,+15550100\nb,\n")
+    assert findings == ["3:warning: row 3 has no phone number; Dograh will skip it"]
+
+
+def test_no_phone_at_all_is_an_error(tmp_path: Path) -> None:
+    contacts, findings = _check(tmp_path, "phone_number,name\n,a\n\n")
+    assert contacts is None
+    assert findings == [
+        "2:error: no row has a phone number: Dograh would create the campaign and complete "
+        "it at once without calling anyone"
+    ]
+
+
+def test_rows_are_records_and_lines_are_lines(tmp_path: Path) -> None:
+    """A quoted field spanning lines: Dograh's row numbers count records; our line is
+    where the record starts in the file, for the editor."""
+    _, findings = _check(tmp_path, 'name,phone_number\n"two\nlines",+1555\n"x",555\n')
+    assert findings == [
+        "4:error: phone numbers must start with '+' and the country code; row 3 does not"
+    ]
+
+
+def test_not_utf8_is_located(tmp_path: Path) -> None:
+    contacts, findings = _check(tmp_path, b"phone_number,name\n+15550100,Jos\xe9\n")
+    assert contacts is None
+    assert findings == [
+        "2:error: the contacts file is not UTF-8 text: byte 0xe9 at offset 31 is not valid "
+        "UTF-8; save the file as UTF-8"
+    ]
+
+
+def test_over_10_mib_is_refused_without_reading(tmp_path: Path) -> None:
+    path = tmp_path / "c.csv"
+    with path.open("wb") as handle:
+        handle.truncate(10 * 1024 * 1024 + 1)
+    contacts, findings = check_contacts(path, "c.csv")
+    assert contacts is None
+    assert "Dograh accepts at most 10 MiB" in findings[0].message
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("/etc/passwd.csv", "is an absolute path"),
+        ("../../outside.csv", "points outside the repository"),
+        ("sub/../../../outside.csv", "points outside the repository"),
+    ],
+)
+def test_sources_must_stay_inside_the_repository(tmp_path: Path, value: str, reason: str) -> None:
+    root = tmp_path / "repo"
+    (root / "campaigns").mkdir(parents=True)
+    (root / ".git").mkdir()
+    target, refusal = SourcePaths().resolve(root / "campaigns" / "m.yaml", value)
+    assert target is None
+    assert refusal is not None and reason in refusal
+
+
+def test_a_symlink_out_of_the_repository_is_refused(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (tmp_path / "secret.csv").write_text("phone_number\n+1\n", encoding="utf-8")
+    (root / "link.csv").symlink_to(tmp_path / "secret.csv")
+    target, refusal = SourcePaths().resolve(root / "m.yaml", "link.csv")
+    assert target is None
+    assert refusal is not None and "outside the repository" in refusal
+
+
+def test_dotdot_inside_the_repository_is_fine(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "campaigns").mkdir(parents=True)
+    (root / ".git").mkdir()
+    target, refusal = SourcePaths().resolve(root / "campaigns" / "m.yaml", "../contacts/x.csv")
+    assert refusal is None
+    assert target == root.resolve() / "contacts" / "x.csv"
+
+
+def test_a_symlinked_directory_inside_the_repository_is_fine(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "data").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / "contacts").symlink_to(root / "data")
+    target, refusal = SourcePaths().resolve(root / "m.yaml", "contacts/x.csv")
+    assert refusal is None
+    assert target == root.resolve() / "data" / "x.csv"
+
+
+def test_without_git_the_working_directory_is_the_root(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "work" / "campaigns").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "work")
+    paths = SourcePaths()
+    inside, _ = paths.resolve(tmp_path / "work" / "campaigns" / "m.yaml", "../x.csv")
+    outside, refusal = paths.resolve(tmp_path / "work" / "campaigns" / "m.yaml", "../../x.csv")
+    assert inside == (tmp_path / "work" / "x.csv").resolve()
+    assert outside is None and refusal is not None
