@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reconciler.diagnostics import Diagnostic
@@ -24,8 +24,6 @@ MAX_CSV_BYTES = 10 * 1024 * 1024
 PHONE_COLUMN = "phone_number"
 LISTED_ROWS = 5
 """Dograh names the first five offending rows, then "and N more"; so do we."""
-
-BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -44,27 +42,12 @@ class ContactsFile:
 
 def check_contacts(path: Path, display: str) -> tuple[ContactsFile | None, list[Diagnostic]]:
     """Check one CSV. Returns the file's facts if it passed, and every finding."""
-    findings: list[Diagnostic] = []
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return None, [Diagnostic(display, 1, 1, "", f"cannot read the contacts file: {exc}")]
-    if size > MAX_CSV_BYTES:
-        return None, [
-            Diagnostic(
-                display,
-                1,
-                1,
-                "",
-                f"the contacts file is {size / 1048576:.1f} MiB; Dograh accepts at most 10 MiB "
-                "(10,485,760 bytes): split it into several campaigns",
-            )
-        ]
-    text, problem = read_text(path, display, MAX_CSV_BYTES, "the contacts file")
+    text, problem = read_text(path, display, MAX_CSV_BYTES, "the contacts file", _too_big)
     if problem is not None or text is None:
         return None, [problem] if problem else []
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()  # the bytes, as read
-    if text.startswith(BOM.decode("utf-8")):
+    findings: list[Diagnostic] = []
+    raw = text.encode("utf-8")  # the bytes as read: the decode was strict
+    if text.startswith("\ufeff"):
         findings.append(
             Diagnostic(
                 display,
@@ -78,24 +61,21 @@ def check_contacts(path: Path, display: str) -> tuple[ContactsFile | None, list[
             )
         )
         text = text[1:]
-    rows, starts, error = _read_rows(text)
-    if error is not None:
-        findings.append(Diagnostic(display, error[0], 1, "", f"not a valid CSV: {error[1]}"))
+    scan = _scan(text)
+    if scan.error is not None:
+        findings.append(
+            Diagnostic(display, scan.error[0], 1, "", f"not a valid CSV: {scan.error[1]}")
+        )
         return None, findings
-    if len(rows) < 2:
+    if scan.columns is None or scan.records < 2:
         findings.append(
             Diagnostic(
-                display,
-                1,
-                1,
-                "",
-                "the contacts file needs a header row and at least one data row",
+                display, 1, 1, "", "the contacts file needs a header row and at least one data row"
             )
         )
         return None, findings
-    columns = tuple(header.strip().lower() for header in rows[0])
-    if PHONE_COLUMN not in columns:
-        shown = ", ".join(c for c in columns if c) or "none"
+    if PHONE_COLUMN not in scan.columns:
+        shown = ", ".join(c for c in scan.columns if c) or "none"
         findings.append(
             Diagnostic(
                 display,
@@ -107,76 +87,70 @@ def check_contacts(path: Path, display: str) -> tuple[ContactsFile | None, list[
             )
         )
         return None, findings
-    phone_at = columns.index(PHONE_COLUMN)
-    invalid: list[int] = []
-    empty: list[int] = []
-    first_row: dict[str, int] = {}
-    duplicates: list[tuple[str, int, int]] = []
-    for number, row in enumerate(rows[1:], start=2):
-        phone = row[phone_at].strip() if len(row) > phone_at else ""
-        if not phone:
-            empty.append(number)
-            continue
-        if not phone.startswith("+"):
-            invalid.append(number)
-        if phone in first_row:
-            duplicates.append((phone, first_row[phone], number))
-        else:
-            first_row[phone] = number
-    if invalid:
+    if scan.invalid:
+        line = scan.invalid[0][1]
+        verb = "does" if len(scan.invalid) == 1 else "do"
         findings.append(
             Diagnostic(
                 display,
-                starts[invalid[0] - 1],
+                line,
                 1,
                 "",
-                f"phone numbers must start with '+' and the country code; "
-                f"{_rows(invalid)} {'does' if len(invalid) == 1 else 'do'} not",
+                "phone numbers must start with '+' and the country code; "
+                f"{_rows([r for r, _ in scan.invalid])} {verb} not",
             )
         )
-    if duplicates:
+    if scan.duplicates:
         shown = "; ".join(
             f"{phone} in rows {first} and {again}"
-            for phone, first, again in duplicates[:LISTED_ROWS]
+            for phone, first, again, _ in scan.duplicates[:LISTED_ROWS]
         )
-        more = len(duplicates) - LISTED_ROWS
+        more = len(scan.duplicates) - LISTED_ROWS
         tail = f"; and {more} more" if more > 0 else ""
         findings.append(
             Diagnostic(
                 display,
-                starts[duplicates[0][2] - 1],
+                scan.duplicates[0][3],
                 1,
                 "",
                 f"phone numbers must be unique in a campaign: {shown}{tail}",
             )
         )
-    if not first_row:
+    if not scan.phones:
         findings.append(
             Diagnostic(
                 display,
-                starts[1],
+                scan.second_line,
                 1,
                 "",
                 "no row has a phone number: Dograh would create the campaign and complete "
                 "it at once without calling anyone",
             )
         )
-    elif empty:
+    elif scan.empty:
+        one = len(scan.empty) == 1
         findings.append(
             Diagnostic(
                 display,
-                starts[empty[0] - 1],
+                scan.empty[0][1],
                 1,
                 "",
-                f"{_rows(empty)} {'has' if len(empty) == 1 else 'have'} no phone number; "
-                "Dograh will skip "
-                f"{'it' if len(empty) == 1 else 'them'}",
+                f"{_rows([r for r, _ in scan.empty])} {'has' if one else 'have'} no phone "
+                f"number; Dograh will skip {'it' if one else 'them'}",
                 severity="warning",
             )
         )
     if any(f.severity == "error" for f in findings):
         return None, findings
-    return ContactsFile(path, display, digest, size, len(first_row), columns), findings
+    digest = hashlib.sha256(raw).hexdigest()
+    return ContactsFile(path, display, digest, len(raw), scan.phones, scan.columns), findings
+
+
+def _too_big(size: int) -> str:
+    return (
+        f"the contacts file is {size:,} bytes; Dograh accepts at most 10 MiB "
+        f"({MAX_CSV_BYTES:,} bytes): split it into several campaigns"
+    )
 
 
 def _rows(numbers: list[int]) -> str:
@@ -186,17 +160,57 @@ def _rows(numbers: list[int]) -> str:
     return f"{word} {shown}" + (f" and {more} more" if more > 0 else "")
 
 
-def _read_rows(text: str) -> tuple[list[list[str]], list[int], tuple[int, str] | None]:
-    """Rows as Dograh's ``csv.reader`` sees them, with the line each row starts on."""
+@dataclass
+class _Scan:
+    """What one pass over the rows found; rows are numbered as Dograh numbers them."""
+
+    columns: tuple[str, ...] | None = None
+    records: int = 0
+    second_line: int = 1
+    phones: int = 0
+    invalid: list[tuple[int, int]] = field(default_factory=list)
+    """(row, line) of phones without '+'."""
+    empty: list[tuple[int, int]] = field(default_factory=list)
+    duplicates: list[tuple[str, int, int, int]] = field(default_factory=list)
+    """(phone, first row, repeated row, line of the repeat)."""
+    error: tuple[int, str] | None = None
+
+
+def _scan(text: str) -> _Scan:
+    """One pass of Dograh's ``csv.reader`` over the text, checking phones as it goes.
+
+    Row numbers count CSV records (row 1 is the header), as Dograh's messages do; lines
+    are where each record starts in the file, which is what an editor needs.
+    """
+    scan = _Scan()
     reader = csv.reader(io.StringIO(text))
-    rows: list[list[str]] = []
-    starts: list[int] = []
+    first_row: dict[str, int] = {}
     line = 1
+    phone_at = -1
     try:
-        for row in reader:
-            rows.append(row)
-            starts.append(line)
+        for record in reader:
+            scan.records += 1
+            number = scan.records
+            if number == 1:
+                scan.columns = tuple(header.strip().lower() for header in record)
+                if PHONE_COLUMN in scan.columns:
+                    phone_at = scan.columns.index(PHONE_COLUMN)
+            elif phone_at >= 0:
+                if number == 2:
+                    scan.second_line = line
+                phone = record[phone_at].strip() if len(record) > phone_at else ""
+                if not phone:
+                    scan.empty.append((number, line))
+                else:
+                    if phone[0] != "+":
+                        scan.invalid.append((number, line))
+                    first = first_row.get(phone)
+                    if first is None:
+                        first_row[phone] = number
+                    else:
+                        scan.duplicates.append((phone, first, number, line))
             line = reader.line_num + 1
     except csv.Error as exc:
-        return rows, starts, (reader.line_num or 1, str(exc))
-    return rows, starts, None
+        scan.error = (reader.line_num or 1, str(exc))
+    scan.phones = len(first_row)
+    return scan

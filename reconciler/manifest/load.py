@@ -32,6 +32,23 @@ from reconciler.manifest.yaml_source import (
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 DEFAULT_PATH = "campaigns.d"
 
+TRACKED_PATHS = (
+    "",
+    "metadata",
+    "metadata.name",
+    "metadata.id",
+    "spec",
+    "spec.workflow",
+    "spec.source.csv",
+    "spec.telephony",
+    "spec.state",
+    "spec.max_concurrency",
+    "spec.retry_config",
+    "spec.schedule",
+    "spec.circuit_breaker",
+)
+"""The places that plan and apply may point at in their messages."""
+
 _KNOWN_KEYS = known_keys_of(Campaign)
 
 
@@ -42,28 +59,27 @@ class Manifest:
     campaign: Campaign
     file: str
     contacts: ContactsFile
-    positions: dict[tuple[str | int, ...], Position]
+    positions: dict[str, Position]
+    """Where the values of TRACKED_PATHS start in the file."""
 
     @property
     def name(self) -> str:
         return self.campaign.metadata.name
 
-    def position(self, *path: str | int) -> Position:
-        """Where the value at ``path`` starts, or its nearest written ancestor."""
-        while path not in self.positions:
-            path = path[:-1]
-        return self.positions[path]
+    def position(self, path: str) -> Position:
+        """Where the value at dotted ``path`` starts, or its nearest tracked ancestor."""
+        while path not in self.positions and path:
+            path = path.rpartition(".")[0]
+        return self.positions.get(path, (1, 1))
 
-    def where(self, *path: str | int) -> str:
+    def where(self, path: str) -> str:
         """``file:line:column`` of a value of this manifest, for messages of later stages."""
-        line, column = self.position(*path)
+        line, column = self.position(path)
         return f"{self.file}:{line}:{column}"
 
-    def diagnostic(
-        self, path: tuple[str | int, ...], message: str, severity: Severity = "error"
-    ) -> Diagnostic:
-        line, column = self.position(*path)
-        return Diagnostic(self.file, line, column, format_path(path), message, severity)
+    def diagnostic(self, path: str, message: str, severity: Severity = "error") -> Diagnostic:
+        line, column = self.position(path)
+        return Diagnostic(self.file, line, column, path, message, severity)
 
 
 @dataclass
@@ -134,7 +150,7 @@ def _load(paths: Sequence[str]) -> LoadResult:
             contacts, problems = _contacts_of(file, document, source, source_paths, contacts_cache)
             diagnostics.extend(problems)
             if campaign is not None and contacts is not None:
-                positions = positions_of(document.root)
+                positions = positions_of(document.root, TRACKED_PATHS)
                 manifests.append(Manifest(campaign, document.file, contacts, positions))
     diagnostics.extend(_duplicates(manifests))
     return LoadResult(manifests, sorted_diagnostics(diagnostics), len(files))
@@ -218,17 +234,17 @@ def _contacts_of(
 
 def _duplicates(manifests: Iterable[Manifest]) -> list[Diagnostic]:
     """The same name, or the same pinned id, in two manifests: each place names the other."""
-    by_key: dict[tuple[str, Any], list[tuple[Manifest, tuple[str, ...]]]] = {}
+    by_key: dict[tuple[str, Any], list[tuple[Manifest, str]]] = {}
     for manifest in manifests:
         meta = manifest.campaign.metadata
-        by_key.setdefault(("name", meta.name), []).append((manifest, ("metadata", "name")))
+        by_key.setdefault(("name", meta.name), []).append((manifest, "metadata.name"))
         if meta.id is not None:
-            by_key.setdefault(("id", meta.id), []).append((manifest, ("metadata", "id")))
+            by_key.setdefault(("id", meta.id), []).append((manifest, "metadata.id"))
     found: list[Diagnostic] = []
     for (kind, value), places in by_key.items():
         if len(places) < 2:
             continue
-        wheres = [manifest.where(*path) for manifest, path in places]
+        wheres = [manifest.where(path) for manifest, path in places]
         for (manifest, path), here in zip(places, wheres, strict=True):
             others = ", ".join(w for w in wheres if w != here)
             what = f"campaign name '{value}'" if kind == "name" else f"campaign id {value}"

@@ -62,7 +62,8 @@ class IdRef(_Strict):
 
 
 def _name_or_id(value: Any) -> str:
-    return "by_id" if isinstance(value, dict) else "by_name"
+    # A dict when validating, a model instance when serializing.
+    return "by_id" if isinstance(value, (dict, IdRef)) else "by_name"
 
 
 WorkflowName = Annotated[
@@ -226,6 +227,11 @@ class DayOfWeekSlot(_Slot):
 
 
 def _slot_kind(value: Any) -> str | None:
+    # A dict when validating, a model instance when serializing.
+    if isinstance(value, DaysSlot):
+        return "by_days"
+    if isinstance(value, DayOfWeekSlot):
+        return "by_day_of_week"
     if isinstance(value, dict):
         if "days" in value:
             return "by_days"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,7 +114,11 @@ def _position_of_offset(data: bytes, offset: int) -> tuple[int, int]:
 
 
 def read_text(
-    path: Path, display: str, limit: int, what: str
+    path: Path,
+    display: str,
+    limit: int,
+    what: str,
+    too_big: Callable[[int], str] | None = None,
 ) -> tuple[str | None, Diagnostic | None]:
     """The file's text, or a diagnostic saying why it is not readable text.
 
@@ -124,13 +129,12 @@ def read_text(
     try:
         size = path.stat().st_size
         if size > limit:
-            return None, Diagnostic(
-                display,
-                1,
-                1,
-                "",
-                f"{what} is {_human_size(size)}, larger than the {_human_size(limit)} limit",
+            message = (
+                too_big(size)
+                if too_big
+                else f"{what} is {_human_size(size)}, larger than the {_human_size(limit)} limit"
             )
+            return None, Diagnostic(display, 1, 1, "", message)
         raw = path.read_bytes()
     except OSError as exc:
         return None, Diagnostic(display, 1, 1, "", f"cannot read {what}: {exc.strerror}")
@@ -296,31 +300,34 @@ Position = tuple[int, int]
 """A 1-based (line, column)."""
 
 
-def positions_of(root: yaml.Node, depth: int = 4) -> dict[tuple[str | int, ...], Position]:
-    """Where each value down to ``depth`` starts, for messages of later stages.
+def positions_of(root: yaml.Node, paths: tuple[str, ...]) -> dict[str, Position]:
+    """Where the values at some dotted ``paths`` start, for messages of later stages.
 
     Later stages (resolution against Dograh, the diff) point at manifest lines too, but
-    they need a few dozen places, not the node tree: keeping ten thousand trees alive
-    would cost memory and garbage-collector time for nothing.
+    they need a dozen places, not the node tree: keeping ten thousand trees alive, or
+    sending them between processes, would cost memory and time for nothing.
     """
-    found: dict[tuple[str | int, ...], Position] = {(): (root.start_mark.line + 1, 1)}
-    pending: list[tuple[tuple[str | int, ...], yaml.Node]] = [((), root)]
-    while pending:
-        path, node = pending.pop()
-        if len(path) >= depth:
-            continue
-        children: list[tuple[str | int, yaml.Node]] = []
-        if isinstance(node, yaml.MappingNode):
-            children = [
-                (key.value, value) for key, value in node.value if isinstance(key, yaml.ScalarNode)
-            ]
-        elif isinstance(node, yaml.SequenceNode):
-            children = list(enumerate(node.value))
-        for step, child in children:
-            child_path = (*path, step)
-            found[child_path] = (child.start_mark.line + 1, child.start_mark.column + 1)
-            pending.append((child_path, child))
+    found: dict[str, Position] = {}
+    for dotted in paths:
+        steps = tuple(dotted.split(".")) if dotted else ()
+        mark = _find(root, steps)
+        if mark is not None:
+            found[dotted] = (mark.line + 1, mark.column + 1)
     return found
+
+
+def _find(root: yaml.Node, steps: tuple[str, ...]) -> yaml.Mark | None:
+    node = root
+    for step in steps:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        for key_node, value_node in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == step:
+                node = value_node
+                break
+        else:
+            return None
+    return node.start_mark
 
 
 def locate(root: yaml.Node, path: tuple[Any, ...], *, key: bool = False) -> yaml.Mark:
