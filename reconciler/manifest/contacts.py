@@ -61,7 +61,7 @@ def check_contacts(path: Path, display: str) -> tuple[ContactsFile | None, list[
             )
         )
         text = text[1:]
-    scan = _scan(text)
+    scan = _quick_scan(text) or _scan(text)
     if scan.error is not None:
         findings.append(
             Diagnostic(display, scan.error[0], 1, "", f"not a valid CSV: {scan.error[1]}")
@@ -174,6 +174,30 @@ class _Scan:
     duplicates: list[tuple[str, int, int, int]] = field(default_factory=list)
     """(phone, first row, repeated row, line of the repeat)."""
     error: tuple[int, str] | None = None
+
+
+def _quick_scan(text: str) -> _Scan | None:
+    """The common case, a clean file, in bulk operations; None if anything needs a look.
+
+    ``_scan`` finds the same things row by row with line numbers, at three times the cost;
+    it runs only when this finds something to report.
+    """
+    try:
+        records = list(csv.reader(io.StringIO(text)))
+    except csv.Error:
+        return None
+    if len(records) < 2:
+        return None
+    columns = tuple(header.strip().lower() for header in records[0])
+    if PHONE_COLUMN not in columns:
+        return None
+    at = columns.index(PHONE_COLUMN)
+    phones = [row[at].strip() if len(row) > at else "" for row in records[1:]]
+    if not all(phones) or any(phone[0] != "+" for phone in phones):
+        return None
+    if len(set(phones)) != len(phones):
+        return None
+    return _Scan(columns=columns, records=len(records), phones=len(phones))
 
 
 def _scan(text: str) -> _Scan:

@@ -8,7 +8,12 @@ through the same function and refuse to go on while it reports an error.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Sequence
+import multiprocessing
+import os
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,26 +31,27 @@ from reconciler.manifest.yaml_source import (
     diagnostic_at,
     load_documents,
     locate,
-    positions_of,
 )
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
 DEFAULT_PATH = "campaigns.d"
 
-TRACKED_PATHS = (
-    "",
-    "metadata",
-    "metadata.name",
-    "metadata.id",
-    "spec",
-    "spec.workflow",
-    "spec.source.csv",
-    "spec.telephony",
-    "spec.state",
-    "spec.max_concurrency",
-    "spec.retry_config",
-    "spec.schedule",
-    "spec.circuit_breaker",
+TRACKED_PATHS = frozenset(
+    {
+        "",
+        "metadata",
+        "metadata.name",
+        "metadata.id",
+        "spec",
+        "spec.workflow",
+        "spec.source.csv",
+        "spec.telephony",
+        "spec.state",
+        "spec.max_concurrency",
+        "spec.retry_config",
+        "spec.schedule",
+        "spec.circuit_breaker",
+    }
 )
 """The places that plan and apply may point at in their messages."""
 
@@ -101,7 +107,10 @@ def find_manifest_files(paths: Sequence[str]) -> tuple[list[Path], list[Diagnost
         path = Path(raw)
         if path.is_dir():
             matches = sorted(
-                p for p in path.rglob("*") if p.suffix in MANIFEST_SUFFIXES and p.is_file()
+                Path(directory, name)
+                for directory, _, names in os.walk(path)
+                for name in names
+                if name.endswith(MANIFEST_SUFFIXES)
             )
             if not matches:
                 problems.append(
@@ -115,30 +124,76 @@ def find_manifest_files(paths: Sequence[str]) -> tuple[list[Path], list[Diagnost
     return list(found), problems
 
 
-def load_manifests(paths: Sequence[str] = (DEFAULT_PATH,)) -> LoadResult:
+def load_manifests(
+    paths: Sequence[str] = (DEFAULT_PATH,), *, jobs: int | None = None
+) -> LoadResult:
     """Load and check every manifest under ``paths``, collecting every diagnostic.
 
-    The cyclic garbage collector is paused meanwhile: loading allocates many small
-    objects and no cycles, and the collector's repeated passes over the growing heap
-    cost more than half of the time at ten thousand files.
+    Thousands of files are shared out to worker processes (``jobs``, default: one per
+    CPU); the result is the same as with one process, in the same order.
     """
+    with _collector_paused():
+        files, diagnostics = find_manifest_files(paths)
+        manifests, problems = _load_shared_out(files, jobs)
+        diagnostics.extend(problems)
+        diagnostics.extend(_duplicates(manifests))
+        return LoadResult(manifests, sorted_diagnostics(diagnostics), len(files))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading allocates many small objects and no cycles; the cyclic collector's repeated
+    passes over the growing heap cost more than half of the time at ten thousand files."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _load(paths)
+        yield
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _load(paths: Sequence[str]) -> LoadResult:
-    files, diagnostics = find_manifest_files(paths)
+MIN_FILES_PER_WORKER = 500
+"""Below this, starting a process costs more than it saves."""
+
+
+def _load_shared_out(
+    files: list[Path], jobs: int | None
+) -> tuple[list[Manifest], list[Diagnostic]]:
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    workers = min((jobs or cpus or 1) - 1, len(files) // MIN_FILES_PER_WORKER)
+    if workers < 1:
+        return _load_files(files)
+    # This process takes the first share while the workers start: a larger share, since a
+    # worker's first few hundred milliseconds go to starting (or, forked, to copying).
+    head = (len(files) + workers * MIN_FILES_PER_WORKER // 2) // (workers + 1)
+    rest = files[head:]
+    shares = [rest[i::workers] for i in range(workers)]
+    # Forking is fast and safe while this process has no other thread; otherwise spawn.
+    method = "fork" if threading.active_count() == 1 and hasattr(os, "fork") else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        futures = [pool.submit(_load_files, share) for share in shares]
+        manifests, diagnostics = _load_files(files[:head])
+        by_file: dict[str, list[Manifest]] = {}
+        for future in futures:
+            found, problems = future.result()
+            diagnostics.extend(problems)
+            for manifest in found:
+                by_file.setdefault(manifest.file, []).append(manifest)
+    # Back in file order, as one process would have produced them.
+    for file in rest:
+        manifests.extend(by_file.pop(display_path(file), []))
+    return manifests, diagnostics
+
+
+def _load_files(files: list[Path]) -> tuple[list[Manifest], list[Diagnostic]]:
     source_paths = SourcePaths()
     contacts_cache: dict[Path, ContactsFile | None] = {}
     manifests: list[Manifest] = []
+    diagnostics: list[Diagnostic] = []
     for file in files:
         display = display_path(file)
-        documents, problems = load_documents(file, display)
+        documents, problems = load_documents(file, display, TRACKED_PATHS)
         diagnostics.extend(problems)
         for document in documents:
             campaign, problems = _campaign_of(document)
@@ -150,10 +205,8 @@ def _load(paths: Sequence[str]) -> LoadResult:
             contacts, problems = _contacts_of(file, document, source, source_paths, contacts_cache)
             diagnostics.extend(problems)
             if campaign is not None and contacts is not None:
-                positions = positions_of(document.root, TRACKED_PATHS)
-                manifests.append(Manifest(campaign, document.file, contacts, positions))
-    diagnostics.extend(_duplicates(manifests))
-    return LoadResult(manifests, sorted_diagnostics(diagnostics), len(files))
+                manifests.append(Manifest(campaign, document.file, contacts, document.positions))
+    return manifests, diagnostics
 
 
 def _campaign_of(document: Document) -> tuple[Campaign | None, list[Diagnostic]]:

@@ -81,6 +81,10 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
         return SEQ if kind is yaml.SequenceNode else MAP
 
 
+Position = tuple[int, int]
+"""A 1-based (line, column)."""
+
+
 @dataclass
 class Document:
     """One YAML document of a file: the node tree (for locations) and its Python value."""
@@ -89,6 +93,8 @@ class Document:
     index: int
     root: yaml.Node
     data: Any
+    positions: dict[str, Position]
+    """Where the values of the tracked paths start (see ``load_documents``)."""
 
 
 class _Refused(Exception):
@@ -167,8 +173,14 @@ def _human_size(size: int) -> str:
     return f"{size} bytes"
 
 
-def load_documents(path: Path, display: str) -> tuple[list[Document], list[Diagnostic]]:
+def load_documents(
+    path: Path, display: str, track: frozenset[str] = frozenset()
+) -> tuple[list[Document], list[Diagnostic]]:
     """Every non-empty document of one file, or the diagnostics that stop it.
+
+    ``track`` names dotted paths (such as ``spec.workflow``, at most three deep) whose
+    positions each document keeps for the messages of later stages, which need a dozen
+    places and not the node tree.
 
     A syntax error stops the whole file (the parser cannot resynchronise); problems
     inside one document (a duplicate key, an unsupported tag) are reported and that
@@ -192,7 +204,7 @@ def load_documents(path: Path, display: str) -> tuple[list[Document], list[Diagn
     for index, root in enumerate(roots):
         if root is None or (root.tag == NULL and isinstance(root, yaml.ScalarNode)):
             continue  # an empty document, such as the one after a trailing '---'
-        converter = _Converter(display)
+        converter = _Converter(display, track)
         try:
             data = converter.convert(root, 0)
         except _Refused as refusal:
@@ -201,7 +213,7 @@ def load_documents(path: Path, display: str) -> tuple[list[Document], list[Diagn
         if converter.diagnostics:
             diagnostics.extend(converter.diagnostics)
             continue
-        documents.append(Document(display, index, root, data))
+        documents.append(Document(display, index, root, data, converter.positions))
     if not documents and not diagnostics:
         diagnostics.append(
             Diagnostic(display, 1, 1, "", "the file is empty: it holds no campaign manifest")
@@ -210,14 +222,21 @@ def load_documents(path: Path, display: str) -> tuple[list[Document], list[Diagn
 
 
 class _Converter:
-    """Node tree to Python values, bounded, with duplicate keys reported."""
+    """Node tree to Python values, bounded, with duplicate keys reported.
 
-    def __init__(self, file: str) -> None:
+    It also notes where the values of the ``track`` paths (dotted, mappings only) start,
+    while it passes them anyway. It is on the hot path of loading thousands of files,
+    hence the fast paths for plain strings.
+    """
+
+    def __init__(self, file: str, track: frozenset[str] = frozenset()) -> None:
         self.file = file
         self.nodes = 0
+        self.track = track
+        self.positions: dict[str, Position] = {}
         self.diagnostics: list[Diagnostic] = []
 
-    def convert(self, node: yaml.Node, depth: int) -> Any:
+    def convert(self, node: yaml.Node, depth: int, path: str = "") -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _Refused(
@@ -227,25 +246,35 @@ class _Converter:
             )
         if depth > MAX_DEPTH:
             raise _Refused(node, f"the document nests deeper than {MAX_DEPTH} levels")
+        if path in self.track:
+            self.positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        tag = node.tag
+        if tag == STR and type(node) is yaml.ScalarNode:
+            return node.value
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
         if isinstance(node, yaml.SequenceNode):
-            if node.tag != SEQ:
-                raise _Refused(node, f"the YAML tag {node.tag} is not supported")
-            return [self.convert(item, depth + 1) for item in node.value]
+            if tag != SEQ:
+                raise _Refused(node, f"the YAML tag {tag} is not supported")
+            return [self.convert(item, depth + 1, "\0") for item in node.value]
         if isinstance(node, yaml.MappingNode):
-            if node.tag != MAP:
-                raise _Refused(node, f"the YAML tag {node.tag} is not supported")
-            return self._mapping(node, depth)
+            if tag != MAP:
+                raise _Refused(node, f"the YAML tag {tag} is not supported")
+            return self._mapping(node, depth, path)
         raise _Refused(node, "unsupported YAML node")
 
-    def _mapping(self, node: yaml.MappingNode, depth: int) -> dict[Any, Any]:
+    def _mapping(self, node: yaml.MappingNode, depth: int, path: str) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         first_seen: dict[Any, yaml.Node] = {}
+        prefix = f"{path}." if path else ""
+        tracking = bool(self.track) and depth < 3
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if key_node.tag == STR and type(key_node) is yaml.ScalarNode:
+                key = key_node.value
+            elif isinstance(key_node, yaml.ScalarNode):
+                key = self._scalar(key_node)
+            else:
                 raise _Refused(key_node, "a key must be a plain value, not a list or mapping")
-            key = self._scalar(key_node)
             if key in first_seen:
                 first = first_seen[key].start_mark
                 self.diagnostics.append(
@@ -259,7 +288,8 @@ class _Converter:
                 )
                 continue
             first_seen[key] = key_node
-            result[key] = self.convert(value_node, depth + 1)
+            child = f"{prefix}{key}" if tracking and isinstance(key, str) else "\0"
+            result[key] = self.convert(value_node, depth + 1, child)
         return result
 
     @staticmethod
@@ -294,40 +324,6 @@ class _Converter:
         else:
             raise _Refused(node, f"the YAML tag {tag} is not supported")
         raise _Refused(node, f"{value!r} is not a valid {tag.rsplit(':', 1)[-1]}")
-
-
-Position = tuple[int, int]
-"""A 1-based (line, column)."""
-
-
-def positions_of(root: yaml.Node, paths: tuple[str, ...]) -> dict[str, Position]:
-    """Where the values at some dotted ``paths`` start, for messages of later stages.
-
-    Later stages (resolution against Dograh, the diff) point at manifest lines too, but
-    they need a dozen places, not the node tree: keeping ten thousand trees alive, or
-    sending them between processes, would cost memory and time for nothing.
-    """
-    found: dict[str, Position] = {}
-    for dotted in paths:
-        steps = tuple(dotted.split(".")) if dotted else ()
-        mark = _find(root, steps)
-        if mark is not None:
-            found[dotted] = (mark.line + 1, mark.column + 1)
-    return found
-
-
-def _find(root: yaml.Node, steps: tuple[str, ...]) -> yaml.Mark | None:
-    node = root
-    for step in steps:
-        if not isinstance(node, yaml.MappingNode):
-            return None
-        for key_node, value_node in node.value:
-            if isinstance(key_node, yaml.ScalarNode) and key_node.value == step:
-                node = value_node
-                break
-        else:
-            return None
-    return node.start_mark
 
 
 def locate(root: yaml.Node, path: tuple[Any, ...], *, key: bool = False) -> yaml.Mark:

@@ -183,3 +183,19 @@ def test_control_characters_are_a_yaml_error(tmp_path: Path) -> None:
 def test_utf8_bom_in_a_manifest_is_accepted(tmp_path: Path) -> None:
     data, problems = _load(tmp_path, "\ufeffa: 1\n")
     assert (data, problems) == ([{"a": 1}], [])
+
+
+def test_tracked_positions_are_kept_for_later_stages(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "# comment\nmetadata:\n  name: x\nspec:\n  slots:\n    - a: 1\n  source:\n    csv: c.csv\n",
+        encoding="utf-8",
+    )
+    track = frozenset({"", "metadata.name", "spec.source.csv", "spec.slots", "spec.nope"})
+    (document,), _ = load_documents(path, "m.yaml", track)
+    assert document.positions == {
+        "": (2, 1),
+        "metadata.name": (3, 9),
+        "spec.slots": (6, 5),
+        "spec.source.csv": (8, 10),
+    }

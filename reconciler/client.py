@@ -1,0 +1,433 @@
+"""The Dograh API client: the only module of the reconciler that speaks HTTP.
+
+It follows ``dograh-api-contract.md`` (not the sandbox, which follows it on its own), and
+it owns three safety rules:
+
+- The API key travels only in the ``X-API-Key`` header, never in a message or a log, and
+  never in clear text to a host other than this machine (``--insecure`` to override).
+- Only idempotent requests (GET, and a PATCH of the same body) are retried on a network
+  error or a 5xx. A request that is not idempotent (create, start, pause, resume) is
+  retried only when it surely never reached Dograh (the connection was refused, or a 429
+  said it was not processed); otherwise ``OutcomeUnknown`` is raised, and the caller
+  must find out what happened before it tries again.
+- Dograh's errors become messages a user can act on: a 401 that means "configure
+  telephony first" is not reported as a bad key.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from reconciler import __version__
+from reconciler.errors import UserError
+
+DEFAULT_API_URL = "https://app.dograh.com"
+API_PREFIX = "/api/v1"
+TELEPHONY_FIRST = "You must configure telephony first"
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+log = logging.getLogger("reconciler.client")
+
+
+class DograhError(UserError):
+    """Dograh refused a request, or could not be reached; the message says what to do."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, detail: Any = None, request: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+        self.request = request
+
+
+class AuthError(DograhError):
+    """The API key was refused (401 other than the telephony one)."""
+
+
+class TelephonyNotConfigured(DograhError):
+    """Dograh's 401 on start/resume when the organization has no telephony configuration."""
+
+
+class QuotaExceeded(DograhError):
+    """402: the organization's quota does not allow the call."""
+
+
+class NotFound(DograhError):
+    """404: the object does not exist in this organization (other organizations' too)."""
+
+
+class Refused(DograhError):
+    """400 or 422: Dograh understood the request and said no, with its reason."""
+
+
+class Unavailable(DograhError):
+    """Dograh could not be reached, or kept failing, for a request that is safe to repeat."""
+
+
+class OutcomeUnknown(DograhError):
+    """A request that is not idempotent may or may not have been carried out."""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with full jitter, bounded in attempts and in total time."""
+
+    attempts: int = 6
+    base_delay: float = 0.5
+    max_delay: float = 8.0
+    budget: float = 60.0
+    """Seconds of waiting, all retries of one request together."""
+
+    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_delay * 4)
+        return rng.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    base_url: str = DEFAULT_API_URL
+    api_key: str = field(default="", repr=False)
+    insecure: bool = False
+    timeout: float = 30.0
+    connect_timeout: float = 10.0
+    retry: RetryPolicy = RetryPolicy()
+    max_connections: int = 32
+
+
+def check_settings(settings: ClientSettings) -> None:
+    """Refuse settings that would leak the key or cannot work, before any request."""
+    if not settings.api_key:
+        raise UserError(
+            "no Dograh API key: set DOGRAH_API_KEY or pass --api-key (keys start with dgr_)"
+        )
+    parts = urlsplit(settings.base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UserError(
+            f"the API URL '{settings.base_url}' is not an http(s) URL such as {DEFAULT_API_URL}"
+        )
+    if parts.scheme == "http" and not _is_loopback(parts.hostname) and not settings.insecure:
+        raise UserError(
+            f"refusing to send the API key in clear text to {parts.hostname} over http://; "
+            "use https://, or pass --insecure if this network is trusted"
+        )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class DograhClient:
+    """A thread-safe client: plan and apply call it from several threads at once."""
+
+    def __init__(
+        self,
+        settings: ClientSettings,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+    ) -> None:
+        check_settings(settings)
+        self.settings = settings
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self.requests_sent = 0
+        self._http = httpx.Client(
+            base_url=settings.base_url.rstrip("/") + API_PREFIX,
+            headers={
+                "X-API-Key": settings.api_key,
+                "User-Agent": f"dograh-campaigns/{__version__} (+python-httpx)",
+                "Accept": "application/json",
+            },
+            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+            limits=httpx.Limits(
+                max_connections=settings.max_connections,
+                max_keepalive_connections=settings.max_connections,
+            ),
+            transport=transport,
+            follow_redirects=False,
+        )
+        self._storage = httpx.Client(
+            headers={"User-Agent": f"dograh-campaigns/{__version__} (+python-httpx)"},
+            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+        self._storage.close()
+
+    def __enter__(self) -> DograhClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading ---------------------------------------------------------------------
+
+    def list_campaigns(self) -> list[dict[str, Any]]:
+        body = self._json("GET", "/campaign/")
+        campaigns = body.get("campaigns") if isinstance(body, dict) else None
+        if not isinstance(campaigns, list):
+            raise DograhError(
+                "Dograh's campaign list has no 'campaigns' list", request="GET /campaign/"
+            )
+        return campaigns
+
+    def get_campaign(self, campaign_id: int) -> dict[str, Any]:
+        return self._object("GET", f"/campaign/{campaign_id}")
+
+    def list_workflows(self) -> list[dict[str, Any]]:
+        """Active and archived workflows: an archived one may still back a campaign."""
+        body = self._json("GET", "/workflow/fetch", params={"status": "active,archived"})
+        if not isinstance(body, list):
+            raise DograhError("Dograh's workflow list is not a list", request="GET /workflow/fetch")
+        return body
+
+    def telephony_configurations(self) -> list[dict[str, Any]]:
+        body = self._json("GET", "/organizations/telephony-configs")
+        configurations = body.get("configurations") if isinstance(body, dict) else None
+        if not isinstance(configurations, list):
+            raise DograhError(
+                "Dograh's telephony list has no 'configurations' list",
+                request="GET /organizations/telephony-configs",
+            )
+        return configurations
+
+    # -- writing ---------------------------------------------------------------------
+
+    def presigned_upload(self, file_name: str, file_size: int) -> dict[str, Any]:
+        """An upload URL; asking twice only wastes a URL, so this is retried."""
+        body = {"file_name": file_name, "file_size": file_size, "content_type": "text/csv"}
+        return self._object("POST", "/s3/presigned-upload-url", json=body, idempotent=True)
+
+    def upload(self, url: str, content: bytes) -> None:
+        """PUT the file to the presigned URL: storage, so the API key is not sent there.
+
+        Not retried after it may have arrived: a presigned URL may refuse a second PUT.
+        The caller asks for a new URL instead; an orphan upload costs nothing.
+        """
+        headers = {"Content-Type": "text/csv"}  # the S3 backend signs the content type
+
+        def send() -> httpx.Response:
+            return self._storage.put(url, content=content, headers=headers)
+
+        response = self._send("PUT upload URL", send, idempotent=False)
+        if response.status_code >= 300:
+            raise DograhError(
+                f"uploading the contacts file failed with HTTP {response.status_code}",
+                status=response.status_code,
+                request="PUT upload URL",
+            )
+
+    def create_campaign(self, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._object("POST", "/campaign/create", json=dict(body), idempotent=False)
+
+    def update_campaign(self, campaign_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
+        # PATCH replaces the sent objects whole: sending the same body twice is harmless.
+        return self._object("PATCH", f"/campaign/{campaign_id}", json=dict(body), idempotent=True)
+
+    def lifecycle(self, campaign_id: int, action: str) -> dict[str, Any]:
+        """start, pause or resume; none is idempotent (a repeat gets a 400)."""
+        if action not in ("start", "pause", "resume"):
+            raise ValueError(f"unknown lifecycle action {action!r}")
+        return self._object("POST", f"/campaign/{campaign_id}/{action}", idempotent=False)
+
+    # -- plumbing --------------------------------------------------------------------
+
+    def _object(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> dict[str, Any]:
+        body = self._json(method, path, json=json, idempotent=idempotent)
+        if not isinstance(body, dict):
+            raise DograhError(f"Dograh answered {method} {path} with something not an object")
+        return body
+
+    def _json(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        safe = method in ("GET", "HEAD") if idempotent is None else idempotent
+        label = f"{method} {path}"
+
+        def send() -> httpx.Response:
+            return self._http.request(method, path, json=json, params=params)
+
+        response = self._send(label, send, idempotent=safe)
+        if response.status_code >= 400:
+            raise error_for(response, label)
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise DograhError(
+                f"Dograh answered {label} with HTTP {response.status_code} but not JSON",
+                status=response.status_code,
+                request=label,
+            ) from exc
+
+    def _send(
+        self, label: str, send: Callable[[], httpx.Response], *, idempotent: bool
+    ) -> httpx.Response:
+        policy = self.settings.retry
+        waited = 0.0
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            try:
+                self.requests_sent += 1
+                response = send()
+            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+                # Nothing reached Dograh: safe to repeat whatever the request.
+                problem: str = f"cannot connect to Dograh ({type(exc).__name__})"
+                retry_after = None
+            except httpx.TransportError as exc:
+                if not idempotent:
+                    raise OutcomeUnknown(
+                        f"{label}: the connection failed after the request was sent "
+                        f"({type(exc).__name__}); Dograh may or may not have carried it out",
+                        request=label,
+                    ) from exc
+                problem, retry_after = f"network error ({type(exc).__name__})", None
+            else:
+                log.info(
+                    "%s -> %s in %.0f ms",
+                    label,
+                    response.status_code,
+                    (time.monotonic() - started) * 1000,
+                )
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                if not idempotent and response.status_code != 429:
+                    raise OutcomeUnknown(
+                        f"{label}: Dograh answered HTTP {response.status_code} after receiving "
+                        "the request; it may or may not have carried it out",
+                        status=response.status_code,
+                        request=label,
+                    )
+                problem = f"HTTP {response.status_code}"
+                retry_after = _retry_after(response)
+            attempt += 1
+            pause = policy.delay(attempt, retry_after, self._rng)
+            if attempt >= policy.attempts or waited + pause > policy.budget:
+                raise Unavailable(
+                    f"{label}: {problem}, still after {attempt} attempts over {waited:.1f} s; "
+                    "Dograh may be down or overloaded, try again later",
+                    request=label,
+                )
+            log.info("%s: %s; retrying in %.2f s", label, problem, pause)
+            waited += pause
+            self._sleep(pause)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def error_for(response: httpx.Response, label: str) -> DograhError:
+    """The user-facing error for a 4xx or 5xx answer."""
+    status = response.status_code
+    try:
+        detail: Any = response.json().get("detail")
+    except (ValueError, AttributeError):
+        detail = response.text[:200] or None
+    text = detail if isinstance(detail, str) else None
+    if status == 401 and text and text.startswith(TELEPHONY_FIRST):
+        return TelephonyNotConfigured(
+            f"{label}: Dograh says the organization has no telephony configuration ({text}). "
+            "This is not a problem with the API key: add a telephony configuration in "
+            "Dograh, then apply again",
+            status=status,
+            detail=detail,
+            request=label,
+        )
+    if status == 401:
+        return AuthError(
+            f"Dograh refused the API key ({text or 'HTTP 401'}): check DOGRAH_API_KEY; keys "
+            "look like dgr_ followed by 32 characters, and belong to one organization",
+            status=status,
+            detail=detail,
+            request=label,
+        )
+    if status == 402:
+        return QuotaExceeded(
+            f"{label}: Dograh refused for quota reasons: {text or 'HTTP 402'}",
+            status=status,
+            detail=detail,
+            request=label,
+        )
+    if status == 404:
+        return NotFound(
+            f"{label}: {text or 'not found'} in this organization",
+            status=status,
+            detail=detail,
+            request=label,
+        )
+    if status in (400, 422):
+        return Refused(
+            f"{label}: Dograh refused it: {describe_detail(detail)}",
+            status=status,
+            detail=detail,
+            request=label,
+        )
+    return DograhError(
+        f"{label}: Dograh answered HTTP {status}: {text or 'no detail'}",
+        status=status,
+        detail=detail,
+        request=label,
+    )
+
+
+def describe_detail(detail: Any) -> str:
+    """Dograh's ``detail``: a sentence, or FastAPI's list of field errors, as one line."""
+    if isinstance(detail, str):
+        return detail
+    if isinstance(detail, list):
+        parts = []
+        for item in detail:
+            if not isinstance(item, dict):
+                continue
+            loc = [str(step) for step in item.get("loc", []) if step != "body"]
+            where = ".".join(loc) or "request"
+            parts.append(f"{where}: {item.get('msg', 'invalid')}")
+        if parts:
+            return "; ".join(parts)
+    return "no detail given"
