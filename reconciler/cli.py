@@ -8,17 +8,23 @@ mapped to 1 here.
 
 from __future__ import annotations
 
+import gc
+import logging
 import os
 import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import NoReturn
 
 import click
 
 from reconciler import __version__
+from reconciler.client import DEFAULT_API_URL, ClientSettings
+from reconciler.commands.apply import ApplyRequest, run_apply, stdin_is_terminal
+from reconciler.commands.plan import PlanRequest, run_plan
 from reconciler.commands.validate import ValidateRequest, run_validate
 from reconciler.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.manifest.load import DEFAULT_PATH
@@ -27,10 +33,18 @@ from reconciler.manifest.load import DEFAULT_PATH
 @dataclass(frozen=True)
 class GlobalOptions:
     api_url: str | None
-    api_key: str | None
+    api_key: str | None = field(repr=False)
+    insecure: bool
     color: bool | None
     """False disables colour; None lets click colour only a terminal."""
     verbose: int
+
+    def client_settings(self) -> ClientSettings:
+        return ClientSettings(
+            base_url=self.api_url or DEFAULT_API_URL,
+            api_key=self.api_key or "",
+            insecure=self.insecure,
+        )
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,17 +60,38 @@ class GlobalOptions:
     metavar="KEY",
     help="Dograh API key [env DOGRAH_API_KEY]. Never printed or logged.",
 )
+@click.option(
+    "--insecure",
+    is_flag=True,
+    help="Allow http:// to a host other than this machine (the key then travels in clear).",
+)
 @click.option("--no-color", is_flag=True, help="No colour in output (NO_COLOR is honoured too).")
 @click.option("-v", "--verbose", count=True, help="More detail on stderr; repeat for more.")
 @click.version_option(__version__, "--version", prog_name="campaigns")
 @click.pass_context
 def cli(
-    ctx: click.Context, api_url: str | None, api_key: str | None, no_color: bool, verbose: int
+    ctx: click.Context,
+    api_url: str | None,
+    api_key: str | None,
+    insecure: bool,
+    no_color: bool,
+    verbose: int,
 ) -> None:
     """Campaigns-as-code for Dograh: validate, plan and apply campaign manifests."""
     color = False if no_color or os.environ.get("NO_COLOR") else None
     ctx.color = color
-    ctx.obj = GlobalOptions(api_url, api_key, color, verbose)
+    ctx.obj = GlobalOptions(api_url, api_key, insecure, color, verbose)
+    if ctx.invoked_subcommand != "sandbox":
+        # A batch run over thousands of manifests makes many objects and few cycles; the
+        # cyclic collector's passes over that heap cost seconds and free next to nothing.
+        # The long-running sandbox server keeps it.
+        gc.disable()
+    if verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        logger = logging.getLogger("reconciler")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
 
 
 @cli.command()
@@ -78,6 +113,110 @@ def validate(options: GlobalOptions, paths: tuple[str, ...], output_format: str)
     """
     request = ValidateRequest(paths or (DEFAULT_PATH,), output_format, options.color)
     return run_validate(request)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@click.option("--out", metavar="PLANFILE", help="Save the plan for `campaigns apply PLANFILE`.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when there are changes (0: none, 1: error), as Terraform's.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines, markdown for a pull-request comment.",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NAME",
+    help="Plan only this campaign (repeatable).",
+)
+@click.option("--show-unmanaged", is_flag=True, help="List live campaigns no manifest manages.")
+@click.pass_obj
+def plan(
+    options: GlobalOptions,
+    paths: tuple[str, ...],
+    out: str | None,
+    detailed_exitcode: bool,
+    output_format: str,
+    targets: tuple[str, ...],
+    show_unmanaged: bool,
+) -> int:
+    """Show what apply would change in Dograh, without changing anything.
+
+    PATH is a manifest file or a directory (default: campaigns.d). Needs the API key.
+    """
+    request = PlanRequest(
+        paths=paths or (DEFAULT_PATH,),
+        targets=targets,
+        output_format=output_format,
+        out=out,
+        detailed_exitcode=detailed_exitcode,
+        show_unmanaged=show_unmanaged,
+        color=options.color,
+        client=options.client_settings(),
+    )
+    return run_plan(request)
+
+
+@cli.command()
+@click.argument("targets_or_plan", nargs=-1, metavar="[PLANFILE | PATH...]")
+@click.option("--auto-approve", is_flag=True, help="Do not ask for approval (for CI).")
+@click.option(
+    "--parallelism",
+    type=click.IntRange(1, 64),
+    default=10,
+    show_default=True,
+    help="Campaigns applied at once.",
+)
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="NAME",
+    help="Apply only this campaign (repeatable; not with a plan file).",
+)
+@click.pass_obj
+def apply(
+    options: GlobalOptions,
+    targets_or_plan: tuple[str, ...],
+    auto_approve: bool,
+    parallelism: int,
+    targets: tuple[str, ...],
+) -> int:
+    """Change Dograh to match the manifests, or run a plan saved by `plan --out`.
+
+    Without a plan file it plans, shows the plan and asks for approval (`yes`). With
+    one, it checks that nothing the plan covers changed since, then runs exactly it.
+    """
+    plan_file = None
+    if len(targets_or_plan) == 1 and _is_plan_file(targets_or_plan[0]):
+        plan_file = targets_or_plan[0]
+        if targets:
+            raise click.UsageError("--target cannot narrow a saved plan; plan again with it")
+    request = ApplyRequest(
+        plan_file=plan_file,
+        paths=() if plan_file else (targets_or_plan or (DEFAULT_PATH,)),
+        targets=targets,
+        auto_approve=auto_approve,
+        parallelism=parallelism,
+        color=options.color,
+        client=options.client_settings(),
+        interactive=stdin_is_terminal(),
+    )
+    return run_apply(request)
+
+
+def _is_plan_file(path: str) -> bool:
+    """A file that is not YAML is taken for a plan file (which is JSON)."""
+    return Path(path).is_file() and not path.endswith((".yaml", ".yml"))
 
 
 @cli.command()

@@ -212,6 +212,9 @@ class DograhClient:
             )
         return configurations
 
+    def campaign_defaults(self) -> dict[str, Any]:
+        return self._object("GET", "/organizations/campaign-defaults")
+
     # -- writing ---------------------------------------------------------------------
 
     def presigned_upload(self, file_name: str, file_size: int) -> dict[str, Any]:

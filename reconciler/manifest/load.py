@@ -8,6 +8,8 @@ through the same function and refuse to go on while it reports an error.
 from __future__ import annotations
 
 import gc
+import hashlib
+import json
 import multiprocessing
 import os
 import threading
@@ -207,6 +209,20 @@ def _load_files(files: list[Path]) -> tuple[list[Manifest], list[Diagnostic]]:
             if campaign is not None and contacts is not None:
                 manifests.append(Manifest(campaign, document.file, contacts, document.positions))
     return manifests, diagnostics
+
+
+def manifests_hash(manifests: Sequence[Manifest]) -> str:
+    """What a plan was made from: every manifest's effective content and its CSV's hash.
+    Apply compares it to refuse a saved plan whose manifests have changed since."""
+    digest = hashlib.sha256()
+    for manifest in sorted(manifests, key=lambda m: m.name):
+        record = {
+            "file": manifest.file,
+            "campaign": manifest.campaign.model_dump(mode="json", by_alias=True),
+            "csv": manifest.contacts.sha256,
+        }
+        digest.update(json.dumps(record, sort_keys=True).encode("utf-8"))
+    return digest.hexdigest()
 
 
 def _campaign_of(document: Document) -> tuple[Campaign | None, list[Diagnostic]]:

@@ -1,0 +1,58 @@
+"""`campaigns plan`: what apply would change, for a person, a machine or a pull request."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import click
+
+from reconciler.client import ClientSettings, DograhClient
+from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
+from reconciler.pipeline import make_plan
+from reconciler.planfile import save_plan
+from reconciler.render.plan_json import plan_document, render_plan_json
+from reconciler.render.plan_markdown import render_plan_markdown
+from reconciler.render.plan_text import render_plan_text
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    paths: Sequence[str]
+    targets: Sequence[str]
+    output_format: str
+    out: str | None
+    detailed_exitcode: bool
+    show_unmanaged: bool
+    color: bool | None
+    client: ClientSettings
+
+
+def run_plan(request: PlanRequest) -> int:
+    with DograhClient(request.client) as client:
+        plan = make_plan(request.paths, request.targets, client)
+    if request.output_format == "json":
+        click.echo(render_plan_json(plan))
+    elif request.output_format == "markdown":
+        click.echo(render_plan_markdown(plan, show_unmanaged=request.show_unmanaged))
+    else:
+        for line in render_plan_text(plan, show_unmanaged=request.show_unmanaged):
+            click.echo(line, color=request.color)
+    if plan.blocked:
+        if request.out:
+            click.echo("No plan file written: the plan is blocked.", err=True)
+        return EXIT_ERROR
+    if request.out:
+        save_plan(
+            request.out,
+            plan_document(plan),
+            api_url=request.client.base_url,
+            paths=tuple(request.paths),
+        )
+        click.echo(
+            f"Plan saved to {request.out}; `campaigns apply {request.out}` applies exactly it.",
+            err=True,
+        )
+    if request.detailed_exitcode and plan.changes:
+        return EXIT_CHANGES
+    return EXIT_OK

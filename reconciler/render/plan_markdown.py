@@ -1,0 +1,144 @@
+"""The plan as Markdown for a pull-request comment: the summary first, the details
+folded, and never over GitHub's 65,536-character comment limit: when it would be, the
+details are cut and the summary stays."""
+
+from __future__ import annotations
+
+from reconciler.plan import CampaignChange, Plan
+from reconciler.render.plan_text import NO_CHANGES, headline, summary_line
+from reconciler.render.values import describe_schedule, plural, show
+
+LIMIT = 65_536
+MARKER = "<!-- dograh-campaigns-plan -->"
+"""Lets a CI step find its own comment to edit it in place."""
+
+
+def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int = LIMIT) -> str:
+    head = [MARKER, "### Dograh campaigns plan", ""]
+    if plan.blocked:
+        count = len(plan.conflicts) + len(plan.errors)
+        head.append(f"**:x: Plan blocked: {plural(count, 'problem')}; apply will change nothing.**")
+    elif plan.changes:
+        head.append(f"**{summary_line(plan)}**")
+    else:
+        head.append(f"**{NO_CHANGES}**")
+    head.append("")
+    calling = plan.places_calls
+    if calling:
+        names = ", ".join(
+            f"`{change.name}` ({', '.join(change.actions)})" for change in calling[:20]
+        )
+        more = f" and {len(calling) - 20} more" if len(calling) > 20 else ""
+        who = plural(len(calling), "campaign")
+        head.append(f"> [!WARNING]\n> **{who} will place calls:** {names}{more}")
+        head.append("")
+    problems = [
+        f"- `{c.manifest}` **{c.name}**{_ident(c.campaign_id)}: {c.message}" for c in plan.conflicts
+    ] + [
+        f"- `{d.file}:{d.line}:{d.column}` {d.path + ': ' if d.path else ''}{d.message}"
+        for d in plan.errors
+    ]
+    warnings = [
+        f"- `{d.file}:{d.line}:{d.column}` {d.path + ': ' if d.path else ''}{d.message}"
+        for d in plan.warnings
+    ]
+    tail = []
+    if plan.unmanaged:
+        tail.append(
+            f"{plural(len(plan.unmanaged), 'live campaign')} not managed by any manifest "
+            "will not be touched."
+        )
+    sections: list[tuple[str, list[str]]] = []
+    if problems:
+        sections.append(("Problems", problems))
+    if warnings:
+        sections.append(("Warnings", warnings))
+    if plan.changes:
+        table = ["| Campaign | Actions | Places calls |", "|---|---|---|"]
+        table += [
+            f"| `{c.name}`{_ident(c.campaign_id)} | "
+            f"{', '.join(c.actions)} | {'**yes**' if c.places_calls else 'no'} |"
+            for c in plan.changes
+        ]
+        sections.append(("Changes", table))
+    details = ["```diff"]
+    for change in plan.changes:
+        details.extend(_diff_block(change, plan.labels))
+    details.append("```")
+    if show_unmanaged and plan.unmanaged:
+        sections.append(
+            ("Unmanaged", [f"- `{u.name}` (id {u.id}, {u.state})" for u in plan.unmanaged])
+        )
+
+    out = "\n".join(head)
+    footer = "\n".join(["", *tail]) if tail else ""
+    cut_note = "\n\n_Cut to fit GitHub's comment limit: run `campaigns plan` for the whole plan._"
+    budget = limit - len(out) - len(footer) - len(cut_note) - 64
+    body, cut = _fit(sections, details if plan.changes else [], budget)
+    out += body + footer + (cut_note if cut else "")
+    return out[:limit]
+
+
+def _ident(campaign_id: int | None) -> str:
+    return f" (id {campaign_id})" if campaign_id else ""
+
+
+def _fit(
+    sections: list[tuple[str, list[str]]], details: list[str], budget: int
+) -> tuple[str, bool]:
+    """Sections in order, each folded; lines are dropped from the end to fit the budget."""
+    parts: list[str] = []
+    cut = False
+    for title, lines in [*sections, ("Details", details)]:
+        if not lines:
+            continue
+        opening = (
+            f"\n<details{' open' if title == 'Problems' else ''}><summary>{title}</summary>\n\n"
+        )
+        closing = "\n\n</details>\n"
+        room = budget - sum(len(p) for p in parts) - len(opening) - len(closing)
+        if room <= 0:
+            cut = True
+            break
+        kept: list[str] = []
+        used = 0
+        for line in lines:
+            if used + len(line) + 1 > room:
+                cut = True
+                break
+            kept.append(line)
+            used += len(line) + 1
+        if kept and kept[0] == "```diff" and kept[-1] != "```":
+            kept.append("```")
+        if kept:
+            parts.append(opening + "\n".join(kept) + closing)
+    return "".join(parts), cut
+
+
+def _diff_block(change: CampaignChange, labels: dict[str, dict[int, str]]) -> list[str]:
+    lines = [f"# {headline(change)}"]
+    if "create" in change.actions:
+        after = change.after
+        workflow = labels.get("workflow", {}).get(after["workflow"], "")
+        lines.append(f'+ campaign "{change.name}"')
+        lines.append(f"+   workflow        = {show(workflow)} (id {after['workflow']})")
+        if change.upload:
+            lines.append(
+                f"+   source          = {show(change.upload.path)} "
+                f"({plural(change.upload.rows, 'contact')})"
+            )
+        lines.append(f"+   state           = {show(change.desired_state)}")
+        if after.get("max_concurrency") is not None:
+            lines.append(f"+   max_concurrency = {show(after['max_concurrency'])}")
+        lines.append(f"+   schedule        = {describe_schedule(after.get('schedule'))}")
+    else:
+        lines.append(f'~ campaign "{change.name}" (id {change.campaign_id})')
+        for field in change.changes:
+            lines.append(f"-   {field.path} = {show(field.before)}")
+            lines.append(f"+   {field.path} = {show(field.after)}")
+        if change.lifecycle:
+            lines.append(f"-   state = {show(change.live_state)}")
+            lines.append(f"+   state = {show(change.desired_state)}")
+    lines.extend(f"#   note: {note}" for note in change.notes)
+    lines.append("")
+    return lines

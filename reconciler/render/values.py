@@ -1,0 +1,60 @@
+"""Values as a plan shows them, shared by the text and Markdown renderers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from reconciler.manifest.model import DAYS
+
+ABSENT = "(none)"
+
+
+def show(value: Any) -> str:
+    """A value in the plan's notation: strings quoted, objects as ``{key = value}``."""
+    if value is None:
+        return ABSENT
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        if set(value) == {"timezone", "slots"}:
+            return describe_schedule(value)
+        return "{" + ", ".join(f"{k} = {show(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    return str(value)
+
+
+def describe_schedule(schedule: dict[str, Any] | None) -> str:
+    """``mon-fri 09:00-17:00, sat 10:00-13:00 (America/New_York)``."""
+    if not schedule:
+        return "(none: calls at any time)"
+    windows: dict[tuple[str, str], list[str]] = {}
+    for slot in schedule.get("slots", []):
+        windows.setdefault((slot["start"], slot["end"]), []).append(str(slot["day"]))
+    parts = [f"{_days(days)} {start}-{end}" for (start, end), days in windows.items()]
+    return f"{', '.join(parts)} ({schedule.get('timezone', 'UTC')})"
+
+
+def _days(days: list[str]) -> str:
+    """Runs of consecutive days as ranges: mon, tue, wed, fri -> mon-wed, fri."""
+    order = sorted({DAYS.index(d) for d in days if d in DAYS})
+    runs: list[list[int]] = []
+    for day in order:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    named = [
+        f"{DAYS[run[0]]}-{DAYS[run[-1]]}" if len(run) > 2 else ", ".join(DAYS[d] for d in run)
+        for run in runs
+    ]
+    return ", ".join(named)
+
+
+def plural(count: int, word: str, words: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (words or word + 's')}"
