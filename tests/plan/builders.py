@@ -1,0 +1,90 @@
+"""Live campaigns and manifests for the pure tests of resolve, diff and the renderers."""
+
+from __future__ import annotations
+
+import dataclasses
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from reconciler.live import LiveCampaign, LiveState, TelephonyConfig, Workflow
+from reconciler.manifest.load import Manifest, load_manifests
+from reconciler.normalize import upload_file_name
+
+WORKFLOWS = (
+    Workflow(1, "Renewal reminder", "active"),
+    Workflow(2, "Appointment confirmation", "active"),
+    Workflow(3, "Customer survey", "active"),
+)
+TELEPHONY = (
+    TelephonyConfig(1, "Twilio US", True, False, None, True, None, 10),
+    TelephonyConfig(2, "Vonage EU", False, False, None, True, None, 5),
+)
+RETRY = {
+    "enabled": True,
+    "max_retries": 2,
+    "retry_delay_seconds": 120,
+    "retry_on_busy": True,
+    "retry_on_no_answer": True,
+    "retry_on_voicemail": True,
+}
+BREAKER = {
+    "enabled": True,
+    "failure_threshold": 0.5,
+    "window_seconds": 120,
+    "min_calls_in_window": 5,
+}
+CSV = "phone_number,first_name\n+15550100,Ada\n+15550101,Ben\n"
+
+
+def manifests(tmp_path: Path, *specs: str) -> list[Manifest]:
+    """Manifests from YAML snippets; each snippet is the manifest's ``spec`` plus
+    ``name:`` (and optionally ``id:``) on its first lines."""
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    (tmp_path / "c.csv").write_text(CSV, encoding="utf-8")
+    for index, spec in enumerate(specs):
+        lines = textwrap.dedent(spec).strip().splitlines()
+        meta = [line for line in lines if line.startswith(("name:", "id:"))]
+        rest = [line for line in lines if not line.startswith(("name:", "id:"))]
+        text = (
+            "apiVersion: dograh-campaigns/v1\nkind: Campaign\nmetadata:\n"
+            + "".join(f"  {line}\n" for line in meta)
+            + "spec:\n  source:\n    csv: c.csv\n"
+            + "".join(f"  {line}\n" for line in rest)
+        )
+        (tmp_path / f"m{index:02d}.yaml").write_text(text, encoding="utf-8")
+    result = load_manifests([str(tmp_path)], jobs=1)
+    assert result.ok, result.diagnostics
+    return result.manifests
+
+
+def source_id_for(manifest: Manifest) -> str:
+    name = upload_file_name(manifest.contacts.display, manifest.contacts.sha256)
+    return f"campaigns/1/0b9f1a2c-uuid_{name}"
+
+
+def live_campaign(**changes: Any) -> LiveCampaign:
+    base = LiveCampaign(
+        id=10,
+        name="east",
+        state="created",
+        workflow_id=1,
+        workflow_name="Renewal reminder",
+        source_id="campaigns/1/uuid_c.0000000000000000.csv",
+        telephony_id=1,
+        telephony_name="Twilio US",
+        max_concurrency=None,
+        retry_config=dict(RETRY),
+        schedule_config=None,
+        circuit_breaker=dict(BREAKER),
+        created_at="2026-11-20T10:00:00Z",
+        total_rows=None,
+        processed_rows=0,
+        parent_campaign_id=None,
+        last_error=None,
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def state(*campaigns: LiveCampaign, limit: int | None = 20) -> LiveState:
+    return LiveState(tuple(campaigns), WORKFLOWS, TELEPHONY, limit)

@@ -1,0 +1,76 @@
+"""Effective values: the shapes that mean the same to Dograh compare equal."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from reconciler.manifest.model import Schedule
+from reconciler.normalize import (
+    breaker_view,
+    desired_schedule_view,
+    live_schedule_view,
+    source_hash,
+    upload_file_name,
+)
+
+
+def _schedule(slots: list[dict[str, Any]], timezone: str = "UTC") -> Schedule:
+    return Schedule.model_validate({"timezone": timezone, "slots": slots})
+
+
+def test_days_equal_day_of_week_slots_in_any_order() -> None:
+    by_days = _schedule([{"days": ["tue", "mon"], "start": "09:00", "end": "17:00"}])
+    by_numbers = _schedule(
+        [
+            {"day_of_week": 1, "start": "09:00", "end": "17:00"},
+            {"day_of_week": 0, "start": "09:00", "end": "17:00"},
+            {"day_of_week": 0, "start": "09:00", "end": "17:00"},
+        ]
+    )
+    assert desired_schedule_view(by_days) == desired_schedule_view(by_numbers)
+    live = {
+        "enabled": True,
+        "timezone": "UTC",
+        "slots": [
+            {"day_of_week": 1, "start_time": "9:00", "end_time": "17:00"},
+            {"day_of_week": 0, "start_time": "09:00", "end_time": "17:00:00"},
+        ],
+    }
+    assert live_schedule_view(live) == desired_schedule_view(by_days)
+
+
+@pytest.mark.parametrize(
+    "live",
+    [
+        None,
+        {},
+        {
+            "enabled": False,
+            "timezone": "UTC",
+            "slots": [{"day_of_week": 0, "start_time": "09:00", "end_time": "17:00"}],
+        },
+        {"enabled": True, "timezone": "UTC", "slots": []},
+    ],
+)
+def test_absent_disabled_and_empty_schedules_mean_no_window(live: dict[str, Any] | None) -> None:
+    assert live_schedule_view(live) is None
+    assert desired_schedule_view(None) is None
+
+
+def test_a_breaker_never_sent_reads_as_the_response_default() -> None:
+    assert breaker_view(None) == {
+        "enabled": False,
+        "failure_threshold": 0.5,
+        "window_seconds": 120,
+        "min_calls_in_window": 5,
+    }
+    assert breaker_view({"enabled": True, "failure_threshold": 1})["failure_threshold"] == 1.0
+
+
+def test_upload_names_carry_the_hash_and_only_safe_characters() -> None:
+    name = upload_file_name("contacts/spring east (v2).csv", "ab" * 32)
+    assert name == "spring_east__v2_.abababababababab.csv"
+    assert source_hash(f"campaigns/7/0f0e-uuid_{name}") == "ab" * 8
+    assert source_hash("campaigns/7/uuid_contacts.csv") is None
