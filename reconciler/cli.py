@@ -24,6 +24,7 @@ from reconciler.commands.validate import ValidateRequest, run_validate
 from reconciler.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.manifest.load import DEFAULT_PATH
 from reconciler.manifest.schema import SCHEMA_PATH
+from reconciler.sandbox.command import sandbox
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,9 @@ def validate(options: GlobalOptions, paths: tuple[str, ...], output_format: str)
 def schema(options: GlobalOptions, check: bool, output: str) -> int:
     """Write the manifests' JSON Schema, generated from the models."""
     return run_schema(SchemaRequest(output, check))
+
+
+cli.add_command(sandbox)
 
 
 def run(argv: Sequence[str] | None = None) -> int:
