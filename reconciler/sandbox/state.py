@@ -99,9 +99,10 @@ class SandboxState:
         return to_micros(self.clock.now())
 
     def step(self) -> None:
-        """Run the simulation up to the clock's now."""
+        """Run the simulation up to the clock's now (a zero-length step still runs the
+        pending syncs: "the next simulation step")."""
         target = self.clock.now()
-        if target > self.sim_time:
+        if target >= self.sim_time:
             self.simulation.advance(self.sim_time, target)
             self.sim_time = target
             self.store.set_meta("clock", repr(target))
