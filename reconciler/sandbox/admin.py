@@ -66,6 +66,14 @@ class FaultsBody(_Body):
     seed: int | None = None
 
 
+class LogRecord(_Body):
+    ts: str
+    level: str
+    event: str
+    message: str
+    details: dict[str, Any] | None = None
+
+
 class CampaignRecord(_Body):
     """One campaign for bulk insert: a full record in any state."""
 
@@ -91,7 +99,7 @@ class CampaignRecord(_Body):
     created_at: str | None = None
     started_at: str | None = None
     completed_at: str | None = None
-    logs: list[dict[str, Any]] = Field(default_factory=list)
+    logs: list[LogRecord] = Field(default_factory=list)
     parent_campaign_id: int | None = None
     redialed_campaign_id: int | None = None
 
@@ -202,6 +210,7 @@ async def patch_simulation(state: Admin, body: dict[str, Any]) -> Response:
         state.settings = SimulationSettings.model_validate({**state.settings.model_dump(), **body})
     except ValueError as error:
         raise HTTPException(status_code=422, detail=str(error)) from None
+    state.store.forget_wake_times()
     return json_response(state.settings.model_dump())
 
 
@@ -280,6 +289,9 @@ def _bulk_insert(state: SandboxState, records: list[CampaignRecord]) -> list[int
     workflows: dict[int, list[Any]] = {org: store.workflows(org) for org in orgs}
     configs: dict[int, list[Any]] = {org: store.telephony_configs(org) for org in orgs}
     parsed: dict[tuple[str, str], list[sources.Contact]] = {}
+    contexts: dict[tuple[str, str], list[str]] = {}
+    runs: list[tuple[Any, ...]] = []
+    defaults: dict[int, int | None] = {}
     ids: list[int] = []
     with store.transaction():
         for index, record in enumerate(records):
@@ -305,8 +317,10 @@ def _bulk_insert(state: SandboxState, records: list[CampaignRecord]) -> list[int
                     )
                 config_id = int(named[0]["id"])
             if config_id is None:
-                resolved = telephony.resolve(store, org_id, None).config
-                config_id = None if resolved is None else int(resolved["id"])
+                if org_id not in defaults:
+                    resolved = telephony.resolve(store, org_id, None).config
+                    defaults[org_id] = None if resolved is None else int(resolved["id"])
+                config_id = defaults[org_id]
             source_id = record.source_id or (
                 f"campaigns/{org_id}/{uuid.uuid4()}_{_slug(record.name)}.csv"
             )
@@ -316,6 +330,7 @@ def _bulk_insert(state: SandboxState, records: list[CampaignRecord]) -> list[int
                 cache_key = (source_id if record.source_id else "", record.csv)
                 if cache_key not in parsed:
                     parsed[cache_key] = sources.contacts(source_id, sources.parse(record.csv))
+                    contexts[cache_key] = [dumps(c.context) for c in parsed[cache_key]]
                 contacts = parsed[cache_key]
             created = _micros(record.created_at, now)
             started = _micros(record.started_at, None if record.state == "created" else created)
@@ -332,7 +347,7 @@ def _bulk_insert(state: SandboxState, records: list[CampaignRecord]) -> list[int
             completed_at = _micros(
                 record.completed_at, created if record.state == "completed" else None
             )
-            make_runs = record.state in ("running", "paused") and contacts
+            make_runs = record.state in ("running", "paused") and bool(contacts)
             campaign_id = store.insert_campaign(
                 {
                     "org_id": org_id,
@@ -347,7 +362,7 @@ def _bulk_insert(state: SandboxState, records: list[CampaignRecord]) -> list[int
                     "created_at": created,
                     "started_at": started,
                     "completed_at": completed_at,
-                    "retry_config": dumps(
+                    "retry_config": render.stored_retry(
                         record.retry_config.model_dump()
                         if record.retry_config is not None
                         else render.DEFAULT_RETRY_CONFIG
@@ -355,14 +370,14 @@ def _bulk_insert(state: SandboxState, records: list[CampaignRecord]) -> list[int
                     "max_concurrency": record.max_concurrency,
                     "schedule_config": None
                     if record.schedule_config is None
-                    else dumps(record.schedule_config.model_dump()),
+                    else render.stored_schedule(record.schedule_config.model_dump()),
                     "circuit_breaker": None
                     if record.circuit_breaker is None
-                    else dumps(record.circuit_breaker.model_dump()),
+                    else render.stored_breaker(record.circuit_breaker.model_dump()),
                     "parent_campaign_id": record.parent_campaign_id,
                     "redialed_campaign_id": record.redialed_campaign_id,
                     "telephony_configuration_id": config_id,
-                    "logs": dumps(record.logs),
+                    "logs": dumps([entry.model_dump() for entry in record.logs]),
                     "executed_count": record.executed_count
                     if record.executed_count is not None
                     else (min(processed, len(contacts)) if make_runs else processed),
@@ -385,25 +400,28 @@ def _bulk_insert(state: SandboxState, records: list[CampaignRecord]) -> list[int
             )
             if make_runs:
                 done = min(processed, len(contacts))
-                store.insert_runs(
-                    {
-                        "campaign_id": campaign_id,
-                        "source_uuid": contact.source_uuid,
-                        "row_number": contact.row_number,
-                        "phone_number": contact.phone_number,
-                        "context": dumps(contact.context),
-                        "state": "processed" if position < done else "queued",
-                        "retry_count": 0,
-                        "scheduled_for": started or now,
-                        "created_at": started or now,
-                        "started_at": started if position < done else None,
-                        "ended_at": started if position < done else None,
-                        "call_status": "completed" if position < done else None,
-                        "tags": '["completed"]' if position < done else "[]",
-                    }
+                at = started or now
+                runs.extend(
+                    (
+                        campaign_id,
+                        contact.source_uuid,
+                        contact.row_number,
+                        contact.phone_number,
+                        contexts[cache_key][position],
+                        "processed" if position < done else "queued",
+                        0,
+                        None,
+                        at,
+                        at,
+                        at if position < done else None,
+                        at if position < done else None,
+                        "completed" if position < done else None,
+                        '["completed"]' if position < done else "[]",
+                    )
                     for position, contact in enumerate(contacts)
                 )
             ids.append(campaign_id)
+        store.insert_run_values(runs)
     return ids
 
 

@@ -18,7 +18,7 @@ from reconciler.sandbox.bodies import (
     RedialCampaignRequest,
     UpdateCampaignRequest,
 )
-from reconciler.sandbox.render import json_response
+from reconciler.sandbox.render import json_response, text_response
 from reconciler.sandbox.timestamps import to_micros
 
 router = APIRouter(prefix="/api/v1/campaign")
@@ -37,19 +37,19 @@ async def create_campaign(
     url = storage.object_url(base_url(request), body.source_id)
     row = campaigns.create(state, who.org_id, body, url)
     request.state.created_campaign_id = int(row["id"])
-    return json_response(campaigns.rendered(state, who.org_id, row))
+    return text_response(campaigns.rendered(state, who.org_id, row))
 
 
 @router.get("/")
 async def list_campaigns(request: Request, who: Authorized) -> Response:
-    return json_response(campaigns.listing(sandbox_of(request), who.org_id))
+    return text_response(campaigns.listing(sandbox_of(request), who.org_id))
 
 
 @router.get("/{campaign_id}")
 async def get_campaign(request: Request, campaign_id: int, who: Authorized) -> Response:
     state = sandbox_of(request)
     row = campaigns.get(state, who.org_id, campaign_id)
-    return json_response(campaigns.rendered(state, who.org_id, row))
+    return text_response(campaigns.rendered(state, who.org_id, row))
 
 
 @router.patch("/{campaign_id}")
@@ -58,28 +58,28 @@ async def update_campaign(
 ) -> Response:
     state = sandbox_of(request)
     row = campaigns.update(state, who.org_id, campaign_id, body)
-    return json_response(campaigns.rendered(state, who.org_id, row))
+    return text_response(campaigns.rendered(state, who.org_id, row))
 
 
 @router.post("/{campaign_id}/start")
 async def start_campaign(request: Request, campaign_id: int, who: Authorized) -> Response:
     state = sandbox_of(request)
     row = campaigns.start(state, who.org_id, campaign_id)
-    return json_response(campaigns.rendered(state, who.org_id, row))
+    return text_response(campaigns.rendered(state, who.org_id, row))
 
 
 @router.post("/{campaign_id}/pause")
 async def pause_campaign(request: Request, campaign_id: int, who: Authorized) -> Response:
     state = sandbox_of(request)
     row = campaigns.pause(state, who.org_id, campaign_id)
-    return json_response(campaigns.rendered(state, who.org_id, row))
+    return text_response(campaigns.rendered(state, who.org_id, row))
 
 
 @router.post("/{campaign_id}/resume")
 async def resume_campaign(request: Request, campaign_id: int, who: Authorized) -> Response:
     state = sandbox_of(request)
     row = campaigns.resume(state, who.org_id, campaign_id)
-    return json_response(campaigns.rendered(state, who.org_id, row))
+    return text_response(campaigns.rendered(state, who.org_id, row))
 
 
 @router.post("/{campaign_id}/redial")
@@ -89,7 +89,7 @@ async def redial_campaign(
     state = sandbox_of(request)
     row = campaigns.redial(state, who.org_id, campaign_id, body)
     request.state.created_campaign_id = int(row["id"])
-    return json_response(campaigns.rendered(state, who.org_id, row))
+    return text_response(campaigns.rendered(state, who.org_id, row))
 
 
 @router.get("/{campaign_id}/progress")

@@ -39,24 +39,33 @@ REDIAL_TAGS = {
 
 
 def names(state: SandboxState, org_id: int) -> tuple[dict[int, str], dict[int, str]]:
-    """Workflow and telephony configuration names of the org, by id."""
-    workflows = {int(row["id"]): str(row["name"]) for row in state.store.workflows(org_id)}
-    configs = {int(row["id"]): str(row["name"]) for row in state.store.telephony_configs(org_id)}
+    """JSON-encoded workflow and telephony configuration names of the org, by id."""
+    workflows = {
+        int(row["id"]): json.dumps(row["name"], ensure_ascii=False)
+        for row in state.store.workflows(org_id)
+    }
+    configs = {
+        int(row["id"]): json.dumps(row["name"], ensure_ascii=False)
+        for row in state.store.telephony_configs(org_id)
+    }
     return workflows, configs
 
 
-def rendered(state: SandboxState, org_id: int, row: sqlite3.Row) -> dict[str, Any]:
+def rendered(state: SandboxState, org_id: int, row: sqlite3.Row) -> str:
+    """The campaign's ``CampaignResponse`` JSON."""
     workflows, configs = names(state, org_id)
-    return render.campaign(row, workflows, configs)
+    [values] = state.store.campaign_values(org_id, int(row["id"]))
+    return render.campaign_json(values, workflows, configs)
 
 
-def listing(state: SandboxState, org_id: int) -> dict[str, Any]:
+def listing(state: SandboxState, org_id: int) -> str:
+    """``CampaignsResponse`` JSON: every campaign of the org, newest first."""
     workflows, configs = names(state, org_id)
-    return {
-        "campaigns": [
-            render.campaign(row, workflows, configs) for row in state.store.campaigns(org_id)
-        ]
-    }
+    items = ",".join(
+        render.campaign_json(values, workflows, configs)
+        for values in state.store.campaign_values(org_id)
+    )
+    return f'{{"campaigns":[{items}]}}'
 
 
 def _campaign(state: SandboxState, org_id: int, campaign_id: int) -> sqlite3.Row:
@@ -109,7 +118,7 @@ def create(
                 "source_type": body.source_type,
                 "source_id": body.source_id,
                 "created_at": now,
-                "retry_config": dumps(
+                "retry_config": render.stored_retry(
                     body.retry_config.model_dump()
                     if body.retry_config is not None
                     else render.DEFAULT_RETRY_CONFIG
@@ -117,10 +126,10 @@ def create(
                 "max_concurrency": body.max_concurrency,
                 "schedule_config": None
                 if body.schedule_config is None
-                else dumps(body.schedule_config.model_dump()),
+                else render.stored_schedule(body.schedule_config.model_dump()),
                 "circuit_breaker": None
                 if body.circuit_breaker is None
-                else dumps(body.circuit_breaker.model_dump()),
+                else render.stored_breaker(body.circuit_breaker.model_dump()),
                 "telephony_configuration_id": resolution.config["id"],
             }
         )
@@ -144,13 +153,13 @@ def update(
     if body.name is not None:
         values["name"] = body.name
     if body.retry_config is not None:
-        values["retry_config"] = dumps(body.retry_config.model_dump())
+        values["retry_config"] = render.stored_retry(body.retry_config.model_dump())
     if body.max_concurrency is not None:
         values["max_concurrency"] = body.max_concurrency
     if body.schedule_config is not None:
-        values["schedule_config"] = dumps(body.schedule_config.model_dump())
+        values["schedule_config"] = render.stored_schedule(body.schedule_config.model_dump())
     if body.circuit_breaker is not None:
-        values["circuit_breaker"] = dumps(body.circuit_breaker.model_dump())
+        values["circuit_breaker"] = render.stored_breaker(body.circuit_breaker.model_dump())
     state.store.update_campaign(campaign_id, **values)
     return _campaign(state, org_id, campaign_id)
 
@@ -255,7 +264,7 @@ def redial(
         )
     now = state.now()
     retry = (
-        dumps(body.retry_config.model_dump())
+        render.stored_retry(body.retry_config.model_dump())
         if body.retry_config is not None
         else parent["retry_config"]
     )

@@ -62,15 +62,13 @@ def storage_error(url: str) -> str:
 def log_entry(
     at: float, level: str, event: str, message: str, details: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    entry: dict[str, Any] = {
+    return {
         "ts": format_log_ts(to_micros(at)),
         "level": level,
         "event": event,
         "message": message,
+        "details": details,
     }
-    if details is not None:
-        entry["details"] = details
-    return entry
 
 
 @dataclass
@@ -111,6 +109,7 @@ class _Campaign:
     completed_at: float | None = None
     cap: int | None = None
     touched: dict[int, _Run] = field(default_factory=dict)
+    dirty: bool = False
 
     @property
     def id(self) -> int:
@@ -130,10 +129,14 @@ class Simulation:
             return
         settings = self.settings()
         db = self.store.db
+        # A campaign is loaded only when something can happen to it before ``end``: its
+        # ``wake_at`` (saved after each step; any API update clears it) says when. One
+        # that waits for a slot of its org's limit is loaded with the org's other active
+        # campaigns, the longest-waiting first and only as many as could get a slot.
+        due = {"end": to_micros(end)}
         if (
             db.execute(
-                "SELECT 1 FROM campaigns WHERE state = 'running' OR in_flight > 0 "
-                "OR sync_pending = 1 LIMIT 1"
+                f"SELECT 1 FROM campaigns WHERE sync_pending = 1 OR ({_ACTIVE}) LIMIT 1", due
             ).fetchone()
             is None
         ):
@@ -143,17 +146,26 @@ class Simulation:
                 started = to_seconds(row["started_at"]) if row["started_at"] else start
                 self._sync(row, min(max(start, started), end), settings)
             rows = db.execute(
-                "SELECT * FROM campaigns WHERE state = 'running' OR in_flight > 0 "
-                "ORDER BY org_id, id"
+                f"SELECT * FROM campaigns WHERE {_ACTIVE} ORDER BY org_id, id", due
             ).fetchall()
-            by_org: dict[int, list[sqlite3.Row]] = {}
+            by_org: dict[int, dict[int, sqlite3.Row]] = {}
             for row in rows:
-                by_org.setdefault(int(row["org_id"]), []).append(row)
+                by_org.setdefault(int(row["org_id"]), {})[int(row["id"])] = row
             for org_id, org_rows in by_org.items():
-                campaigns = [self._load(row, start, end, settings) for row in org_rows]
-                _OrgRun(self, org_id, campaigns, settings).run(start, end)
+                limit = self.store.org_limit(org_id)
+                calls = 1 + math.ceil((end - start) / max(settings.call_duration_seconds, 0.001))
+                for row in db.execute(
+                    "SELECT * FROM campaigns WHERE org_id = ? AND state = 'running' "
+                    "AND waiting_since IS NOT NULL ORDER BY waiting_since, id LIMIT ?",
+                    (org_id, limit * calls),
+                ):
+                    org_rows.setdefault(int(row["id"]), row)
+                campaigns = [self._load(row, start, end, settings) for row in org_rows.values()]
+                org_run = _OrgRun(self, org_id, campaigns, settings)
+                org_run.run(start, end)
                 for campaign in campaigns:
-                    self._save(campaign)
+                    wake, waiting = org_run.next_wake(campaign, end)
+                    self._save(campaign, wake, waiting, to_micros(end))
 
     # -- sync ------------------------------------------------------------------------------
 
@@ -251,7 +263,18 @@ class Simulation:
             logs=json.loads(row["logs"]),
         )
 
-    def _save(self, campaign: _Campaign) -> None:
+    def _save(self, campaign: _Campaign, wake: float | None, waiting: bool, now: int) -> None:
+        # Stored a microsecond early, so that rounding never defers an event to a later
+        # step (which would shift its time and break step-size independence).
+        wake_at = None if wake is None else math.floor(wake * 1_000_000) - 1
+        was_waiting = campaign.row["waiting_since"]
+        waiting_since = (was_waiting or now) if waiting else None
+        if not campaign.dirty:
+            if (wake_at, waiting_since) != (campaign.row["wake_at"], was_waiting):
+                self.store.update_campaign(
+                    campaign.id, wake_at=wake_at, waiting_since=waiting_since
+                )
+            return
         db = self.store.db
         db.executemany(
             "UPDATE runs SET state = ?, started_at = ?, ended_at = ?, call_status = ?, tags = ? "
@@ -276,6 +299,8 @@ class Simulation:
             "total_queued_count": campaign.total_queued_count,
             "logs": dumps(campaign.logs),
             "in_flight": len(campaign.in_flight),
+            "wake_at": wake_at,
+            "waiting_since": waiting_since,
             "sim": dumps(
                 {
                     "next_dial_at": campaign.next_dial_at,
@@ -316,6 +341,12 @@ class Simulation:
             retry_count=run.retry_count + 1,
             scheduled_for=due,
         )
+
+
+_ACTIVE = (
+    "(state = 'running' OR in_flight > 0) "
+    "AND ((wake_at IS NULL AND waiting_since IS NULL) OR wake_at < :end)"
+)
 
 
 def _loads(text: str | None) -> Any:
@@ -360,7 +391,12 @@ class _OrgRun:
         self.campaigns = {campaign.id: campaign for campaign in campaigns}
         self.settings = settings
         self.org_limit = self.store.org_limit(org_id)
-        self.org_in_flight = sum(len(campaign.in_flight) for campaign in campaigns)
+        # Every campaign of the org with calls in flight counts, loaded or not.
+        self.org_in_flight = int(
+            self.store.db.execute(
+                "SELECT COALESCE(SUM(in_flight), 0) FROM campaigns WHERE org_id = ?", (org_id,)
+            ).fetchone()[0]
+        )
         self.heap: list[tuple[float, int, int, int]] = []
         self.versions = dict.fromkeys(self.campaigns, 0)
         self.waiting_for_org: set[int] = set()
@@ -382,6 +418,18 @@ class _OrgRun:
                 for other in list(self.waiting_for_org):
                     self._schedule(self.campaigns[other], when)
 
+    def next_wake(self, campaign: _Campaign, now: float) -> tuple[float | None, bool]:
+        """When the campaign next needs the simulation (None: at every step, e.g. when more
+        of its queue must be loaded), and whether it waits for a slot of the org's limit
+        (it is then loaded when the org is, in waiting order)."""
+        self.waiting_for_org.discard(campaign.id)
+        when = self._wake(campaign, now)
+        if campaign.id in self.waiting_for_org:
+            return when, True
+        if campaign.unloaded and not campaign.queue:
+            return None, False
+        return when, False
+
     def _schedule(self, campaign: _Campaign, now: float) -> None:
         self.versions[campaign.id] += 1
         self.waiting_for_org.discard(campaign.id)
@@ -400,12 +448,11 @@ class _OrgRun:
             if campaign.queue:
                 due = max(now, campaign.next_dial_at, campaign.queue[0][0])
                 if self._slot_free(campaign):
-                    if self.org_in_flight < self.org_limit:
-                        opens = (
-                            due if campaign.schedule is None else campaign.schedule.next_open(due)
-                        )
-                        if opens is not None:
-                            candidates.append(opens)
+                    opens = due if campaign.schedule is None else campaign.schedule.next_open(due)
+                    if opens is None:
+                        pass  # its schedule never opens: nothing to do
+                    elif opens > now or self.org_in_flight < self.org_limit:
+                        candidates.append(opens)
                     else:
                         self.waiting_for_org.add(campaign.id)
             elif not campaign.unloaded and not campaign.in_flight:
@@ -421,6 +468,7 @@ class _OrgRun:
             _, _, run = heapq.heappop(campaign.in_flight)
             self.org_in_flight -= 1
             freed = True
+            campaign.dirty = True
             self._finish(campaign, run)
         if (
             campaign.state == "running"
@@ -446,6 +494,7 @@ class _OrgRun:
         ):
             campaign.state = "completed"
             campaign.completed_at = now
+            campaign.dirty = True
         return freed
 
     def _resolve_cap(self, campaign: _Campaign, now: float) -> None:
@@ -453,6 +502,7 @@ class _OrgRun:
         row = campaign.row
         config_id = row["telephony_configuration_id"]
         resolution = telephony.resolve(self.store, self.org_id, config_id)
+        campaign.dirty = True
         if resolution.config is None:
             reason = resolution.error or telephony.NOT_FOUND
             campaign.logs.append(
@@ -488,6 +538,7 @@ class _OrgRun:
 
     def _dial(self, campaign: _Campaign, now: float) -> None:
         _, _, run = heapq.heappop(campaign.queue)
+        campaign.dirty = True
         run.state = "processing"
         run.started_at = now
         run.ended_at = now + self.settings.call_duration_seconds

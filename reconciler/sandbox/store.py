@@ -54,7 +54,7 @@ CREATE TABLE campaigns (
     source_sync_status TEXT NOT NULL DEFAULT 'pending', source_sync_error TEXT,
     source_last_synced_at INTEGER, rate_limit INTEGER NOT NULL DEFAULT 1,
     sync_pending INTEGER NOT NULL DEFAULT 0, in_flight INTEGER NOT NULL DEFAULT 0,
-    sim TEXT NOT NULL DEFAULT '{}');
+    wake_at INTEGER, waiting_since INTEGER, sim TEXT NOT NULL DEFAULT '{}');
 CREATE INDEX campaigns_by_org ON campaigns (org_id, created_at DESC, id DESC);
 CREATE INDEX campaigns_by_state ON campaigns (state);
 CREATE TABLE runs (
@@ -363,6 +363,25 @@ class Store:
         ).fetchone()
         return row
 
+    def campaign_values(self, org_id: int, campaign_id: int | None = None) -> list[tuple[Any, ...]]:
+        """Rows of ``render.CAMPAIGN_COLUMNS`` as plain tuples (fast), newest first."""
+        from reconciler.sandbox.render import CAMPAIGN_COLUMNS
+
+        cursor = self.db.cursor()
+        cursor.row_factory = None
+        if campaign_id is None:
+            cursor.execute(
+                f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE org_id = ? "
+                "ORDER BY created_at DESC, id DESC",
+                (org_id,),
+            )
+        else:
+            cursor.execute(
+                f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE org_id = ? AND id = ?",
+                (org_id, campaign_id),
+            )
+        return cursor.fetchall()
+
     def campaigns(self, org_id: int) -> list[sqlite3.Row]:
         """Newest first; ties (a frozen clock) broken by the higher id."""
         return self.db.execute(
@@ -378,11 +397,21 @@ class Store:
         return row
 
     def update_campaign(self, campaign_id: int, **values: Any) -> None:
+        """Any change but the simulation's own clears ``wake_at``: the next step looks at
+        the campaign again (its schedule, limits or state may have changed)."""
         if not values:
             return
+        values.setdefault("wake_at", None)
         assignments = ", ".join(f"{column} = ?" for column in values)
         self.db.execute(
             f"UPDATE campaigns SET {assignments} WHERE id = ?", [*values.values(), campaign_id]
+        )
+
+    def forget_wake_times(self) -> None:
+        """Simulation settings changed: every campaign is looked at by the next step."""
+        self.db.execute(
+            "UPDATE campaigns SET wake_at = NULL, waiting_since = NULL "
+            "WHERE wake_at IS NOT NULL OR waiting_since IS NOT NULL"
         )
 
     def count_campaigns(self) -> int:
@@ -395,6 +424,14 @@ class Store:
             f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) "
             f"VALUES ({', '.join('?' for _ in RUN_COLUMNS)})",
             ([run.get(column) for column in RUN_COLUMNS] for run in runs),
+        )
+
+    def insert_run_values(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Runs as tuples in ``RUN_COLUMNS`` order (bulk insert)."""
+        self.db.executemany(
+            f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in RUN_COLUMNS)})",
+            rows,
         )
 
     def calls(self, campaign_id: int) -> list[sqlite3.Row]:

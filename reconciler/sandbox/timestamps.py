@@ -8,7 +8,9 @@ log entries carry Python's ``isoformat()`` (``+00:00``).
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta, timezone
+from typing import overload
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
@@ -25,14 +27,21 @@ def micros_to_datetime(micros: int) -> datetime:
     return _EPOCH + timedelta(microseconds=micros)
 
 
+@overload
+def format_z(micros: int) -> str: ...
+@overload
+def format_z(micros: None) -> None: ...
+@overload
+def format_z(micros: int | None) -> str | None: ...
 def format_z(micros: int | None) -> str | None:
     """``2026-03-02T09:00:00Z`` or ``2026-03-02T09:00:00.250000Z``; None stays None."""
     if micros is None:
         return None
-    moment = micros_to_datetime(micros)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
-    if moment.microsecond:
-        text += f".{moment.microsecond:06d}"
+    seconds, fraction = divmod(micros, 1_000_000)
+    t = time.gmtime(seconds)
+    text = f"{t[0]:04d}-{t[1]:02d}-{t[2]:02d}T{t[3]:02d}:{t[4]:02d}:{t[5]:02d}"
+    if fraction:
+        text += f".{fraction:06d}"
     return text + "Z"
 
 
