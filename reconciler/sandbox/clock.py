@@ -7,22 +7,9 @@ can move a campaign through hours of dialing by advancing it, without sleeping.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from typing import Literal
 
 ClockMode = Literal["realtime", "manual"]
-
-
-def to_datetime(seconds: float) -> datetime:
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
-
-
-def parse_instant(text: str) -> float:
-    """An ISO-8601 instant as epoch seconds; a naive instant is taken as UTC."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
 
 
 class Clock:

@@ -72,10 +72,14 @@ def run_sandbox(request: SandboxRequest) -> int:
             f"cannot listen on {request.host}:{request.port}: {error.strerror}"
         ) from None
     url = base_url(sock)
-    api_key = state.store.api_keys(int(state.store.organizations()[0]["id"]))[0]["key"]
+    # Read before serving: once uvicorn runs, the store belongs to its event loop's thread.
+    first = state.store.organizations()[0]
+    keys = state.store.api_keys(int(first["id"]))
+    usable = [key for key in keys if not key["archived"] and key["owner"] == "present"]
+    api_key = str((usable or keys)[0]["key"])
+    org = str(first["name"])
 
     def ready() -> None:
-        org = state.store.organizations()[0]["name"]
         click.echo(f"Dograh sandbox listening on {url}")
         click.echo(f"API key ({org}): {api_key}")
         click.echo(f"Admin token (X-Sandbox-Admin-Token): {state.admin_token}")

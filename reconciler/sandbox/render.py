@@ -75,7 +75,7 @@ def circuit_breaker(stored: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-CAMPAIGN_COLUMNS = (
+RESPONSE_COLUMNS = (
     "id, name, workflow_id, state, source_type, source_id, total_rows, processed_rows, "
     "failed_rows, created_at, started_at, completed_at, retry_config, max_concurrency, "
     "schedule_config, circuit_breaker, executed_count, total_queued_count, "
@@ -83,6 +83,8 @@ CAMPAIGN_COLUMNS = (
 )
 """The columns ``campaign_json`` reads, in its order."""
 
+UNKNOWN_WORKFLOW = '"Unknown"'
+"""Dograh's ``workflow_name`` when the workflow lookup fails."""
 DEFAULT_RETRY_TEXT = json.dumps(DEFAULT_RETRY_CONFIG, separators=(",", ":"))
 DEFAULT_BREAKER_TEXT = json.dumps(_RESPONSE_BREAKER_DEFAULTS, separators=(",", ":"))
 
@@ -103,7 +105,7 @@ def _instant(micros: int | None) -> str:
 def campaign_json(
     values: Sequence[Any], workflow_names: dict[int, str], config_names: dict[int, str]
 ) -> str:
-    """One ``CampaignResponse`` as JSON text, from a row of ``CAMPAIGN_COLUMNS``.
+    """One ``CampaignResponse`` as JSON text, from a row of ``RESPONSE_COLUMNS``.
 
     The sub-objects are stored as the response shows them (``stored_*`` below), so they
     are copied, not parsed: this is what lets a list of 10,000 campaigns answer fast.
@@ -149,9 +151,6 @@ def campaign_json(
         f'"telephony_configuration_id":{_number(config_id)},'
         f'"telephony_configuration_name":{config_name},"logs":{logs}}}'
     )
-
-
-UNKNOWN_WORKFLOW = '"Unknown"'
 
 
 def stored_retry(config: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from reconciler.sandbox.render import RESPONSE_COLUMNS
 from reconciler.sandbox.seed import Seed
 
 SCHEMA = """
@@ -141,11 +142,6 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def new_api_key() -> str:
-    """Dograh's format: ``dgr_`` and 32 URL-safe characters."""
-    return "dgr_" + secrets.token_urlsafe(24)
-
-
 class Store:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -200,6 +196,8 @@ class Store:
     # -- reset and seeding -------------------------------------------------------------
 
     def derived_key(self, org_index: int, key_index: int) -> str:
+        """Dograh's format, ``dgr_`` and 32 URL-safe characters, from the secret: a seeded
+        key stays the same across resets and restarts of one database."""
         digest = hmac.new(
             self.secret().encode(), f"api-key:{org_index}:{key_index}".encode(), "sha256"
         ).digest()
@@ -348,46 +346,28 @@ class Store:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    def insert_campaigns(self, rows: Sequence[dict[str, Any]]) -> list[int]:
-        return [self.insert_campaign(values) for values in rows]
-
     def campaign(self, org_id: int, campaign_id: int) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.db.execute(
             "SELECT * FROM campaigns WHERE org_id = ? AND id = ?", (org_id, campaign_id)
         ).fetchone()
         return row
 
-    def campaign_by_id(self, campaign_id: int) -> sqlite3.Row | None:
-        row: sqlite3.Row | None = self.db.execute(
-            "SELECT * FROM campaigns WHERE id = ?", (campaign_id,)
-        ).fetchone()
-        return row
-
     def campaign_values(self, org_id: int, campaign_id: int | None = None) -> list[tuple[Any, ...]]:
-        """Rows of ``render.CAMPAIGN_COLUMNS`` as plain tuples (fast), newest first."""
-        from reconciler.sandbox.render import CAMPAIGN_COLUMNS
-
+        """Rows of ``render.RESPONSE_COLUMNS`` as plain tuples (fast), newest first."""
         cursor = self.db.cursor()
         cursor.row_factory = None
         if campaign_id is None:
             cursor.execute(
-                f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE org_id = ? "
+                f"SELECT {RESPONSE_COLUMNS} FROM campaigns WHERE org_id = ? "
                 "ORDER BY created_at DESC, id DESC",
                 (org_id,),
             )
         else:
             cursor.execute(
-                f"SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE org_id = ? AND id = ?",
+                f"SELECT {RESPONSE_COLUMNS} FROM campaigns WHERE org_id = ? AND id = ?",
                 (org_id, campaign_id),
             )
         return cursor.fetchall()
-
-    def campaigns(self, org_id: int) -> list[sqlite3.Row]:
-        """Newest first; ties (a frozen clock) broken by the higher id."""
-        return self.db.execute(
-            "SELECT * FROM campaigns WHERE org_id = ? ORDER BY created_at DESC, id DESC",
-            (org_id,),
-        ).fetchall()
 
     def latest_campaign(self, org_id: int) -> sqlite3.Row | None:
         row: sqlite3.Row | None = self.db.execute(

@@ -222,11 +222,13 @@ def test_pause_and_resume(sandbox: SandboxHandle) -> None:
     campaign_id = started(sandbox, survey_csv(10), workflow_id=3)
     sandbox.admin.advance(2)
     paused = action(sandbox, campaign_id, "pause")
+    assert_schema(paused.json(), "CampaignResponse")
     assert paused.json()["state"] == "paused"
     assert paused.json()["logs"] == []  # pause writes no log entry
     sandbox.admin.advance(100)
     assert campaign(sandbox, campaign_id)["processed_rows"] == 2
     resumed = action(sandbox, campaign_id, "resume").json()
+    assert_schema(resumed, "CampaignResponse")
     assert resumed["state"] == "running"
     assert resumed["started_at"] == paused.json()["started_at"]
     sandbox.admin.advance(2)
