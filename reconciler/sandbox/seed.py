@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from reconciler.sandbox.faults import FaultRule
 
@@ -82,6 +82,16 @@ class OrganizationSeed(_Strict):
     api_keys: list[ApiKeySeed] = Field(default_factory=lambda: [ApiKeySeed()])
     workflows: list[WorkflowSeed] = Field(default_factory=list)
     telephony_configurations: list[TelephonySeed] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique_configuration_names(self) -> OrganizationSeed:
+        names = [config.name for config in self.telephony_configurations]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValueError(
+                f"telephony configuration names must be unique in an organization: {repeated}"
+            )
+        return self
 
 
 class SimulationSettings(_Strict):

@@ -168,6 +168,9 @@ def test_reset_to_another_seed_moves_the_default_key(sandbox: SandboxHandle) -> 
 def test_bad_seed_and_settings(sandbox: SandboxHandle) -> None:
     with pytest.raises(SandboxAdminError, match="422"):
         sandbox.admin.reset({"organizations": [{"name": "o", "workflow": []}]})
+    twins = [{"name": "T"}, {"name": "T"}]
+    with pytest.raises(SandboxAdminError, match="must be unique"):
+        sandbox.admin.reset({"organizations": [{"name": "o", "telephony_configurations": twins}]})
     with pytest.raises(SandboxAdminError, match="422"):
         sandbox.admin.set_simulation(failure_rate=2)
     with pytest.raises(SandboxAdminError, match="422"):

@@ -128,3 +128,22 @@ def test_source_download_url_serves_the_csv(sandbox: SandboxHandle) -> None:
     assert tampered.status_code == 403
     sandbox.admin.advance(3601)
     assert httpx.get(url).status_code == 403
+
+
+def test_source_download_url_refusals(sandbox: SandboxHandle) -> None:
+    sheet, foreign = sandbox.admin.insert_campaigns(
+        [
+            {"name": "sheet", "source_type": "google_sheet", "source_id": "sheet-1"},
+            {"name": "foreign", "source_id": "campaigns/2/x.csv"},
+        ]
+    )
+    answer = call(sandbox, "GET", f"/api/v1/campaign/{sheet}/source-download-url")
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"detail": "Download URL only available for CSV sources. This campaign uses google_sheet"},
+    )
+    answer = call(sandbox, "GET", f"/api/v1/campaign/{foreign}/source-download-url")
+    assert (answer.status_code, answer.json()) == (
+        403,
+        {"detail": "Access denied: Source file does not belong to your organization"},
+    )
