@@ -76,6 +76,7 @@ class SandboxState:
         if start is not None:
             self.clock.set(start)
         self.sim_time = self.clock.now()
+        self._clock_saved = self.sim_time
         self.simulation = Simulation(self.store, lambda: self.settings)
         self.faults = FaultInjector()
         self.requests = RequestLog()
@@ -105,7 +106,12 @@ class SandboxState:
         if target >= self.sim_time:
             self.simulation.advance(self.sim_time, target)
             self.sim_time = target
-            self.store.set_meta("clock", repr(target))
+            # Kept for a restart; a realtime clock writes it only now and then (and at
+            # shutdown), so that an idle sandbox does not write to its database 5 times a
+            # second.
+            if self.clock.mode == "manual" or target - self._clock_saved >= 10:
+                self.store.set_meta("clock", repr(target))
+                self._clock_saved = target
 
     def set_clock(self, instant: float) -> None:
         """Move the clock: forwards runs the simulation over the gap, backwards does not."""
