@@ -28,6 +28,7 @@ from reconciler.commands.plan import PlanRequest, run_plan
 from reconciler.commands.validate import ValidateRequest, run_validate
 from reconciler.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.manifest.load import DEFAULT_PATH
+from reconciler.sandbox.command import sandbox
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,9 @@ def schema(options: GlobalOptions, check: bool, output: str) -> int:
     )  # pydantic's generator is slow to import
 
     return run_schema(SchemaRequest(output, check))
+
+
+cli.add_command(sandbox)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

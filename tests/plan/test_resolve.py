@@ -11,9 +11,7 @@ from reconciler.resolve import resolve
 from tests.plan.builders import TELEPHONY, WORKFLOWS, manifests, state
 
 
-def _problems(
-    tmp_path: Path, spec: str, workflows: tuple[Workflow, ...] = WORKFLOWS
-) -> list[str]:
+def _problems(tmp_path: Path, spec: str, workflows: tuple[Workflow, ...] = WORKFLOWS) -> list[str]:
     found = manifests(tmp_path, spec)
     _, problems = resolve(found, dataclasses.replace(state(), workflows=workflows))
     return [f"{p.line}:{p.column}: {p.severity}: {p.path}: {p.message}" for p in problems]
