@@ -91,7 +91,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         if retry_after is not None:
-            return min(retry_after, self.max_delay * 4)
+            return retry_after  # Dograh knows best; the total budget still bounds it
         return rng.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
 
 
@@ -326,16 +326,17 @@ class DograhClient:
                     response.status_code,
                     (time.monotonic() - started) * 1000,
                 )
-                if response.status_code not in RETRY_STATUSES:
-                    return response
-                if not idempotent and response.status_code != 429:
+                status = response.status_code
+                if not idempotent and status >= 500:
                     raise OutcomeUnknown(
-                        f"{label}: Dograh answered HTTP {response.status_code} after receiving "
-                        "the request; it may or may not have carried it out",
-                        status=response.status_code,
+                        f"{label}: Dograh answered HTTP {status} after receiving the request; "
+                        "it may or may not have carried it out",
+                        status=status,
                         request=label,
                     )
-                problem = f"HTTP {response.status_code}"
+                if status not in RETRY_STATUSES:
+                    return response
+                problem = f"HTTP {status}"
                 retry_after = _retry_after(response)
             attempt += 1
             pause = policy.delay(attempt, retry_after, self._rng)

@@ -1,0 +1,291 @@
+"""The Dograh client against the sandbox over real loopback HTTP: Dograh's answers and the
+sandbox's injected faults, and what the client makes of them."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from reconciler.client import (
+    AuthError,
+    ClientSettings,
+    DograhClient,
+    DograhError,
+    NotFound,
+    OutcomeUnknown,
+    Refused,
+    RetryPolicy,
+    TelephonyNotConfigured,
+    Unavailable,
+)
+from reconciler.errors import UserError
+from reconciler.sandbox.testing import SandboxHandle
+
+FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5.0)
+
+
+class Sleeps:
+    """Records the client's pauses instead of sleeping them."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+def _client(sandbox: SandboxHandle, sleeps: Sleeps | None = None, **changes: Any) -> DograhClient:
+    settings = ClientSettings(base_url=sandbox.url, api_key=sandbox.api_key, retry=FAST)
+    for key, value in changes.items():
+        settings = ClientSettings(**{**settings.__dict__, key: value})
+    return DograhClient(settings, sleep=sleeps or Sleeps())
+
+
+def _create_body(sandbox: SandboxHandle, name: str = "east") -> dict[str, Any]:
+    key = sandbox.upload_csv(b"phone_number,first_name\n+15550100,Ada\n")
+    return {"name": name, "workflow_id": 3, "source_type": "csv", "source_id": key}
+
+
+def test_reading_the_organization(sandbox: SandboxHandle) -> None:
+    with _client(sandbox) as client:
+        assert client.list_campaigns() == []
+        assert [w["name"] for w in client.list_workflows()] == [
+            "Renewal reminder",
+            "Appointment confirmation",
+            "Customer survey",
+        ]
+        assert [t["name"] for t in client.telephony_configurations()] == ["Twilio US", "Vonage EU"]
+        assert client.campaign_defaults()["concurrent_call_limit"] == 20
+        assert client.requests_sent == 4
+
+
+def test_a_bad_key_is_an_auth_error_that_never_shows_the_key(sandbox: SandboxHandle) -> None:
+    wrong = "dgr_" + "x" * 32
+    with (
+        _client(sandbox, api_key=wrong) as client,
+        pytest.raises(AuthError) as caught,
+    ):
+        client.list_campaigns()
+    assert "Invalid or expired API key" in str(caught.value)
+    assert wrong not in str(caught.value)
+    assert caught.value.status == 401
+
+
+def test_settings_are_refused_before_any_request() -> None:
+    with pytest.raises(UserError, match="no Dograh API key"):
+        DograhClient(ClientSettings(base_url="https://app.dograh.com", api_key=""))
+    with pytest.raises(UserError, match="refusing to send the API key in clear text"):
+        DograhClient(ClientSettings(base_url="http://dograh.example.com", api_key="dgr_k"))
+    with pytest.raises(UserError, match="not an http"):
+        DograhClient(ClientSettings(base_url="ftp://x", api_key="dgr_k"))
+    DograhClient(
+        ClientSettings(base_url="http://dograh.example.com", api_key="dgr_k", insecure=True)
+    ).close()
+    for loopback in ("http://127.0.0.1:1", "http://localhost:1", "http://[::1]:1"):
+        DograhClient(ClientSettings(base_url=loopback, api_key="dgr_k")).close()
+
+
+def test_the_telephony_401_is_not_an_auth_error(sandbox: SandboxHandle) -> None:
+    seed = {
+        "organizations": [
+            {
+                "name": "No phones",
+                "workflows": [{"name": "Customer survey", "template_variables": []}],
+                "telephony_configurations": [],
+            }
+        ]
+    }
+    sandbox.admin.reset(seed)
+    with _client(sandbox, api_key=sandbox.api_key) as client:
+        with pytest.raises(TelephonyNotConfigured) as caught:
+            client.lifecycle(1, "start")
+        assert "not a problem with the API key" in str(caught.value)
+        with pytest.raises(NotFound, match="Campaign not found"):
+            client.get_campaign(999)
+
+
+def test_refusals_carry_dograhs_detail_per_field(sandbox: SandboxHandle) -> None:
+    with _client(sandbox) as client:
+        body = _create_body(sandbox)
+        with pytest.raises(Refused) as caught:
+            client.create_campaign({**body, "max_concurrency": 500, "name": ""})
+        assert caught.value.status == 422
+        message = str(caught.value)
+        assert "max_concurrency:" in message and "name:" in message
+        created = client.create_campaign(body)
+        client.lifecycle(created["id"], "start")
+        with pytest.raises(Refused, match="current state: syncing"):
+            client.lifecycle(created["id"], "start")
+
+
+def test_reads_are_retried_through_5xx_and_429(sandbox: SandboxHandle) -> None:
+    sandbox.admin.set_faults(
+        {"method": "GET", "path": "/api/v1/campaign/", "kind": "error", "status": 503, "count": 1},
+        {
+            "method": "GET",
+            "path": "/api/v1/campaign/",
+            "kind": "error",
+            "status": 502,
+            "count": 1,
+            "skip": 1,
+        },
+        {
+            "method": "GET",
+            "path": "/api/v1/campaign/",
+            "kind": "error",
+            "status": 429,
+            "retry_after": 3,
+            "count": 1,
+            "skip": 2,
+        },
+    )
+    sleeps = Sleeps()
+    with _client(sandbox, sleeps) as client:
+        assert client.list_campaigns() == []
+    statuses = [r.status for r in sandbox.admin.requests(path="/api/v1/campaign/")]
+    assert statuses == [503, 502, 429, 200]
+    assert len(sleeps.calls) == 3
+    assert sleeps.calls[2] == 3.0  # Retry-After, honoured
+
+
+def test_retries_are_bounded(sandbox: SandboxHandle) -> None:
+    sandbox.admin.set_faults({"path": "/api/v1/workflow/fetch", "kind": "error", "status": 503})
+    with _client(sandbox) as client, pytest.raises(Unavailable, match="after 4 attempts"):
+        client.list_workflows()
+    assert len(sandbox.admin.requests(path="/api/v1/workflow/fetch")) == FAST.attempts
+
+
+def test_a_reset_connection_is_retried_for_a_read(sandbox: SandboxHandle) -> None:
+    sandbox.admin.set_faults({"path": "/api/v1/campaign/", "kind": "reset", "count": 2})
+    with _client(sandbox) as client:
+        assert client.list_campaigns() == []
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"kind": "error", "status": 500},
+        {"kind": "error", "status": 503},
+        {"kind": "drop"},
+        {"kind": "reset"},
+    ],
+    ids=["500", "503", "drop", "reset"],
+)
+def test_a_create_that_may_have_happened_is_never_retried(
+    sandbox: SandboxHandle, fault: dict[str, Any]
+) -> None:
+    body = _create_body(sandbox)
+    sandbox.admin.set_faults(
+        {"method": "POST", "path": "/api/v1/campaign/create", "count": 1, **fault}
+    )
+    with _client(sandbox) as client, pytest.raises(OutcomeUnknown):
+        client.create_campaign(body)
+    assert len(sandbox.admin.requests(path="/api/v1/campaign/create")) == 1
+
+
+def test_a_create_refused_with_429_was_not_processed_and_is_retried(sandbox: SandboxHandle) -> None:
+    body = _create_body(sandbox)
+    sandbox.admin.set_faults(
+        {
+            "method": "POST",
+            "path": "/api/v1/campaign/create",
+            "kind": "error",
+            "status": 429,
+            "retry_after": 0,
+            "count": 1,
+        }
+    )
+    with _client(sandbox) as client:
+        assert client.create_campaign(body)["name"] == "east"
+        assert len(client.list_campaigns()) == 1
+
+
+def test_a_patch_is_retried_it_is_idempotent(sandbox: SandboxHandle) -> None:
+    with _client(sandbox) as client:
+        created = client.create_campaign(_create_body(sandbox))
+        sandbox.admin.set_faults(
+            {"method": "PATCH", "path": "/api/v1/campaign/*", "kind": "drop", "count": 1}
+        )
+        updated = client.update_campaign(created["id"], {"max_concurrency": 3})
+    assert updated["max_concurrency"] == 3
+    assert [r.fault for r in sandbox.admin.requests(method="PATCH")] == ["dropped", None]
+
+
+def test_a_slow_answer_times_out(sandbox: SandboxHandle) -> None:
+    sandbox.admin.set_faults({"path": "/api/v1/campaign/create", "kind": "latency", "seconds": 1.0})
+    body = _create_body(sandbox)
+    with (
+        _client(sandbox, timeout=0.2) as client,
+        pytest.raises(OutcomeUnknown, match="ReadTimeout"),
+    ):
+        client.create_campaign(body)
+
+
+def test_upload_sends_no_api_key_to_storage(sandbox: SandboxHandle) -> None:
+    seen: list[httpx.Headers] = []
+    transport = httpx.HTTPTransport()
+
+    class Spy(httpx.BaseTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            seen.append(request.headers)
+            return transport.handle_request(request)
+
+    settings = ClientSettings(base_url=sandbox.url, api_key=sandbox.api_key, retry=FAST)
+    with DograhClient(settings, transport=Spy()) as client:
+        target = client.presigned_upload("c.csv", 20)
+        client.upload(target["upload_url"], b"phone_number\n+15550\n")
+    assert "x-api-key" in seen[0]
+    assert "x-api-key" not in seen[1]
+    assert seen[1]["content-type"] == "text/csv"
+
+
+# Faults a real server cannot produce on purpose: mocked transports.
+
+
+def _mocked(handler: Any, sleeps: Sleeps | None = None) -> DograhClient:
+    settings = ClientSettings(base_url="https://dograh.test", api_key="dgr_secret", retry=FAST)
+    return DograhClient(settings, transport=httpx.MockTransport(handler), sleep=sleeps or Sleeps())
+
+
+def test_retry_after_as_an_http_date() -> None:
+    answers = iter([429, 200])
+    when = email.utils.formatdate(time.time() + 2, usegmt=True)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = next(answers)
+        if status == 429:
+            return httpx.Response(429, headers={"Retry-After": when})
+        return httpx.Response(200, json={"campaigns": []})
+
+    sleeps = Sleeps()
+    with _mocked(handler, sleeps) as client:
+        assert client.list_campaigns() == []
+    assert 0.5 < sleeps.calls[0] <= 2.0
+
+
+def test_an_answer_that_is_not_json() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text="<html>maintenance</html>")
+
+    with _mocked(handler) as client, pytest.raises(DograhError, match="but not JSON"):
+        client.list_campaigns()
+
+
+def test_the_key_is_sent_as_header_only_and_the_user_agent_says_who() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(401, json={"detail": "Invalid or expired API key"})
+
+    with _mocked(handler) as client, pytest.raises(AuthError) as caught:
+        client.list_campaigns()
+    request = seen[0]
+    assert request.headers["X-API-Key"] == "dgr_secret"
+    assert request.headers["User-Agent"].startswith("dograh-campaigns/")
+    assert "dgr_secret" not in str(request.url)
+    assert "dgr_secret" not in str(caught.value)

@@ -1,0 +1,52 @@
+"""A repository of manifests (a copy of campaigns.d/) as the working directory, with the
+environment pointing at the test's sandbox."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from reconciler.cli import run
+from reconciler.sandbox.testing import SandboxHandle
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Campaigns = Callable[..., Result]
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: SandboxHandle) -> Path:
+    shutil.copytree(ROOT / "campaigns.d", tmp_path / "campaigns.d")
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DOGRAH_API_URL", sandbox.url)
+    monkeypatch.setenv("DOGRAH_API_KEY", sandbox.api_key)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def campaigns(repo: Path, sandbox: SandboxHandle, capsys: pytest.CaptureFixture[str]) -> Campaigns:
+    """Runs the CLI; every output is checked never to hold the API key."""
+
+    def invoke(*args: str) -> Result:
+        capsys.readouterr()
+        code = run(["--no-color", *args])
+        captured = capsys.readouterr()
+        assert sandbox.api_key not in captured.out
+        assert sandbox.api_key not in captured.err
+        return Result(code, captured.out, captured.err)
+
+    return invoke

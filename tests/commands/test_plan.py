@@ -1,0 +1,181 @@
+"""`campaigns plan` against the sandbox, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from reconciler.render.plan_markdown import MARKER
+from reconciler.sandbox.testing import SandboxHandle
+from tests.commands.conftest import Campaigns
+
+
+def test_an_empty_organization_plans_every_create(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    result = campaigns("plan")
+    assert result.code == 0
+    assert "Plan: 3 to create, 0 to update, 2 to start, 0 to pause, 0 to resume." in result.out
+    assert "2 campaigns will place calls: appointments-west, spring-renewals-east." in result.out
+    assert "# winback-survey will be created\n" in result.out
+    assert campaigns("plan", "--detailed-exitcode").code == 2
+    # Four requests, whatever the number of campaigns, and nothing written.
+    logged = sandbox.admin.requests()
+    assert len(logged) == 8
+    assert {r.method for r in logged} == {"GET"}
+
+
+def test_after_apply_there_are_no_changes(campaigns: Campaigns) -> None:
+    assert campaigns("apply", "--auto-approve").code == 0
+    result = campaigns("plan", "--detailed-exitcode")
+    assert (result.code, result.out) == (0, "No changes. Live campaigns match the manifests.\n")
+
+
+def test_changes_made_by_hand_show_as_exactly_those(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    assert campaigns("apply", "--auto-approve").code == 0
+    ids = {
+        c["name"]: c["id"] for c in sandbox.request("GET", "/api/v1/campaign/").json()["campaigns"]
+    }
+    east, west = ids["spring-renewals-east"], ids["appointments-west"]
+    sandbox.request("PATCH", f"/api/v1/campaign/{east}", json={"max_concurrency": 2})
+    sandbox.request(
+        "PATCH",
+        f"/api/v1/campaign/{west}",
+        json={"retry_config": {"max_retries": 1, "retry_delay_seconds": 900}},
+    )
+    sandbox.admin.advance(1)  # the syncs finish: syncing -> running
+    sandbox.request("POST", f"/api/v1/campaign/{west}/pause")
+    result = campaigns("plan", "--format", "json")
+    document = json.loads(result.out)
+    changes = {c["name"]: c for c in document["changes"]}
+    assert set(changes) == {"spring-renewals-east", "appointments-west"}
+    assert changes["spring-renewals-east"]["actions"] == ["update"]
+    assert changes["spring-renewals-east"]["changes"] == [
+        {"path": "max_concurrency", "before": 2, "after": 5}
+    ]
+    assert changes["appointments-west"]["actions"] == ["update", "resume"]
+    assert changes["appointments-west"]["places_calls"] is True
+    assert changes["appointments-west"]["changes"] == [
+        {"path": "retry_config.retry_delay_seconds", "before": 900, "after": 600}
+    ]
+    assert changes["appointments-west"]["requests"]["update"] == {
+        "retry_config": {
+            "enabled": True,
+            "max_retries": 1,
+            "retry_delay_seconds": 600,
+            "retry_on_busy": True,
+            "retry_on_no_answer": True,
+            "retry_on_voicemail": True,
+        }
+    }
+    text = campaigns("plan").out
+    assert "~ max_concurrency = 2 -> 5" in text
+    assert "~ retry_config.retry_delay_seconds = 900 -> 600" in text
+    assert (
+        f"# appointments-west (id {west}) will be updated in place, then resumed: PLACES CALLS"
+        in text
+    )
+
+
+def test_a_paused_manifest_pauses_and_places_no_call(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
+) -> None:
+    assert campaigns("apply", "--auto-approve").code == 0
+    east = repo / "campaigns.d" / "spring-renewals-east.yaml"
+    east.write_text(east.read_text().replace("state: running", "state: paused"))
+    result = campaigns("plan", "--format", "json")
+    (change,) = json.loads(result.out)["changes"]
+    assert (change["actions"], change["places_calls"]) == (["pause"], False)
+
+
+def test_markdown_for_a_pull_request(campaigns: Campaigns) -> None:
+    result = campaigns("plan", "--format", "markdown")
+    assert result.code == 0
+    assert result.out.startswith(MARKER + "\n### Dograh campaigns plan\n")
+    assert "**Plan: 3 to create, 0 to update, 2 to start, 0 to pause, 0 to resume.**" in result.out
+
+
+def test_targets(campaigns: Campaigns) -> None:
+    result = campaigns("plan", "--target", "winback-survey", "--format", "json")
+    assert [c["name"] for c in json.loads(result.out)["changes"]] == ["winback-survey"]
+    result = campaigns("plan", "--target", "winback")
+    assert result.code == 1
+    assert (
+        "--target names no campaign of the manifests: 'winback' (did you mean 'winback-survey'?)"
+        in result.err
+    )
+
+
+def test_unmanaged_campaigns_are_counted_and_listed_on_request(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    key = sandbox.upload_csv(b"phone_number,first_name\n+15550100,Ada\n")
+    sandbox.request(
+        "POST",
+        "/api/v1/campaign/create",
+        json={"name": "made-in-the-ui", "workflow_id": 3, "source_type": "csv", "source_id": key},
+    )
+    assert (
+        "1 live campaign is not managed by any manifest and will not be touched "
+        "(--show-unmanaged lists them)." in campaigns("plan").out
+    )
+    assert "  - made-in-the-ui (id 1, created)" in campaigns("plan", "--show-unmanaged").out
+
+
+def test_a_broken_manifest_costs_no_request(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
+) -> None:
+    east = repo / "campaigns.d" / "spring-renewals-east.yaml"
+    east.write_text(east.read_text().replace("max_concurrency: 5", "max_concurrency: 500"))
+    result = campaigns("plan")
+    assert result.code == 1
+    assert (
+        "campaigns.d/spring-renewals-east.yaml:13:20: error: spec.max_concurrency: 500 is "
+        "more than the maximum, 100" in result.out
+    )
+    assert sandbox.admin.requests() == []
+
+
+def test_an_unknown_workflow_is_reported_at_its_line(campaigns: Campaigns, repo: Path) -> None:
+    east = repo / "campaigns.d" / "spring-renewals-east.yaml"
+    east.write_text(east.read_text().replace("Renewal reminder", "Renewal reminders"))
+    result = campaigns("plan")
+    assert result.code == 1
+    assert (
+        "campaigns.d/spring-renewals-east.yaml:8:13: error: spec.workflow: no workflow named "
+        "'Renewal reminders' in this organization; did you mean 'Renewal reminder'?"
+    ) in result.out
+    assert "Plan blocked by 1 problem: nothing will be applied." in result.out
+
+
+def test_a_conflict_blocks_with_exit_1_and_no_plan_file(campaigns: Campaigns, repo: Path) -> None:
+    assert campaigns("apply", "--auto-approve").code == 0
+    east = repo / "campaigns.d" / "spring-renewals-east.yaml"
+    east.write_text(east.read_text().replace("Renewal reminder", "Customer survey"))
+    result = campaigns("plan", "--out", "plan.json", "--detailed-exitcode")
+    assert result.code == 1
+    assert "the workflow cannot change after creation" in result.out
+    assert "No plan file written: the plan is blocked." in result.err
+    assert not (repo / "plan.json").exists()
+
+
+def test_missing_key_and_bad_key(campaigns: Campaigns, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DOGRAH_API_KEY")
+    result = campaigns("plan")
+    assert result.code == 1
+    assert "no Dograh API key: set DOGRAH_API_KEY or pass --api-key" in result.err
+    wrong = "dgr_" + "w" * 32
+    result = campaigns("--api-key", wrong, "plan")
+    assert result.code == 1
+    assert "Dograh refused the API key (Invalid or expired API key)" in result.err
+    assert wrong not in result.err + result.out
+
+
+def test_verbose_logs_requests_but_never_the_key(campaigns: Campaigns) -> None:
+    result = campaigns("-v", "plan")
+    assert "GET /campaign/ -> 200" in result.err
+    assert result.code == 0
