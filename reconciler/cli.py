@@ -17,18 +17,20 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from reconciler import __version__
-from reconciler.client import DEFAULT_API_URL, ClientSettings
-from reconciler.commands.apply import ApplyRequest, run_apply, stdin_is_terminal
-from reconciler.commands.plan import PlanRequest, run_plan
-from reconciler.commands.validate import ValidateRequest, run_validate
 from reconciler.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
-from reconciler.manifest.load import DEFAULT_PATH
 from reconciler.sandbox.command import sandbox
+
+if TYPE_CHECKING:
+    from reconciler.client import ClientSettings
+
+# Each command imports what it needs when it runs: `validate` has no use for the HTTP
+# client, the diff library or the sandbox, and a CLI's start-up time is paid on every run.
+DEFAULT_PATH = "campaigns.d"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class GlobalOptions:
     verbose: int
 
     def client_settings(self) -> ClientSettings:
+        from reconciler.client import DEFAULT_API_URL, ClientSettings
+
         return ClientSettings(
             base_url=self.api_url or DEFAULT_API_URL,
             api_key=self.api_key or "",
@@ -112,8 +116,10 @@ def validate(options: GlobalOptions, paths: tuple[str, ...], output_format: str)
     PATH is a manifest file or a directory searched recursively for *.yaml and *.yml
     (default: campaigns.d).
     """
-    request = ValidateRequest(paths or (DEFAULT_PATH,), output_format, options.color)
-    return run_validate(request)
+    from reconciler.commands import validate as command
+
+    request = command.ValidateRequest(paths or (DEFAULT_PATH,), output_format, options.color)
+    return command.run_validate(request)
 
 
 @cli.command()
@@ -154,6 +160,8 @@ def plan(
 
     PATH is a manifest file or a directory (default: campaigns.d). Needs the API key.
     """
+    from reconciler.commands.plan import PlanRequest, run_plan
+
     request = PlanRequest(
         paths=paths or (DEFAULT_PATH,),
         targets=targets,
@@ -202,6 +210,8 @@ def apply(
         plan_file = targets_or_plan[0]
         if targets:
             raise click.UsageError("--target cannot narrow a saved plan; plan again with it")
+    from reconciler.commands.apply import ApplyRequest, run_apply, stdin_is_terminal
+
     request = ApplyRequest(
         plan_file=plan_file,
         paths=() if plan_file else (targets_or_plan or (DEFAULT_PATH,)),

@@ -12,10 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconciler.live import TERMINAL_STATES, LiveCampaign, LiveState, TelephonyConfig
-from reconciler.manifest.load import manifests_hash
 from reconciler.manifest.messages import format_path
 from reconciler.normalize import (
     BREAKER_RESPONSE_DEFAULT,
@@ -49,6 +46,7 @@ def plan_changes(
     for campaign in live.campaigns:
         by_name.setdefault(campaign.name, []).append(campaign)
     claimed: set[int] = {d.pinned_id for d in desired if d.pinned_id is not None}
+    views = {campaign.id: live_view(campaign) for campaign in live.campaigns}
 
     plan = Plan(
         changes=[],
@@ -56,8 +54,8 @@ def plan_changes(
         conflicts=[],
         diagnostics=[],
         unmanaged=[],
-        fingerprints={f"id:{c.id}": fingerprint(c) for c in live.campaigns},
-        manifests_hash=manifests_hash([d.manifest for d in desired]),
+        fingerprints={f"id:{c.id}": fingerprint(c, views[c.id]) for c in live.campaigns},
+        manifests_hash="",  # the caller's: it knows every manifest, resolved or not
         live=len(live.campaigns),
         targets=tuple(sorted(wanted)),
         labels={
@@ -81,7 +79,7 @@ def plan_changes(
         if match is None:
             _plan_create(plan, item, live)
         else:
-            _plan_existing(plan, item, match, live)
+            _plan_existing(plan, item, match, views[match.id], live)
     plan.unmanaged = [
         Unmanaged(c.id, c.name, c.state) for c in live.campaigns if c.id not in matched
     ]
@@ -167,9 +165,10 @@ def _plan_create(plan: Plan, item: Desired, live: LiveState) -> None:
     )
 
 
-def _plan_existing(plan: Plan, item: Desired, campaign: LiveCampaign, live: LiveState) -> None:
+def _plan_existing(
+    plan: Plan, item: Desired, campaign: LiveCampaign, before: View, live: LiveState
+) -> None:
     where = item.manifest.where("metadata.name")
-    before = live_view(campaign)
     after = dict(item.view)
     if item.pinned_id is None:
         after["name"] = campaign.name  # matched by name: equal by definition
@@ -358,6 +357,8 @@ def _flat(value: dict[str, Any]) -> bool:
 
 
 def _deep_changes(key: str, old: Any, new: Any) -> list[FieldChange]:
+    from deepdiff import DeepDiff  # imported when a nested object changed: it is slow to load
+
     found = []
     tree = DeepDiff(old, new, verbose_level=2).tree
     for report in sorted(tree):

@@ -72,6 +72,8 @@ def breaker_view(values: Mapping[str, Any] | None) -> dict[str, Any]:
 def _time(value: Any) -> Any:
     if not isinstance(value, str):
         return value
+    if len(value) == 5 and value[2] == ":" and value[:2].isdigit() and value[3:].isdigit():
+        return value  # already HH:MM, as Dograh stores it: the common case, kept cheap
     match = _TIME.match(value.strip())
     if not match:
         return value
@@ -148,12 +150,13 @@ def live_view(live: LiveCampaign) -> View:
     }
 
 
-def fingerprint(live: LiveCampaign) -> str:
+def fingerprint(live: LiveCampaign, view: View | None = None) -> str:
     """What a saved plan assumed about a live campaign; apply refuses if it changed.
 
     Progress counters are left out (a running campaign's change every second), and
     ``syncing`` reads as ``running``, which it becomes by itself.
     """
     state = "running" if live.state == "syncing" else live.state
-    payload = json.dumps({"id": live.id, "state": state, **live_view(live)}, sort_keys=True)
+    record = {"id": live.id, "state": state, **(view or live_view(live))}
+    payload = json.dumps(record, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]

@@ -7,21 +7,25 @@ Dograh: a broken manifest costs no request.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Sequence
+from pathlib import Path
 
 from reconciler.client import DograhClient
-from reconciler.diagnostics import sorted_diagnostics
+from reconciler.diagnostics import Diagnostic, sorted_diagnostics
 from reconciler.diff import plan_changes
 from reconciler.errors import UserError
 from reconciler.live import fetch_live
-from reconciler.manifest.load import load_manifests, manifests_hash
+from reconciler.manifest.contacts import ContactsFile, check_contacts
+from reconciler.manifest.load import Manifest, load_manifests, manifests_hash
 from reconciler.plan import Plan
 from reconciler.resolve import resolve
 
 
 def make_plan(paths: Sequence[str], targets: Sequence[str], client: DograhClient) -> Plan:
-    loaded = load_manifests(paths)
+    # The CSVs' rows are checked for the campaigns to create only: see hash_contacts.
+    loaded = load_manifests(paths, check_rows=False)
     if not loaded.ok:
         return Plan(
             changes=[],
@@ -43,6 +47,28 @@ def make_plan(paths: Sequence[str], targets: Sequence[str], client: DograhClient
     live = fetch_live(client)
     desired, findings = resolve(loaded.manifests, live)
     plan = plan_changes(desired, live, targets=targets)
+    findings.extend(_check_new_contacts(plan, loaded.manifests))
     plan.diagnostics = sorted_diagnostics([*loaded.diagnostics, *findings])
     plan.manifests_hash = manifests_hash(loaded.manifests)
     return plan
+
+
+def _check_new_contacts(plan: Plan, manifests: Sequence[Manifest]) -> list[Diagnostic]:
+    """Dograh's CSV rules for each campaign the plan creates: a create must not fail on
+    its contacts in the middle of an apply. Also fills in the contact counts."""
+    by_name = {manifest.name: manifest for manifest in manifests}
+    findings: list[Diagnostic] = []
+    checked: dict[Path, ContactsFile | None] = {}
+    for index, change in enumerate(plan.changes):
+        if change.upload is None:
+            continue
+        source = by_name[change.name].contacts
+        if source.path not in checked:
+            contacts, problems = check_contacts(source.path, source.display)
+            checked[source.path] = contacts
+            findings.extend(problems)
+        contacts = checked[source.path]
+        if contacts is not None:
+            upload = dataclasses.replace(change.upload, rows=contacts.rows)
+            plan.changes[index] = dataclasses.replace(change, upload=upload)
+    return findings

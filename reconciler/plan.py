@@ -36,7 +36,8 @@ class Upload:
     """As the user sees it (relative to the working directory)."""
     sha256: str
     size: int
-    rows: int
+    rows: int | None
+    """Contacts with a phone number; None until the rows are checked (see pipeline)."""
     file_name: str
     """``<stem>.<sha256[:16]>.csv``: the hash lands in Dograh's source_id."""
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reconciler import cli as cli_module
 from reconciler.cli import cli, run
+from reconciler.commands import validate as validate_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -205,7 +205,7 @@ def test_a_bug_exits_3_with_the_traceback_in_a_file_without_the_key(
     def explode(_: object) -> int:
         raise RuntimeError(f"something broke near {secret}")
 
-    monkeypatch.setattr(cli_module, "run_validate", explode)
+    monkeypatch.setattr(validate_command, "run_validate", explode)
     assert run(["--api-key", secret, "validate"]) == 3
     err = capsys.readouterr().err
     assert "internal error (RuntimeError)" in err

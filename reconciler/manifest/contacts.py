@@ -34,10 +34,35 @@ class ContactsFile:
     display: str
     sha256: str
     size: int
-    rows: int
-    """Rows with a phone number: what Dograh will queue when the campaign starts."""
+    rows: int | None
+    """Rows with a phone number: what Dograh will queue when the campaign starts
+    (None when only hashed, see ``hash_contacts``)."""
     columns: tuple[str, ...]
-    """Headers as Dograh reads them: stripped and lowercased."""
+    """Headers as Dograh reads them: stripped and lowercased (empty when only hashed)."""
+
+    @property
+    def checked(self) -> bool:
+        return self.rows is not None
+
+
+def hash_contacts(path: Path, display: str) -> tuple[ContactsFile | None, list[Diagnostic]]:
+    """The file's identity without its rows: enough for a campaign that exists already.
+
+    Dograh checks a CSV once, when the campaign is created, and a campaign's contacts
+    cannot change afterwards; so plan checks the rows only of the campaigns it will
+    create (``check_contacts``), and hashes the others. Validate checks them all.
+    """
+    try:
+        size = path.stat().st_size
+        if size > MAX_CSV_BYTES:
+            return None, [Diagnostic(display, 1, 1, "", _too_big(size))]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [
+            Diagnostic(display, 1, 1, "", f"cannot read the contacts file: {exc.strerror}")
+        ]
+    digest = hashlib.sha256(raw).hexdigest()
+    return ContactsFile(path, display, digest, len(raw), None, ()), []
 
 
 def check_contacts(path: Path, display: str) -> tuple[ContactsFile | None, list[Diagnostic]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import json
 import multiprocessing
 import os
 import threading
@@ -23,7 +22,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
-from reconciler.manifest.contacts import ContactsFile, check_contacts
+from reconciler.manifest.contacts import ContactsFile, check_contacts, hash_contacts
 from reconciler.manifest.messages import format_path, known_keys_of, problem_from_error
 from reconciler.manifest.model import API_VERSION, KIND, Campaign
 from reconciler.manifest.paths import SourcePaths, display_path
@@ -36,7 +35,7 @@ from reconciler.manifest.yaml_source import (
 )
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
-DEFAULT_PATH = "campaigns.d"
+DEFAULT_PATH = "campaigns.d"  # also in cli.py, which does not import this module
 
 TRACKED_PATHS = frozenset(
     {
@@ -69,6 +68,7 @@ class Manifest:
     contacts: ContactsFile
     positions: dict[str, Position]
     """Where the values of TRACKED_PATHS start in the file."""
+    file_sha256: str
 
     @property
     def name(self) -> str:
@@ -127,16 +127,20 @@ def find_manifest_files(paths: Sequence[str]) -> tuple[list[Path], list[Diagnost
 
 
 def load_manifests(
-    paths: Sequence[str] = (DEFAULT_PATH,), *, jobs: int | None = None
+    paths: Sequence[str] = (DEFAULT_PATH,),
+    *,
+    jobs: int | None = None,
+    check_rows: bool = True,
 ) -> LoadResult:
     """Load and check every manifest under ``paths``, collecting every diagnostic.
 
     Thousands of files are shared out to worker processes (``jobs``, default: one per
-    CPU); the result is the same as with one process, in the same order.
+    CPU); the result is the same as with one process, in the same order. With
+    ``check_rows=False`` the CSVs are only located and hashed (see ``hash_contacts``).
     """
     with _collector_paused():
         files, diagnostics = find_manifest_files(paths)
-        manifests, problems = _load_shared_out(files, jobs)
+        manifests, problems = _load_shared_out(files, jobs, check_rows)
         diagnostics.extend(problems)
         diagnostics.extend(_duplicates(manifests))
         return LoadResult(manifests, sorted_diagnostics(diagnostics), len(files))
@@ -160,12 +164,12 @@ MIN_FILES_PER_WORKER = 500
 
 
 def _load_shared_out(
-    files: list[Path], jobs: int | None
+    files: list[Path], jobs: int | None, check_rows: bool
 ) -> tuple[list[Manifest], list[Diagnostic]]:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     workers = min((jobs or cpus or 1) - 1, len(files) // MIN_FILES_PER_WORKER)
     if workers < 1:
-        return _load_files(files)
+        return _load_files(files, check_rows)
     # This process takes the first share while the workers start: a larger share, since a
     # worker's first few hundred milliseconds go to starting (or, forked, to copying).
     head = (len(files) + workers * MIN_FILES_PER_WORKER // 2) // (workers + 1)
@@ -174,8 +178,8 @@ def _load_shared_out(
     # Forking is fast and safe while this process has no other thread; otherwise spawn.
     method = "fork" if threading.active_count() == 1 and hasattr(os, "fork") else "spawn"
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        futures = [pool.submit(_load_files, share) for share in shares]
-        manifests, diagnostics = _load_files(files[:head])
+        futures = [pool.submit(_load_files, share, check_rows) for share in shares]
+        manifests, diagnostics = _load_files(files[:head], check_rows)
         by_file: dict[str, list[Manifest]] = {}
         for future in futures:
             found, problems = future.result()
@@ -188,7 +192,7 @@ def _load_shared_out(
     return manifests, diagnostics
 
 
-def _load_files(files: list[Path]) -> tuple[list[Manifest], list[Diagnostic]]:
+def _load_files(files: list[Path], check_rows: bool) -> tuple[list[Manifest], list[Diagnostic]]:
     source_paths = SourcePaths()
     contacts_cache: dict[Path, ContactsFile | None] = {}
     manifests: list[Manifest] = []
@@ -204,24 +208,27 @@ def _load_files(files: list[Path]) -> tuple[list[Manifest], list[Diagnostic]]:
             source = _source_of(document.data)
             if source is None:
                 continue
-            contacts, problems = _contacts_of(file, document, source, source_paths, contacts_cache)
+            contacts, problems = _contacts_of(
+                file, document, source, source_paths, contacts_cache, check_rows
+            )
             diagnostics.extend(problems)
             if campaign is not None and contacts is not None:
-                manifests.append(Manifest(campaign, document.file, contacts, document.positions))
+                manifests.append(
+                    Manifest(
+                        campaign, document.file, contacts, document.positions, document.file_sha256
+                    )
+                )
     return manifests, diagnostics
 
 
 def manifests_hash(manifests: Sequence[Manifest]) -> str:
-    """What a plan was made from: every manifest's effective content and its CSV's hash.
-    Apply compares it to refuse a saved plan whose manifests have changed since."""
+    """What a plan was made from: every manifest file's bytes and its CSV's. Apply
+    compares it to refuse a saved plan whose manifests have changed since (an edited
+    comment counts: the reviewed files are the ones that must be applied)."""
     digest = hashlib.sha256()
-    for manifest in sorted(manifests, key=lambda m: m.name):
-        record = {
-            "file": manifest.file,
-            "campaign": manifest.campaign.model_dump(mode="json", by_alias=True),
-            "csv": manifest.contacts.sha256,
-        }
-        digest.update(json.dumps(record, sort_keys=True).encode("utf-8"))
+    for manifest in sorted(manifests, key=lambda m: (m.file, m.name)):
+        parts = (manifest.file, manifest.name, manifest.file_sha256, manifest.contacts.sha256)
+        digest.update(("\0".join(parts) + "\n").encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -280,6 +287,7 @@ def _contacts_of(
     value: str,
     source_paths: SourcePaths,
     cache: dict[Path, ContactsFile | None],
+    check_rows: bool,
 ) -> tuple[ContactsFile | None, list[Diagnostic]]:
     target, refusal = source_paths.resolve(file, value)
     node_path = ("spec", "source", "csv")
@@ -296,7 +304,8 @@ def _contacts_of(
         return None, [diagnostic_at(document.file, mark, "spec.source.csv", message)]
     if target in cache:  # a CSV shared by several campaigns is reported once
         return cache[target], []
-    contacts, findings = check_contacts(target, display_path(target))
+    check = check_contacts if check_rows else hash_contacts
+    contacts, findings = check(target, display_path(target))
     cache[target] = contacts
     return contacts, findings
 

@@ -13,6 +13,7 @@ editor shows as valid is what this tool accepts.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Callable
@@ -95,6 +96,8 @@ class Document:
     data: Any
     positions: dict[str, Position]
     """Where the values of the tracked paths start (see ``load_documents``)."""
+    file_sha256: str
+    """Of the whole file's bytes: what a saved plan records of its manifests."""
 
 
 class _Refused(Exception):
@@ -201,6 +204,7 @@ def load_documents(
 
     documents: list[Document] = []
     diagnostics: list[Diagnostic] = []
+    file_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
     for index, root in enumerate(roots):
         if root is None or (root.tag == NULL and isinstance(root, yaml.ScalarNode)):
             continue  # an empty document, such as the one after a trailing '---'
@@ -213,7 +217,7 @@ def load_documents(
         if converter.diagnostics:
             diagnostics.extend(converter.diagnostics)
             continue
-        documents.append(Document(display, index, root, data, converter.positions))
+        documents.append(Document(display, index, root, data, converter.positions, file_sha256))
     if not documents and not diagnostics:
         diagnostics.append(
             Diagnostic(display, 1, 1, "", "the file is empty: it holds no campaign manifest")

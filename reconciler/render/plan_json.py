@@ -69,4 +69,6 @@ def _change(change: CampaignChange) -> dict[str, Any]:
 
 
 def render_plan_json(plan: Plan) -> str:
-    return json.dumps(plan_document(plan), indent=2, ensure_ascii=False)
+    """One line: the C encoder is ten times faster than an indented dump, which matters
+    at ten thousand campaigns; `jq .` indents it for reading."""
+    return json.dumps(plan_document(plan), ensure_ascii=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from reconciler.plan import CampaignChange, Plan
 from reconciler.render.plan_text import NO_CHANGES, headline, summary_line
-from reconciler.render.values import describe_schedule, plural, show
+from reconciler.render.values import contacts_label, describe_schedule, plural, show
 
 LIMIT = 65_536
 MARKER = "<!-- dograh-campaigns-plan -->"
@@ -125,7 +125,7 @@ def _diff_block(change: CampaignChange, labels: dict[str, dict[int, str]]) -> li
         if change.upload:
             lines.append(
                 f"+   source          = {show(change.upload.path)} "
-                f"({plural(change.upload.rows, 'contact')})"
+                f"({contacts_label(change.upload)})"
             )
         lines.append(f"+   state           = {show(change.desired_state)}")
         if after.get("max_concurrency") is not None:

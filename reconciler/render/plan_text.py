@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from reconciler.plan import CampaignChange, FieldChange, Plan
-from reconciler.render.values import describe_schedule, plural, show
+from reconciler.render.values import contacts_label, describe_schedule, plural, show
 
 SYMBOLS = {"create": "+", "update": "~", "start": ">", "resume": ">", "pause": "||"}
 COLOURS = {"create": "green", "update": "yellow", "start": "red", "resume": "red", "pause": "cyan"}
@@ -154,7 +154,7 @@ def _create_rows(
             (
                 "+",
                 "source",
-                f"{show(change.upload.path)} ({plural(change.upload.rows, 'contact')}, "
+                f"{show(change.upload.path)} ({contacts_label(change.upload)}, "
                 f"sha256 {change.upload.sha256[:16]})",
             )
         )

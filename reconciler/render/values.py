@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from reconciler.manifest.model import DAYS
+from reconciler.plan import Upload
 
 ABSENT = "(none)"
 
@@ -54,6 +55,10 @@ def _days(days: list[str]) -> str:
         for run in runs
     ]
     return ", ".join(named)
+
+
+def contacts_label(upload: Upload) -> str:
+    return "contacts not counted" if upload.rows is None else plural(upload.rows, "contact")
 
 
 def plural(count: int, word: str, words: str | None = None) -> str:

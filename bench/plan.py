@@ -1,0 +1,195 @@
+"""Benchmark: `campaigns plan` at N = 100, 1,000 and 10,000 campaigns.
+
+The sandbox (a separate process, manual clock) holds 3N/4 live campaigns; there are N
+manifests, each with its own 100-row CSV: half match their live campaign, a quarter
+differ from it (max_concurrency and retry delay), a quarter are new. Each run is a fresh
+`campaigns plan` process; the figures are its wall time and peak memory (medians of
+several runs) and the HTTP requests it made, read from the sandbox's request log, which
+must be the same at every N. Targets: 10,000 takes at most 12 times 1,000, and under 5 s.
+
+    python bench/plan.py [--sizes 100 1000 10000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+BIN = Path(sys.executable).parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from reconciler.normalize import upload_file_name  # noqa: E402
+from reconciler.sandbox.testing import SandboxProcess, sandbox_process  # noqa: E402
+
+MANIFEST = """\
+apiVersion: dograh-campaigns/v1
+kind: Campaign
+metadata:
+  name: {name}
+spec:
+  workflow: Renewal reminder
+  source:
+    csv: contacts/{name}.csv
+  telephony: Twilio US
+  state: running
+  max_concurrency: 5
+  retry_config:
+    max_retries: 2
+    retry_delay_seconds: 300
+  schedule:
+    timezone: America/New_York
+    slots:
+      - days: [mon, tue, wed, thu, fri]
+        start: "09:00"
+        end: "17:00"
+  circuit_breaker:
+    failure_threshold: 0.4
+"""
+RETRY = {
+    "enabled": True,
+    "max_retries": 2,
+    "retry_delay_seconds": 300,
+    "retry_on_busy": True,
+    "retry_on_no_answer": True,
+    "retry_on_voicemail": True,
+}
+SCHEDULE = {
+    "enabled": True,
+    "timezone": "America/New_York",
+    "slots": [{"day_of_week": d, "start_time": "09:00", "end_time": "17:00"} for d in range(5)],
+}
+BREAKER = {
+    "enabled": True,
+    "failure_threshold": 0.4,
+    "window_seconds": 120,
+    "min_calls_in_window": 5,
+}
+
+
+def generate(directory: Path, count: int) -> list[dict[str, Any]]:
+    """N manifests and CSVs; returns the live records for the first 3N/4."""
+    (directory / ".git").mkdir(parents=True)
+    contacts = directory / "campaigns.d" / "contacts"
+    contacts.mkdir(parents=True)
+    live = []
+    for i in range(count):
+        name = f"bench-{i:05d}"
+        rows = "".join(f"+1{i:05d}{row:04d},Name {row},2027-04-01\n" for row in range(100))
+        content = ("phone_number,first_name,renewal_date\n" + rows).encode()
+        csv_path = contacts / f"{name}.csv"
+        csv_path.write_bytes(content)
+        (directory / "campaigns.d" / f"{name}.yaml").write_text(
+            MANIFEST.format(name=name), encoding="utf-8"
+        )
+        if i >= count * 3 // 4:
+            continue  # a quarter are new
+        sha = hashlib.sha256(content).hexdigest()
+        changed = i >= count // 2
+        live.append(
+            {
+                "name": name,
+                "workflow": "Renewal reminder",
+                "telephony": "Twilio US",
+                "state": "running",
+                "source_id": f"campaigns/1/{i:08x}-bench_{upload_file_name(str(csv_path), sha)}",
+                "max_concurrency": 3 if changed else 5,
+                "retry_config": {**RETRY, "retry_delay_seconds": 600} if changed else RETRY,
+                "schedule_config": SCHEDULE,
+                "circuit_breaker": BREAKER,
+            }
+        )
+    return live
+
+
+def run_size(sandbox: SandboxProcess, size: int, runs: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp:
+        directory = Path(tmp)
+        records = generate(directory, size)
+        sandbox.admin.reset()
+        for start in range(0, len(records), 2000):
+            sandbox.admin.insert_campaigns(records[start : start + 2000])
+        env = {
+            **os.environ,
+            "DOGRAH_API_URL": sandbox.url,
+            "DOGRAH_API_KEY": sandbox.api_key,
+        }
+        times, peaks, requests = [], [], []
+        summary = ""
+        for _ in range(runs):
+            sandbox.admin.clear_requests()
+            elapsed, peak, summary = _measure(directory, env)
+            times.append(elapsed)
+            peaks.append(peak)
+            requests.append(len(sandbox.admin.requests()))
+        return {
+            "size": size,
+            "median": statistics.median(times),
+            "min": min(times),
+            "peak_mib": statistics.median(peaks) / 1024,
+            "requests": sorted(set(requests)),
+            "summary": summary,
+        }
+
+
+def _measure(directory: Path, env: dict[str, str]) -> tuple[float, int, str]:
+    """Like timed_plan, with the peak RSS of exactly this child (os.wait4)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [str(BIN / "campaigns"), "--no-color", "plan", "--detailed-exitcode"],
+        cwd=directory,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    out = process.stdout.read()
+    err = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    code = os.waitstatus_to_exitcode(status)
+    if code != 2:
+        raise SystemExit(f"plan exited {code}: {err.decode()[-800:]}")
+    summary = next(line for line in out.decode().splitlines() if line.startswith("Plan:"))
+    return elapsed, usage.ru_maxrss, summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    results = []
+    with sandbox_process(clock="manual") as sandbox:
+        for size in args.sizes:
+            result = run_size(sandbox, size, args.runs)
+            results.append(result)
+            print(
+                f"N={size:>6}: median {result['median']:.3f} s (min {result['min']:.3f}), "
+                f"peak {result['peak_mib']:.0f} MiB, requests {result['requests']}, "
+                f"{result['summary']}",
+                flush=True,
+            )
+    by_size = {r["size"]: r for r in results}
+    if 1000 in by_size and 10000 in by_size:
+        ratio = by_size[10000]["median"] / by_size[1000]["median"]
+        print(f"10,000 / 1,000 time ratio: {ratio:.2f} (target <= 12)")
+    if 10000 in by_size:
+        verdict = "meets" if by_size[10000]["median"] < 5 else "MISSES"
+        print(f"10,000 campaigns: {by_size[10000]['median']:.2f} s ({verdict} the 5 s target)")
+    counts = {tuple(r["requests"]) for r in results}
+    print(
+        f"requests per plan: {sorted(counts)} "
+        f"({'constant' if len(counts) == 1 else 'NOT constant'})"
+    )
+
+
+if __name__ == "__main__":
+    main()
