@@ -99,13 +99,12 @@ def live_schedule_view(config: Mapping[str, Any] | None) -> dict[str, Any] | Non
     slots = []
     for slot in config["slots"]:
         day = slot.get("day_of_week")
-        slots.append(
-            (
-                day if isinstance(day, int) else -1,
-                _time(slot.get("start_time")),
-                _time(slot.get("end_time")),
-            )
-        )
+        start, end = slot.get("start_time"), slot.get("end_time")
+        if not (isinstance(start, str) and len(start) == 5 and start[2] == ":"):
+            start = _time(start)
+        if not (isinstance(end, str) and len(end) == 5 and end[2] == ":"):
+            end = _time(end)
+        slots.append((day if isinstance(day, int) else -1, start, end))
     return {"timezone": config.get("timezone", "UTC"), "slots": _slots_view(slots)}
 
 

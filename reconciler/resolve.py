@@ -71,9 +71,9 @@ def resolve(
             "source": manifest.contacts.sha256[:16],
             "telephony": config.id if config else None,
             "max_concurrency": spec.max_concurrency,
-            "retry_config": retry_view(spec.retry_config.model_dump()),
+            "retry_config": retry_view(dict(spec.retry_config)),
             "schedule": desired_schedule_view(spec.schedule),
-            "circuit_breaker": breaker_view(spec.circuit_breaker.model_dump()),
+            "circuit_breaker": breaker_view(dict(spec.circuit_breaker)),
         }
         desired.append(Desired(manifest, workflow, config, view))
     return desired, findings
