@@ -1,0 +1,284 @@
+"""`campaigns apply` against the sandbox: what a user sees and what Dograh receives."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reconciler import apply as apply_module
+from reconciler.client import DograhClient
+from reconciler.commands import apply as apply_command
+from reconciler.sandbox.testing import SandboxHandle
+from tests.commands.conftest import Campaigns
+
+
+def _live(sandbox: SandboxHandle) -> dict[str, dict[str, Any]]:
+    campaigns = sandbox.request("GET", "/api/v1/campaign/").json()["campaigns"]
+    return {c["name"]: c for c in campaigns}
+
+
+def _edit(repo: Path, name: str, old: str, new: str) -> None:
+    path = repo / "campaigns.d" / f"{name}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_create_and_start(campaigns: Campaigns, sandbox: SandboxHandle) -> None:
+    result = campaigns("apply", "--auto-approve")
+    assert result.code == 0, result.out + result.err
+    lines = result.out.splitlines()
+    assert "Plan: 3 to create, 0 to update, 2 to start, 0 to pause, 0 to resume." in lines
+    assert "Apply complete! 3 created, 2 started." in lines
+    live = _live(sandbox)
+    ids = {name: campaign["id"] for name, campaign in live.items()}
+    for name in ("spring-renewals-east", "appointments-west", "winback-survey"):
+        assert f"{name}: created (id {ids[name]}) in " in result.out
+    assert {name: c["state"] for name, c in live.items()} == {
+        "spring-renewals-east": "syncing",
+        "appointments-west": "syncing",
+        "winback-survey": "created",
+    }
+    # Every setting sent explicitly, contacts uploaded under their hash.
+    east = live["spring-renewals-east"]
+    assert east["circuit_breaker"]["enabled"] is True
+    assert east["source_id"].endswith(".csv") and ".ee633c402405a415." in east["source_id"]
+    assert east["telephony_configuration_name"] == "Twilio US"
+    starts = sandbox.admin.requests(method="POST")
+    started = {r.campaign_id for r in starts if r.path.endswith("/start")}
+    assert started == {ids["spring-renewals-east"], ids["appointments-west"]}
+
+
+def test_update_pause_and_resume_flows(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
+) -> None:
+    assert campaigns("apply", "--auto-approve").code == 0
+    sandbox.admin.advance(1)  # syncs finish
+    _edit(repo, "spring-renewals-east", "max_concurrency: 5", "max_concurrency: 4")
+    _edit(repo, "appointments-west", "state: running", "state: paused")
+    result = campaigns("apply", "--auto-approve")
+    assert result.code == 0, result.out + result.err
+    assert "Apply complete! 1 updated, 1 paused." in result.out
+    live = _live(sandbox)
+    assert live["spring-renewals-east"]["max_concurrency"] == 4
+    assert live["appointments-west"]["state"] == "paused"
+    _edit(repo, "appointments-west", "state: paused", "state: running")
+    result = campaigns("apply", "--auto-approve")
+    assert "Apply complete! 1 resumed." in result.out
+    assert _live(sandbox)["appointments-west"]["state"] == "running"
+
+
+def test_no_changes_applies_nothing(campaigns: Campaigns, sandbox: SandboxHandle) -> None:
+    assert campaigns("apply", "--auto-approve").code == 0
+    sandbox.admin.clear_requests()
+    result = campaigns("apply", "--auto-approve")
+    assert (result.code, result.out) == (0, "No changes. Live campaigns match the manifests.\n")
+    assert {r.method for r in sandbox.admin.requests()} == {"GET"}
+
+
+def test_a_saved_plan_is_applied_exactly(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
+) -> None:
+    result = campaigns("plan", "--out", "reviewed.plan")
+    assert result.code == 0
+    assert "Plan saved to reviewed.plan" in result.err
+    saved = json.loads((repo / "reviewed.plan").read_text())
+    assert sandbox.api_key not in json.dumps(saved)
+    result = campaigns("apply", "reviewed.plan")
+    assert result.code == 0, result.out + result.err
+    assert "Applying the saved plan reviewed.plan" in result.out
+    assert "Apply complete! 3 created, 2 started." in result.out
+
+
+def test_a_stale_plan_is_refused(campaigns: Campaigns, repo: Path, sandbox: SandboxHandle) -> None:
+    assert campaigns("apply", "--auto-approve").code == 0
+    _edit(repo, "spring-renewals-east", "max_concurrency: 5", "max_concurrency: 4")
+    assert campaigns("plan", "--out", "reviewed.plan").code == 0
+    east = _live(sandbox)["spring-renewals-east"]["id"]
+    sandbox.request("PATCH", f"/api/v1/campaign/{east}", json={"max_concurrency": 2})
+    sandbox.admin.clear_requests()
+    result = campaigns("apply", "reviewed.plan")
+    assert result.code == 1
+    assert (
+        f"Saved plan is stale: since it was made, spring-renewals-east (id {east}) changed. "
+        "Nothing was changed; make the plan again." in result.err
+    )
+    assert {r.method for r in sandbox.admin.requests()} == {"GET"}
+
+
+def test_a_plan_whose_manifests_changed_is_refused(campaigns: Campaigns, repo: Path) -> None:
+    assert campaigns("plan", "--out", "reviewed.plan").code == 0
+    _edit(repo, "winback-survey", "state: draft", "state: running")
+    result = campaigns("apply", "reviewed.plan")
+    assert result.code == 1
+    assert "Saved plan is stale: the manifests or their CSVs changed" in result.err
+
+
+def test_a_plan_for_another_dograh_is_refused(campaigns: Campaigns) -> None:
+    assert campaigns("plan", "--out", "reviewed.plan").code == 0
+    result = campaigns("--api-url", "http://127.0.0.1:9", "apply", "reviewed.plan")
+    assert result.code == 1
+    assert "the plan was made against http://127.0.0.1:" in result.err
+
+
+def test_without_a_terminal_it_refuses_and_says_why(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    result = campaigns("apply")
+    assert result.code == 1
+    assert "there is no terminal to ask: pass --auto-approve" in result.err
+    assert _live(sandbox) == {}
+
+
+@pytest.mark.parametrize(("answer", "code", "created"), [("no\n", 1, 0), ("yes\n", 0, 3)])
+def test_only_yes_is_accepted(
+    campaigns: Campaigns,
+    sandbox: SandboxHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    answer: str,
+    code: int,
+    created: int,
+) -> None:
+    monkeypatch.setattr(apply_command, "stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("sys.stdin", io.StringIO(answer))
+    result = campaigns("apply")
+    assert result.code == code, result.out + result.err
+    assert "Do you want to perform these actions? Only 'yes' will be accepted." in result.out
+    assert len(_live(sandbox)) == created
+
+
+@pytest.mark.parametrize(("parallelism", "least"), [(1, 1), (5, 3)])
+def test_campaigns_are_applied_in_parallel(
+    campaigns: Campaigns,
+    repo: Path,
+    sandbox: SandboxHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    parallelism: int,
+    least: int,
+) -> None:
+    for i in range(12):
+        text = (repo / "campaigns.d" / "winback-survey.yaml").read_text()
+        (repo / "campaigns.d" / f"extra-{i}.yaml").write_text(
+            text.replace("name: winback-survey", f"name: extra-{i}")
+        )
+    sandbox.admin.set_faults(
+        {"method": "POST", "path": "/api/v1/campaign/create", "kind": "latency", "seconds": 0.1}
+    )
+    gauge = _InFlight()
+    original = DograhClient.create_campaign
+
+    def counted(self: DograhClient, body: Any) -> dict[str, Any]:
+        with gauge:
+            return original(self, body)
+
+    monkeypatch.setattr(DograhClient, "create_campaign", counted)
+    result = campaigns("apply", "--auto-approve", "--parallelism", str(parallelism))
+    assert result.code == 0, result.out + result.err
+    assert len(sandbox.admin.requests(method="POST", path="/api/v1/campaign/create")) == 15
+    assert least <= gauge.most <= parallelism
+
+
+class _InFlight:
+    """Counts the calls inside it at once, and remembers the most."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.most = 0
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+
+    def __exit__(self, *exc: object) -> None:
+        with self.lock:
+            self.now -= 1
+
+
+def test_a_failed_campaign_does_not_stop_the_others(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
+) -> None:
+    # Valid by our rules, refused by Dograh: the workflow needs a first_name column.
+    (repo / "campaigns.d" / "contacts" / "bare.csv").write_text("phone_number\n+15550199\n")
+    text = (repo / "campaigns.d" / "winback-survey.yaml").read_text()
+    (repo / "campaigns.d" / "bare.yaml").write_text(
+        text.replace("name: winback-survey", "name: bare").replace("winback-survey.csv", "bare.csv")
+    )
+    result = campaigns("apply", "--auto-approve")
+    assert result.code == 1
+    assert (
+        "bare: FAILED: POST /campaign/create: Dograh refused it: Workflow uses template variables that are missing from the source data: 'first_name'"
+        in result.out
+    )
+    assert "Apply failed for 1 of 4 campaigns. Done: 3 created, 2 started." in result.out
+    assert "  bare: POST /campaign/create: Dograh refused it" in result.out
+    assert "(not done: create)" in result.out
+    assert set(_live(sandbox)) == {"spring-renewals-east", "appointments-west", "winback-survey"}
+
+
+def test_a_create_whose_answer_is_lost_is_not_sent_twice(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    sandbox.admin.set_faults(
+        {"method": "POST", "path": "/api/v1/campaign/create", "kind": "drop", "count": 3}
+    )
+    result = campaigns("apply", "--auto-approve", "--parallelism", "1")
+    assert result.code == 0, result.out + result.err
+    assert result.out.count("but Dograh has the campaign") == 3
+    assert len(sandbox.admin.requests(method="POST", path="/api/v1/campaign/create")) == 3
+    assert sorted(_live(sandbox)) == ["appointments-west", "spring-renewals-east", "winback-survey"]
+
+
+def test_a_create_that_did_not_happen_is_sent_again(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    sandbox.admin.set_faults(
+        {"method": "POST", "path": "/api/v1/campaign/create", "kind": "reset", "count": 1}
+    )
+    result = campaigns("apply", "--auto-approve", "--parallelism", "1")
+    assert result.code == 0, result.out + result.err
+    assert "the create had no answer and did not happen; sending it again" in result.out
+    assert len(_live(sandbox)) == 3
+
+
+def test_apply_that_does_not_converge_says_so(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert campaigns("apply", "--auto-approve").code == 0
+    _edit(repo, "spring-renewals-east", "max_concurrency: 5", "max_concurrency: 4")
+    # A Dograh that answers 200 to the PATCH but keeps nothing.
+    monkeypatch.setattr(DograhClient, "update_campaign", lambda self, cid, body: {})
+    result = campaigns("apply", "--auto-approve")
+    assert result.code == 1
+    assert "Apply complete! 1 updated." in result.out
+    assert "Error: apply did not converge; planning again still shows:" in result.err
+    assert "~ max_concurrency = 5 -> 4" in result.err
+
+
+def test_ctrl_c_lets_calls_in_flight_finish_and_reports(
+    campaigns: Campaigns, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = 0
+    real_wait = apply_module.wait
+
+    def interrupted_wait(*args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise KeyboardInterrupt
+        return real_wait(*args, **kwargs)
+
+    monkeypatch.setattr(apply_module, "wait", interrupted_wait)
+    result = campaigns("apply", "--auto-approve", "--parallelism", "1")
+    assert result.code == 130
+    assert "Interrupted: finishing the calls in flight, starting no more..." in result.out
+    assert "Apply interrupted. Done:" in result.err
+    assert "not started:" in result.err
+    assert "Run apply again to finish" in result.err
+    assert len(_live(sandbox)) < 3
