@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import io
 import json
 import threading
@@ -213,8 +214,8 @@ def test_a_failed_campaign_does_not_stop_the_others(
     result = campaigns("apply", "--auto-approve")
     assert result.code == 1
     assert (
-        "bare: FAILED: POST /campaign/create: Dograh refused it: Workflow uses template variables that are missing from the source data: 'first_name'"
-        in result.out
+        "bare: FAILED: POST /campaign/create: Dograh refused it: Workflow uses template "
+        "variables that are missing from the source data: 'first_name'" in result.out
     )
     assert "Apply failed for 1 of 4 campaigns. Done: 3 created, 2 started." in result.out
     assert "  bare: POST /campaign/create: Dograh refused it" in result.out
@@ -265,7 +266,7 @@ def test_ctrl_c_lets_calls_in_flight_finish_and_reports(
     campaigns: Campaigns, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls = 0
-    real_wait = apply_module.wait
+    real_wait = concurrent.futures.wait
 
     def interrupted_wait(*args: Any, **kwargs: Any) -> Any:
         nonlocal calls
