@@ -36,8 +36,11 @@ from reconciler.errors import UserError
 from reconciler.normalize import source_hash
 from reconciler.plan import CampaignChange
 
-CREATE_ATTEMPTS = 3
-UPLOAD_ATTEMPTS = 3
+CREATE_ATTEMPTS = 5
+UPLOAD_ATTEMPTS = 5
+LIFECYCLE_ATTEMPTS = 5
+"""Each attempt after an unknown outcome is preceded by a read that finds out whether
+the previous one happened; these bound how long a flaky Dograh is tried."""
 SATISFIES = {
     "start": frozenset({"syncing", "running", "completed"}),
     "resume": frozenset({"syncing", "running", "completed"}),
@@ -209,23 +212,27 @@ class Executor:
     # -- lifecycle, converging --------------------------------------------------------
 
     def _lifecycle(self, campaign_id: int, action: str, change: CampaignChange) -> None:
-        try:
-            self.client.lifecycle(campaign_id, action)
-            return
-        except Refused as exc:
-            if "current state" not in str(exc.detail or ""):
-                raise
-            problem: DograhError = exc
-        except OutcomeUnknown as exc:
-            problem = exc
-        state = str(self.client.get_campaign(campaign_id).get("state"))
-        if state in SATISFIES[action]:
-            return  # already where the manifest wants it
-        if isinstance(problem, OutcomeUnknown) and _precondition(action) == state:
-            # The call did not happen (the state is still the one it starts from): once more.
-            self.client.lifecycle(campaign_id, action)
-            return
-        raise ApplyError(f"cannot {action}: the campaign is {state} ({problem})")
+        for attempt in range(1, LIFECYCLE_ATTEMPTS + 1):
+            try:
+                self.client.lifecycle(campaign_id, action)
+                return
+            except Refused as exc:
+                if "current state" not in str(exc.detail or ""):
+                    raise
+                problem: DograhError = exc
+            except OutcomeUnknown as exc:
+                problem = exc
+            state = str(self.client.get_campaign(campaign_id).get("state"))
+            if state in SATISFIES[action]:
+                return  # already where the manifest wants it (the call happened, or another)
+            if not isinstance(problem, OutcomeUnknown) or state != _precondition(action):
+                raise ApplyError(f"cannot {action}: the campaign is {state} ({problem})")
+            # Still in the state it starts from: the call did not happen. Once more.
+            if attempt < LIFECYCLE_ATTEMPTS:
+                self.say(f"{change.name}: the {action} had no answer and did not happen; again")
+        raise ApplyError(
+            f"{action} failed {LIFECYCLE_ATTEMPTS} times without an answer; try again later"
+        )
 
 
 class Interrupted(Exception):

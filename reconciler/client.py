@@ -34,7 +34,9 @@ from reconciler.errors import UserError
 DEFAULT_API_URL = "https://app.dograh.com"
 API_PREFIX = "/api/v1"
 TELEPHONY_FIRST = "You must configure telephony first"
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+"""Retried for idempotent requests. 500 too: a read is safe to repeat, and a passing
+database error is the commonest 500 (a deterministic one fails again, boundedly)."""
 
 log = logging.getLogger("reconciler.client")
 
@@ -88,10 +90,12 @@ class RetryPolicy:
     max_delay: float = 8.0
     budget: float = 60.0
     """Seconds of waiting, all retries of one request together."""
+    retry_after_cap: float = 30.0
+    """The longest Retry-After honoured as given."""
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
         if retry_after is not None:
-            return retry_after  # Dograh knows best; the total budget still bounds it
+            return min(retry_after, self.retry_after_cap)
         return rng.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
 
 
