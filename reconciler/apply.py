@@ -229,7 +229,8 @@ class Executor:
                 raise ApplyError(f"cannot {action}: the campaign is {state} ({problem})")
             # Still in the state it starts from: the call did not happen. Once more.
             if attempt < LIFECYCLE_ATTEMPTS:
-                self.say(f"{change.name}: the {action} had no answer and did not happen; again")
+                lost = f"the {action} had no answer and did not happen"
+                self.say(f"{change.name}: {lost}; sending it again")
         raise ApplyError(
             f"{action} failed {LIFECYCLE_ATTEMPTS} times without an answer; try again later"
         )
