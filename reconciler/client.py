@@ -20,6 +20,7 @@ import email.utils
 import ipaddress
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -107,7 +108,6 @@ class ClientSettings:
     timeout: float = 30.0
     connect_timeout: float = 10.0
     retry: RetryPolicy = RetryPolicy()
-    max_connections: int = 32
 
 
 def check_settings(settings: ClientSettings) -> None:
@@ -138,7 +138,12 @@ def _is_loopback(host: str) -> bool:
 
 
 class DograhClient:
-    """A thread-safe client: plan and apply call it from several threads at once."""
+    """A thread-safe client: plan and apply call it from several threads at once.
+
+    Each thread gets its own httpx client (one keep-alive connection each): a shared
+    connection pool serialises twenty threads on its lock. They share one TLS context,
+    which is costly to build.
+    """
 
     def __init__(
         self,
@@ -152,32 +157,53 @@ class DograhClient:
         self.settings = settings
         self._sleep = sleep
         self._rng = rng or random.Random()
-        self.requests_sent = 0
-        self._http = httpx.Client(
-            base_url=settings.base_url.rstrip("/") + API_PREFIX,
-            headers={
-                "X-API-Key": settings.api_key,
-                "User-Agent": f"dograh-campaigns/{__version__} (+python-httpx)",
-                "Accept": "application/json",
-            },
-            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-            limits=httpx.Limits(
-                max_connections=settings.max_connections,
-                max_keepalive_connections=settings.max_connections,
-            ),
-            transport=transport,
-            follow_redirects=False,
-        )
-        self._storage = httpx.Client(
-            headers={"User-Agent": f"dograh-campaigns/{__version__} (+python-httpx)"},
-            timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
-            transport=transport,
-            follow_redirects=False,
-        )
+        self._transport = transport
+        self._tls = httpx.create_ssl_context()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._opened: list[httpx.Client] = []
+        self._sent = 0
+
+    @property
+    def requests_sent(self) -> int:
+        return self._sent
+
+    def _client(self, kind: str) -> httpx.Client:
+        client: httpx.Client | None = getattr(self._local, kind, None)
+        if client is None:
+            agent = f"dograh-campaigns/{__version__} (+python-httpx)"
+            timeout = httpx.Timeout(self.settings.timeout, connect=self.settings.connect_timeout)
+            if kind == "api":
+                client = httpx.Client(
+                    base_url=self.settings.base_url.rstrip("/") + API_PREFIX,
+                    headers={
+                        "X-API-Key": self.settings.api_key,
+                        "User-Agent": agent,
+                        "Accept": "application/json",
+                    },
+                    timeout=timeout,
+                    verify=self._tls,
+                    transport=self._transport,
+                    follow_redirects=False,
+                )
+            else:  # storage: presigned URLs, which must not receive the API key
+                client = httpx.Client(
+                    headers={"User-Agent": agent},
+                    timeout=timeout,
+                    verify=self._tls,
+                    transport=self._transport,
+                    follow_redirects=False,
+                )
+            setattr(self._local, kind, client)
+            with self._lock:
+                self._opened.append(client)
+        return client
 
     def close(self) -> None:
-        self._http.close()
-        self._storage.close()
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for client in opened:
+            client.close()
 
     def __enter__(self) -> DograhClient:
         return self
@@ -235,7 +261,7 @@ class DograhClient:
         headers = {"Content-Type": "text/csv"}  # the S3 backend signs the content type
 
         def send() -> httpx.Response:
-            return self._storage.put(url, content=content, headers=headers)
+            return self._client("storage").put(url, content=content, headers=headers)
 
         response = self._send("PUT upload URL", send, idempotent=False)
         if response.status_code >= 300:
@@ -286,7 +312,7 @@ class DograhClient:
         label = f"{method} {path}"
 
         def send() -> httpx.Response:
-            return self._http.request(method, path, json=json, params=params)
+            return self._client("api").request(method, path, json=json, params=params)
 
         response = self._send(label, send, idempotent=safe)
         if response.status_code >= 400:
@@ -309,7 +335,8 @@ class DograhClient:
         while True:
             started = time.monotonic()
             try:
-                self.requests_sent += 1
+                with self._lock:
+                    self._sent += 1
                 response = send()
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Nothing reached Dograh: safe to repeat whatever the request.

@@ -18,14 +18,22 @@ from reconciler.diff import plan_changes
 from reconciler.errors import UserError
 from reconciler.live import fetch_live
 from reconciler.manifest.contacts import ContactsFile, check_contacts
-from reconciler.manifest.load import Manifest, load_manifests, manifests_hash
+from reconciler.manifest.load import LoadResult, Manifest, load_manifests, manifests_hash
 from reconciler.plan import Plan
 from reconciler.resolve import resolve
 
 
-def make_plan(paths: Sequence[str], targets: Sequence[str], client: DograhClient) -> Plan:
-    # The CSVs' rows are checked for the campaigns to create only: see hash_contacts.
-    loaded = load_manifests(paths, check_rows=False)
+def make_plan(
+    paths: Sequence[str],
+    targets: Sequence[str],
+    client: DograhClient,
+    loaded: LoadResult | None = None,
+) -> Plan:
+    """The plan for the manifests under ``paths``; apply passes the manifests it already
+    loaded (``loaded``) when it plans again to check convergence."""
+    if loaded is None:
+        # The CSVs' rows are checked for the campaigns to create only: see hash_contacts.
+        loaded = load_manifests(paths, check_rows=False)
     if not loaded.ok:
         return Plan(
             changes=[],
@@ -50,6 +58,7 @@ def make_plan(paths: Sequence[str], targets: Sequence[str], client: DograhClient
     findings.extend(_check_new_contacts(plan, loaded.manifests))
     plan.diagnostics = sorted_diagnostics([*loaded.diagnostics, *findings])
     plan.manifests_hash = manifests_hash(loaded.manifests)
+    plan.loaded = loaded
     return plan
 
 

@@ -8,9 +8,12 @@ reviewed is what runs.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from reconciler.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from reconciler.manifest.load import LoadResult
 
 Action = Literal["create", "update", "start", "pause", "resume"]
 LIFECYCLE: tuple[Action, ...] = ("start", "pause", "resume")
@@ -107,6 +110,8 @@ class Plan:
     targets: tuple[str, ...] = ()
     labels: dict[str, dict[int, str]] = field(default_factory=dict)
     """Names of the ids a plan shows: ``labels["workflow"][3] == "Renewal reminder"``."""
+    loaded: LoadResult | None = None
+    """The manifests it was made from, for apply's second plan (not rendered)."""
 
     @property
     def errors(self) -> list[Diagnostic]:

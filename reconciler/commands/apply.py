@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from reconciler.apply import Executor, Interrupted, summarize
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.live import parse_campaign
-from reconciler.manifest.load import load_manifests, manifests_hash
+from reconciler.manifest.load import LoadResult, load_manifests, manifests_hash
 from reconciler.normalize import fingerprint
 from reconciler.pipeline import make_plan
 from reconciler.plan import CampaignChange, Plan
@@ -37,13 +36,12 @@ class ApplyRequest:
 
 
 def run_apply(request: ApplyRequest) -> int:
-    settings = dataclasses.replace(
-        request.client, max_connections=max(request.client.max_connections, request.parallelism + 4)
-    )
+    settings = request.client
     with DograhClient(settings) as client:
+        loaded: LoadResult | None
         if request.plan_file:
             saved = load_plan(request.plan_file)
-            _check_saved(saved, settings, client)
+            loaded = _check_saved(saved, settings, client)
             changes, paths, targets = list(saved.changes), saved.paths, saved.targets
             click.echo(f"Applying the saved plan {saved.path} ({saved.created_at}).")
         else:
@@ -56,7 +54,8 @@ def run_apply(request: ApplyRequest) -> int:
             if not _approved(request):
                 return EXIT_ERROR
             changes, paths, targets = plan.changes, tuple(request.paths), tuple(request.targets)
-        return _execute(client, changes, paths, targets, request)
+            loaded = plan.loaded
+        return _execute(client, changes, paths, targets, loaded, request)
 
 
 def _approved(request: ApplyRequest) -> bool:
@@ -75,7 +74,7 @@ def _approved(request: ApplyRequest) -> bool:
     return True
 
 
-def _check_saved(saved: SavedPlan, settings: ClientSettings, client: DograhClient) -> None:
+def _check_saved(saved: SavedPlan, settings: ClientSettings, client: DograhClient) -> LoadResult:
     """A saved plan holds only if its manifests and the campaigns it covers are unchanged."""
     if saved.api_url.rstrip("/") != settings.base_url.rstrip("/"):
         raise UserError(
@@ -110,6 +109,7 @@ def _check_saved(saved: SavedPlan, settings: ClientSettings, client: DograhClien
             + "; ".join(changed)
             + ". Nothing was changed; make the plan again."
         )
+    return loaded
 
 
 def _execute(
@@ -117,6 +117,7 @@ def _execute(
     changes: list[CampaignChange],
     paths: Sequence[str],
     targets: Sequence[str],
+    loaded: LoadResult | None,
     request: ApplyRequest,
 ) -> int:
     executor = Executor(client, parallelism=request.parallelism, report=click.echo)
@@ -151,14 +152,18 @@ def _execute(
             click.echo(f"  {line}")
         return EXIT_ERROR
     click.secho(f"Apply complete! {done}.", fg="green", bold=True, color=request.color)
-    return _converged(client, paths, targets, request)
+    return _converged(client, paths, targets, loaded, request)
 
 
 def _converged(
-    client: DograhClient, paths: Sequence[str], targets: Sequence[str], request: ApplyRequest
+    client: DograhClient,
+    paths: Sequence[str],
+    targets: Sequence[str],
+    loaded: LoadResult | None,
+    request: ApplyRequest,
 ) -> int:
-    """Plan again: what remains is what apply could not do, and the run failed."""
-    plan: Plan = make_plan(paths, targets, client)
+    """Plan again, from the same manifests: what remains is what apply could not do."""
+    plan: Plan = make_plan(paths, targets, client, loaded)
     if plan.changes or plan.blocked:
         click.secho(
             "Error: apply did not converge; planning again still shows:",
