@@ -29,13 +29,16 @@ test: $(VENV)/.installed-test
 	$(BIN)/pytest -n 2
 
 demo: $(VENV)/.installed-demo
-	$(BIN)/campaigns validate campaigns.d
+	./scripts/demo.sh
 
 schema: $(VENV)/.installed-test
 	$(BIN)/campaigns schema
 
 bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/validate.py
+	$(BIN)/python bench/sandbox.py
+	$(BIN)/python bench/plan.py
+	$(BIN)/python bench/apply.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
