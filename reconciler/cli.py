@@ -71,7 +71,7 @@ class GlobalOptions:
     help="Allow http:// to a host other than this machine (the key then travels in clear).",
 )
 @click.option("--no-color", is_flag=True, help="No colour in output (NO_COLOR is honoured too).")
-@click.option("-v", "--verbose", count=True, help="More detail on stderr; repeat for more.")
+@click.option("-v", "--verbose", count=True, help="Log each request and retry on stderr.")
 @click.version_option(__version__, "--version", prog_name="campaigns")
 @click.pass_context
 def cli(
@@ -96,7 +96,7 @@ def cli(
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
         logger = logging.getLogger("reconciler")
         logger.addHandler(handler)
-        logger.setLevel(logging.INFO if verbose == 1 else logging.DEBUG)
+        logger.setLevel(logging.INFO)
 
 
 @cli.command()
