@@ -32,18 +32,9 @@ def make_plan(
     """The plan for the manifests under ``paths``; apply passes the manifests it already
     loaded (``loaded``) when it plans again to check convergence."""
     if loaded is None:
-        # The CSVs' rows are checked for the campaigns to create only: see hash_contacts.
-        loaded = load_manifests(paths, check_rows=False)
+        loaded = load_for_plan(paths)
     if not loaded.ok:
-        return Plan(
-            changes=[],
-            unchanged=[],
-            conflicts=[],
-            diagnostics=loaded.diagnostics,
-            unmanaged=[],
-            fingerprints={},
-            manifests_hash="",
-        )
+        return refused_plan(loaded)
     names = [manifest.name for manifest in loaded.manifests]
     unknown = [target for target in targets if target not in names]
     if unknown:
@@ -60,6 +51,26 @@ def make_plan(
     plan.manifests_hash = manifests_hash(loaded.manifests)
     plan.loaded = loaded
     return plan
+
+
+def load_for_plan(paths: Sequence[str]) -> LoadResult:
+    """The manifests, before any request: broken ones are reported without a key, and
+    cost nothing of Dograh. CSV rows are checked for the campaigns to create only (see
+    ``hash_contacts``), once the plan knows which."""
+    return load_manifests(paths, check_rows=False)
+
+
+def refused_plan(loaded: LoadResult) -> Plan:
+    """The plan of manifests that do not validate: their diagnostics, and nothing else."""
+    return Plan(
+        changes=[],
+        unchanged=[],
+        conflicts=[],
+        diagnostics=loaded.diagnostics,
+        unmanaged=[],
+        fingerprints={},
+        manifests_hash="",
+    )
 
 
 def _check_new_contacts(plan: Plan, manifests: Sequence[Manifest]) -> list[Diagnostic]:

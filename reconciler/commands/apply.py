@@ -14,7 +14,7 @@ from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.live import parse_campaign
 from reconciler.manifest.load import LoadResult, load_manifests, manifests_hash
 from reconciler.normalize import fingerprint
-from reconciler.pipeline import make_plan
+from reconciler.pipeline import load_for_plan, make_plan, refused_plan
 from reconciler.plan import CampaignChange, Plan
 from reconciler.planfile import SavedPlan, load_plan
 from reconciler.render.diagnostics import render_text
@@ -36,26 +36,30 @@ class ApplyRequest:
 
 
 def run_apply(request: ApplyRequest) -> int:
-    settings = request.client
-    with DograhClient(settings) as client:
-        loaded: LoadResult | None
-        if request.plan_file:
-            saved = load_plan(request.plan_file)
-            loaded = _check_saved(saved, settings, client)
-            changes, paths, targets = list(saved.changes), saved.paths, saved.targets
+    if request.plan_file:
+        saved = load_plan(request.plan_file)
+        with DograhClient(request.client) as client:
+            loaded = _check_saved(saved, request.client, client)
             click.echo(f"Applying the saved plan {saved.path} ({saved.created_at}).")
-        else:
-            plan = make_plan(request.paths, request.targets, client)
-            _echo_lines(render_plan_text(plan), request.color)
-            if plan.blocked:
-                return EXIT_ERROR
-            if not plan.changes:
-                return EXIT_OK
-            if not _approved(request):
-                return EXIT_ERROR
-            changes, paths, targets = plan.changes, tuple(request.paths), tuple(request.targets)
-            loaded = plan.loaded
-        return _execute(client, changes, paths, targets, loaded, request)
+            return _execute(
+                client, list(saved.changes), saved.paths, saved.targets, loaded, request
+            )
+    loaded = load_for_plan(request.paths)
+    if not loaded.ok:  # reported without a key, and without a request
+        _echo_lines(render_plan_text(refused_plan(loaded)), request.color)
+        return EXIT_ERROR
+    with DograhClient(request.client) as client:
+        plan = make_plan(request.paths, request.targets, client, loaded)
+        _echo_lines(render_plan_text(plan), request.color)
+        if plan.blocked:
+            return EXIT_ERROR
+        if not plan.changes:
+            return EXIT_OK
+        if not _approved(request):
+            return EXIT_ERROR
+        return _execute(
+            client, plan.changes, tuple(request.paths), tuple(request.targets), loaded, request
+        )
 
 
 def _approved(request: ApplyRequest) -> bool:

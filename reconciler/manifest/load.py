@@ -176,7 +176,7 @@ def _load_shared_out(
     rest = files[head:]
     shares = [rest[i::workers] for i in range(workers)]
     # Forking is fast and safe while this process has no other thread; otherwise spawn.
-    method = "fork" if threading.active_count() == 1 and hasattr(os, "fork") else "spawn"
+    method = "fork" if _single_threaded() and hasattr(os, "fork") else "spawn"
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
         futures = [pool.submit(_load_files, share, check_rows) for share in shares]
         manifests, diagnostics = _load_files(files[:head], check_rows)
@@ -190,6 +190,15 @@ def _load_shared_out(
     for file in rest:
         manifests.extend(by_file.pop(display_path(file), []))
     return manifests, diagnostics
+
+
+def _single_threaded() -> bool:
+    """No other thread, counting those Python did not start (as Python 3.12+ does when
+    it warns about forking): on Linux, the kernel's list of the process's threads."""
+    try:
+        return len(list(Path("/proc/self/task").iterdir())) == 1
+    except OSError:
+        return threading.active_count() == 1
 
 
 def _load_files(files: list[Path], check_rows: bool) -> tuple[list[Manifest], list[Diagnostic]]:

@@ -179,3 +179,40 @@ def test_verbose_logs_requests_but_never_the_key(campaigns: Campaigns) -> None:
     result = campaigns("-v", "plan")
     assert "GET /campaign/ -> 200" in result.err
     assert result.code == 0
+
+
+def test_broken_manifests_are_reported_even_without_a_key(
+    campaigns: Campaigns, repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DOGRAH_API_KEY")
+    east = repo / "campaigns.d" / "spring-renewals-east.yaml"
+    east.write_text(east.read_text().replace("max_concurrency: 5", "max_concurrency: 500"))
+    for command in ("plan", "apply"):
+        result = campaigns(command, "--auto-approve") if command == "apply" else campaigns(command)
+        assert result.code == 1
+        assert "500 is more than the maximum, 100" in result.out
+        assert "no Dograh API key" not in result.err
+
+
+def test_a_new_campaigns_csv_is_checked_by_dograhs_rules(campaigns: Campaigns, repo: Path) -> None:
+    csv = repo / "campaigns.d" / "contacts" / "winback-survey.csv"
+    csv.write_text(csv.read_text() + "5550999,Zed\n")
+    result = campaigns("plan")
+    assert result.code == 1
+    assert (
+        "campaigns.d/contacts/winback-survey.csv:62:1: error: phone numbers must start"
+        in result.out
+    )
+
+
+def test_an_existing_campaigns_csv_is_only_hashed(campaigns: Campaigns, repo: Path) -> None:
+    """Its rows were checked when the campaign was created and cannot change since: a row
+    our rules warn about is shown while the campaign is to be created, then no more."""
+    csv = repo / "campaigns.d" / "contacts" / "winback-survey.csv"
+    csv.write_text(csv.read_text() + ",Nobody\n")
+    warning = "row 62 has no phone number; Dograh will skip it"
+    assert warning in campaigns("plan").out
+    assert campaigns("apply", "--auto-approve").code == 0
+    result = campaigns("plan", "--detailed-exitcode")
+    assert result.code == 0
+    assert warning not in result.out
