@@ -9,18 +9,56 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 
-from reconciler.client import DograhClient
+from reconciler.client import ClientSettings, DograhClient
 from reconciler.diagnostics import Diagnostic, sorted_diagnostics
 from reconciler.diff import plan_changes
 from reconciler.errors import UserError
-from reconciler.live import fetch_live
+from reconciler.live import LiveState, fetch_live
 from reconciler.manifest.contacts import ContactsFile, check_contacts
 from reconciler.manifest.load import LoadResult, Manifest, load_manifests, manifests_hash
 from reconciler.plan import Plan
 from reconciler.resolve import resolve
+
+
+def plan_manifests(
+    paths: Sequence[str], targets: Sequence[str], settings: ClientSettings
+) -> tuple[Plan, DograhClient | None]:
+    """Load the manifests while Dograh's state is read, then plan; also returns the
+    client (None if the manifests did not validate), which the caller closes.
+
+    The reads start once the loading workers are forked (a fork must not copy threads),
+    so the network wait hides behind the parsing. Broken manifests are still reported
+    first, and without an API key: a missing key only stops the reads.
+    """
+    client: DograhClient | None = None
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
+    reading: Future[LiveState] | None = None
+
+    def start_reading() -> None:
+        nonlocal client, reading
+        try:
+            client = DograhClient(settings)
+        except UserError:
+            return  # said after the manifests' own problems, below
+        reading = pool.submit(fetch_live, client)
+
+    try:
+        loaded = load_for_plan(paths, meanwhile=start_reading)
+        if not loaded.ok:
+            return refused_plan(loaded), None
+        if client is None:
+            client = DograhClient(settings)  # raises the settings' problem now
+        live = reading.result() if reading is not None else None
+        return make_plan(paths, targets, client, loaded, live), client
+    except BaseException:
+        if client is not None:
+            client.close()
+        raise
+    finally:
+        pool.shutdown(wait=True)
 
 
 def make_plan(
@@ -28,6 +66,7 @@ def make_plan(
     targets: Sequence[str],
     client: DograhClient,
     loaded: LoadResult | None = None,
+    live: LiveState | None = None,
 ) -> Plan:
     """The plan for the manifests under ``paths``; apply passes the manifests it already
     loaded (``loaded``) when it plans again to check convergence."""
@@ -43,7 +82,8 @@ def make_plan(
             close = difflib.get_close_matches(target, names, n=1)
             hints.append(f"'{target}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
         raise UserError(f"--target names no campaign of the manifests: {', '.join(hints)}")
-    live = fetch_live(client)
+    if live is None:
+        live = fetch_live(client)
     desired, findings = resolve(loaded.manifests, live)
     plan = plan_changes(desired, live, targets=targets)
     findings.extend(_check_new_contacts(plan, loaded.manifests))
@@ -53,11 +93,10 @@ def make_plan(
     return plan
 
 
-def load_for_plan(paths: Sequence[str]) -> LoadResult:
-    """The manifests, before any request: broken ones are reported without a key, and
-    cost nothing of Dograh. CSV rows are checked for the campaigns to create only (see
-    ``hash_contacts``), once the plan knows which."""
-    return load_manifests(paths, check_rows=False)
+def load_for_plan(paths: Sequence[str], meanwhile: Callable[[], None] | None = None) -> LoadResult:
+    """The manifests, as plan needs them: CSV rows are checked for the campaigns to
+    create only (see ``hash_contacts``), once the plan knows which."""
+    return load_manifests(paths, check_rows=False, meanwhile=meanwhile)
 
 
 def refused_plan(loaded: LoadResult) -> Plan:
@@ -78,7 +117,7 @@ def _check_new_contacts(plan: Plan, manifests: Sequence[Manifest]) -> list[Diagn
     its contacts in the middle of an apply. Also fills in the contact counts."""
     by_name = {manifest.name: manifest for manifest in manifests}
     findings: list[Diagnostic] = []
-    checked: dict[Path, ContactsFile | None] = {}
+    checked: dict[str, ContactsFile | None] = {}
     for index, change in enumerate(plan.changes):
         if change.upload is None:
             continue

@@ -14,7 +14,7 @@ from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.live import parse_campaign
 from reconciler.manifest.load import LoadResult, load_manifests, manifests_hash
 from reconciler.normalize import fingerprint
-from reconciler.pipeline import load_for_plan, make_plan, refused_plan
+from reconciler.pipeline import make_plan, plan_manifests
 from reconciler.plan import CampaignChange, Plan
 from reconciler.planfile import SavedPlan, load_plan
 from reconciler.render.diagnostics import render_text
@@ -44,12 +44,11 @@ def run_apply(request: ApplyRequest) -> int:
             return _execute(
                 client, list(saved.changes), saved.paths, saved.targets, loaded, request
             )
-    loaded = load_for_plan(request.paths)
-    if not loaded.ok:  # reported without a key, and without a request
-        _echo_lines(render_plan_text(refused_plan(loaded)), request.color)
+    plan, opened = plan_manifests(request.paths, request.targets, request.client)
+    if opened is None:  # the manifests did not validate
+        _echo_lines(render_plan_text(plan), request.color)
         return EXIT_ERROR
-    with DograhClient(request.client) as client:
-        plan = make_plan(request.paths, request.targets, client, loaded)
+    with opened as client:
         _echo_lines(render_plan_text(plan), request.color)
         if plan.blocked:
             return EXIT_ERROR
@@ -58,7 +57,7 @@ def run_apply(request: ApplyRequest) -> int:
         if not _approved(request):
             return EXIT_ERROR
         return _execute(
-            client, plan.changes, tuple(request.paths), tuple(request.targets), loaded, request
+            client, plan.changes, tuple(request.paths), tuple(request.targets), plan.loaded, request
         )
 
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import click
 
-from reconciler.client import ClientSettings, DograhClient
+from reconciler.client import ClientSettings
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
-from reconciler.pipeline import load_for_plan, make_plan, refused_plan
+from reconciler.pipeline import plan_manifests
 from reconciler.planfile import save_plan
 from reconciler.render.plan_json import plan_document, render_plan_json
 from reconciler.render.plan_markdown import render_plan_markdown
@@ -29,12 +29,9 @@ class PlanRequest:
 
 
 def run_plan(request: PlanRequest) -> int:
-    loaded = load_for_plan(request.paths)
-    if loaded.ok:
-        with DograhClient(request.client) as client:
-            plan = make_plan(request.paths, request.targets, client, loaded)
-    else:
-        plan = refused_plan(loaded)  # no key is needed to hear about broken manifests
+    plan, client = plan_manifests(request.paths, request.targets, request.client)
+    if client is not None:
+        client.close()
     if request.output_format == "json":
         click.echo(render_plan_json(plan))
     elif request.output_format == "markdown":

@@ -13,10 +13,9 @@ import csv
 import hashlib
 import io
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from reconciler.diagnostics import Diagnostic
-from reconciler.manifest.yaml_source import read_text
+from reconciler.manifest.yaml_source import TooBig, read_capped, read_text
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
 """Dograh's upload limit (``file_size`` at most 10,485,760 bytes)."""
@@ -30,7 +29,8 @@ LISTED_ROWS = 5
 class ContactsFile:
     """A CSV that passed every check, with what plan and apply need to know of it."""
 
-    path: Path
+    path: str
+    """Real path (a string: cheaper than a Path to send between processes)."""
     display: str
     sha256: str
     size: int
@@ -45,7 +45,7 @@ class ContactsFile:
         return self.rows is not None
 
 
-def hash_contacts(path: Path, display: str) -> tuple[ContactsFile | None, list[Diagnostic]]:
+def hash_contacts(path: str, display: str) -> tuple[ContactsFile | None, list[Diagnostic]]:
     """The file's identity without its rows: enough for a campaign that exists already.
 
     Dograh checks a CSV once, when the campaign is created, and a campaign's contacts
@@ -53,10 +53,9 @@ def hash_contacts(path: Path, display: str) -> tuple[ContactsFile | None, list[D
     create (``check_contacts``), and hashes the others. Validate checks them all.
     """
     try:
-        size = path.stat().st_size
-        if size > MAX_CSV_BYTES:
-            return None, [Diagnostic(display, 1, 1, "", _too_big(size))]
-        raw = path.read_bytes()
+        raw = read_capped(path, MAX_CSV_BYTES)
+    except TooBig as big:
+        return None, [Diagnostic(display, 1, 1, "", _too_big(big.size))]
     except OSError as exc:
         return None, [
             Diagnostic(display, 1, 1, "", f"cannot read the contacts file: {exc.strerror}")
@@ -65,7 +64,7 @@ def hash_contacts(path: Path, display: str) -> tuple[ContactsFile | None, list[D
     return ContactsFile(path, display, digest, len(raw), None, ()), []
 
 
-def check_contacts(path: Path, display: str) -> tuple[ContactsFile | None, list[Diagnostic]]:
+def check_contacts(path: str, display: str) -> tuple[ContactsFile | None, list[Diagnostic]]:
     """Check one CSV. Returns the file's facts if it passed, and every finding."""
     text, problem = read_text(path, display, MAX_CSV_BYTES, "the contacts file", _too_big)
     if problem is not None or text is None:

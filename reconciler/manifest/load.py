@@ -12,7 +12,7 @@ import hashlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -131,16 +131,19 @@ def load_manifests(
     *,
     jobs: int | None = None,
     check_rows: bool = True,
+    meanwhile: Callable[[], None] | None = None,
 ) -> LoadResult:
     """Load and check every manifest under ``paths``, collecting every diagnostic.
 
     Thousands of files are shared out to worker processes (``jobs``, default: one per
     CPU); the result is the same as with one process, in the same order. With
     ``check_rows=False`` the CSVs are only located and hashed (see ``hash_contacts``).
+    ``meanwhile`` is called once the workers have started (it may start threads: the
+    workers were forked before it), and before this process loads its own share.
     """
     with _collector_paused():
         files, diagnostics = find_manifest_files(paths)
-        manifests, problems = _load_shared_out(files, jobs, check_rows)
+        manifests, problems = _load_shared_out(files, jobs, check_rows, meanwhile)
         diagnostics.extend(problems)
         diagnostics.extend(_duplicates(manifests))
         return LoadResult(manifests, sorted_diagnostics(diagnostics), len(files))
@@ -164,11 +167,16 @@ MIN_FILES_PER_WORKER = 500
 
 
 def _load_shared_out(
-    files: list[Path], jobs: int | None, check_rows: bool
+    files: list[Path],
+    jobs: int | None,
+    check_rows: bool,
+    meanwhile: Callable[[], None] | None,
 ) -> tuple[list[Manifest], list[Diagnostic]]:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     workers = min((jobs or cpus or 1) - 1, len(files) // MIN_FILES_PER_WORKER)
     if workers < 1:
+        if meanwhile:
+            meanwhile()
         return _load_files(files, check_rows)
     # This process takes the first share while the workers start: a larger share, since a
     # worker's first few hundred milliseconds go to starting (or, forked, to copying).
@@ -179,6 +187,8 @@ def _load_shared_out(
     method = "fork" if _single_threaded() and hasattr(os, "fork") else "spawn"
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
         futures = [pool.submit(_load_files, share, check_rows) for share in shares]
+        if meanwhile:
+            meanwhile()
         manifests, diagnostics = _load_files(files[:head], check_rows)
         by_file: dict[str, list[Manifest]] = {}
         for future in futures:
@@ -203,7 +213,7 @@ def _single_threaded() -> bool:
 
 def _load_files(files: list[Path], check_rows: bool) -> tuple[list[Manifest], list[Diagnostic]]:
     source_paths = SourcePaths()
-    contacts_cache: dict[Path, ContactsFile | None] = {}
+    contacts_cache: dict[str, ContactsFile | None] = {}
     manifests: list[Manifest] = []
     diagnostics: list[Diagnostic] = []
     for file in files:
@@ -295,7 +305,7 @@ def _contacts_of(
     document: Document,
     value: str,
     source_paths: SourcePaths,
-    cache: dict[Path, ContactsFile | None],
+    cache: dict[str, ContactsFile | None],
     check_rows: bool,
 ) -> tuple[ContactsFile | None, list[Diagnostic]]:
     target, refusal = source_paths.resolve(file, value)
@@ -303,18 +313,19 @@ def _contacts_of(
     if target is None:
         mark = locate(document.root, node_path)
         return None, [diagnostic_at(document.file, mark, "spec.source.csv", str(refusal))]
-    if not target.is_file():
-        # A missing file is fixed in the manifest, so it is reported at the line naming it.
-        mark = locate(document.root, node_path)
-        reason = "is a directory, not a file" if target.is_dir() else "does not exist"
-        resolved = display_path(target)
-        shown = f" ({resolved})" if resolved != value else ""
-        message = f"the contacts file '{value}' {reason}{shown}"
-        return None, [diagnostic_at(document.file, mark, "spec.source.csv", message)]
     if target in cache:  # a CSV shared by several campaigns is reported once
         return cache[target], []
     check = check_contacts if check_rows else hash_contacts
     contacts, findings = check(target, display_path(target))
+    if contacts is None and not os.path.isfile(target):  # noqa: PTH113
+        # Missing: fixed in the manifest, so reported at the line naming it. (Looked at
+        # only after a failed read: a stat() per file is a cost at ten thousand files.)
+        mark = locate(document.root, node_path)
+        reason = "is a directory, not a file" if os.path.isdir(target) else "does not exist"  # noqa: PTH112
+        resolved = display_path(target)
+        shown = f" ({resolved})" if resolved != value else ""
+        message = f"the contacts file '{value}' {reason}{shown}"
+        return None, [diagnostic_at(document.file, mark, "spec.source.csv", message)]
     cache[target] = contacts
     return contacts, findings
 

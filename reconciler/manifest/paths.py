@@ -62,7 +62,7 @@ class SourcePaths:
             self._roots[seen] = found
         return found
 
-    def resolve(self, manifest: Path, value: str) -> tuple[Path | None, str | None]:
+    def resolve(self, manifest: Path, value: str) -> tuple[str | None, str | None]:
         """The CSV's real path, or why the manifest's ``source.csv`` cannot be used."""
         if os.path.isabs(value) or value.startswith(("/", "\\")):
             return None, f"'{value}' is an absolute path; give the path relative to this manifest"
@@ -77,4 +77,4 @@ class SourcePaths:
             return None, (
                 f"'{value}' points outside the repository ({root}); keep contact files inside it"
             )
-        return Path(target), None
+        return target, None

@@ -126,7 +126,7 @@ def test_unmanaged_campaigns_are_counted_and_listed_on_request(
     assert "  - made-in-the-ui (id 1, created)" in campaigns("plan", "--show-unmanaged").out
 
 
-def test_a_broken_manifest_costs_no_request(
+def test_a_broken_manifest_is_reported_and_nothing_is_written(
     campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
 ) -> None:
     east = repo / "campaigns.d" / "spring-renewals-east.yaml"
@@ -137,7 +137,8 @@ def test_a_broken_manifest_costs_no_request(
         "campaigns.d/spring-renewals-east.yaml:13:20: error: spec.max_concurrency: 500 is "
         "more than the maximum, 100" in result.out
     )
-    assert sandbox.admin.requests() == []
+    # The reads may already have started while the manifests were parsed; nothing else.
+    assert {r.method for r in sandbox.admin.requests()} <= {"GET"}
 
 
 def test_an_unknown_workflow_is_reported_at_its_line(campaigns: Campaigns, repo: Path) -> None:

@@ -16,7 +16,7 @@ def _check(tmp_path: Path, content: bytes | str) -> tuple[object, list[str]]:
         path.write_text(content, encoding="utf-8", newline="")
     else:
         path.write_bytes(content)
-    contacts, findings = check_contacts(path, "c.csv")
+    contacts, findings = check_contacts(str(path), "c.csv")
     return contacts, [f"{f.line}:{f.severity}: {f.message}" for f in findings]
 
 
@@ -112,7 +112,7 @@ def test_over_10_mib_is_refused_without_reading(tmp_path: Path) -> None:
     path = tmp_path / "c.csv"
     with path.open("wb") as handle:
         handle.truncate(10 * 1024 * 1024 + 1)
-    contacts, findings = check_contacts(path, "c.csv")
+    contacts, findings = check_contacts(str(path), "c.csv")
     assert contacts is None
     assert "Dograh accepts at most 10 MiB" in findings[0].message
 
@@ -150,7 +150,7 @@ def test_dotdot_inside_the_repository_is_fine(tmp_path: Path) -> None:
     (root / ".git").mkdir()
     target, refusal = SourcePaths().resolve(root / "campaigns" / "m.yaml", "../contacts/x.csv")
     assert refusal is None
-    assert target == root.resolve() / "contacts" / "x.csv"
+    assert target == str(root.resolve() / "contacts" / "x.csv")
 
 
 def test_a_symlinked_directory_inside_the_repository_is_fine(tmp_path: Path) -> None:
@@ -160,7 +160,7 @@ def test_a_symlinked_directory_inside_the_repository_is_fine(tmp_path: Path) -> 
     (root / "contacts").symlink_to(root / "data")
     target, refusal = SourcePaths().resolve(root / "m.yaml", "contacts/x.csv")
     assert refusal is None
-    assert target == root.resolve() / "data" / "x.csv"
+    assert target == str(root.resolve() / "data" / "x.csv")
 
 
 def test_without_git_the_working_directory_is_the_root(
@@ -171,5 +171,5 @@ def test_without_git_the_working_directory_is_the_root(
     paths = SourcePaths()
     inside, _ = paths.resolve(tmp_path / "work" / "campaigns" / "m.yaml", "../x.csv")
     outside, refusal = paths.resolve(tmp_path / "work" / "campaigns" / "m.yaml", "../../x.csv")
-    assert inside == (tmp_path / "work" / "x.csv").resolve()
+    assert inside == str((tmp_path / "work" / "x.csv").resolve())
     assert outside is None and refusal is not None
