@@ -39,22 +39,39 @@ def plan_changes(
     live: LiveState,
     *,
     targets: Iterable[str] = (),
+    claimed: set[int] | None = None,
+    fingerprinted: Sequence[LiveCampaign] | None = None,
 ) -> Plan:
+    """The plan of ``desired`` against ``live``.
+
+    When the manifests are planned in shares (see shards.py), each share is given the
+    ids pinned by every manifest (``claimed``) and the slice of live campaigns whose
+    fingerprints it computes (``fingerprinted``); its ``unmanaged`` list is then
+    meaningless, and the caller derives it from the union of ``matched``.
+    """
     wanted = set(targets)
     by_id = {campaign.id: campaign for campaign in live.campaigns}
     by_name: dict[str, list[LiveCampaign]] = {}
     for campaign in live.campaigns:
         by_name.setdefault(campaign.name, []).append(campaign)
-    claimed: set[int] = {d.pinned_id for d in desired if d.pinned_id is not None}
-    views = {campaign.id: live_view(campaign) for campaign in live.campaigns}
+    if claimed is None:
+        claimed = {d.pinned_id for d in desired if d.pinned_id is not None}
+    views: dict[int, View] = {}
 
+    def view_of(campaign: LiveCampaign) -> View:
+        found = views.get(campaign.id)
+        if found is None:
+            found = views[campaign.id] = live_view(campaign)
+        return found
+
+    to_fingerprint = live.campaigns if fingerprinted is None else fingerprinted
     plan = Plan(
         changes=[],
         unchanged=[],
         conflicts=[],
         diagnostics=[],
         unmanaged=[],
-        fingerprints={f"id:{c.id}": fingerprint(c, views[c.id]) for c in live.campaigns},
+        fingerprints={f"id:{c.id}": fingerprint(c, view_of(c)) for c in to_fingerprint},
         manifests_hash="",  # the caller's: it knows every manifest, resolved or not
         live=len(live.campaigns),
         targets=tuple(sorted(wanted)),
@@ -79,7 +96,8 @@ def plan_changes(
         if match is None:
             _plan_create(plan, item, live)
         else:
-            _plan_existing(plan, item, match, views[match.id], live)
+            _plan_existing(plan, item, match, view_of(match), live)
+    plan.matched = matched
     plan.unmanaged = [
         Unmanaged(c.id, c.name, c.state) for c in live.campaigns if c.id not in matched
     ]

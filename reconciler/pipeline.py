@@ -18,9 +18,16 @@ from reconciler.diff import plan_changes
 from reconciler.errors import UserError
 from reconciler.live import LiveState, fetch_live
 from reconciler.manifest.contacts import ContactsFile, check_contacts
-from reconciler.manifest.load import LoadResult, Manifest, load_manifests, manifests_hash
+from reconciler.manifest.load import (
+    LoadResult,
+    Manifest,
+    find_manifest_files,
+    load_manifests,
+    manifests_hash,
+)
 from reconciler.plan import Plan
 from reconciler.resolve import resolve
+from reconciler.shards import plan_in_shares
 
 
 def plan_manifests(
@@ -33,6 +40,10 @@ def plan_manifests(
     so the network wait hides behind the parsing. Broken manifests are still reported
     first, and without an API key: a missing key only stops the reads.
     """
+    files, find_problems = find_manifest_files(paths)
+    shared = plan_in_shares(files, find_problems, targets, settings)
+    if shared is not None:
+        return shared
     client: DograhClient | None = None
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
     reading: Future[LiveState] | None = None
@@ -74,7 +85,20 @@ def make_plan(
         loaded = load_for_plan(paths)
     if not loaded.ok:
         return refused_plan(loaded)
-    names = [manifest.name for manifest in loaded.manifests]
+    unknown_targets(targets, [manifest.name for manifest in loaded.manifests])
+    if live is None:
+        live = fetch_live(client)
+    desired, findings = resolve(loaded.manifests, live)
+    plan = plan_changes(desired, live, targets=targets)
+    findings.extend(check_new_contacts(plan, loaded.manifests))
+    plan.diagnostics = sorted_diagnostics([*loaded.diagnostics, *findings])
+    plan.manifests_hash = manifests_hash(loaded.manifests)
+    plan.loaded = loaded
+    return plan
+
+
+def unknown_targets(targets: Sequence[str], names: Sequence[str]) -> None:
+    """Refuse a --target that names no manifest, with the closest name."""
     unknown = [target for target in targets if target not in names]
     if unknown:
         hints = []
@@ -82,15 +106,6 @@ def make_plan(
             close = difflib.get_close_matches(target, names, n=1)
             hints.append(f"'{target}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
         raise UserError(f"--target names no campaign of the manifests: {', '.join(hints)}")
-    if live is None:
-        live = fetch_live(client)
-    desired, findings = resolve(loaded.manifests, live)
-    plan = plan_changes(desired, live, targets=targets)
-    findings.extend(_check_new_contacts(plan, loaded.manifests))
-    plan.diagnostics = sorted_diagnostics([*loaded.diagnostics, *findings])
-    plan.manifests_hash = manifests_hash(loaded.manifests)
-    plan.loaded = loaded
-    return plan
 
 
 def load_for_plan(paths: Sequence[str], meanwhile: Callable[[], None] | None = None) -> LoadResult:
@@ -112,7 +127,7 @@ def refused_plan(loaded: LoadResult) -> Plan:
     )
 
 
-def _check_new_contacts(plan: Plan, manifests: Sequence[Manifest]) -> list[Diagnostic]:
+def check_new_contacts(plan: Plan, manifests: Sequence[Manifest]) -> list[Diagnostic]:
     """Dograh's CSV rules for each campaign the plan creates: a create must not fail on
     its contacts in the middle of an apply. Also fills in the contact counts."""
     by_name = {manifest.name: manifest for manifest in manifests}

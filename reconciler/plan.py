@@ -111,7 +111,10 @@ class Plan:
     labels: dict[str, dict[int, str]] = field(default_factory=dict)
     """Names of the ids a plan shows: ``labels["workflow"][3] == "Renewal reminder"``."""
     loaded: LoadResult | None = None
-    """The manifests it was made from, for apply's second plan (not rendered)."""
+    """The manifests it was made from, for apply's second plan (not rendered); None
+    when they were loaded in several processes."""
+    matched: set[int] = field(default_factory=set)
+    """Live campaign ids that some manifest matched (not rendered)."""
 
     @property
     def errors(self) -> list[Diagnostic]:

@@ -19,6 +19,7 @@ from reconciler.plan import CampaignChange, Plan
 from reconciler.planfile import SavedPlan, load_plan
 from reconciler.render.diagnostics import render_text
 from reconciler.render.plan_text import render_plan_text
+from reconciler.render.terminal import echo_lines, use_color
 
 QUESTION = "Do you want to perform these actions? Only 'yes' will be accepted."
 
@@ -46,10 +47,10 @@ def run_apply(request: ApplyRequest) -> int:
             )
     plan, opened = plan_manifests(request.paths, request.targets, request.client)
     if opened is None:  # the manifests did not validate
-        _echo_lines(render_plan_text(plan), request.color)
+        _echo_plan(plan, request.color)
         return EXIT_ERROR
     with opened as client:
-        _echo_lines(render_plan_text(plan), request.color)
+        _echo_plan(plan, request.color)
         if plan.blocked:
             return EXIT_ERROR
         if not plan.changes:
@@ -175,14 +176,14 @@ def _converged(
             err=True,
             color=request.color,
         )
-        _echo_lines(render_plan_text(plan), request.color, err=True)
+        _echo_plan(plan, request.color, err=True)
         return EXIT_ERROR
     return EXIT_OK
 
 
-def _echo_lines(lines: list[str], color: bool | None, *, err: bool = False) -> None:
-    for line in lines:
-        click.echo(line, color=color, err=err)
+def _echo_plan(plan: Plan, color: bool | None, *, err: bool = False) -> None:
+    lines = render_plan_text(plan, color=use_color(color, err=err))
+    echo_lines(lines, color, err=err)
 
 
 def stdin_is_terminal() -> bool:

@@ -14,6 +14,7 @@ from reconciler.planfile import save_plan
 from reconciler.render.plan_json import plan_document, render_plan_json
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
+from reconciler.render.terminal import echo_lines, use_color
 
 
 @dataclass(frozen=True)
@@ -37,8 +38,10 @@ def run_plan(request: PlanRequest) -> int:
     elif request.output_format == "markdown":
         click.echo(render_plan_markdown(plan, show_unmanaged=request.show_unmanaged))
     else:
-        for line in render_plan_text(plan, show_unmanaged=request.show_unmanaged):
-            click.echo(line, color=request.color)
+        lines = render_plan_text(
+            plan, show_unmanaged=request.show_unmanaged, color=use_color(request.color)
+        )
+        echo_lines(lines, request.color)
     if plan.blocked:
         if request.out:
             click.echo("No plan file written: the plan is blocked.", err=True)

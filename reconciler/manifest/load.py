@@ -59,20 +59,11 @@ TRACKED_PATHS = frozenset(
 _KNOWN_KEYS = known_keys_of(Campaign)
 
 
-@dataclass(frozen=True)
-class Manifest:
-    """A valid campaign manifest, with where it came from and its checked CSV."""
+class _Located:
+    """Something of a manifest file that messages point at: its file and positions."""
 
-    campaign: Campaign
     file: str
-    contacts: ContactsFile
     positions: dict[str, Position]
-    """Where the values of TRACKED_PATHS start in the file."""
-    file_sha256: str
-
-    @property
-    def name(self) -> str:
-        return self.campaign.metadata.name
 
     def position(self, path: str) -> Position:
         """Where the value at dotted ``path`` starts, or its nearest tracked ancestor."""
@@ -88,6 +79,42 @@ class Manifest:
     def diagnostic(self, path: str, message: str, severity: Severity = "error") -> Diagnostic:
         line, column = self.position(path)
         return Diagnostic(self.file, line, column, path, message, severity)
+
+
+@dataclass(frozen=True)
+class Manifest(_Located):
+    """A valid campaign manifest, with where it came from and its checked CSV."""
+
+    campaign: Campaign
+    file: str
+    contacts: ContactsFile
+    positions: dict[str, Position]
+    """Where the values of TRACKED_PATHS start in the file."""
+    file_sha256: str
+
+    @property
+    def name(self) -> str:
+        return self.campaign.metadata.name
+
+    def identity(self) -> Identity:
+        keep = ("", "metadata.name", "metadata.id")
+        positions = {path: self.positions[path] for path in keep if path in self.positions}
+        meta = self.campaign.metadata
+        return Identity(meta.name, meta.id, self.file, positions)
+
+    def hash_part(self) -> tuple[str, str, str, str]:
+        return (self.file, self.name, self.file_sha256, self.contacts.sha256)
+
+
+@dataclass(frozen=True)
+class Identity(_Located):
+    """What tells manifests apart (name, pinned id) and where: small enough to send
+    between the processes that plan thousands of manifests."""
+
+    name: str
+    pinned_id: int | None
+    file: str
+    positions: dict[str, Position]
 
 
 @dataclass
@@ -141,16 +168,16 @@ def load_manifests(
     ``meanwhile`` is called once the workers have started (it may start threads: the
     workers were forked before it), and before this process loads its own share.
     """
-    with _collector_paused():
+    with collector_paused():
         files, diagnostics = find_manifest_files(paths)
         manifests, problems = _load_shared_out(files, jobs, check_rows, meanwhile)
         diagnostics.extend(problems)
-        diagnostics.extend(_duplicates(manifests))
+        diagnostics.extend(duplicates([m.identity() for m in manifests]))
         return LoadResult(manifests, sorted_diagnostics(diagnostics), len(files))
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Loading allocates many small objects and no cycles; the cyclic collector's repeated
     passes over the growing heap cost more than half of the time at ten thousand files."""
     was_enabled = gc.isenabled()
@@ -166,30 +193,36 @@ MIN_FILES_PER_WORKER = 500
 """Below this, starting a process costs more than it saves."""
 
 
+def worker_count(files: int, jobs: int | None = None) -> int:
+    """Processes to start beside this one for ``files`` files: one per other CPU (or
+    ``jobs`` in all), none below MIN_FILES_PER_WORKER files each."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return max(0, min((jobs or cpus or 1) - 1, files // MIN_FILES_PER_WORKER))
+
+
 def _load_shared_out(
     files: list[Path],
     jobs: int | None,
     check_rows: bool,
     meanwhile: Callable[[], None] | None,
 ) -> tuple[list[Manifest], list[Diagnostic]]:
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    workers = min((jobs or cpus or 1) - 1, len(files) // MIN_FILES_PER_WORKER)
+    workers = worker_count(len(files), jobs)
     if workers < 1:
         if meanwhile:
             meanwhile()
-        return _load_files(files, check_rows)
+        return load_files(files, check_rows)
     # This process takes the first share while the workers start: a larger share, since a
     # worker's first few hundred milliseconds go to starting (or, forked, to copying).
     head = (len(files) + workers * MIN_FILES_PER_WORKER // 2) // (workers + 1)
     rest = files[head:]
     shares = [rest[i::workers] for i in range(workers)]
     # Forking is fast and safe while this process has no other thread; otherwise spawn.
-    method = "fork" if _single_threaded() and hasattr(os, "fork") else "spawn"
+    method = "fork" if single_threaded() and hasattr(os, "fork") else "spawn"
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        futures = [pool.submit(_load_files, share, check_rows) for share in shares]
+        futures = [pool.submit(load_files, share, check_rows) for share in shares]
         if meanwhile:
             meanwhile()
-        manifests, diagnostics = _load_files(files[:head], check_rows)
+        manifests, diagnostics = load_files(files[:head], check_rows)
         by_file: dict[str, list[Manifest]] = {}
         for future in futures:
             found, problems = future.result()
@@ -202,7 +235,7 @@ def _load_shared_out(
     return manifests, diagnostics
 
 
-def _single_threaded() -> bool:
+def single_threaded() -> bool:
     """No other thread, counting those Python did not start (as Python 3.12+ does when
     it warns about forking): on Linux, the kernel's list of the process's threads."""
     try:
@@ -211,7 +244,7 @@ def _single_threaded() -> bool:
         return threading.active_count() == 1
 
 
-def _load_files(files: list[Path], check_rows: bool) -> tuple[list[Manifest], list[Diagnostic]]:
+def load_files(files: list[Path], check_rows: bool) -> tuple[list[Manifest], list[Diagnostic]]:
     source_paths = SourcePaths()
     contacts_cache: dict[str, ContactsFile | None] = {}
     manifests: list[Manifest] = []
@@ -244,10 +277,13 @@ def manifests_hash(manifests: Sequence[Manifest]) -> str:
     """What a plan was made from: every manifest file's bytes and its CSV's. Apply
     compares it to refuse a saved plan whose manifests have changed since (an edited
     comment counts: the reviewed files are the ones that must be applied)."""
+    return hash_of_parts([manifest.hash_part() for manifest in manifests])
+
+
+def hash_of_parts(parts: Iterable[tuple[str, str, str, str]]) -> str:
     digest = hashlib.sha256()
-    for manifest in sorted(manifests, key=lambda m: (m.file, m.name)):
-        parts = (manifest.file, manifest.name, manifest.file_sha256, manifest.contacts.sha256)
-        digest.update(("\0".join(parts) + "\n").encode("utf-8"))
+    for part in sorted(parts):
+        digest.update(("\0".join(part) + "\n").encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -330,14 +366,13 @@ def _contacts_of(
     return contacts, findings
 
 
-def _duplicates(manifests: Iterable[Manifest]) -> list[Diagnostic]:
+def duplicates(identities: Iterable[Identity]) -> list[Diagnostic]:
     """The same name, or the same pinned id, in two manifests: each place names the other."""
-    by_key: dict[tuple[str, Any], list[tuple[Manifest, str]]] = {}
-    for manifest in manifests:
-        meta = manifest.campaign.metadata
-        by_key.setdefault(("name", meta.name), []).append((manifest, "metadata.name"))
-        if meta.id is not None:
-            by_key.setdefault(("id", meta.id), []).append((manifest, "metadata.id"))
+    by_key: dict[tuple[str, Any], list[tuple[Identity, str]]] = {}
+    for identity in identities:
+        by_key.setdefault(("name", identity.name), []).append((identity, "metadata.name"))
+        if identity.pinned_id is not None:
+            by_key.setdefault(("id", identity.pinned_id), []).append((identity, "metadata.id"))
     found: list[Diagnostic] = []
     for (kind, value), places in by_key.items():
         if len(places) < 2:
