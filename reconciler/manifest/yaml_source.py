@@ -292,7 +292,8 @@ class _Converter:
         result: dict[Any, Any] = {}
         first_seen: dict[Any, yaml.Node] = {}
         prefix = f"{path}." if path else ""
-        tracking = bool(self.track) and depth < 3
+        track = self.track
+        tracking = bool(track) and depth < 3
         for key_node, value_node in node.value:
             if key_node.tag == STR and type(key_node) is yaml.ScalarNode:
                 key = key_node.value
@@ -314,7 +315,11 @@ class _Converter:
                 continue
             first_seen[key] = key_node
             child = f"{prefix}{key}" if tracking and isinstance(key, str) else "\0"
-            result[key] = self.convert(value_node, depth + 1, child)
+            if value_node.tag == STR and type(value_node) is yaml.ScalarNode and child not in track:
+                self.nodes += 1  # most values: plain text, converted here without a call
+                result[key] = value_node.value
+            else:
+                result[key] = self.convert(value_node, depth + 1, child)
         return result
 
     @staticmethod
