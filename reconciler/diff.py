@@ -98,6 +98,7 @@ def plan_changes(
         else:
             _plan_existing(plan, item, match, view_of(match), live)
     plan.matched = matched
+    plan.fingerprints = dict(sorted(plan.fingerprints.items()))  # whoever computed them
     plan.unmanaged = [
         Unmanaged(c.id, c.name, c.state) for c in live.campaigns if c.id not in matched
     ]

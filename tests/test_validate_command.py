@@ -227,3 +227,32 @@ def test_the_console_script_runs() -> None:
     assert (result.returncode, result.stdout) == (0, "3 campaigns in 3 files are valid\n")
     version = subprocess.run([exe, "--version"], capture_output=True, text=True, check=True)
     assert version.stdout.startswith("campaigns, version ")
+
+
+def test_csv_symlinks_are_followed_only_inside_the_repository(
+    repo: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outside = tmp_path_factory.mktemp("outside") / "secret.csv"
+    outside.write_text("phone_number\n+15550100\n", encoding="utf-8")
+    (repo / "campaigns.d" / "inside.csv").symlink_to(repo / "campaigns.d" / "contacts.csv")
+    (repo / "campaigns.d" / "outside.csv").symlink_to(outside)
+    (repo / "campaigns.d" / "folder.csv").mkdir()
+    _write(
+        repo, "a.yaml", GOOD.format(name="a", concurrency=1).replace("contacts.csv", "inside.csv")
+    )
+    _write(
+        repo, "b.yaml", GOOD.format(name="b", concurrency=1).replace("contacts.csv", "outside.csv")
+    )
+    _write(
+        repo, "c.yaml", GOOD.format(name="c", concurrency=1).replace("contacts.csv", "folder.csv")
+    )
+    assert run(["validate"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith(
+        "campaigns.d/b.yaml:8:10: spec.source.csv: 'outside.csv' points outside the repository"
+    )
+    assert out[1] == (
+        "campaigns.d/c.yaml:8:10: spec.source.csv: the contacts file 'folder.csv' is a "
+        "directory, not a file (campaigns.d/folder.csv)"
+    )
+    assert out[2] == "2 errors in 2 files"

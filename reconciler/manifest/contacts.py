@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass, field
 
 from reconciler.diagnostics import Diagnostic
-from reconciler.manifest.yaml_source import TooBig, read_capped, read_text
+from reconciler.manifest.yaml_source import TooBig, decode_text, read_capped
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
 """Dograh's upload limit (``file_size`` at most 10,485,760 bytes)."""
@@ -52,25 +52,42 @@ def hash_contacts(path: str, display: str) -> tuple[ContactsFile | None, list[Di
     cannot change afterwards; so plan checks the rows only of the campaigns it will
     create (``check_contacts``), and hashes the others. Validate checks them all.
     """
-    try:
-        raw = read_capped(path, MAX_CSV_BYTES)
-    except TooBig as big:
-        return None, [Diagnostic(display, 1, 1, "", _too_big(big.size))]
-    except OSError as exc:
-        return None, [
-            Diagnostic(display, 1, 1, "", f"cannot read the contacts file: {exc.strerror}")
-        ]
-    digest = hashlib.sha256(raw).hexdigest()
-    return ContactsFile(path, display, digest, len(raw), None, ()), []
+    raw, problem = _read(path, display)
+    if raw is None:
+        return None, problem
+    return contacts_of_bytes(raw, path, display, check_rows=False)
 
 
 def check_contacts(path: str, display: str) -> tuple[ContactsFile | None, list[Diagnostic]]:
     """Check one CSV. Returns the file's facts if it passed, and every finding."""
-    text, problem = read_text(path, display, MAX_CSV_BYTES, "the contacts file", _too_big)
+    raw, problem = _read(path, display)
+    if raw is None:
+        return None, problem
+    return contacts_of_bytes(raw, path, display, check_rows=True)
+
+
+def _read(path: str, display: str) -> tuple[bytes | None, list[Diagnostic]]:
+    try:
+        return read_capped(path, MAX_CSV_BYTES), []
+    except TooBig as big:
+        return None, [Diagnostic(display, 1, 1, "", too_big(big.size))]
+    except OSError as exc:
+        return None, [
+            Diagnostic(display, 1, 1, "", f"cannot read the contacts file: {exc.strerror}")
+        ]
+
+
+def contacts_of_bytes(
+    raw: bytes, path: str, display: str, *, check_rows: bool
+) -> tuple[ContactsFile | None, list[Diagnostic]]:
+    """A CSV's facts from its bytes, read by the caller; its rows checked if asked."""
+    if not check_rows:
+        digest = hashlib.sha256(raw).hexdigest()
+        return ContactsFile(path, display, digest, len(raw), None, ()), []
+    text, problem = decode_text(raw, display, "the contacts file")
     if problem is not None or text is None:
         return None, [problem] if problem else []
     findings: list[Diagnostic] = []
-    raw = text.encode("utf-8")  # the bytes as read: the decode was strict
     if text.startswith("\ufeff"):
         findings.append(
             Diagnostic(
@@ -170,7 +187,7 @@ def check_contacts(path: str, display: str) -> tuple[ContactsFile | None, list[D
     return ContactsFile(path, display, digest, len(raw), scan.phones, scan.columns), findings
 
 
-def _too_big(size: int) -> str:
+def too_big(size: int) -> str:
     return (
         f"the contacts file is {size:,} bytes; Dograh accepts at most 10 MiB "
         f"({MAX_CSV_BYTES:,} bytes): split it into several campaigns"

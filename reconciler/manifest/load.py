@@ -7,6 +7,7 @@ through the same function and refuse to go on while it reports an error.
 
 from __future__ import annotations
 
+import errno
 import gc
 import hashlib
 import multiprocessing
@@ -22,16 +23,23 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
-from reconciler.manifest.contacts import ContactsFile, check_contacts, hash_contacts
+from reconciler.manifest.contacts import (
+    MAX_CSV_BYTES,
+    ContactsFile,
+    contacts_of_bytes,
+    too_big,
+)
 from reconciler.manifest.messages import format_path, known_keys_of, problem_from_error
 from reconciler.manifest.model import API_VERSION, KIND, Campaign
 from reconciler.manifest.paths import SourcePaths, display_path
 from reconciler.manifest.yaml_source import (
     Document,
     Position,
+    TooBig,
     diagnostic_at,
     load_documents,
     locate,
+    read_capped,
 )
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -250,7 +258,7 @@ def load_files(files: list[Path], check_rows: bool) -> tuple[list[Manifest], lis
     manifests: list[Manifest] = []
     diagnostics: list[Diagnostic] = []
     for file in files:
-        display = display_path(file)
+        display = display_path(file, source_paths.cwd)
         documents, problems = load_documents(file, display, TRACKED_PATHS)
         diagnostics.extend(problems)
         for document in documents:
@@ -344,26 +352,43 @@ def _contacts_of(
     cache: dict[str, ContactsFile | None],
     check_rows: bool,
 ) -> tuple[ContactsFile | None, list[Diagnostic]]:
-    target, refusal = source_paths.resolve(file, value)
-    node_path = ("spec", "source", "csv")
-    if target is None:
-        mark = locate(document.root, node_path)
-        return None, [diagnostic_at(document.file, mark, "spec.source.csv", str(refusal))]
-    if target in cache:  # a CSV shared by several campaigns is reported once
+    target, refusal = source_paths.resolve(str(file), value, links=False)
+    if target is not None and target in cache:  # a CSV used twice is reported once
         return cache[target], []
-    check = check_contacts if check_rows else hash_contacts
-    contacts, findings = check(target, display_path(target))
-    if contacts is None and not os.path.isfile(target):  # noqa: PTH113
-        # Missing: fixed in the manifest, so reported at the line naming it. (Looked at
-        # only after a failed read: a stat() per file is a cost at ten thousand files.)
-        mark = locate(document.root, node_path)
-        reason = "is a directory, not a file" if os.path.isdir(target) else "does not exist"  # noqa: PTH112
-        resolved = display_path(target)
-        shown = f" ({resolved})" if resolved != value else ""
-        message = f"the contacts file '{value}' {reason}{shown}"
-        return None, [diagnostic_at(document.file, mark, "spec.source.csv", message)]
+    raw: bytes | None = None
+    while target is not None and raw is None:
+        display = display_path(target, source_paths.cwd)
+        try:
+            raw = read_capped(target, MAX_CSV_BYTES, follow=False)
+        except TooBig as big:
+            return None, [Diagnostic(display, 1, 1, "", too_big(big.size))]
+        except FileNotFoundError:
+            refusal = _missing(value, target, "does not exist")
+            target = None
+        except IsADirectoryError:
+            refusal = _missing(value, target, "is a directory, not a file")
+            target = None
+        except OSError as exc:
+            if exc.errno != errno.ELOOP or os.path.realpath(target) == target:
+                return None, [
+                    Diagnostic(display, 1, 1, "", f"cannot read the contacts file: {exc.strerror}")
+                ]
+            target, refusal = source_paths.through_link(target, value)  # a symbolic link
+    if target is None or raw is None:
+        # Fixed in the manifest, so reported at the line that names the file.
+        mark = locate(document.root, ("spec", "source", "csv"))
+        return None, [diagnostic_at(document.file, mark, "spec.source.csv", str(refusal))]
+    contacts, findings = contacts_of_bytes(
+        raw, target, display_path(target, source_paths.cwd), check_rows=check_rows
+    )
     cache[target] = contacts
     return contacts, findings
+
+
+def _missing(value: str, target: str, reason: str) -> str:
+    resolved = display_path(target)
+    shown = f" ({resolved})" if resolved != value else ""
+    return f"the contacts file '{value}' {reason}{shown}"
 
 
 def duplicates(identities: Iterable[Identity]) -> list[Diagnostic]:
