@@ -31,7 +31,11 @@ from reconciler.shards import plan_in_shares
 
 
 def plan_manifests(
-    paths: Sequence[str], targets: Sequence[str], settings: ClientSettings
+    paths: Sequence[str],
+    targets: Sequence[str],
+    settings: ClientSettings,
+    *,
+    shared_out: bool = True,
 ) -> tuple[Plan, DograhClient | None]:
     """Load the manifests while Dograh's state is read, then plan; also returns the
     client (None if the manifests did not validate), which the caller closes.
@@ -40,10 +44,11 @@ def plan_manifests(
     so the network wait hides behind the parsing. Broken manifests are still reported
     first, and without an API key: a missing key only stops the reads.
     """
-    files, find_problems = find_manifest_files(paths)
-    shared = plan_in_shares(files, find_problems, targets, settings)
-    if shared is not None:
-        return shared
+    if shared_out:  # several processes for thousands of files (see shards.py)
+        files, find_problems = find_manifest_files(paths)
+        shared = plan_in_shares(files, find_problems, targets, settings)
+        if shared is not None:
+            return shared
     client: DograhClient | None = None
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prefetch")
     reading: Future[LiveState] | None = None

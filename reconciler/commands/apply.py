@@ -45,7 +45,9 @@ def run_apply(request: ApplyRequest) -> int:
             return _execute(
                 client, list(saved.changes), saved.paths, saved.targets, loaded, request
             )
-    plan, opened = plan_manifests(request.paths, request.targets, request.client)
+    # In one process, so that the check of convergence after the changes reuses the
+    # manifests instead of loading them again.
+    plan, opened = plan_manifests(request.paths, request.targets, request.client, shared_out=False)
     if opened is None:  # the manifests did not validate
         _echo_plan(plan, request.color)
         return EXIT_ERROR
