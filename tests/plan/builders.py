@@ -35,6 +35,20 @@ BREAKER = {
     "min_calls_in_window": 5,
 }
 CSV = "phone_number,first_name\n+15550100,Ada\n+15550101,Ben\n"
+EAST = """
+name: east
+workflow: Renewal reminder
+telephony: Twilio US
+state: running
+max_concurrency: 5
+schedule:
+  timezone: America/New_York
+  slots:
+    - days: [mon, tue, wed, thu, fri]
+      start: "09:00"
+      end: "17:00"
+"""
+"""A scheduled, running campaign's spec, as ``manifests`` takes it."""
 
 
 def manifests(tmp_path: Path, *specs: str) -> list[Manifest]:

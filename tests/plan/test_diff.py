@@ -13,20 +13,7 @@ from reconciler.manifest.load import Manifest
 from reconciler.plan import FieldChange, Plan
 from reconciler.resolve import resolve
 from tests.plan.builders import BREAKER, RETRY, live_campaign, manifests, source_id_for, state
-
-SCHEDULED = """
-name: east
-workflow: Renewal reminder
-telephony: Twilio US
-state: running
-max_concurrency: 5
-schedule:
-  timezone: America/New_York
-  slots:
-    - days: [mon, tue, wed, thu, fri]
-      start: "09:00"
-      end: "17:00"
-"""
+from tests.plan.builders import EAST as SCHEDULED
 
 
 def _plan(found: list[Manifest], live: LiveState, targets: tuple[str, ...] = ()) -> Plan:

@@ -16,23 +16,9 @@ from reconciler.render.plan_json import render_plan_json
 from reconciler.render.plan_markdown import LIMIT, render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
 from reconciler.resolve import resolve
-from tests.plan.builders import BREAKER, live_campaign, manifests, source_id_for, state
+from tests.plan.builders import BREAKER, EAST, live_campaign, manifests, source_id_for, state
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
-
-EAST = """
-name: east
-workflow: Renewal reminder
-telephony: Twilio US
-state: running
-max_concurrency: 5
-schedule:
-  timezone: America/New_York
-  slots:
-    - days: [mon, tue, wed, thu, fri]
-      start: "09:00"
-      end: "17:00"
-"""
 
 
 @pytest.fixture
