@@ -21,7 +21,7 @@ import hashlib
 import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -105,16 +105,17 @@ class Executor:
         for outcome in outcomes:
             _check_safe(outcome.change)
         pool = ThreadPoolExecutor(self.parallelism, thread_name_prefix="apply")
-        futures: set[Future[None]] = {pool.submit(self._apply_one, o) for o in outcomes}
+        futures: list[Future[None]] = [pool.submit(self._apply_one, o) for o in outcomes]
         interrupted = False
         try:
-            while futures:
-                try:
-                    _, futures = wait(futures, return_when=FIRST_COMPLETED)
-                except KeyboardInterrupt:
-                    interrupted = True
-                    self.stop.set()
-                    self.say("Interrupted: finishing the calls in flight, starting no more...")
+            # One waiter for all (wait() in a loop would re-arm one per pending campaign
+            # at every completion: quadratic, on the thread the workers need).
+            for _ in as_completed(futures):
+                pass
+        except KeyboardInterrupt:
+            interrupted = True
+            self.stop.set()
+            self.say("Interrupted: finishing the calls in flight, starting no more...")
         finally:
             pool.shutdown(wait=True)
         if interrupted:

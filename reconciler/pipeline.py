@@ -1,8 +1,8 @@
 """The pipeline of DESIGN.md, end to end up to the Plan: load, fetch, resolve, diff.
 
-Plan and apply both go through ``make_plan``; apply then executes what it returns.
-Manifests are loaded (and refused, with every error) before anything is asked of
-Dograh: a broken manifest costs no request.
+Plan and apply both go through ``plan_manifests``; apply then executes what it returns.
+Loading and fetching run side by side (the stages are independent until resolution);
+a broken manifest is reported with every error, and nothing is written to Dograh.
 """
 
 from __future__ import annotations

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import io
 import json
 import threading
@@ -265,17 +264,11 @@ def test_apply_that_does_not_converge_says_so(
 def test_ctrl_c_lets_calls_in_flight_finish_and_reports(
     campaigns: Campaigns, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    calls = 0
-    real_wait = concurrent.futures.wait
+    def interrupted(futures: Any) -> Any:
+        raise KeyboardInterrupt  # as Ctrl-C does in the main thread, while it waits
+        yield  # a generator, as as_completed is
 
-    def interrupted_wait(*args: Any, **kwargs: Any) -> Any:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            raise KeyboardInterrupt
-        return real_wait(*args, **kwargs)
-
-    monkeypatch.setattr(apply_module, "wait", interrupted_wait)
+    monkeypatch.setattr(apply_module, "as_completed", interrupted)
     result = campaigns("apply", "--auto-approve", "--parallelism", "1")
     assert result.code == 130
     assert "Interrupted: finishing the calls in flight, starting no more..." in result.out
