@@ -1,8 +1,9 @@
 """Benchmark: `campaigns plan` at N = 100, 1,000 and 10,000 campaigns.
 
-The sandbox (a separate process, manual clock) holds 3N/4 live campaigns; there are N
+The sandbox (a separate process, manual clock) holds N live campaigns, and there are N
 manifests, each with its own 100-row CSV: half match their live campaign, a quarter
-differ from it (max_concurrency and retry delay), a quarter are new. Each run is a fresh
+differ from it (max_concurrency and retry delay), a quarter are new; the last quarter of
+the live campaigns has no manifest (unmanaged). Each run is a fresh
 `campaigns plan` process; the figures are its wall time and peak memory (medians of
 several runs) and the HTTP requests it made, read from the sandbox's request log, which
 must be the same at every N. Targets: 10,000 takes at most 12 times 1,000, and under 5 s.
@@ -75,7 +76,8 @@ BREAKER = {
 
 
 def generate(directory: Path, count: int) -> list[dict[str, Any]]:
-    """N manifests and CSVs; returns the live records for the first 3N/4."""
+    """N manifests and CSVs; returns N live records: the first 3N/4 manifests' and N/4
+    campaigns no manifest manages."""
     (directory / ".git").mkdir(parents=True)
     contacts = directory / "campaigns.d" / "contacts"
     contacts.mkdir(parents=True)
@@ -103,6 +105,17 @@ def generate(directory: Path, count: int) -> list[dict[str, Any]]:
                 "max_concurrency": 3 if changed else 5,
                 "retry_config": {**RETRY, "retry_delay_seconds": 600} if changed else RETRY,
                 "schedule_config": SCHEDULE,
+                "circuit_breaker": BREAKER,
+            }
+        )
+    for i in range(count - len(live)):
+        live.append(
+            {
+                "name": f"unmanaged-{i:05d}",
+                "workflow": "Customer survey",
+                "state": "completed",
+                "source_id": f"campaigns/1/{i:08x}-other_contacts.csv",
+                "retry_config": RETRY,
                 "circuit_breaker": BREAKER,
             }
         )
