@@ -71,7 +71,7 @@ def plan_changes(
         conflicts=[],
         diagnostics=[],
         unmanaged=[],
-        fingerprints={f"id:{c.id}": fingerprint(c, view_of(c)) for c in to_fingerprint},
+        fingerprints={f"id:{c.id}": fingerprint(c) for c in to_fingerprint},
         manifests_hash="",  # the caller's: it knows every manifest, resolved or not
         live=len(live.campaigns),
         targets=tuple(sorted(wanted)),

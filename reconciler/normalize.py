@@ -17,11 +17,12 @@ filled with what Dograh will store, and Dograh's answers are read for what they 
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
+
+import orjson
 
 from reconciler.live import LiveCampaign
 from reconciler.manifest.model import DAYS, CircuitBreaker, RetryConfig, Schedule
@@ -149,13 +150,24 @@ def live_view(live: LiveCampaign) -> View:
     }
 
 
-def fingerprint(live: LiveCampaign, view: View | None = None) -> str:
+def fingerprint(live: LiveCampaign) -> str:
     """What a saved plan assumed about a live campaign; apply refuses if it changed.
 
-    Progress counters are left out (a running campaign's change every second), and
-    ``syncing`` reads as ``running``, which it becomes by itself.
+    The settings as Dograh stores them (any change to them counts), without the progress
+    counters (a running campaign's change every second), and with ``syncing`` read as
+    ``running``, which it becomes by itself.
     """
     state = "running" if live.state == "syncing" else live.state
-    record = {"id": live.id, "state": state, **(view or live_view(live))}
-    payload = json.dumps(record, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+    record = (
+        live.id,
+        state,
+        live.name,
+        live.workflow_id,
+        live.source_id,
+        live.telephony_id,
+        live.max_concurrency,
+        live.retry_config,
+        live.schedule_config,
+        live.circuit_breaker,
+    )
+    return hashlib.sha256(orjson.dumps(record, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
