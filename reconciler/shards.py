@@ -15,6 +15,7 @@ and every pinned id, and diff.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import multiprocessing.connection
 import traceback
@@ -39,6 +40,7 @@ from reconciler.manifest.load import (
     single_threaded,
     worker_count,
 )
+from reconciler.normalize import fingerprint
 from reconciler.plan import CampaignChange, Conflict, Plan, Unmanaged
 from reconciler.resolve import resolve
 
@@ -68,12 +70,13 @@ class _Part:
 
 @dataclass(frozen=True)
 class _Go:
-    """What a share needs to diff: the live state, every pinned id, its fingerprint slice."""
+    """What a share needs to diff: the live campaigns its manifests may match (by name or
+    pinned id: a third of them, say, rather than all ten thousand to send), the
+    organization's workflows and telephony, and every manifest's pinned id."""
 
     live: LiveState
     claimed: set[int]
     targets: tuple[str, ...]
-    fingerprinted: tuple[int, ...]
 
 
 def _plan_share(
@@ -82,11 +85,7 @@ def _plan_share(
     check_new: Callable[[Plan, Sequence[Manifest]], list[Diagnostic]],
 ) -> _Part:
     desired, findings = resolve(manifests, go.live)
-    wanted = set(go.fingerprinted)
-    slice_ = [c for c in go.live.campaigns if c.id in wanted]
-    plan = plan_changes(
-        desired, go.live, targets=go.targets, claimed=go.claimed, fingerprinted=slice_
-    )
+    plan = plan_changes(desired, go.live, targets=go.targets, claimed=go.claimed, fingerprinted=())
     findings.extend(check_new(plan, manifests))
     by_name = {manifest.name: manifest.file for manifest in manifests}
     return _Part(
@@ -195,14 +194,15 @@ def plan_in_shares(
             unknown_targets(targets, [identity.name for identity in identities])
             live = reading.result() if reading is not None else fetch_live(client)
             claimed = {i.pinned_id for i in identities if i.pinned_id is not None}
-            ids = [campaign.id for campaign in live.campaigns]
-            slices = [tuple(ids[i :: workers + 1]) for i in range(workers + 1)]
-            for connection, slice_ in zip(connections, slices[1:], strict=True):
-                connection.send(_Go(live, claimed, tuple(targets), slice_))
-            own_go = _Go(live, claimed, tuple(targets), slices[0])
+            for connection, share in zip(connections, loaded, strict=True):
+                relevant = _relevant(live, share.identities)
+                connection.send(_Go(relevant, claimed, tuple(targets)))
+            own_go = _Go(live, claimed, tuple(targets))
             all_parts = [_plan_share(own, own_go, check_new_contacts)]
+            fingerprints = {f"id:{c.id}": fingerprint(c) for c in live.campaigns}
             all_parts.extend(_receive(connection) for connection in connections)
             plan = _assemble(files, all_parts, problems, live, targets, hash_of_parts(parts))
+            plan.fingerprints = dict(sorted({**fingerprints, **plan.fingerprints}.items()))
             return plan, client
     except BaseException:
         if client is not None:
@@ -216,6 +216,14 @@ def plan_in_shares(
             process.join(timeout=5)
             if process.is_alive():
                 process.terminate()
+
+
+def _relevant(live: LiveState, identities: Sequence[Identity]) -> LiveState:
+    """The live campaigns some of these manifests could match, and the rest of the state."""
+    names = {identity.name for identity in identities}
+    pinned = {identity.pinned_id for identity in identities if identity.pinned_id is not None}
+    campaigns = tuple(c for c in live.campaigns if c.name in names or c.id in pinned)
+    return dataclasses.replace(live, campaigns=campaigns)
 
 
 def _assemble(
