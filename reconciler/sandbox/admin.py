@@ -362,18 +362,10 @@ def _bulk_insert(state: SandboxState, records: list[CampaignRecord]) -> list[int
                     "created_at": created,
                     "started_at": started,
                     "completed_at": completed_at,
-                    "retry_config": render.stored_retry(
-                        record.retry_config.model_dump()
-                        if record.retry_config is not None
-                        else render.DEFAULT_RETRY_CONFIG
+                    **render.stored_settings(
+                        record.retry_config, record.schedule_config, record.circuit_breaker
                     ),
                     "max_concurrency": record.max_concurrency,
-                    "schedule_config": None
-                    if record.schedule_config is None
-                    else render.stored_schedule(record.schedule_config.model_dump()),
-                    "circuit_breaker": None
-                    if record.circuit_breaker is None
-                    else render.stored_breaker(record.circuit_breaker.model_dump()),
                     "parent_campaign_id": record.parent_campaign_id,
                     "redialed_campaign_id": record.redialed_campaign_id,
                     "telephony_configuration_id": config_id,

@@ -4,7 +4,7 @@ configurations and campaign defaults, and health."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
@@ -40,16 +40,20 @@ StatusFilter = Annotated[
 ]
 
 
+def _workflow_rows(request: Request, org_id: int, status: str | None) -> list[Any]:
+    """The organization's workflows, filtered by status as both listings filter them."""
+    store = sandbox_of(request).store
+    statuses = _statuses(status)
+    if statuses:
+        return [row for value in statuses for row in store.workflows(org_id, value)]
+    return list(store.workflows(org_id))
+
+
 @router.get("/workflow/fetch")
 async def list_workflows(
     request: Request, who: Authorized, status: StatusFilter = None
 ) -> Response:
-    store = sandbox_of(request).store
-    statuses = _statuses(status)
-    if statuses:
-        rows = [row for value in statuses for row in store.workflows(who.org_id, value)]
-    else:
-        rows = store.workflows(who.org_id)
+    rows = _workflow_rows(request, who.org_id, status)
     return json_response([render.workflow_listing(row) for row in rows])
 
 
@@ -57,12 +61,7 @@ async def list_workflows(
 async def workflow_summary(
     request: Request, who: Authorized, status: StatusFilter = None
 ) -> Response:
-    store = sandbox_of(request).store
-    statuses = _statuses(status)
-    if statuses:
-        rows = [row for value in statuses for row in store.workflows(who.org_id, value)]
-    else:
-        rows = store.workflows(who.org_id)
+    rows = _workflow_rows(request, who.org_id, status)
     return json_response([{"id": row["id"], "name": row["name"]} for row in rows])
 
 

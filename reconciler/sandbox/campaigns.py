@@ -118,18 +118,10 @@ def create(
                 "source_type": body.source_type,
                 "source_id": body.source_id,
                 "created_at": now,
-                "retry_config": render.stored_retry(
-                    body.retry_config.model_dump()
-                    if body.retry_config is not None
-                    else render.DEFAULT_RETRY_CONFIG
+                **render.stored_settings(
+                    body.retry_config, body.schedule_config, body.circuit_breaker
                 ),
                 "max_concurrency": body.max_concurrency,
-                "schedule_config": None
-                if body.schedule_config is None
-                else render.stored_schedule(body.schedule_config.model_dump()),
-                "circuit_breaker": None
-                if body.circuit_breaker is None
-                else render.stored_breaker(body.circuit_breaker.model_dump()),
                 "telephony_configuration_id": resolution.config["id"],
             }
         )

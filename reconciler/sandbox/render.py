@@ -15,6 +15,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from fastapi import Response
+from pydantic import BaseModel
 
 from reconciler.sandbox.timestamps import format_z
 
@@ -166,6 +167,20 @@ def stored_schedule(config: dict[str, Any] | None) -> str | None:
 def stored_breaker(config: dict[str, Any] | None) -> str | None:
     """None when omitted: the response then shows the disabled default (the quirk)."""
     return None if config is None else json.dumps(circuit_breaker(config), separators=(",", ":"))
+
+
+def stored_settings(
+    retry: BaseModel | None, schedule: BaseModel | None, breaker: BaseModel | None
+) -> dict[str, str | None]:
+    """A create's (or a bulk insert's) settings as stored: an omitted retry_config takes
+    Dograh's constant, an omitted schedule or breaker stays absent."""
+    return {
+        "retry_config": stored_retry(
+            retry.model_dump() if retry is not None else DEFAULT_RETRY_CONFIG
+        ),
+        "schedule_config": None if schedule is None else stored_schedule(schedule.model_dump()),
+        "circuit_breaker": None if breaker is None else stored_breaker(breaker.model_dump()),
+    }
 
 
 def log(entry: dict[str, Any]) -> dict[str, Any]:
