@@ -342,7 +342,9 @@ class DograhClient:
                 response = send()
             except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
                 # Nothing reached Dograh: safe to repeat whatever the request.
-                problem: str = f"cannot connect to Dograh ({type(exc).__name__})"
+                problem: str = (
+                    f"cannot connect to Dograh at {self.settings.base_url} ({type(exc).__name__})"
+                )
                 retry_after = None
             except httpx.TransportError as exc:
                 if not idempotent:
