@@ -23,7 +23,7 @@ from pathlib import Path
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reconciler.sandbox.testing import SandboxProcess, sandbox_process  # noqa: E402
+from dograh_sandbox.testing import SandboxProcess, sandbox_process  # noqa: E402
 
 LATENCY = 0.05
 REQUESTS_PER_CAMPAIGN = 4

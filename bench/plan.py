@@ -27,8 +27,8 @@ from typing import Any
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from dograh_sandbox.testing import SandboxProcess, sandbox_process  # noqa: E402
 from reconciler.normalize import upload_file_name  # noqa: E402
-from reconciler.sandbox.testing import SandboxProcess, sandbox_process  # noqa: E402
 
 MANIFEST = """\
 apiVersion: dograh-campaigns/v1

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.sandbox.testing import SandboxProcess, sandbox_process
+from dograh_sandbox.testing import SandboxProcess, sandbox_process
 
 CSV = "phone_number,first_name\n" + "".join(f"+1312555{n:04d},Name{n}\n" for n in range(40))
 STATES = ("created", "running", "paused", "completed", "failed")

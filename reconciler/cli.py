@@ -23,7 +23,6 @@ import click
 
 from reconciler import __version__
 from reconciler.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
-from reconciler.sandbox.command import sandbox
 
 if TYPE_CHECKING:
     from reconciler.client import ClientSettings
@@ -248,7 +247,17 @@ def schema(options: GlobalOptions, check: bool, output: str) -> int:
     return run_schema(SchemaRequest(output, check))
 
 
-cli.add_command(sandbox)
+def _add_sandbox_command() -> None:
+    """The CLI hook: the one place where the tool meets the sandbox, a package of its own
+    that is installed beside it (its server needs the ``sandbox`` extra)."""
+    try:
+        from dograh_sandbox.command import sandbox
+    except ImportError:  # pragma: no cover - an install without the package
+        return
+    cli.add_command(sandbox)
+
+
+_add_sandbox_command()
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from reconciler.sandbox.testing import SandboxHandle, running_sandbox
+from dograh_sandbox.testing import SandboxHandle, running_sandbox
 
 
 @pytest.fixture(scope="session")

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from dograh_sandbox.testing import SandboxHandle
 from reconciler.client import ClientSettings, DograhClient, RetryPolicy
 from reconciler.commands.apply import ApplyRequest, run_apply
 from reconciler.errors import UserError
 from reconciler.pipeline import make_plan
-from reconciler.sandbox.testing import SandboxHandle
 
 COUNT = 200
 STATES = ("running", "paused", "draft", "running")

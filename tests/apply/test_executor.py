@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from dograh_sandbox.testing import SandboxHandle
 from reconciler.apply import ApplyError, Executor
 from reconciler.client import ClientSettings, DograhClient, RetryPolicy
 from reconciler.plan import Action, CampaignChange
-from reconciler.sandbox.testing import SandboxHandle
 
 
 def _client(sandbox: SandboxHandle) -> DograhClient:

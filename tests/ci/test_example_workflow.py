@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
+from dograh_sandbox.testing import SandboxHandle
 from reconciler.render.plan_markdown import MARKER
-from reconciler.sandbox.testing import SandboxHandle
 from tests.ci.gh_stub import GhStub
 from tests.ci.runner import EXAMPLE_FILE, ROOT, JobRun, Runner, runner_env
 

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from dograh_sandbox.testing import SandboxHandle
 from reconciler.client import (
     AuthError,
     ClientSettings,
@@ -23,7 +24,6 @@ from reconciler.client import (
     Unavailable,
 )
 from reconciler.errors import UserError
-from reconciler.sandbox.testing import SandboxHandle
 
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5.0)
 

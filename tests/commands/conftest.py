@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from dograh_sandbox.testing import SandboxHandle
 from reconciler.cli import run
-from reconciler.sandbox.testing import SandboxHandle
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 

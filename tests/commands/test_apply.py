@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from dograh_sandbox.testing import SandboxHandle
 from reconciler import apply as apply_module
 from reconciler.client import DograhClient
 from reconciler.commands import apply as apply_command
-from reconciler.sandbox.testing import SandboxHandle
 from tests.commands.conftest import Campaigns
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from dograh_sandbox.testing import SandboxHandle
 from reconciler.render.plan_markdown import MARKER
-from reconciler.sandbox.testing import SandboxHandle
 from tests.commands.conftest import Campaigns
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from dograh_sandbox.testing import SandboxHandle
 from reconciler.client import ClientSettings
 from reconciler.manifest import load
 from reconciler.pipeline import plan_manifests
 from reconciler.plan import Plan
-from reconciler.sandbox.testing import SandboxHandle
 from tests.plan.builders import BREAKER, RETRY
 
 MANIFEST = """\

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from reconciler.sandbox.testing import SandboxHandle
+from dograh_sandbox.testing import SandboxHandle
 
 RENEWAL_CSV = (
     "phone_number,first_name,renewal_date\n"

@@ -7,7 +7,7 @@ import time
 import httpx
 import pytest
 
-from reconciler.sandbox.testing import SandboxAdmin, SandboxAdminError, SandboxHandle
+from dograh_sandbox.testing import SandboxAdmin, SandboxAdminError, SandboxHandle
 from tests.sandbox.helpers import call, campaign, created, survey_csv
 from tests.sandbox.spec import assert_schema
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from reconciler.sandbox.testing import SandboxHandle
+from dograh_sandbox.testing import SandboxHandle
 from tests.sandbox.helpers import call, create, created
 from tests.sandbox.spec import assert_schema
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.sandbox.testing import SandboxHandle
+from dograh_sandbox.testing import SandboxHandle
 from tests.sandbox.helpers import call, created
 from tests.sandbox.spec import assert_list_schema, assert_schema, assert_z
 

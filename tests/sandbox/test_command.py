@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from reconciler.sandbox.testing import sandbox_process
+from dograh_sandbox.testing import sandbox_process
 from tests.sandbox.helpers import RENEWAL_CSV
 
 

@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from reconciler.sandbox.testing import SandboxHandle
+from dograh_sandbox.testing import SandboxHandle
 from tests.sandbox.helpers import RENEWAL_CSV, call, create, created
 
 CREATE = "/api/v1/campaign/create"

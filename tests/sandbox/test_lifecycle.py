@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from reconciler.sandbox.testing import SandboxHandle
+from dograh_sandbox.testing import SandboxHandle
 from tests.sandbox.helpers import call, campaign, created, started, survey_csv
 from tests.sandbox.spec import assert_schema, assert_z
 

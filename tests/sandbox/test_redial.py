@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.sandbox.testing import SandboxHandle
+from dograh_sandbox.testing import SandboxHandle
 from tests.sandbox.helpers import call, campaign, started, survey_csv
 from tests.sandbox.spec import assert_schema
 

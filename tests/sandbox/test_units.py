@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from reconciler.sandbox.faults import FaultInjector, FaultRule, parse_fault_spec
-from reconciler.sandbox.schedule import Schedule
-from reconciler.sandbox.sources import check, contacts, decode, parse
+from dograh_sandbox.faults import FaultInjector, FaultRule, parse_fault_spec
+from dograh_sandbox.schedule import Schedule
+from dograh_sandbox.sources import check, contacts, decode, parse
 
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -7,7 +7,7 @@ import re
 import httpx
 import pytest
 
-from reconciler.sandbox.testing import SandboxHandle
+from dograh_sandbox.testing import SandboxHandle
 from tests.sandbox.helpers import RENEWAL_CSV, call, created
 from tests.sandbox.spec import assert_schema
 

@@ -36,11 +36,11 @@ class SandboxRequest:
 
 def run_sandbox(request: SandboxRequest) -> int:
     try:
-        from reconciler.sandbox.app import build
-        from reconciler.sandbox.faults import parse_fault_spec
-        from reconciler.sandbox.seed import load_seed
-        from reconciler.sandbox.server import base_url, bind, serve
-        from reconciler.sandbox.state import Options
+        from dograh_sandbox.app import build
+        from dograh_sandbox.faults import parse_fault_spec
+        from dograh_sandbox.seed import load_seed
+        from dograh_sandbox.server import base_url, bind, serve
+        from dograh_sandbox.state import Options
     except ImportError as error:  # pragma: no cover - depends on the install
         raise click.ClickException(
             f"the sandbox needs the 'sandbox' extra ({error.name} is missing): "

@@ -10,15 +10,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.sandbox.clock import Clock, ClockMode
-from reconciler.sandbox.faults import FaultInjector, FaultRule
-from reconciler.sandbox.requestlog import RequestLog
-from reconciler.sandbox.seed import Seed, SimulationSettings, StorageSettings
-from reconciler.sandbox.simulation import Simulation
-from reconciler.sandbox.store import Store
-from reconciler.sandbox.timestamps import parse_to_micros, to_micros, to_seconds
+from dograh_sandbox.clock import Clock, ClockMode
+from dograh_sandbox.faults import FaultInjector, FaultRule
+from dograh_sandbox.requestlog import RequestLog
+from dograh_sandbox.seed import Seed, SimulationSettings, StorageSettings
+from dograh_sandbox.simulation import Simulation
+from dograh_sandbox.store import Store
+from dograh_sandbox.timestamps import parse_to_micros, to_micros, to_seconds
 
-logger = logging.getLogger("reconciler.sandbox")
+logger = logging.getLogger("dograh_sandbox")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class SandboxState:
         if options.reset or not self.store.is_seeded():
             seed = options.seed
             if seed is None:
-                from reconciler.sandbox.seed import default_seed
+                from dograh_sandbox.seed import default_seed
 
                 seed = default_seed()
             self.store.reset(seed, to_micros(_start_of(seed) or time.time()))

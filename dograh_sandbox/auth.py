@@ -14,8 +14,8 @@ from typing import Annotated
 
 from fastapi import Header, HTTPException, Request
 
-from reconciler.sandbox.state import SandboxState
-from reconciler.sandbox.store import hash_key
+from dograh_sandbox.state import SandboxState
+from dograh_sandbox.store import hash_key
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from reconciler.sandbox import campaigns, storage
-from reconciler.sandbox.auth import Caller, caller, sandbox_of
-from reconciler.sandbox.bodies import (
+from dograh_sandbox import campaigns, storage
+from dograh_sandbox.auth import Caller, caller, sandbox_of
+from dograh_sandbox.bodies import (
     CreateCampaignRequest,
     RedialCampaignRequest,
     UpdateCampaignRequest,
 )
-from reconciler.sandbox.render import json_response, text_response
-from reconciler.sandbox.timestamps import to_micros
+from dograh_sandbox.render import json_response, text_response
+from dograh_sandbox.timestamps import to_micros
 
 router = APIRouter(prefix="/api/v1/campaign")
 Authorized = Annotated[Caller, Depends(caller)]

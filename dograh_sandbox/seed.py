@@ -15,7 +15,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from reconciler.sandbox.faults import FaultRule
+from dograh_sandbox.faults import FaultRule
 
 
 class _Strict(BaseModel):

@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
-from reconciler.sandbox import render
-from reconciler.sandbox.auth import Caller, caller, sandbox_of
-from reconciler.sandbox.render import json_response
+from dograh_sandbox import render
+from dograh_sandbox.auth import Caller, caller, sandbox_of
+from dograh_sandbox.render import json_response
 
 router = APIRouter(prefix="/api/v1")
 Authorized = Annotated[Caller, Depends(caller)]

@@ -16,16 +16,16 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from reconciler.sandbox import render, sources, telephony
-from reconciler.sandbox.bodies import (
+from dograh_sandbox import render, sources, telephony
+from dograh_sandbox.bodies import (
     CreateCampaignRequest,
     RedialCampaignRequest,
     UpdateCampaignRequest,
 )
-from reconciler.sandbox.simulation import storage_error
-from reconciler.sandbox.state import SandboxState
-from reconciler.sandbox.store import dumps
-from reconciler.sandbox.timestamps import format_z, to_seconds
+from dograh_sandbox.simulation import storage_error
+from dograh_sandbox.state import SandboxState
+from dograh_sandbox.store import dumps
+from dograh_sandbox.timestamps import format_z, to_seconds
 
 NO_TELEPHONY = "You must configure telephony first by going to APP_URL/configure-telephony"
 RUN_FILTER_ATTRIBUTES = frozenset(

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import Response
 from pydantic import BaseModel
 
-from reconciler.sandbox.timestamps import format_z
+from dograh_sandbox.timestamps import format_z
 
 DEFAULT_RETRY_CONFIG: dict[str, Any] = {
     "enabled": True,

@@ -24,9 +24,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from http import HTTPStatus
 from typing import Any
 
-from reconciler.sandbox.requestlog import RequestRecord, campaign_id_of
-from reconciler.sandbox.state import SandboxState
-from reconciler.sandbox.timestamps import format_z
+from dograh_sandbox.requestlog import RequestRecord, campaign_id_of
+from dograh_sandbox.state import SandboxState
+from dograh_sandbox.timestamps import format_z
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

@@ -26,11 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.sandbox import sources, telephony
-from reconciler.sandbox.schedule import Schedule
-from reconciler.sandbox.seed import SimulationSettings
-from reconciler.sandbox.store import Store, dumps
-from reconciler.sandbox.timestamps import format_log_ts, to_micros, to_seconds
+from dograh_sandbox import sources, telephony
+from dograh_sandbox.schedule import Schedule
+from dograh_sandbox.seed import SimulationSettings
+from dograh_sandbox.store import Store, dumps
+from dograh_sandbox.timestamps import format_log_ts, to_micros, to_seconds
 
 DEFAULT_CIRCUIT_BREAKER = {
     "enabled": True,

@@ -10,7 +10,7 @@ import json
 import sqlite3
 from dataclasses import dataclass
 
-from reconciler.sandbox.store import Store
+from dograh_sandbox.store import Store
 
 NOT_FOUND = "telephony_configuration_not_found"
 DEFAULT_BLOCKED_REASON = "Complete the telephony configuration's setup checklist."

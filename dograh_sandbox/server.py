@@ -17,7 +17,7 @@ from types import FrameType
 import httpx
 import uvicorn
 
-from reconciler.sandbox.middleware import ASGIApp
+from dograh_sandbox.middleware import ASGIApp
 
 READY_TIMEOUT = 30.0
 

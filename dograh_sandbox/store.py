@@ -20,8 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reconciler.sandbox.render import RESPONSE_COLUMNS
-from reconciler.sandbox.seed import Seed
+from dograh_sandbox.render import RESPONSE_COLUMNS
+from dograh_sandbox.seed import Seed
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);

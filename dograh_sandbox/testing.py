@@ -33,8 +33,8 @@ from typing import Any
 import httpx
 import yaml
 
-from reconciler.sandbox.faults import FaultRule
-from reconciler.sandbox.requestlog import RequestRecord
+from dograh_sandbox.faults import FaultRule
+from dograh_sandbox.requestlog import RequestRecord
 
 ADMIN_HEADER = "X-Sandbox-Admin-Token"
 SeedLike = Mapping[str, Any] | str | Path
@@ -288,10 +288,10 @@ def running_sandbox(
     admin_token: str | None = None,
 ) -> Iterator[SandboxHandle]:
     """A sandbox on a free loopback port, served by uvicorn in a thread of this process."""
-    from reconciler.sandbox.app import build
-    from reconciler.sandbox.seed import Seed
-    from reconciler.sandbox.server import ThreadedServer
-    from reconciler.sandbox.state import Options
+    from dograh_sandbox.app import build
+    from dograh_sandbox.seed import Seed
+    from dograh_sandbox.server import ThreadedServer
+    from dograh_sandbox.state import Options
 
     options = Options(
         db=db,

@@ -13,11 +13,11 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from reconciler.sandbox import admin, api_campaigns, api_catalog, api_storage
-from reconciler.sandbox.middleware import ASGIApp, SandboxMiddleware
-from reconciler.sandbox.state import Options, SandboxState
+from dograh_sandbox import admin, api_campaigns, api_catalog, api_storage
+from dograh_sandbox.middleware import ASGIApp, SandboxMiddleware
+from dograh_sandbox.state import Options, SandboxState
 
-logger = logging.getLogger("reconciler.sandbox")
+logger = logging.getLogger("dograh_sandbox")
 
 
 async def _ticker(state: SandboxState) -> None:

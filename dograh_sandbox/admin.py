@@ -13,19 +13,19 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from reconciler.sandbox import render, sources, telephony
-from reconciler.sandbox.auth import sandbox_of
-from reconciler.sandbox.bodies import (
+from dograh_sandbox import render, sources, telephony
+from dograh_sandbox.auth import sandbox_of
+from dograh_sandbox.bodies import (
     CircuitBreakerConfigRequest,
     RetryConfigRequest,
     ScheduleConfigRequest,
 )
-from reconciler.sandbox.faults import FaultRule
-from reconciler.sandbox.render import json_response
-from reconciler.sandbox.seed import Seed, SimulationSettings
-from reconciler.sandbox.state import SandboxState
-from reconciler.sandbox.store import dumps
-from reconciler.sandbox.timestamps import format_z, parse_to_micros, to_seconds
+from dograh_sandbox.faults import FaultRule
+from dograh_sandbox.render import json_response
+from dograh_sandbox.seed import Seed, SimulationSettings
+from dograh_sandbox.state import SandboxState
+from dograh_sandbox.store import dumps
+from dograh_sandbox.timestamps import format_z, parse_to_micros, to_seconds
 
 PREFIX = "/_sandbox"
 

@@ -10,11 +10,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from reconciler.sandbox import storage
-from reconciler.sandbox.auth import Caller, caller, sandbox_of
-from reconciler.sandbox.bodies import PresignedUploadUrlRequest
-from reconciler.sandbox.render import json_response
-from reconciler.sandbox.timestamps import to_micros
+from dograh_sandbox import storage
+from dograh_sandbox.auth import Caller, caller, sandbox_of
+from dograh_sandbox.bodies import PresignedUploadUrlRequest
+from dograh_sandbox.render import json_response
+from dograh_sandbox.timestamps import to_micros
 
 router = APIRouter()
 Authorized = Annotated[Caller, Depends(caller)]
