@@ -127,7 +127,7 @@ class Executor:
         if self.stop.is_set():
             outcome.skipped = True
             return
-        outcome.campaign_id = change.campaign_id
+        outcome.campaign_id = change.id
         try:
             for action in change.actions:
                 if self.stop.is_set():
@@ -136,8 +136,8 @@ class Executor:
                 if action == "create":
                     outcome.campaign_id = self._create(change)
                 elif action == "update":
-                    assert outcome.campaign_id is not None
-                    self.client.update_campaign(outcome.campaign_id, change.patch_body or {})
+                    assert outcome.campaign_id is not None and change.requests.update is not None
+                    self.client.update_campaign(outcome.campaign_id, change.requests.update.body())
                 else:
                     assert outcome.campaign_id is not None
                     self._lifecycle(outcome.campaign_id, action, change)
@@ -151,14 +151,13 @@ class Executor:
     # -- create, never twice ----------------------------------------------------------
 
     def _create(self, change: CampaignChange) -> int:
-        if change.create_body is None or change.upload is None:
+        if change.requests.create is None or change.requests.upload is None:
             raise ApplyError("the plan has no create request for this campaign")
         file_key = self._upload(change)
-        body = {**change.create_body, "source_id": file_key}
+        body = change.requests.create.body(file_key)
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
-                created = self.client.create_campaign(body)
-                return int(created["id"])
+                return self.client.create_campaign(body).id
             except OutcomeUnknown as exc:
                 found = self._find_created(change)
                 if found is not None:
@@ -180,34 +179,30 @@ class Executor:
 
     def _find_created(self, change: CampaignChange) -> int | None:
         """A campaign of this name whose contacts are this file: the create did happen."""
-        assert change.upload is not None
-        wanted = change.upload.sha256[:16]
+        assert change.requests.upload is not None
+        wanted = change.requests.upload.content
         matches = [
-            item
+            item.id
             for item in self.client.list_campaigns()
-            if item.get("name") == change.name
-            and source_hash(str(item.get("source_id", ""))) == wanted
+            if item.name == change.name and source_hash(item.source_id) == wanted
         ]
-        if not matches:
-            return None
-        return max(int(item["id"]) for item in matches)
+        return max(matches) if matches else None
 
     def _upload(self, change: CampaignChange) -> str:
         """Upload the CSV; a failed PUT gets a fresh URL (a presigned URL may be single-use)."""
-        assert change.upload is not None
-        content = Path(change.upload.path).read_bytes()
-        if len(content) != change.upload.size or not _same_hash(content, change.upload.sha256):
-            raise ApplyError(
-                f"{change.upload.path} changed since the plan was made; make the plan again"
-            )
+        upload = change.requests.upload
+        assert upload is not None
+        content = Path(upload.path).read_bytes()
+        if len(content) != upload.size or not _same_hash(content, upload.sha256):
+            raise ApplyError(f"{upload.path} changed since the plan was made; make the plan again")
         for attempt in range(1, UPLOAD_ATTEMPTS + 1):
-            target = self.client.presigned_upload(change.upload.file_name, len(content))
+            target = self.client.presigned_upload(upload.file_name, len(content))
             try:
-                self.client.upload(str(target["upload_url"]), content)
-                return str(target["file_key"])
+                self.client.upload(target.upload_url, content)
+                return target.file_key
             except (OutcomeUnknown, Unavailable, DograhError) as exc:
                 if attempt == UPLOAD_ATTEMPTS:
-                    raise ApplyError(f"uploading {change.upload.path} failed: {exc}") from exc
+                    raise ApplyError(f"uploading {upload.path} failed: {exc}") from exc
         raise ApplyError("unreachable")  # pragma: no cover
 
     # -- lifecycle, converging --------------------------------------------------------
@@ -223,7 +218,7 @@ class Executor:
                 problem: DograhError = exc
             except OutcomeUnknown as exc:
                 problem = exc
-            state = str(self.client.get_campaign(campaign_id).get("state"))
+            state = self.client.get_campaign(campaign_id).state
             if state in SATISFIES[action]:
                 return  # already where the manifest wants it (the call happened, or another)
             if not isinstance(problem, OutcomeUnknown) or state != _precondition(action):

@@ -1,6 +1,6 @@
 """The ``campaigns`` command line: it parses, then hands a typed request to a command.
 
-Exit codes (DESIGN.md): 0 success or no changes; 1 an error the user can fix; 2 changes
+Exit codes (README, 'Use in CI'): 0 success or no changes; 1 an error the user can fix; 2 changes
 present (``plan --detailed-exitcode``); 3 a bug in this tool; 130 interrupted. Click's
 own usage errors would exit 2, which CI scripts read as "changes present", so they are
 mapped to 1 here.
@@ -85,11 +85,6 @@ def cli(
     color = False if no_color or os.environ.get("NO_COLOR") else None
     ctx.color = color
     ctx.obj = GlobalOptions(api_url, api_key, insecure, color, verbose)
-    if ctx.invoked_subcommand != "sandbox":
-        # A batch run over thousands of manifests makes many objects and few cycles; the
-        # cyclic collector's passes over that heap cost seconds and free next to nothing.
-        # The long-running sandbox server keeps it.
-        gc.disable()
     if verbose:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
@@ -230,19 +225,17 @@ def _is_plan_file(path: str) -> bool:
 
 
 @cli.command()
-@click.option("--check", is_flag=True, help="Exit 1 if the file differs from the models.")
+@click.option("--check", is_flag=True, help="Exit 1 if a file differs from the models.")
 @click.option(
     "--output",
-    metavar="FILE",
-    help="Where the schema is written [default: schema/campaign.schema.json].",
+    metavar="DIR",
+    help="Where the schemas are written [default: schema].",
 )
 @click.pass_obj
 def schema(options: GlobalOptions, check: bool, output: str) -> int:
-    """Write the manifests' JSON Schema, generated from the models."""
-    from reconciler.commands.schema import (
-        SchemaRequest,
-        run_schema,
-    )  # pydantic's generator is slow to import
+    """Write the JSON Schemas of manifests and plans, generated from the models."""
+    # pydantic's generator is slow to import: only this command pays for it.
+    from reconciler.commands.schema import SchemaRequest, run_schema
 
     return run_schema(SchemaRequest(output, check))
 
@@ -303,9 +296,17 @@ def _crash(exc: Exception, argv: Sequence[str] | None) -> int:
 
 
 def main() -> NoReturn:
-    """The console script. It ends with os._exit once its output is flushed: freeing
-    the objects of ten thousand manifests one by one at interpreter exit takes longer
-    than some plans (mypy's command line does the same)."""
+    """The console script, and the only place that tunes the process for one batch run:
+
+    - no cyclic garbage collection (but for the long-running sandbox server): a run over
+      thousands of manifests makes many objects and few cycles, and the collector's
+      passes over that heap cost seconds and free next to nothing;
+    - ``os._exit`` once the output is flushed: freeing the objects of ten thousand
+      manifests one by one at interpreter exit takes longer than some plans (mypy's
+      command line does the same).
+    """
+    if sys.argv[1:2] != ["sandbox"]:
+        gc.disable()
     code = run()
     try:
         sys.stdout.flush()

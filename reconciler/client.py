@@ -1,6 +1,6 @@
 """The Dograh API client: the only module of the reconciler that speaks HTTP.
 
-It follows ``dograh-api-contract.md`` (not the sandbox, which follows it on its own), and
+It follows docs/dograh-api.md (not the sandbox, which follows Dograh on its own), and
 it owns three safety rules:
 
 - The API key travels only in the ``X-API-Key`` header, never in a message or a log, and
@@ -28,10 +28,20 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-import orjson
 
 from reconciler import __version__
 from reconciler.errors import UserError
+from reconciler.live import (
+    CampaignDefaults,
+    CampaignList,
+    LiveCampaign,
+    TelephonyConfig,
+    TelephonyList,
+    UploadTarget,
+    Workflow,
+    parse_answer,
+    parse_list,
+)
 
 DEFAULT_API_URL = "https://app.dograh.com"
 API_PREFIX = "/api/v1"
@@ -214,44 +224,37 @@ class DograhClient:
 
     # -- reading ---------------------------------------------------------------------
 
-    def list_campaigns(self) -> list[dict[str, Any]]:
-        body = self._json("GET", "/campaign/")
-        campaigns = body.get("campaigns") if isinstance(body, dict) else None
-        if not isinstance(campaigns, list):
-            raise DograhError(
-                "Dograh's campaign list has no 'campaigns' list", request="GET /campaign/"
-            )
-        return campaigns
+    def list_campaigns(self) -> list[LiveCampaign]:
+        route = "GET /campaign/"
+        return list(parse_answer(CampaignList, self._body("GET", "/campaign/"), route).campaigns)
 
-    def get_campaign(self, campaign_id: int) -> dict[str, Any]:
-        return self._object("GET", f"/campaign/{campaign_id}")
+    def get_campaign(self, campaign_id: int) -> LiveCampaign:
+        path = f"/campaign/{campaign_id}"
+        return parse_answer(LiveCampaign, self._body("GET", path), f"GET {path}")
 
-    def list_workflows(self) -> list[dict[str, Any]]:
+    def list_workflows(self) -> list[Workflow]:
         """Active and archived workflows: an archived one may still back a campaign."""
-        body = self._json("GET", "/workflow/fetch", params={"status": "active,archived"})
-        if not isinstance(body, list):
-            raise DograhError("Dograh's workflow list is not a list", request="GET /workflow/fetch")
-        return body
+        body = self._body("GET", "/workflow/fetch", params={"status": "active,archived"})
+        return parse_list(Workflow, body, "GET /workflow/fetch")
 
-    def telephony_configurations(self) -> list[dict[str, Any]]:
-        body = self._json("GET", "/organizations/telephony-configs")
-        configurations = body.get("configurations") if isinstance(body, dict) else None
-        if not isinstance(configurations, list):
-            raise DograhError(
-                "Dograh's telephony list has no 'configurations' list",
-                request="GET /organizations/telephony-configs",
-            )
-        return configurations
+    def telephony_configurations(self) -> list[TelephonyConfig]:
+        path = "/organizations/telephony-configs"
+        return list(
+            parse_answer(TelephonyList, self._body("GET", path), f"GET {path}").configurations
+        )
 
-    def campaign_defaults(self) -> dict[str, Any]:
-        return self._object("GET", "/organizations/campaign-defaults")
+    def campaign_defaults(self) -> CampaignDefaults:
+        path = "/organizations/campaign-defaults"
+        return parse_answer(CampaignDefaults, self._body("GET", path), f"GET {path}")
 
     # -- writing ---------------------------------------------------------------------
 
-    def presigned_upload(self, file_name: str, file_size: int) -> dict[str, Any]:
+    def presigned_upload(self, file_name: str, file_size: int) -> UploadTarget:
         """An upload URL; asking twice only wastes a URL, so this is retried."""
+        path = "/s3/presigned-upload-url"
         body = {"file_name": file_name, "file_size": file_size, "content_type": "text/csv"}
-        return self._object("POST", "/s3/presigned-upload-url", json=body, idempotent=True)
+        answer = self._body("POST", path, json=body, idempotent=True)
+        return parse_answer(UploadTarget, answer, f"POST {path}")
 
     def upload(self, url: str, content: bytes) -> None:
         """PUT the file to the presigned URL: storage, so the API key is not sent there.
@@ -272,35 +275,27 @@ class DograhClient:
                 request="PUT upload URL",
             )
 
-    def create_campaign(self, body: Mapping[str, Any]) -> dict[str, Any]:
-        return self._object("POST", "/campaign/create", json=dict(body), idempotent=False)
+    def create_campaign(self, body: Mapping[str, Any]) -> LiveCampaign:
+        answer = self._body("POST", "/campaign/create", json=dict(body), idempotent=False)
+        return parse_answer(LiveCampaign, answer, "POST /campaign/create")
 
-    def update_campaign(self, campaign_id: int, body: Mapping[str, Any]) -> dict[str, Any]:
+    def update_campaign(self, campaign_id: int, body: Mapping[str, Any]) -> LiveCampaign:
         # PATCH replaces the sent objects whole: sending the same body twice is harmless.
-        return self._object("PATCH", f"/campaign/{campaign_id}", json=dict(body), idempotent=True)
+        path = f"/campaign/{campaign_id}"
+        answer = self._body("PATCH", path, json=dict(body), idempotent=True)
+        return parse_answer(LiveCampaign, answer, f"PATCH {path}")
 
-    def lifecycle(self, campaign_id: int, action: str) -> dict[str, Any]:
+    def lifecycle(self, campaign_id: int, action: str) -> LiveCampaign:
         """start, pause or resume; none is idempotent (a repeat gets a 400)."""
         if action not in ("start", "pause", "resume"):
             raise ValueError(f"unknown lifecycle action {action!r}")
-        return self._object("POST", f"/campaign/{campaign_id}/{action}", idempotent=False)
+        path = f"/campaign/{campaign_id}/{action}"
+        answer = self._body("POST", path, idempotent=False)
+        return parse_answer(LiveCampaign, answer, f"POST {path}")
 
     # -- plumbing --------------------------------------------------------------------
 
-    def _object(
-        self,
-        method: str,
-        path: str,
-        *,
-        json: Any = None,
-        idempotent: bool | None = None,
-    ) -> dict[str, Any]:
-        body = self._json(method, path, json=json, idempotent=idempotent)
-        if not isinstance(body, dict):
-            raise DograhError(f"Dograh answered {method} {path} with something not an object")
-        return body
-
-    def _json(
+    def _body(
         self,
         method: str,
         path: str,
@@ -308,7 +303,8 @@ class DograhClient:
         json: Any = None,
         params: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
-    ) -> Any:
+    ) -> bytes:
+        """The answer's bytes, once Dograh answered with a success status."""
         safe = method in ("GET", "HEAD") if idempotent is None else idempotent
         label = f"{method} {path}"
 
@@ -318,15 +314,7 @@ class DograhClient:
         response = self._send(label, send, idempotent=safe)
         if response.status_code >= 400:
             raise error_for(response, label)
-        try:
-            # orjson: a list of ten thousand campaigns parses in a third of json's time.
-            return orjson.loads(response.content)
-        except ValueError as exc:
-            raise DograhError(
-                f"Dograh answered {label} with HTTP {response.status_code} but not JSON",
-                status=response.status_code,
-                request=label,
-            ) from exc
+        return response.content
 
     def _send(
         self, label: str, send: Callable[[], httpx.Response], *, idempotent: bool

@@ -1,29 +1,47 @@
-"""Desired campaigns + live state -> Plan. Pure: no I/O, and the same input always gives
-the same plan, in the same order (the manifests' order).
+"""Desired campaigns + live state -> the changes of one share of the manifests.
+
+Pure: no I/O, and the same input always gives the same part, in the manifests' order.
 
 Identity: a manifest matches the live campaign of its pinned ``metadata.id``, else the
 live campaign of its name. Dograh allows duplicate names, so two live campaigns of one
-manifest's name is a conflict, never a guess. Live campaigns that no manifest matches
-are unmanaged: counted, listed on request, never touched.
+manifest's name is a conflict, never a guess.
+
+Settings are compared as effective values in the manifest's terms (normalize.py). A
+setting the manifest omits is not managed: never sent on update, left to Dograh's own
+default on create, where the plan shows the value Dograh will use (docs/dograh-api.md
+§4).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.diagnostics import Diagnostic
 from reconciler.live import TERMINAL_STATES, LiveCampaign, LiveState, TelephonyConfig
-from reconciler.manifest.messages import format_path
 from reconciler.normalize import (
-    BREAKER_RESPONSE_DEFAULT,
     View,
+    api_breaker,
+    api_retry,
     api_schedule,
     api_schedule_disabled,
-    fingerprint,
+    group_windows,
     live_view,
+    retry_view,
     upload_file_name,
+    windows_of,
 )
-from reconciler.plan import Action, CampaignChange, Conflict, FieldChange, Plan, Unmanaged, Upload
+from reconciler.plan import (
+    Action,
+    CampaignChange,
+    Conflict,
+    CreateRequest,
+    FieldChange,
+    Requests,
+    UpdateRequest,
+    Upload,
+)
 from reconciler.resolve import Desired
 
 MUTABLE = ("name", "max_concurrency", "retry_config", "schedule", "circuit_breaker")
@@ -32,182 +50,205 @@ IMMUTABLE = {
     "source": "spec.source.csv",
     "telephony": "spec.telephony",
 }
+NOT_MANAGED = ("telephony", "max_concurrency", "retry_config", "circuit_breaker")
+"""Settings a manifest may omit, leaving them to Dograh."""
+
+DOGRAH_BREAKER = {
+    "enabled": True,
+    "failure_threshold": 0.5,
+    "window_seconds": 120,
+    "min_calls_in_window": 5,
+}
+"""The breaker Dograh runs when none was sent (it reports it as disabled, §4)."""
+DOGRAH_RETRY = {
+    "enabled": True,
+    "max_retries": 1,
+    "retry_delay_seconds": 120,
+    "retry_on_busy": True,
+    "retry_on_no_answer": True,
+    "retry_on_voicemail": False,
+}
+"""What Dograh stores for a campaign created without retry settings, when the
+organization's campaign defaults do not say (§4)."""
 
 
-def plan_changes(
+@dataclass
+class DiffPart:
+    """One share's changes; ``pipeline.assemble`` puts the parts together."""
+
+    changes: list[CampaignChange] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    matched: dict[int, str] = field(default_factory=dict)
+    """Live campaign id -> the manifest (file:line:column) that matched it."""
+    managed: int = 0
+
+
+def diff(
     desired: Sequence[Desired],
     live: LiveState,
     *,
-    targets: Iterable[str] = (),
-    claimed: set[int] | None = None,
-    fingerprinted: Sequence[LiveCampaign] | None = None,
-) -> Plan:
-    """The plan of ``desired`` against ``live``.
-
-    When the manifests are planned in shares (see shards.py), each share is given the
-    ids pinned by every manifest (``claimed``) and the slice of live campaigns whose
-    fingerprints it computes (``fingerprinted``); its ``unmanaged`` list is then
-    meaningless, and the caller derives it from the union of ``matched``.
-    """
-    wanted = set(targets)
+    claimed: frozenset[int] = frozenset(),
+    targets: frozenset[str] = frozenset(),
+) -> DiffPart:
+    """The changes of ``desired`` against ``live``. ``claimed``: the ids every manifest
+    pins (a campaign pinned by one manifest is not matched by another's name)."""
     by_id = {campaign.id: campaign for campaign in live.campaigns}
     by_name: dict[str, list[LiveCampaign]] = {}
     for campaign in live.campaigns:
         by_name.setdefault(campaign.name, []).append(campaign)
-    if claimed is None:
-        claimed = {d.pinned_id for d in desired if d.pinned_id is not None}
-    views: dict[int, View] = {}
-
-    def view_of(campaign: LiveCampaign) -> View:
-        found = views.get(campaign.id)
-        if found is None:
-            found = views[campaign.id] = live_view(campaign)
-        return found
-
-    to_fingerprint = live.campaigns if fingerprinted is None else fingerprinted
-    plan = Plan(
-        changes=[],
-        unchanged=[],
-        conflicts=[],
-        diagnostics=[],
-        unmanaged=[],
-        fingerprints={f"id:{c.id}": fingerprint(c) for c in to_fingerprint},
-        manifests_hash="",  # the caller's: it knows every manifest, resolved or not
-        live=len(live.campaigns),
-        targets=tuple(sorted(wanted)),
-        labels={
-            "workflow": {w.id: w.name for w in live.workflows},
-            "telephony": {t.id: t.name for t in live.telephony},
-        },
-    )
-    matched: set[int] = set()
+    part = DiffPart()
     for item in desired:
         match, conflict = _match(item, by_id, by_name, claimed)
         if match is not None:
-            matched.add(match.id)
+            part.matched[match.id] = item.manifest.where("metadata.name")
         elif conflict is not None:
-            matched.update(c.id for c in by_name.get(item.name, []) if c.id not in claimed)
-        if wanted and item.name not in wanted:
+            for campaign in by_name.get(item.name, []):
+                if campaign.id not in claimed:
+                    part.matched[campaign.id] = item.manifest.where("metadata.name")
+        if targets and item.name not in targets:
             continue
-        plan.managed += 1
+        part.managed += 1
         if conflict is not None:
-            plan.conflicts.append(conflict)
-            continue
-        if match is None:
-            _plan_create(plan, item, live)
+            part.conflicts.append(conflict)
+        elif match is None:
+            _plan_create(part, item, live)
         else:
-            _plan_existing(plan, item, match, view_of(match), live)
-    plan.matched = matched
-    plan.fingerprints = dict(sorted(plan.fingerprints.items()))  # whoever computed them
-    plan.unmanaged = [
-        Unmanaged(c.id, c.name, c.state) for c in live.campaigns if c.id not in matched
-    ]
-    return plan
+            _plan_existing(part, item, match, live)
+    return part
 
 
 def _match(
     item: Desired,
     by_id: dict[int, LiveCampaign],
     by_name: dict[str, list[LiveCampaign]],
-    claimed: set[int],
+    claimed: frozenset[int],
 ) -> tuple[LiveCampaign | None, Conflict | None]:
     where = item.manifest.where("metadata.name")
     if item.pinned_id is not None:
         found = by_id.get(item.pinned_id)
         if found is None:
             return None, Conflict(
-                item.name,
-                item.pinned_id,
-                item.manifest.where("metadata.id"),
-                f"metadata.id {item.pinned_id} matches no live campaign in this organization; "
-                "remove the id to create the campaign, or correct it",
+                name=item.name,
+                id=item.pinned_id,
+                manifest=item.manifest.where("metadata.id"),
+                message=f"metadata.id {item.pinned_id} matches no live campaign in this "
+                "organization; remove the id to create the campaign, or correct it",
             )
         return found, None
     candidates = [c for c in by_name.get(item.name, []) if c.id not in claimed]
     if len(candidates) > 1:
         ids = ", ".join(str(c.id) for c in sorted(candidates, key=lambda c: c.id))
         return None, Conflict(
-            item.name,
-            None,
-            where,
-            f"{len(candidates)} live campaigns are named '{item.name}' (ids {ids}); pin the "
-            "one this manifest manages with metadata.id",
+            name=item.name,
+            id=None,
+            manifest=where,
+            message=f"{len(candidates)} live campaigns are named '{item.name}' (ids {ids}); "
+            "pin the one this manifest manages with metadata.id",
         )
     return (candidates[0] if candidates else None), None
 
 
-def _plan_create(plan: Plan, item: Desired, live: LiveState) -> None:
+# -- create -----------------------------------------------------------------------------
+
+
+def _plan_create(part: DiffPart, item: Desired, live: LiveState) -> None:
     spec = item.manifest.campaign.spec
-    where = item.manifest.where("metadata.name")
-    problems = _telephony_problems(item, live) + _concurrency_problems(
-        spec.max_concurrency, _numbers_for_create(item, live), live.concurrency_limit
+    config = item.telephony or live.default_telephony()
+    problems = _telephony_problems(item, config, item.state == "running", live)
+    problems += _concurrency_problems(
+        spec.max_concurrency, config.phone_number_count if config else 0, live.concurrency_limit
     )
     if problems:
-        plan.conflicts.extend(Conflict(item.name, None, where, p) for p in problems)
+        part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
         return
     contacts = item.manifest.contacts
-    body: dict[str, Any] = {
-        "name": item.name,
-        "workflow_id": item.workflow.id,
-        "source_type": "csv",
-        "retry_config": spec.retry_config.model_dump(),
-        "circuit_breaker": spec.circuit_breaker.model_dump(),
-    }
-    if item.telephony is not None:
-        body["telephony_configuration_id"] = item.telephony.id
-    if spec.max_concurrency is not None:
-        body["max_concurrency"] = spec.max_concurrency
-    if spec.schedule is not None:
-        body["schedule_config"] = api_schedule(spec.schedule)
+    request = CreateRequest(
+        name=item.name,
+        workflow_id=item.workflow.id,
+        telephony_configuration_id=item.telephony.id if item.telephony else None,
+        max_concurrency=spec.max_concurrency,
+        retry_config=api_retry(spec.retry_config) if spec.retry_config else None,
+        schedule_config=api_schedule(spec.schedule) if spec.schedule else None,
+        circuit_breaker=api_breaker(spec.circuit_breaker) if spec.circuit_breaker else None,
+    )
+    after, defaults = _create_view(item, config, live)
     actions: tuple[Action, ...] = ("create", "start") if item.state == "running" else ("create",)
-    plan.fingerprints[f"name:{item.name}"] = "absent"
-    plan.changes.append(
+    part.changes.append(
         CampaignChange(
             name=item.name,
-            campaign_id=None,
-            manifest=where,
+            id=None,
+            manifest=item.manifest.where("metadata.name"),
             actions=actions,
-            changes=(),
-            before=None,
-            after={**item.view, "state": item.state},
             live_state=None,
             desired_state=item.state,
-            create_body=body,
-            upload=Upload(
-                path=contacts.display,
-                sha256=contacts.sha256,
-                size=contacts.size,
-                rows=contacts.rows,
-                file_name=upload_file_name(contacts.display, contacts.sha256),
+            after={**after, "state": item.state},
+            defaults=defaults,
+            requests=Requests(
+                upload=Upload(
+                    path=contacts.display,
+                    sha256=contacts.sha256,
+                    content=contacts.content,
+                    size=contacts.size,
+                    rows=contacts.rows,
+                    file_name=upload_file_name(contacts.display, contacts.content),
+                ),
+                create=request,
             ),
         )
     )
 
 
-def _plan_existing(
-    plan: Plan, item: Desired, campaign: LiveCampaign, before: View, live: LiveState
-) -> None:
+def _create_view(
+    item: Desired, config: TelephonyConfig | None, live: LiveState
+) -> tuple[View, tuple[str, ...]]:
+    """The settings a new campaign will have, and which of them are Dograh's defaults."""
+    view = dict(item.view)
+    defaults = []
+    if view["telephony"] is None and config is not None:
+        view["telephony"] = config.id
+        defaults.append("telephony")
+    if view["retry_config"] is None:
+        stored = live.defaults.default_retry_config
+        view["retry_config"] = retry_view(stored) if stored else dict(DOGRAH_RETRY)
+        defaults.append("retry_config")
+    if view["circuit_breaker"] is None:
+        view["circuit_breaker"] = dict(DOGRAH_BREAKER)
+        defaults.append("circuit_breaker")
+    return view, tuple(defaults)
+
+
+# -- update and lifecycle ---------------------------------------------------------------
+
+
+def _plan_existing(part: DiffPart, item: Desired, campaign: LiveCampaign, live: LiveState) -> None:
     where = item.manifest.where("metadata.name")
+    before = live_view(campaign)
     after = dict(item.view)
     if item.pinned_id is None:
         after["name"] = campaign.name  # matched by name: equal by definition
-    if item.telephony is None:
-        after["telephony"] = before["telephony"]  # not managed
-    if after["max_concurrency"] is None:
-        after["max_concurrency"] = before["max_concurrency"]  # not managed
+    for key in NOT_MANAGED:
+        if after[key] is None:
+            after[key] = before[key]
 
     conflicts = [
-        Conflict(item.name, campaign.id, item.manifest.where(IMMUTABLE[key]), message)
+        Conflict(
+            name=item.name,
+            id=campaign.id,
+            manifest=item.manifest.where(IMMUTABLE[key]),
+            message=message,
+        )
         for key, message in _immutable_changes(item, campaign, before, after)
     ]
-    changes = field_changes(before, after, MUTABLE)
+    changes = field_changes(before, after)
     if changes and campaign.state in TERMINAL_STATES:
         conflicts.append(
             Conflict(
-                item.name,
-                campaign.id,
-                where,
-                f"the campaign is {campaign.state} and Dograh accepts no change to it "
+                name=item.name,
+                id=campaign.id,
+                manifest=where,
+                message=f"the campaign is {campaign.state} and Dograh accepts no change to it "
                 f"({', '.join(c.path for c in changes)}); to run these contacts again with "
                 "new settings, give this manifest a new metadata.name (a new campaign)",
             )
@@ -215,46 +256,52 @@ def _plan_existing(
     action, lifecycle_problem, lifecycle_note = _lifecycle(item.state, campaign)
     if lifecycle_problem:
         conflicts.append(
-            Conflict(item.name, campaign.id, item.manifest.where("spec.state"), lifecycle_problem)
-        )
-    if "max_concurrency" in {c.path for c in changes}:
-        numbers = _numbers_of(campaign.telephony_id, live)
-        conflicts.extend(
-            Conflict(item.name, campaign.id, item.manifest.where("spec.max_concurrency"), p)
-            for p in _concurrency_problems(
-                after["max_concurrency"], numbers, live.concurrency_limit
+            Conflict(
+                name=item.name,
+                id=campaign.id,
+                manifest=item.manifest.where("spec.state"),
+                message=lifecycle_problem,
             )
         )
     if conflicts:
-        plan.conflicts.extend(conflicts)
+        part.conflicts.extend(conflicts)
+        return
+    problems: list[tuple[str, str]] = []
+    if any(c.path == "max_concurrency" for c in changes):
+        config = live.telephony_by_id(campaign.telephony_configuration_id)
+        problems += _concurrency_problems(
+            after["max_concurrency"],
+            config.phone_number_count if config else 0,
+            live.concurrency_limit,
+        )
+    if action in ("start", "resume"):
+        config = live.telephony_by_id(campaign.telephony_configuration_id)
+        problems += _telephony_problems(item, config, True, live)
+    if problems:
+        part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
         return
     notes = [lifecycle_note] if lifecycle_note else []
-    if action in ("start", "resume") and item.telephony is not None:
-        reason = item.telephony.unusable_reason()
-        if reason:
-            notes.append(f"warning: {reason}; Dograh may fail the campaign once it dials")
-    if any(c.path.startswith("circuit_breaker") for c in changes) and campaign.circuit_breaker in (
-        None,
-        BREAKER_RESPONSE_DEFAULT,
+    if any(c.path.startswith("circuit_breaker") for c in changes) and (
+        campaign.circuit_breaker is None or not campaign.circuit_breaker.enabled
     ):
         notes.append(
             "Dograh reports a breaker it was never sent as disabled (it runs enabled); "
             "sending it makes its state explicit"
         )
     actions: list[Action] = []
-    patch: dict[str, Any] | None = None
+    update = None
     if changes:
         actions.append("update")
-        patch = _patch_body(item, campaign, {c.path.split(".")[0].split("[")[0] for c in changes})
+        update = _update_request(item, campaign, {c.path.split(".")[0] for c in changes})
     if action:
         actions.append(action)
     if not actions:
-        plan.unchanged.append(item.name)
+        part.unchanged.append(item.name)
         return
-    plan.changes.append(
+    part.changes.append(
         CampaignChange(
             name=item.name,
-            campaign_id=campaign.id,
+            id=campaign.id,
             manifest=where,
             actions=tuple(actions),
             changes=tuple(changes),
@@ -263,8 +310,8 @@ def _plan_existing(
             live_state=campaign.state,
             desired_state=item.state,
             rename_from=campaign.name if after["name"] != campaign.name else None,
-            patch_body=patch,
             notes=tuple(notes),
+            requests=Requests(update=update),
         )
     )
 
@@ -294,8 +341,10 @@ def _immutable_changes(
             )
         )
     if before["telephony"] != after["telephony"]:
-        was = campaign.telephony_name or (
-            f"id {campaign.telephony_id}" if campaign.telephony_id else "none"
+        was = campaign.telephony_configuration_name or (
+            f"id {campaign.telephony_configuration_id}"
+            if campaign.telephony_configuration_id
+            else "none"
         )
         now = item.telephony.name if item.telephony else "none"
         found.append(
@@ -349,110 +398,114 @@ def _lifecycle(
     return None, None, None
 
 
-def field_changes(before: View, after: View, keys: Sequence[str]) -> list[FieldChange]:
-    """The changed leaves. Flat objects are compared key by key; nested ones (a schedule's
-    slots) through deepdiff, which names the changed list items."""
+def field_changes(before: View, after: View) -> list[FieldChange]:
+    """The changed settings, in the manifest's terms: objects key by key; a schedule as
+    the windows that change, grouped as a manifest writes them."""
     found: list[FieldChange] = []
-    for key in keys:
+    for key in MUTABLE:
         old, new = before.get(key), after.get(key)
         if old == new:
             continue
-        if isinstance(old, dict) and isinstance(new, dict):
-            if _flat(old) and _flat(new):
-                found.extend(
-                    FieldChange(f"{key}.{sub}", old.get(sub), new.get(sub))
-                    for sub in dict.fromkeys([*new, *old])
-                    if old.get(sub) != new.get(sub)
-                )
-            else:
-                found.extend(_deep_changes(key, old, new))
+        if key == "schedule" and old and new:
+            found.extend(_schedule_changes(old, new))
+        elif isinstance(old, dict) and isinstance(new, dict):
+            found.extend(
+                FieldChange(path=f"{key}.{sub}", before=old.get(sub), after=new.get(sub))
+                for sub in dict.fromkeys([*new, *old])
+                if old.get(sub) != new.get(sub)
+            )
         else:
-            found.append(FieldChange(key, old, new))
+            found.append(FieldChange(path=key, before=old, after=new))
     return found
 
 
-def _flat(value: dict[str, Any]) -> bool:
-    return not any(isinstance(v, (dict, list)) for v in value.values())
-
-
-def _deep_changes(key: str, old: Any, new: Any) -> list[FieldChange]:
-    from deepdiff import DeepDiff  # imported when a nested object changed: it is slow to load
-
+def _schedule_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
+    """Windows as sets: those removed and added, paired when the same days only change
+    their hours (``mon-fri 09:00-17:00 -> mon-fri 09:00-18:30``), or when one slot was
+    replaced by one other."""
     found = []
-    tree = DeepDiff(old, new, verbose_level=2).tree
-    for report in sorted(tree):
-        for level in tree[report]:
-            path = format_path((key, *level.path(output_format="list")))
-            before = None if report.endswith("_added") else level.t1
-            after = None if report.endswith("_removed") else level.t2
-            found.append(FieldChange(path, before, after))
-    return sorted(found, key=lambda change: change.path)
+    if old["timezone"] != new["timezone"]:
+        found.append(
+            FieldChange(path="schedule.timezone", before=old["timezone"], after=new["timezone"])
+        )
+    before, after = windows_of(old), windows_of(new)
+    removed = group_windows(before - after)
+    added = group_windows(after - before)
+    for slot in list(removed):
+        twin = next((a for a in added if a["days"] == slot["days"]), None)
+        if twin is not None:
+            added.remove(twin)
+            removed.remove(slot)
+            found.append(FieldChange(path="schedule.slots", before=slot, after=twin))
+    if len(removed) == 1 and len(added) == 1:
+        found.append(FieldChange(path="schedule.slots", before=removed.pop(), after=added.pop()))
+    found.extend(FieldChange(path="schedule.slots", before=slot) for slot in removed)
+    found.extend(FieldChange(path="schedule.slots", after=slot) for slot in added)
+    return found
 
 
-def _patch_body(item: Desired, campaign: LiveCampaign, changed: set[str]) -> dict[str, Any]:
+def _update_request(item: Desired, campaign: LiveCampaign, changed: set[str]) -> UpdateRequest:
     """Only the changed top-level fields, each object whole (PATCH replaces them whole)."""
     spec = item.manifest.campaign.spec
-    body: dict[str, Any] = {}
+    fields: dict[str, Any] = {}
     if "name" in changed:
-        body["name"] = item.name
+        fields["name"] = item.name
     if "max_concurrency" in changed:
-        body["max_concurrency"] = spec.max_concurrency
-    if "retry_config" in changed:
-        body["retry_config"] = spec.retry_config.model_dump()
+        fields["max_concurrency"] = spec.max_concurrency
+    if "retry_config" in changed and spec.retry_config is not None:
+        fields["retry_config"] = api_retry(spec.retry_config)
     if "schedule" in changed:
         if spec.schedule is not None:
-            body["schedule_config"] = api_schedule(spec.schedule)
-        elif campaign.schedule_config:
-            body["schedule_config"] = api_schedule_disabled(campaign.schedule_config)
-    if "circuit_breaker" in changed:
-        body["circuit_breaker"] = spec.circuit_breaker.model_dump()
-    return body
+            fields["schedule_config"] = api_schedule(spec.schedule)
+        elif campaign.schedule_config is not None:
+            fields["schedule_config"] = api_schedule_disabled(campaign.schedule_config)
+    if "circuit_breaker" in changed and spec.circuit_breaker is not None:
+        fields["circuit_breaker"] = api_breaker(spec.circuit_breaker)
+    return UpdateRequest(**fields)
 
 
-def _telephony_problems(item: Desired, live: LiveState) -> list[str]:
-    if item.telephony is not None:
-        reason = item.telephony.unusable_reason()
-        return [f"{reason}; Dograh would refuse to create the campaign"] if reason else []
-    if not any(not config.inactive for config in live.telephony):
-        return [
-            "the organization has no active telephony configuration, so Dograh would refuse "
-            "to create the campaign (telephony_configuration_not_found); add one in Dograh"
-        ]
-    return []
+def _telephony_problems(
+    item: Desired, config: TelephonyConfig | None, dials: bool, live: LiveState
+) -> list[tuple[str, str]]:
+    """Why Dograh would refuse the campaign on this configuration, or fail it once it
+    dials (only asked when the campaign is or will be running)."""
+    path = "spec.telephony" if item.telephony is not None else "metadata.name"
+    if config is None:
+        if not any(not c.inactive for c in live.telephony):
+            return [
+                (
+                    path,
+                    "the organization has no active telephony configuration, so Dograh would "
+                    "refuse the campaign (telephony_configuration_not_found); add one in Dograh",
+                )
+            ]
+        return []
+    reason = config.unusable_reason()
+    if reason:
+        return [(path, f"{reason}; Dograh would refuse the campaign")]
+    problem = config.dialing_problem() if dials else None
+    return [(path, problem)] if problem else []
 
 
-def _default_config(live: LiveState) -> TelephonyConfig | None:
-    """The configuration Dograh picks when none is given (contract §6)."""
-    usable = [c for c in live.telephony if not c.inactive]
-    usable.sort(key=lambda c: (not c.is_default_outbound,))
-    ready = [c for c in usable if c.ready]
-    candidates = ready or usable
-    return candidates[0] if candidates else None
-
-
-def _numbers_for_create(item: Desired, live: LiveState) -> int:
-    config = item.telephony or _default_config(live)
-    return config.phone_numbers if config else 0
-
-
-def _numbers_of(telephony_id: int | None, live: LiveState) -> int:
-    for config in live.telephony:
-        if config.id == telephony_id:
-            return config.phone_numbers
-    return 0
-
-
-def _concurrency_problems(value: int | None, numbers: int, limit: int | None) -> list[str]:
-    """Dograh's own check of max_concurrency (contract §4), with its wording."""
+def _concurrency_problems(
+    value: int | None, numbers: int, limit: int | None
+) -> list[tuple[str, str]]:
+    """Dograh's own check of max_concurrency (§5), with its wording."""
     if value is None or limit is None:
         return []
     effective = min(limit, numbers) if numbers > 0 else limit
     if value <= effective:
         return []
+    path = "spec.max_concurrency"
     if 0 < numbers < limit:
         return [
-            f"max_concurrency ({value}) cannot exceed {effective}: the telephony "
-            f"configuration has {numbers} phone number(s); add numbers in Dograh or lower "
-            "spec.max_concurrency"
+            (
+                path,
+                f"max_concurrency ({value}) cannot exceed {effective}: the telephony "
+                f"configuration has {numbers} phone number(s); add numbers in Dograh or lower "
+                "spec.max_concurrency",
+            )
         ]
-    return [f"max_concurrency ({value}) cannot exceed the organization's limit ({effective})"]
+    return [
+        (path, f"max_concurrency ({value}) cannot exceed the organization's limit ({effective})")
+    ]

@@ -1,4 +1,4 @@
-"""The errors this tool raises on purpose, and the exit codes of DESIGN.md.
+"""The errors this tool raises on purpose, and the exit codes (README, 'Use in CI').
 
 A ``UserError`` is something the user can fix (a manifest, a flag, a refusal by
 Dograh); the CLI prints its message and exits 1. Anything else that escapes is a bug in

@@ -1,24 +1,72 @@
-"""The live side: what Dograh holds now, read with a constant number of requests.
+"""The live side as typed records: what a Dograh organization holds.
 
-Four requests, whatever the number of campaigns: the campaign list, the workflows
-(active and archived), the telephony configurations and the campaign defaults, fetched
-concurrently. Responses are turned into typed records here, so that the stages after
-this one never see Dograh's JSON.
+Pure: nothing here speaks HTTP (``client.py`` does, ``fetch.py`` reads an organization
+through it), so that resolution, the diff and the renderers import these types without
+loading an HTTP library. Dograh's answers are parsed into them with pydantic
+``TypeAdapter``s: an answer of another shape is refused with its route and the field
+(``AnswerShapeError``), never half-read. Field names are Dograh's (docs/dograh-api.md
+§2), so the adapters map answers without hand-written converters; unknown fields are
+ignored, as a newer Dograh may add some.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from reconciler.client import DograhClient, DograhError
+from pydantic import TypeAdapter, ValidationError
 
-T = TypeVar("T")
+from reconciler.errors import UserError
 
 TERMINAL_STATES = frozenset({"completed", "failed"})
-STARTED_STATES = frozenset({"syncing", "running", "paused", "completed", "failed"})
+"""Dograh accepts no change to a campaign in these states."""
+DIALING_STATES = frozenset({"syncing", "running"})
+"""States in which Dograh places calls (syncing becomes running by itself)."""
+
+
+@dataclass(frozen=True)
+class RetryConfig:
+    enabled: bool
+    max_retries: int
+    retry_delay_seconds: int
+    retry_on_busy: bool
+    retry_on_no_answer: bool
+    retry_on_voicemail: bool
+
+
+@dataclass(frozen=True)
+class TimeSlot:
+    day_of_week: int
+    start_time: str
+    end_time: str
+
+
+@dataclass(frozen=True)
+class ScheduleConfig:
+    slots: tuple[TimeSlot, ...]
+    enabled: bool = True
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class CircuitBreakerConfig:
+    """As Dograh reports it: ``enabled`` defaults to false in its response model, although
+    a breaker never sent runs enabled (docs/dograh-api.md §4)."""
+
+    enabled: bool = False
+    failure_threshold: float = 0.5
+    window_seconds: int = 120
+    min_calls_in_window: int = 5
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    ts: str
+    level: str
+    event: str
+    message: str = ""
+    details: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -27,49 +75,83 @@ class LiveCampaign:
     name: str
     state: str
     workflow_id: int
-    workflow_name: str
     source_id: str
-    telephony_id: int | None
-    telephony_name: str | None
-    max_concurrency: int | None
-    retry_config: Mapping[str, Any]
-    schedule_config: Mapping[str, Any] | None
-    circuit_breaker: Mapping[str, Any] | None
     created_at: str
-    total_rows: int | None
-    processed_rows: int
-    parent_campaign_id: int | None
-    last_error: str | None
-    """The newest error in the campaign's logs, which says why a campaign failed."""
+    retry_config: RetryConfig
+    workflow_name: str = "Unknown"
+    source_type: str = "csv"
+    total_rows: int | None = None
+    processed_rows: int = 0
+    failed_rows: int = 0
+    started_at: str | None = None
+    completed_at: str | None = None
+    max_concurrency: int | None = None
+    schedule_config: ScheduleConfig | None = None
+    circuit_breaker: CircuitBreakerConfig | None = None
+    telephony_configuration_id: int | None = None
+    telephony_configuration_name: str | None = None
+    parent_campaign_id: int | None = None
+    redialed_campaign_id: int | None = None
+    logs: tuple[LogEntry, ...] = ()
+
+    def last_log(self, *events: str, level: str | None = None) -> LogEntry | None:
+        """The newest log entry of these events (any event when none is named)."""
+        for entry in reversed(self.logs):
+            if (not events or entry.event in events) and (level is None or entry.level == level):
+                return entry
+        return None
+
+    @property
+    def last_error(self) -> str | None:
+        """The newest error's message: why a campaign failed, in Dograh's words."""
+        entry = self.last_log(level="error")
+        return entry.message or entry.event if entry else None
 
 
 @dataclass(frozen=True)
 class Workflow:
     id: int
     name: str
-    status: str
+    status: str = ""
 
 
 @dataclass(frozen=True)
 class TelephonyConfig:
     id: int
     name: str
-    is_default_outbound: bool
-    inactive: bool
-    inactive_reason: str | None
-    ready: bool
-    blocked_reason: str | None
-    phone_numbers: int
+    is_default_outbound: bool = False
+    inactive: bool = False
+    inactive_reason: str | None = None
+    is_ready_for_outbound: bool = True
+    outbound_blocked_reason: str | None = None
+    phone_number_count: int = 0
+    created_at: str = ""
 
     def unusable_reason(self) -> str | None:
-        """Why Dograh would refuse to create a campaign on it, in Dograh's words."""
+        """Why Dograh would refuse a campaign on it, in Dograh's words (§8)."""
         if self.inactive:
             reason = f": {self.inactive_reason}" if self.inactive_reason else ""
             return f"the telephony configuration '{self.name}' is inactive{reason}"
-        if not self.ready:
-            reason = f" {self.blocked_reason}" if self.blocked_reason else ""
+        if not self.is_ready_for_outbound:
+            reason = f" {self.outbound_blocked_reason}" if self.outbound_blocked_reason else ""
             return f"'{self.name}' is not ready for outbound calls.{reason}"
         return None
+
+    def dialing_problem(self) -> str | None:
+        """Why a campaign on it would fail once it dials, though Dograh accepts it."""
+        if self.phone_number_count == 0:
+            return (
+                f"the telephony configuration '{self.name}' has no phone numbers: Dograh "
+                "would fail the campaign at its first call (phone_number_pool_exhausted)"
+            )
+        return None
+
+
+@dataclass(frozen=True)
+class CampaignDefaults:
+    concurrent_call_limit: int | None = None
+    from_numbers_count: int | None = None
+    default_retry_config: RetryConfig | None = None
 
 
 @dataclass(frozen=True)
@@ -77,105 +159,86 @@ class LiveState:
     campaigns: tuple[LiveCampaign, ...]
     workflows: tuple[Workflow, ...]
     telephony: tuple[TelephonyConfig, ...]
-    concurrency_limit: int | None
-    """The organization's concurrent call limit (campaign defaults), if Dograh said."""
+    defaults: CampaignDefaults = field(default_factory=CampaignDefaults)
+
+    @property
+    def concurrency_limit(self) -> int | None:
+        return self.defaults.concurrent_call_limit
+
+    def telephony_by_id(self, config_id: int | None) -> TelephonyConfig | None:
+        return next((c for c in self.telephony if c.id == config_id), None)
+
+    def default_telephony(self) -> TelephonyConfig | None:
+        """The configuration Dograh picks when a create names none (§8): active ones by
+        default-outbound first, then age; the first ready one, else the first."""
+        usable = sorted(
+            (c for c in self.telephony if not c.inactive),
+            key=lambda c: (not c.is_default_outbound, c.created_at, c.id),
+        )
+        ready = [c for c in usable if c.is_ready_for_outbound]
+        candidates = ready or usable
+        return candidates[0] if candidates else None
 
 
-def fetch_live(client: DograhClient) -> LiveState:
-    """Read the organization's state: four requests, run concurrently."""
-    with ThreadPoolExecutor(max_workers=4, thread_name_prefix="fetch") as pool:
-        campaigns = pool.submit(client.list_campaigns)
-        workflows = pool.submit(client.list_workflows)
-        telephony = pool.submit(client.telephony_configurations)
-        defaults = pool.submit(client.campaign_defaults)
-        raw_campaigns = campaigns.result()
-        raw_workflows = workflows.result()
-        raw_telephony = telephony.result()
-        raw_defaults = defaults.result()
-    limit = raw_defaults.get("concurrent_call_limit")
-    return LiveState(
-        campaigns=tuple(_parse_each(raw_campaigns, parse_campaign, "campaign")),
-        workflows=tuple(_parse_each(raw_workflows, _parse_workflow, "workflow")),
-        telephony=tuple(_parse_each(raw_telephony, _parse_telephony, "telephony configuration")),
-        concurrency_limit=limit if isinstance(limit, int) and not isinstance(limit, bool) else None,
+@dataclass(frozen=True)
+class CampaignList:
+    campaigns: tuple[LiveCampaign, ...]
+
+
+@dataclass(frozen=True)
+class TelephonyList:
+    configurations: tuple[TelephonyConfig, ...]
+
+
+@dataclass(frozen=True)
+class UploadTarget:
+    upload_url: str
+    file_key: str
+
+
+@dataclass(frozen=True)
+class DownloadTarget:
+    download_url: str
+
+
+class AnswerShapeError(UserError):
+    """Dograh answered with something this tool cannot read (another version, a proxy)."""
+
+
+T = TypeVar("T")
+
+_ADAPTERS: dict[Any, TypeAdapter[Any]] = {}
+
+
+def parse_answer(kind: type[T], body: bytes, route: str) -> T:
+    """``body`` (JSON) as ``kind``, or an error that names the route and the field."""
+    adapter = _ADAPTERS.get(kind)
+    if adapter is None:
+        adapter = _ADAPTERS[kind] = TypeAdapter(kind)
+    try:
+        result: T = adapter.validate_json(body)
+    except ValidationError as exc:
+        raise AnswerShapeError(_shape_message(exc, route)) from None
+    return result
+
+
+def parse_list(kind: type[T], body: bytes, route: str) -> list[T]:
+    """A bare JSON list of ``kind`` (Dograh's workflow list has no envelope)."""
+    return list(parse_answer(tuple[kind, ...], body, route))  # type: ignore[valid-type]
+
+
+def _shape_message(exc: ValidationError, route: str) -> str:
+    problems = exc.errors(include_url=False, include_input=False)
+    shown = "; ".join(f"{_where(problem['loc'])}: {problem['msg']}" for problem in problems[:3])
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    return (
+        f"Dograh's answer to {route} is not what this tool reads: {shown}{more}. Is the "
+        "API URL a Dograh server, and a version this tool supports?"
     )
 
 
-def _parse_each(
-    items: list[dict[str, Any]], parse: Callable[[dict[str, Any]], T], what: str
-) -> list[T]:
-    parsed = []
-    for item in items:
-        try:
-            parsed.append(parse(item))
-        except (KeyError, TypeError, ValueError) as exc:
-            ident = item.get("id", "?") if isinstance(item, dict) else "?"
-            raise DograhError(
-                f"Dograh sent a {what} (id {ident}) this tool cannot read: {exc!r}"
-            ) from exc
-    return parsed
-
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an integer, got {value!r}")
-    return value
-
-
-def _opt_int(value: Any) -> int | None:
-    return None if value is None else _int(value)
-
-
-def _opt_str(value: Any) -> str | None:
-    return None if value is None else str(value)
-
-
-def parse_campaign(raw: dict[str, Any]) -> LiveCampaign:
-    retry = raw.get("retry_config")
-    schedule = raw.get("schedule_config")
-    breaker = raw.get("circuit_breaker")
-    return LiveCampaign(
-        id=_int(raw["id"]),
-        name=str(raw["name"]),
-        state=str(raw["state"]),
-        workflow_id=_int(raw["workflow_id"]),
-        workflow_name=str(raw.get("workflow_name", "Unknown")),
-        source_id=str(raw.get("source_id") or ""),
-        telephony_id=_opt_int(raw.get("telephony_configuration_id")),
-        telephony_name=_opt_str(raw.get("telephony_configuration_name")),
-        max_concurrency=_opt_int(raw.get("max_concurrency")),
-        retry_config=dict(retry) if isinstance(retry, dict) else {},
-        schedule_config=dict(schedule) if isinstance(schedule, dict) else None,
-        circuit_breaker=dict(breaker) if isinstance(breaker, dict) else None,
-        created_at=str(raw.get("created_at", "")),
-        total_rows=_opt_int(raw.get("total_rows")),
-        processed_rows=_int(raw.get("processed_rows", 0)),
-        parent_campaign_id=_opt_int(raw.get("parent_campaign_id")),
-        last_error=_last_error(raw.get("logs")),
-    )
-
-
-def _last_error(logs: Any) -> str | None:
-    if not isinstance(logs, list):
-        return None
-    for entry in reversed(logs):
-        if isinstance(entry, dict) and entry.get("level") == "error" and entry.get("message"):
-            return str(entry["message"])
-    return None
-
-
-def _parse_workflow(raw: dict[str, Any]) -> Workflow:
-    return Workflow(id=_int(raw["id"]), name=str(raw["name"]), status=str(raw.get("status", "")))
-
-
-def _parse_telephony(raw: dict[str, Any]) -> TelephonyConfig:
-    return TelephonyConfig(
-        id=_int(raw["id"]),
-        name=str(raw["name"]),
-        is_default_outbound=bool(raw.get("is_default_outbound", False)),
-        inactive=bool(raw.get("inactive", False)),
-        inactive_reason=_opt_str(raw.get("inactive_reason")),
-        ready=bool(raw.get("is_ready_for_outbound", True)),
-        blocked_reason=_opt_str(raw.get("outbound_blocked_reason")),
-        phone_numbers=_int(raw.get("phone_number_count", 0)),
-    )
+def _where(loc: Sequence[int | str]) -> str:
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out or "the answer"

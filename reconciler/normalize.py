@@ -1,16 +1,17 @@
-"""Both sides of the diff as effective values, so that equal means "same behaviour".
+"""Both sides of the diff as effective values, in the manifest's terms.
 
 False diffs are what users of every tool of this kind complain about most: a campaign
 applied from its manifest must plan as "No changes". So the manifest's omissions are
-filled with what Dograh will store, and Dograh's answers are read for what they mean:
+read for what Dograh does with them, and Dograh's answers for what they mean:
 
 - a schedule that is absent, disabled, or has no slots allows calls at any time: all
   three are ``None`` here;
-- slots are a sorted set of (day, start, end) per day: ``days: [mon, tue]`` equals two
-  ``day_of_week`` slots, and order or repeats mean nothing to Dograh;
+- a schedule is a set of (day, start, end) windows in a time zone, written grouped as a
+  manifest writes it (``days: [mon, ..., fri]``): order, repeats and the choice between
+  ``days`` and ``day_of_week`` mean nothing to Dograh;
 - times are HH:MM, whatever the zero padding;
-- a breaker Dograh reports as ``null`` reads as its response default, disabled: only an
-  explicitly sent breaker can be compared, which is why this tool always sends it;
+- a breaker Dograh reports without ever having been sent one reads as its response
+  default, ``enabled: false``, though it runs enabled (docs/dograh-api.md §4);
 - numbers are compared as numbers (0.5 and 0.50 are one threshold).
 """
 
@@ -18,23 +19,24 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable
 from pathlib import PurePath
 from typing import Any
 
 import orjson
 
-from reconciler.live import LiveCampaign
-from reconciler.manifest.model import DAYS, CircuitBreaker, RetryConfig, Schedule
+from reconciler.live import (
+    CircuitBreakerConfig,
+    LiveCampaign,
+    RetryConfig,
+    ScheduleConfig,
+    TimeSlot,
+)
+from reconciler.manifest.model import DAYS, Schedule
+from reconciler.manifest.model import CircuitBreaker as ManifestBreaker
+from reconciler.manifest.model import RetryConfig as ManifestRetry
+from reconciler.plan import BreakerBody, RetryBody, ScheduleBody, SlotBody
 
-RETRY_FIELDS = tuple(RetryConfig.model_fields)
-BREAKER_FIELDS = tuple(CircuitBreaker.model_fields)
-BREAKER_RESPONSE_DEFAULT: dict[str, Any] = {
-    "enabled": False,  # CircuitBreakerConfigResponse's default: what an omitted breaker reads as
-    "failure_threshold": 0.5,
-    "window_seconds": 120,
-    "min_calls_in_window": 5,
-}
 SOURCE_HASH = re.compile(r"\.([0-9a-f]{16})\.csv$")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 _TIME = re.compile(r"^(\d{1,2}):(\d{1,2})(?::\d{1,2})?$")
@@ -42,6 +44,9 @@ _TIME = re.compile(r"^(\d{1,2}):(\d{1,2})(?::\d{1,2})?$")
 View = dict[str, Any]
 """A campaign's managed settings: name, workflow, source, telephony, max_concurrency,
 retry_config, schedule, circuit_breaker."""
+
+Window = tuple[int, str, str]
+"""A calling window as Dograh stores it: (day_of_week, start, end), 0 is Monday."""
 
 
 def upload_file_name(csv_path: str, sha256: str) -> str:
@@ -57,23 +62,29 @@ def source_hash(source_id: str) -> str | None:
     return match.group(1) if match else None
 
 
-def retry_view(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: values.get(name) for name in RETRY_FIELDS}
+def retry_view(config: RetryConfig | ManifestRetry) -> dict[str, Any]:
+    return {
+        "enabled": config.enabled,
+        "max_retries": config.max_retries,
+        "retry_delay_seconds": config.retry_delay_seconds,
+        "retry_on_busy": config.retry_on_busy,
+        "retry_on_no_answer": config.retry_on_no_answer,
+        "retry_on_voicemail": config.retry_on_voicemail,
+    }
 
 
-def breaker_view(values: Mapping[str, Any] | None) -> dict[str, Any]:
-    merged = {**BREAKER_RESPONSE_DEFAULT, **(values or {})}
-    view = {name: merged.get(name) for name in BREAKER_FIELDS}
-    threshold = view["failure_threshold"]
-    if isinstance(threshold, (int, float)) and not isinstance(threshold, bool):
-        view["failure_threshold"] = float(threshold)
-    return view
+def breaker_view(config: CircuitBreakerConfig | ManifestBreaker | None) -> dict[str, Any]:
+    config = config or CircuitBreakerConfig()
+    return {
+        "enabled": config.enabled,
+        "failure_threshold": float(config.failure_threshold),
+        "window_seconds": config.window_seconds,
+        "min_calls_in_window": config.min_calls_in_window,
+    }
 
 
-def _time(value: Any) -> Any:
-    if not isinstance(value, str):
-        return value
-    if len(value) == 5 and value[2] == ":" and value[:2].isdigit() and value[3:].isdigit():
+def _time(value: str) -> str:
+    if len(value) == 5 and value[2] == ":":
         return value  # already HH:MM, as Dograh stores it: the common case, kept cheap
     match = _TIME.match(value.strip())
     if not match:
@@ -81,60 +92,96 @@ def _time(value: Any) -> Any:
     return f"{int(match.group(1)):02d}:{int(match.group(2)):02d}"
 
 
-def _slots_view(slots: list[tuple[int, str, str]]) -> list[dict[str, Any]]:
-    return [
-        {"day": DAYS[day] if 0 <= day < len(DAYS) else day, "start": start, "end": end}
-        for day, start, end in sorted(set(slots))
+def group_windows(windows: Iterable[Window]) -> list[dict[str, Any]]:
+    """Windows as a manifest writes them: one slot per (start, end) with its days, in
+    day order then time order."""
+    by_time: dict[tuple[str, str], set[int]] = {}
+    for day, start, end in windows:
+        by_time.setdefault((start, end), set()).add(day)
+    slots = [
+        {"days": [_day(d) for d in sorted(days)], "start": start, "end": end}
+        for (start, end), days in by_time.items()
     ]
+    return sorted(slots, key=lambda s: (_day_index(s["days"][0]), s["start"], s["end"]))
+
+
+def _day(day: int) -> str:
+    return DAYS[day] if 0 <= day < len(DAYS) else str(day)
+
+
+def _day_index(name: str) -> int:
+    return DAYS.index(name) if name in DAYS else len(DAYS)
+
+
+def schedule_view(timezone: str, windows: Iterable[Window]) -> dict[str, Any] | None:
+    slots = group_windows(set(windows))
+    return {"timezone": timezone, "slots": slots} if slots else None
 
 
 def desired_schedule_view(schedule: Schedule | None) -> dict[str, Any] | None:
     if schedule is None:
         return None
-    return {"timezone": schedule.timezone, "slots": _slots_view(schedule.api_slots())}
+    return schedule_view(schedule.timezone, schedule.api_slots())
 
 
-def live_schedule_view(config: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    if not config or not config.get("enabled", True) or not config.get("slots"):
+def live_windows(config: ScheduleConfig | None) -> list[Window]:
+    if config is None or not config.enabled:
+        return []
+    return [(s.day_of_week, _time(s.start_time), _time(s.end_time)) for s in config.slots]
+
+
+def live_schedule_view(config: ScheduleConfig | None) -> dict[str, Any] | None:
+    if config is None:
         return None
-    slots = []
-    for slot in config["slots"]:
-        day = slot.get("day_of_week")
-        start, end = slot.get("start_time"), slot.get("end_time")
-        if not (isinstance(start, str) and len(start) == 5 and start[2] == ":"):
-            start = _time(start)
-        if not (isinstance(end, str) and len(end) == 5 and end[2] == ":"):
-            end = _time(end)
-        slots.append((day if isinstance(day, int) else -1, start, end))
-    return {"timezone": config.get("timezone", "UTC"), "slots": _slots_view(slots)}
+    return schedule_view(config.timezone, live_windows(config))
 
 
-def api_schedule(schedule: Schedule) -> dict[str, Any]:
+def windows_of(view: dict[str, Any] | None) -> set[Window]:
+    """A schedule view's windows, back from the grouped form."""
+    if not view:
+        return set()
+    return {
+        (_day_index(day), slot["start"], slot["end"])
+        for slot in view["slots"]
+        for day in slot["days"]
+    }
+
+
+def api_retry(config: ManifestRetry) -> RetryBody:
+    return RetryBody(**retry_view(config))
+
+
+def api_breaker(config: ManifestBreaker) -> BreakerBody:
+    return BreakerBody(**breaker_view(config))
+
+
+def api_schedule(schedule: Schedule) -> ScheduleBody:
     """The ``schedule_config`` to send for a manifest's schedule."""
-    return {
-        "enabled": True,
-        "timezone": schedule.timezone,
-        "slots": [
-            {"day_of_week": day, "start_time": start, "end_time": end}
+    return ScheduleBody(
+        enabled=True,
+        timezone=schedule.timezone,
+        slots=tuple(
+            SlotBody(day_of_week=day, start_time=start, end_time=end)
             for day, start, end in schedule.api_slots()
-        ],
-    }
+        ),
+    )
 
 
-def api_schedule_disabled(config: Mapping[str, Any]) -> dict[str, Any]:
+def api_schedule_disabled(config: ScheduleConfig) -> ScheduleBody:
     """Dograh cannot remove a schedule: it is disabled, keeping its (required) slots."""
-    return {
-        "enabled": False,
-        "timezone": config.get("timezone", "UTC"),
-        "slots": [
-            {
-                "day_of_week": slot.get("day_of_week", 0),
-                "start_time": _time(slot.get("start_time", "09:00")),
-                "end_time": _time(slot.get("end_time", "17:00")),
-            }
-            for slot in config.get("slots") or [{}]
-        ],
-    }
+    slots = config.slots or (TimeSlot(0, "09:00", "17:00"),)  # Dograh requires one
+    return ScheduleBody(
+        enabled=False,
+        timezone=config.timezone,
+        slots=tuple(
+            SlotBody(
+                day_of_week=slot.day_of_week,
+                start_time=_time(slot.start_time),
+                end_time=_time(slot.end_time),
+            )
+            for slot in slots
+        ),
+    )
 
 
 def live_view(live: LiveCampaign) -> View:
@@ -142,7 +189,7 @@ def live_view(live: LiveCampaign) -> View:
         "name": live.name,
         "workflow": live.workflow_id,
         "source": source_hash(live.source_id),
-        "telephony": live.telephony_id,
+        "telephony": live.telephony_configuration_id,
         "max_concurrency": live.max_concurrency,
         "retry_config": retry_view(live.retry_config),
         "schedule": live_schedule_view(live.schedule_config),
@@ -164,10 +211,10 @@ def fingerprint(live: LiveCampaign) -> str:
         live.name,
         live.workflow_id,
         live.source_id,
-        live.telephony_id,
+        live.telephony_configuration_id,
         live.max_concurrency,
         live.retry_config,
         live.schedule_config,
         live.circuit_breaker,
     )
-    return hashlib.sha256(orjson.dumps(record, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+    return hashlib.sha256(orjson.dumps(record)).hexdigest()[:16]

@@ -1,71 +1,168 @@
-"""The Plan: what apply would do, computed by diff, shown by the renderers.
+"""The Plan: what apply would do, computed by the diff, shown by the renderers.
 
-A plan is data, not text: each renderer (text, JSON, Markdown) turns the same object
-into its format, and apply executes the request bodies it carries, so that what was
-reviewed is what runs.
+A plan is typed data that serialises itself: ``campaigns plan --format json`` prints
+``Plan.model_dump_json()``, a saved plan file wraps the same model, and its JSON Schema
+(``schema/plan.schema.json``) is generated from these definitions. The request bodies
+it carries are what apply sends, so what was reviewed is what runs.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    computed_field,
+    model_serializer,
+    model_validator,
+)
+
+from reconciler import __version__
 from reconciler.diagnostics import Diagnostic
 
-if TYPE_CHECKING:
-    from reconciler.manifest.load import LoadResult
-
 Action = Literal["create", "update", "start", "pause", "resume"]
+ACTIONS: tuple[Action, ...] = ("create", "update", "start", "pause", "resume")
 LIFECYCLE: tuple[Action, ...] = ("start", "pause", "resume")
 CALLING_ACTIONS = frozenset({"start", "resume"})
-"""The actions after which Dograh dials. A create with `state: running` includes start."""
+"""The actions after which Dograh dials. A create with ``state: running`` includes start."""
 
-PLAN_FORMAT_VERSION = 1
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    path: str
-    """Dotted, with indices: ``schedule.slots[0].end``."""
-    before: Any
-    after: Any
+PLAN_FORMAT_VERSION: Literal[2] = 2
 
 
-@dataclass(frozen=True)
-class Upload:
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _computed_are_not_inputs(cls, data: Any) -> Any:
+        """A serialised plan carries its computed fields (``places_calls``, ``summary``);
+        reading it back, they are computed again, not taken."""
+        if isinstance(data, dict) and cls.model_computed_fields:
+            return {k: v for k, v in data.items() if k not in cls.model_computed_fields}
+        return data
+
+
+class FieldChange(_Model):
+    """One changed setting, ``before -> after``, in the manifest's terms."""
+
+    path: str = Field(description="The setting, as the manifest names it: `max_concurrency`.")
+    before: Any = Field(default=None, description="The live value (null: none).")
+    after: Any = Field(default=None, description="The value the manifest asks for.")
+
+
+class Upload(_Model):
     """The contacts file to upload before a create."""
 
-    path: str
-    """As the user sees it (relative to the working directory)."""
-    sha256: str
-    size: int
-    rows: int | None
-    """Contacts with a phone number; None until the rows are checked (see pipeline)."""
-    file_name: str
-    """``<stem>.<sha256[:16]>.csv``: the hash lands in Dograh's source_id."""
+    path: str = Field(description="The CSV, relative to the working directory.")
+    sha256: str = Field(description="Of the file's bytes: apply refuses a file changed since.")
+    content: str = Field(description="The contacts' identity: a hash of the parsed rows.")
+    size: int = Field(description="Bytes.")
+    rows: int | None = Field(description="Contacts with a phone number.")
+    file_name: str = Field(
+        description="The name it is uploaded under; Dograh keeps it in the campaign's source_id."
+    )
 
 
-@dataclass(frozen=True)
-class CampaignChange:
+class RetryBody(_Model):
+    enabled: bool
+    max_retries: int
+    retry_delay_seconds: int
+    retry_on_busy: bool
+    retry_on_no_answer: bool
+    retry_on_voicemail: bool
+
+
+class SlotBody(_Model):
+    day_of_week: int
+    start_time: str
+    end_time: str
+
+
+class ScheduleBody(_Model):
+    enabled: bool
+    timezone: str
+    slots: tuple[SlotBody, ...]
+
+
+class BreakerBody(_Model):
+    enabled: bool
+    failure_threshold: float
+    window_seconds: int
+    min_calls_in_window: int
+
+
+class _Body(_Model):
+    """A request body: a field left out (None) is not sent, in JSON as to Dograh."""
+
+    @model_serializer(mode="wrap")
+    def _without_none(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        return {key: value for key, value in data.items() if value is not None}
+
+
+class CreateRequest(_Body):
+    """``POST /campaign/create``, complete but for ``source_id`` (known after the upload).
+    Fields left out (None) are not sent: Dograh's own default applies."""
+
     name: str
-    campaign_id: int | None
-    """None for a campaign to be created."""
-    manifest: str
-    """``file:line:column`` of the manifest's metadata.name."""
-    actions: tuple[Action, ...]
-    """In the order apply runs them: create, update, then one lifecycle action."""
-    changes: tuple[FieldChange, ...]
-    before: dict[str, Any] | None
-    after: dict[str, Any]
+    workflow_id: int
+    source_type: Literal["csv"] = "csv"
+    telephony_configuration_id: int | None = None
+    max_concurrency: int | None = None
+    retry_config: RetryBody | None = None
+    schedule_config: ScheduleBody | None = None
+    circuit_breaker: BreakerBody | None = None
+
+    def body(self, source_id: str) -> dict[str, Any]:
+        return {**self.model_dump(mode="json"), "source_id": source_id}
+
+
+class UpdateRequest(_Body):
+    """``PATCH /campaign/{id}``: only the changed fields, each object whole (Dograh
+    replaces them whole)."""
+
+    name: str | None = None
+    max_concurrency: int | None = None
+    retry_config: RetryBody | None = None
+    schedule_config: ScheduleBody | None = None
+    circuit_breaker: BreakerBody | None = None
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class Requests(_Model):
+    upload: Upload | None = None
+    create: CreateRequest | None = None
+    update: UpdateRequest | None = None
+
+
+class CampaignChange(_Model):
+    name: str
+    id: int | None = Field(description="The live campaign; null for one to create.")
+    manifest: str = Field(description="`file:line:column` of the manifest's metadata.name.")
+    actions: tuple[Action, ...] = Field(
+        description="In the order apply runs them: create, update, then one lifecycle action."
+    )
     live_state: str | None
     desired_state: str
     rename_from: str | None = None
-    create_body: dict[str, Any] | None = None
-    """The create request, complete but for ``source_id`` (known after the upload)."""
-    patch_body: dict[str, Any] | None = None
-    upload: Upload | None = None
+    changes: tuple[FieldChange, ...] = ()
+    before: dict[str, Any] | None = Field(
+        default=None, description="The live campaign's settings (null for a create)."
+    )
+    after: dict[str, Any] = Field(description="The settings once applied.")
+    defaults: tuple[str, ...] = Field(
+        default=(),
+        description="Settings of `after` that the manifest leaves to Dograh's own default.",
+    )
     notes: tuple[str, ...] = ()
+    requests: Requests = Requests()
 
+    @computed_field(description="Whether Dograh dials once this change is applied.")  # type: ignore[prop-decorator]
     @property
     def places_calls(self) -> bool:
         return any(action in CALLING_ACTIONS for action in self.actions)
@@ -75,46 +172,58 @@ class CampaignChange:
         return next((a for a in self.actions if a in LIFECYCLE), None)
 
 
-@dataclass(frozen=True)
-class Conflict:
+class Conflict(_Model):
     """A change apply cannot make; the message says what to do instead."""
 
     name: str
-    campaign_id: int | None
+    id: int | None
     manifest: str
     message: str
 
 
-@dataclass(frozen=True)
-class Unmanaged:
+class Unmanaged(_Model):
     id: int
     name: str
     state: str
 
 
-@dataclass
-class Plan:
-    changes: list[CampaignChange]
-    unchanged: list[str]
-    conflicts: list[Conflict]
-    diagnostics: list[Diagnostic]
-    """Resolution errors and warnings, at manifest lines."""
-    unmanaged: list[Unmanaged]
-    fingerprints: dict[str, str]
-    """Per live campaign read (``"id:42"``), and per name planned for creation
-    (``"name:x"``: ``"absent"``), what apply must still find for the plan to hold."""
-    manifests_hash: str
-    managed: int = 0
-    """Manifests planned (after --target)."""
-    live: int = 0
+class Summary(_Model):
+    create: int
+    update: int
+    start: int
+    pause: int
+    resume: int
+    places_calls: int
+    unchanged: int
+    conflicts: int
+    errors: int
+    unmanaged: int
+    manifests: int
+    live: int
+
+
+class Plan(_Model):
+    """A plan, complete: built once, from every share's part (see pipeline.py)."""
+
+    format_version: Literal[2] = PLAN_FORMAT_VERSION
+    tool_version: str = __version__
+    changes: tuple[CampaignChange, ...] = ()
+    unchanged: tuple[str, ...] = ()
+    conflicts: tuple[Conflict, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = Field(
+        default=(), description="Errors and warnings at manifest (and CSV) lines."
+    )
+    unmanaged: tuple[Unmanaged, ...] = ()
     targets: tuple[str, ...] = ()
-    labels: dict[str, dict[int, str]] = field(default_factory=dict)
+    fingerprints: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per live campaign read (`id:42`), what a saved plan assumed of it.",
+    )
+    manifests_hash: str = ""
+    managed: int = Field(default=0, description="Manifests planned (after --target).")
+    live: int = Field(default=0, description="Live campaigns read.")
+    labels: dict[str, dict[int, str]] = Field(default_factory=dict, exclude=True)
     """Names of the ids a plan shows: ``labels["workflow"][3] == "Renewal reminder"``."""
-    loaded: LoadResult | None = None
-    """The manifests it was made from, for apply's second plan (not rendered); None
-    when they were loaded in several processes."""
-    matched: set[int] = field(default_factory=set)
-    """Live campaign ids that some manifest matched (not rendered)."""
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -124,17 +233,32 @@ class Plan:
     def warnings(self) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
+    @computed_field(description="True when apply would change nothing: fix what it says first.")  # type: ignore[prop-decorator]
     @property
     def blocked(self) -> bool:
         return bool(self.conflicts or self.errors)
 
-    def summary(self) -> dict[str, int]:
-        counts = dict.fromkeys(("create", "update", "start", "pause", "resume"), 0)
+    @property
+    def places_calls(self) -> list[CampaignChange]:
+        return [change for change in self.changes if change.places_calls]
+
+    def counts(self) -> dict[Action, int]:
+        counts: dict[Action, int] = dict.fromkeys(ACTIONS, 0)
         for change in self.changes:
             for action in change.actions:
                 counts[action] += 1
         return counts
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
-    def places_calls(self) -> list[CampaignChange]:
-        return [change for change in self.changes if change.places_calls]
+    def summary(self) -> Summary:
+        return Summary(
+            **self.counts(),
+            places_calls=len(self.places_calls),
+            unchanged=len(self.unchanged),
+            conflicts=len(self.conflicts),
+            errors=len(self.errors),
+            unmanaged=len(self.unmanaged),
+            manifests=self.managed,
+            live=self.live,
+        )

@@ -68,12 +68,12 @@ def resolve(
         view: View = {
             "name": manifest.name,
             "workflow": workflow.id,
-            "source": manifest.contacts.sha256[:16],
+            "source": manifest.contacts.content,
             "telephony": config.id if config else None,
             "max_concurrency": spec.max_concurrency,
-            "retry_config": retry_view(dict(spec.retry_config)),
+            "retry_config": retry_view(spec.retry_config) if spec.retry_config else None,
             "schedule": desired_schedule_view(spec.schedule),
-            "circuit_breaker": breaker_view(dict(spec.circuit_breaker)),
+            "circuit_breaker": breaker_view(spec.circuit_breaker) if spec.circuit_breaker else None,
         }
         desired.append(Desired(manifest, workflow, config, view))
     return desired, findings

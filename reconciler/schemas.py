@@ -1,37 +1,59 @@
-"""The JSON Schema of manifest format v1, generated from the models.
+"""The JSON Schemas this tool publishes, generated from its models and committed.
 
-The schema is committed (``schema/campaign.schema.json``) so that editors validate
-manifests as they are typed (the ``yaml-language-server`` comment at the top of each
-manifest points to it). It is generated, never edited: ``campaigns schema --check``
-fails CI when it is stale.
+- ``schema/campaign.schema.json``: the manifest format, so that editors validate
+  manifests as they are typed (the ``yaml-language-server`` comment at the top of each
+  manifest points to it);
+- ``schema/plan.schema.json``: the plan format, what ``campaigns plan --format json``
+  prints (its ``plan`` object is also what a saved plan file holds).
+
+They are generated, never edited: ``campaigns schema --check`` fails CI when one is
+stale.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 from pydantic_core import CoreSchema
 
 from reconciler.manifest.model import Campaign
+from reconciler.plan import Plan
 
-SCHEMA_PATH = "schema/campaign.schema.json"
-SCHEMA_ID = "urn:dograh-campaigns:schema:campaign:v1"
+SCHEMA_DIRECTORY = "schema"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
-class _Generator(GenerateJsonSchema):
-    """Adds the dialect and the id, which pydantic leaves out."""
+def _generator(schema_id: str) -> type[GenerateJsonSchema]:
+    class Generator(GenerateJsonSchema):
+        """Adds the dialect and the id, which pydantic leaves out."""
 
-    def generate(self, schema: CoreSchema, mode: JsonSchemaMode = "validation") -> Any:
-        generated = super().generate(schema, mode=mode)
-        return {"$schema": DRAFT, "$id": SCHEMA_ID, **generated}
+        def generate(self, schema: CoreSchema, mode: JsonSchemaMode = "validation") -> Any:
+            generated = super().generate(schema, mode=mode)
+            return {"$schema": DRAFT, "$id": schema_id, **generated}
+
+    return Generator
 
 
-def campaign_schema() -> dict[str, Any]:
-    return Campaign.model_json_schema(by_alias=True, schema_generator=_Generator)
+def _schema(model: type[BaseModel], schema_id: str, mode: JsonSchemaMode) -> dict[str, Any]:
+    return model.model_json_schema(by_alias=True, schema_generator=_generator(schema_id), mode=mode)
 
 
-def render_schema() -> str:
-    return json.dumps(campaign_schema(), indent=2, ensure_ascii=False) + "\n"
+SCHEMAS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
+    "campaign.schema.json": (
+        "urn:dograh-campaigns:schema:campaign:v1",
+        lambda: _schema(Campaign, "urn:dograh-campaigns:schema:campaign:v1", "validation"),
+    ),
+    "plan.schema.json": (
+        "urn:dograh-campaigns:schema:plan:v2",
+        lambda: _schema(Plan, "urn:dograh-campaigns:schema:plan:v2", "serialization"),
+    ),
+}
+"""File name -> ($id, generator)."""
+
+
+def render_schema(name: str) -> str:
+    return json.dumps(SCHEMAS[name][1](), indent=2, ensure_ascii=False) + "\n"

@@ -1,5 +1,6 @@
-"""The generated schema is tested code: valid JSON Schema, current, and in agreement
-with the models on a corpus of valid and invalid manifests (tests/corpus/)."""
+"""The generated schemas are tested code: valid JSON Schema, current, and in agreement
+with the models: the manifest schema on a corpus of valid and invalid manifests
+(tests/corpus/), the plan schema on real plans."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from reconciler.cli import run
-from reconciler.manifest.load import load_manifests
 from reconciler.manifest.model import Campaign
-from reconciler.manifest.schema import DRAFT, SCHEMA_ID, render_schema
 from reconciler.manifest.yaml_source import load_documents
+from reconciler.pipeline import validate_paths
+from reconciler.schemas import DRAFT, SCHEMAS, render_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "campaign.schema.json"
+PLAN_SCHEMA_FILE = ROOT / "schema" / "plan.schema.json"
 CORPUS = Path(__file__).resolve().parent / "corpus"
 
 
@@ -56,22 +58,21 @@ def _expectations(path: Path) -> list[str]:
 
 
 def _reported(path: Path) -> list[str]:
-    result = load_manifests([str(path)])
+    result = validate_paths([str(path)])
     return [
         f"{d.line}:{d.column}: {d.path + ': ' if d.path else ''}{d.message}"
         for d in result.diagnostics
     ]
 
 
-def test_schema_is_valid_draft_2020_12() -> None:
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_schemas_are_valid_draft_2020_12_and_current(name: str) -> None:
+    text = (ROOT / "schema" / name).read_text(encoding="utf-8")
+    schema = json.loads(text)
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == DRAFT
-    assert schema["$id"] == SCHEMA_ID
-
-
-def test_committed_schema_is_current() -> None:
-    assert SCHEMA_FILE.read_text(encoding="utf-8") == render_schema()
+    assert schema["$id"] == SCHEMAS[name][0]
+    assert text == render_schema(name)
 
 
 def test_every_property_has_a_description() -> None:
@@ -92,11 +93,13 @@ def test_every_property_has_a_description() -> None:
 def test_schema_check_fails_when_stale(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     stale = tmp_path / "campaign.schema.json"
     stale.write_text("{}\n", encoding="utf-8")
-    assert run(["schema", "--check", "--output", str(stale)]) == 1
-    assert "differs from what the models generate" in capsys.readouterr().err
-    assert run(["schema", "--output", str(stale)]) == 0
-    assert run(["schema", "--check", "--output", str(stale)]) == 0
-    assert stale.read_text(encoding="utf-8") == render_schema()
+    assert run(["schema", "--check", "--output", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "campaign.schema.json differs from what the models generate" in err
+    assert "plan.schema.json is missing" in err
+    assert run(["schema", "--output", str(tmp_path)]) == 0
+    assert run(["schema", "--check", "--output", str(tmp_path)]) == 0
+    assert stale.read_text(encoding="utf-8") == render_schema("campaign.schema.json")
 
 
 def test_corpus_is_not_empty() -> None:

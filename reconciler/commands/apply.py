@@ -11,10 +11,8 @@ import click
 from reconciler.apply import Executor, Interrupted, summarize
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
-from reconciler.live import parse_campaign
-from reconciler.manifest.load import LoadResult, load_manifests, manifests_hash
 from reconciler.normalize import fingerprint
-from reconciler.pipeline import make_plan, plan_manifests
+from reconciler.pipeline import plan_paths
 from reconciler.plan import CampaignChange, Plan
 from reconciler.planfile import SavedPlan, load_plan
 from reconciler.render.diagnostics import render_text
@@ -40,14 +38,12 @@ def run_apply(request: ApplyRequest) -> int:
     if request.plan_file:
         saved = load_plan(request.plan_file)
         with DograhClient(request.client) as client:
-            loaded = _check_saved(saved, request.client, client)
-            click.echo(f"Applying the saved plan {saved.path} ({saved.created_at}).")
+            _check_saved(saved, request.plan_file, request.client, client)
+            click.echo(f"Applying the saved plan {request.plan_file} ({saved.created_at}).")
             return _execute(
-                client, list(saved.changes), saved.paths, saved.targets, loaded, request
+                client, list(saved.plan.changes), saved.paths, saved.plan.targets, request
             )
-    # In one process, so that the check of convergence after the changes reuses the
-    # manifests instead of loading them again.
-    plan, opened = plan_manifests(request.paths, request.targets, request.client, shared_out=False)
+    plan, opened = plan_paths(request.paths, request.targets, request.client)
     if opened is None:  # the manifests did not validate
         _echo_plan(plan, request.color)
         return EXIT_ERROR
@@ -60,7 +56,7 @@ def run_apply(request: ApplyRequest) -> int:
         if not _approved(request):
             return EXIT_ERROR
         return _execute(
-            client, plan.changes, tuple(request.paths), tuple(request.targets), plan.loaded, request
+            client, list(plan.changes), tuple(request.paths), tuple(request.targets), request
         )
 
 
@@ -80,33 +76,37 @@ def _approved(request: ApplyRequest) -> bool:
     return True
 
 
-def _check_saved(saved: SavedPlan, settings: ClientSettings, client: DograhClient) -> LoadResult:
+def _check_saved(
+    saved: SavedPlan, path: str, settings: ClientSettings, client: DograhClient
+) -> None:
     """A saved plan holds only if its manifests and the campaigns it covers are unchanged."""
     if saved.api_url.rstrip("/") != settings.base_url.rstrip("/"):
         raise UserError(
             f"the plan was made against {saved.api_url}, not {settings.base_url}: make the "
             "plan again for this Dograh"
         )
-    loaded = load_manifests(saved.paths)
-    if not loaded.ok:
-        for line in render_text(loaded.diagnostics):
+    plan, opened = plan_paths(saved.paths, saved.plan.targets, settings)
+    if opened is not None:
+        opened.close()
+    if plan.errors:
+        for line in render_text(plan.errors):
             click.echo(line, err=True)
         raise UserError("the manifests of the saved plan no longer validate")
-    if manifests_hash(loaded.manifests) != saved.manifests_hash:
+    if plan.manifests_hash != saved.plan.manifests_hash:
         raise UserError(
             "Saved plan is stale: the manifests or their CSVs changed since the plan was made; "
             "make the plan again"
         )
-    live = [parse_campaign(raw) for raw in client.list_campaigns()]
+    live = client.list_campaigns()
     now = {f"id:{c.id}": fingerprint(c) for c in live}
     names = {c.name: c.id for c in live}
     changed = []
-    for change in saved.changes:
-        if change.campaign_id is not None:
-            key = f"id:{change.campaign_id}"
-            if now.get(key) != saved.fingerprints.get(key):
+    for change in saved.plan.changes:
+        if change.id is not None:
+            key = f"id:{change.id}"
+            if now.get(key) != saved.plan.fingerprints.get(key):
                 what = "is gone" if key not in now else "changed"
-                changed.append(f"{change.name} (id {change.campaign_id}) {what}")
+                changed.append(f"{change.name} (id {change.id}) {what}")
         elif change.name in names:
             changed.append(f"{change.name} now exists (id {names[change.name]})")
     if changed:
@@ -115,7 +115,6 @@ def _check_saved(saved: SavedPlan, settings: ClientSettings, client: DograhClien
             + "; ".join(changed)
             + ". Nothing was changed; make the plan again."
         )
-    return loaded
 
 
 def _execute(
@@ -123,7 +122,6 @@ def _execute(
     changes: list[CampaignChange],
     paths: Sequence[str],
     targets: Sequence[str],
-    loaded: LoadResult | None,
     request: ApplyRequest,
 ) -> int:
     executor = Executor(client, parallelism=request.parallelism, report=click.echo)
@@ -158,18 +156,14 @@ def _execute(
             click.echo(f"  {line}")
         return EXIT_ERROR
     click.secho(f"Apply complete! {done}.", fg="green", bold=True, color=request.color)
-    return _converged(client, paths, targets, loaded, request)
+    return _converged(paths, targets, request)
 
 
-def _converged(
-    client: DograhClient,
-    paths: Sequence[str],
-    targets: Sequence[str],
-    loaded: LoadResult | None,
-    request: ApplyRequest,
-) -> int:
+def _converged(paths: Sequence[str], targets: Sequence[str], request: ApplyRequest) -> int:
     """Plan again, from the same manifests: what remains is what apply could not do."""
-    plan: Plan = make_plan(paths, targets, client, loaded)
+    plan, client = plan_paths(paths, targets, request.client)
+    if client is not None:
+        client.close()
     if plan.changes or plan.blocked:
         click.secho(
             "Error: apply did not converge; planning again still shows:",

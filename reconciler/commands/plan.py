@@ -9,9 +9,9 @@ import click
 
 from reconciler.client import ClientSettings
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
-from reconciler.pipeline import plan_manifests
-from reconciler.planfile import save_plan
-from reconciler.render.plan_json import plan_document, render_plan_json
+from reconciler.pipeline import plan_paths
+from reconciler.planfile import SavedPlan, save_plan
+from reconciler.render.plan_json import render_plan_json
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
 from reconciler.render.terminal import echo_lines, use_color
@@ -30,7 +30,7 @@ class PlanRequest:
 
 
 def run_plan(request: PlanRequest) -> int:
-    plan, client = plan_manifests(request.paths, request.targets, request.client)
+    plan, client = plan_paths(request.paths, request.targets, request.client)
     if client is not None:
         client.close()
     if request.output_format == "json":
@@ -47,12 +47,8 @@ def run_plan(request: PlanRequest) -> int:
             click.echo("No plan file written: the plan is blocked.", err=True)
         return EXIT_ERROR
     if request.out:
-        save_plan(
-            request.out,
-            plan_document(plan),
-            api_url=request.client.base_url,
-            paths=tuple(request.paths),
-        )
+        saved = SavedPlan(api_url=request.client.base_url, paths=tuple(request.paths), plan=plan)
+        save_plan(request.out, saved)
         click.echo(
             f"Plan saved to {request.out}; `campaigns apply {request.out}` applies exactly it.",
             err=True,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import click
 
 from reconciler.errors import EXIT_ERROR, EXIT_OK
-from reconciler.manifest.load import load_manifests
+from reconciler.pipeline import validate_paths
 from reconciler.render.diagnostics import render_json, render_text, summary
 
 
@@ -20,13 +20,11 @@ class ValidateRequest:
 
 
 def run_validate(request: ValidateRequest) -> int:
-    result = load_manifests(request.paths)
+    result = validate_paths(request.paths)
     if request.output_format == "json":
         click.echo(render_json(result.diagnostics))
     else:
         for line in render_text(result.diagnostics):
             click.echo(line, color=request.color)
-        click.echo(
-            summary(result.diagnostics, len(result.manifests), result.files), color=request.color
-        )
+        click.echo(summary(result.diagnostics, result.manifests, result.files), color=request.color)
     return EXIT_OK if result.ok else EXIT_ERROR

@@ -1,4 +1,4 @@
-"""The contacts CSV of a campaign, checked by Dograh's own rules (contract §5).
+"""The contacts CSV of a campaign, checked by Dograh's own rules (docs/dograh-api.md §6).
 
 Dograh checks the CSV only when the campaign is created, which is in the middle of an
 apply, after other campaigns may already have changed. Checking it here, offline and
@@ -12,7 +12,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+import orjson
 
 from reconciler.diagnostics import Diagnostic
 from reconciler.manifest.yaml_source import TooBig, decode_text, read_capped
@@ -33,37 +36,23 @@ class ContactsFile:
     """Real path (a string: cheaper than a Path to send between processes)."""
     display: str
     sha256: str
+    """Of the file's bytes: apply refuses to upload a file changed since the plan."""
+    content: str
+    """The contacts' identity: a hash of the parsed rows (headers as Dograh normalises
+    them, cell values), so that line endings, a final newline or quoting change nothing."""
     size: int
-    rows: int | None
-    """Rows with a phone number: what Dograh will queue when the campaign starts
-    (None when only hashed, see ``hash_contacts``)."""
+    rows: int
+    """Rows with a phone number: what Dograh will queue when the campaign starts."""
     columns: tuple[str, ...]
-    """Headers as Dograh reads them: stripped and lowercased (empty when only hashed)."""
-
-    @property
-    def checked(self) -> bool:
-        return self.rows is not None
-
-
-def hash_contacts(path: str, display: str) -> tuple[ContactsFile | None, list[Diagnostic]]:
-    """The file's identity without its rows: enough for a campaign that exists already.
-
-    Dograh checks a CSV once, when the campaign is created, and a campaign's contacts
-    cannot change afterwards; so plan checks the rows only of the campaigns it will
-    create (``check_contacts``), and hashes the others. Validate checks them all.
-    """
-    raw, problem = _read(path, display)
-    if raw is None:
-        return None, problem
-    return contacts_of_bytes(raw, path, display, check_rows=False)
+    """Headers as Dograh reads them: stripped and lowercased."""
 
 
 def check_contacts(path: str, display: str) -> tuple[ContactsFile | None, list[Diagnostic]]:
-    """Check one CSV. Returns the file's facts if it passed, and every finding."""
+    """Read and check one CSV. Returns the file's facts if it passed, and every finding."""
     raw, problem = _read(path, display)
     if raw is None:
         return None, problem
-    return contacts_of_bytes(raw, path, display, check_rows=True)
+    return contacts_of_bytes(raw, path, display)
 
 
 def _read(path: str, display: str) -> tuple[bytes | None, list[Diagnostic]]:
@@ -78,12 +67,9 @@ def _read(path: str, display: str) -> tuple[bytes | None, list[Diagnostic]]:
 
 
 def contacts_of_bytes(
-    raw: bytes, path: str, display: str, *, check_rows: bool
+    raw: bytes, path: str, display: str
 ) -> tuple[ContactsFile | None, list[Diagnostic]]:
-    """A CSV's facts from its bytes, read by the caller; its rows checked if asked."""
-    if not check_rows:
-        digest = hashlib.sha256(raw).hexdigest()
-        return ContactsFile(path, display, digest, len(raw), None, ()), []
+    """A CSV's facts from its bytes (read by the caller), its rows checked."""
     text, problem = decode_text(raw, display, "the contacts file")
     if problem is not None or text is None:
         return None, [problem] if problem else []
@@ -143,18 +129,17 @@ def contacts_of_bytes(
         )
     if scan.duplicates:
         shown = "; ".join(
-            f"{phone} in rows {first} and {again}"
-            for phone, first, again, _ in scan.duplicates[:LISTED_ROWS]
+            f"rows {first} and {again}" for first, again, _ in scan.duplicates[:LISTED_ROWS]
         )
         more = len(scan.duplicates) - LISTED_ROWS
         tail = f"; and {more} more" if more > 0 else ""
         findings.append(
             Diagnostic(
                 display,
-                scan.duplicates[0][3],
+                scan.duplicates[0][2],
                 1,
                 "",
-                f"phone numbers must be unique in a campaign: {shown}{tail}",
+                f"phone numbers must be unique in a campaign: the same number is in {shown}{tail}",
             )
         )
     if not scan.phones:
@@ -183,8 +168,26 @@ def contacts_of_bytes(
         )
     if any(f.severity == "error" for f in findings):
         return None, findings
-    digest = hashlib.sha256(raw).hexdigest()
-    return ContactsFile(path, display, digest, len(raw), scan.phones, scan.columns), findings
+    assert scan.columns is not None and scan.records_seen is not None
+    return (
+        ContactsFile(
+            path,
+            display,
+            hashlib.sha256(raw).hexdigest(),
+            content_hash(scan.columns, scan.records_seen),
+            len(raw),
+            scan.phones,
+            scan.columns,
+        ),
+        findings,
+    )
+
+
+def content_hash(columns: Sequence[str], records: Sequence[Sequence[str]]) -> str:
+    """The identity of a CSV's contacts: its normalised headers and the cells of every
+    record that is not blank, as JSON. Any two files Dograh reads alike hash alike."""
+    rows = [columns, *(record for record in records if record)]
+    return hashlib.sha256(orjson.dumps(rows)).hexdigest()[:16]
 
 
 def too_big(size: int) -> str:
@@ -212,9 +215,11 @@ class _Scan:
     invalid: list[tuple[int, int]] = field(default_factory=list)
     """(row, line) of phones without '+'."""
     empty: list[tuple[int, int]] = field(default_factory=list)
-    duplicates: list[tuple[str, int, int, int]] = field(default_factory=list)
-    """(phone, first row, repeated row, line of the repeat)."""
+    duplicates: list[tuple[int, int, int]] = field(default_factory=list)
+    """(first row, repeated row, line of the repeat)."""
     error: tuple[int, str] | None = None
+    records_seen: list[list[str]] | None = None
+    """The data records as read (the header's excluded), for the content hash."""
 
 
 def _quick_scan(text: str) -> _Scan | None:
@@ -238,7 +243,9 @@ def _quick_scan(text: str) -> _Scan | None:
         return None
     if len(set(phones)) != len(phones):
         return None
-    return _Scan(columns=columns, records=len(records), phones=len(phones))
+    return _Scan(
+        columns=columns, records=len(records), phones=len(phones), records_seen=records[1:]
+    )
 
 
 def _scan(text: str) -> _Scan:
@@ -252,9 +259,13 @@ def _scan(text: str) -> _Scan:
     first_row: dict[str, int] = {}
     line = 1
     phone_at = -1
+    seen: list[list[str]] = []
+    scan.records_seen = seen
     try:
         for record in reader:
             scan.records += 1
+            if scan.records > 1:
+                seen.append(record)
             number = scan.records
             if number == 1:
                 scan.columns = tuple(header.strip().lower() for header in record)
@@ -273,7 +284,7 @@ def _scan(text: str) -> _Scan:
                     if first is None:
                         first_row[phone] = number
                     else:
-                        scan.duplicates.append((phone, first, number, line))
+                        scan.duplicates.append((first, number, line))
             line = reader.line_num + 1
     except csv.Error as exc:
         scan.error = (reader.line_num or 1, str(exc))

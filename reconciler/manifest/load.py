@@ -1,28 +1,24 @@
-"""Files to manifests: the first stage of the pipeline, and all of `validate`.
+"""Files to manifests: the first stage of the pipeline.
 
-Every problem of every file is collected before anything is reported, so that a
-reviewer sees all mistakes of a pull request at once. Plan and apply read manifests
-through the same function and refuse to go on while it reports an error.
+Every problem of every file is collected, never only the first, so that a reviewer sees
+all mistakes of a pull request at once. ``load_files`` reads one share of the files
+(pipeline.py shares them out to processes); the cross-checks between manifests
+(``duplicates``) run once every share is loaded.
 """
 
 from __future__ import annotations
 
 import errno
-import gc
 import hashlib
-import multiprocessing
 import os
-import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from reconciler.diagnostics import Diagnostic, Severity, has_errors, sorted_diagnostics
+from reconciler.diagnostics import Diagnostic, Severity, has_errors
 from reconciler.manifest.contacts import (
     MAX_CSV_BYTES,
     ContactsFile,
@@ -43,7 +39,6 @@ from reconciler.manifest.yaml_source import (
 )
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
-DEFAULT_PATH = "campaigns.d"  # also in cli.py, which does not import this module
 
 TRACKED_PATHS = frozenset(
     {
@@ -161,98 +156,7 @@ def find_manifest_files(paths: Sequence[str]) -> tuple[list[Path], list[Diagnost
     return list(found), problems
 
 
-def load_manifests(
-    paths: Sequence[str] = (DEFAULT_PATH,),
-    *,
-    jobs: int | None = None,
-    check_rows: bool = True,
-    meanwhile: Callable[[], None] | None = None,
-) -> LoadResult:
-    """Load and check every manifest under ``paths``, collecting every diagnostic.
-
-    Thousands of files are shared out to worker processes (``jobs``, default: one per
-    CPU); the result is the same as with one process, in the same order. With
-    ``check_rows=False`` the CSVs are only located and hashed (see ``hash_contacts``).
-    ``meanwhile`` is called once the workers have started (it may start threads: the
-    workers were forked before it), and before this process loads its own share.
-    """
-    with collector_paused():
-        files, diagnostics = find_manifest_files(paths)
-        manifests, problems = _load_shared_out(files, jobs, check_rows, meanwhile)
-        diagnostics.extend(problems)
-        diagnostics.extend(duplicates([m.identity() for m in manifests]))
-        return LoadResult(manifests, sorted_diagnostics(diagnostics), len(files))
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Loading allocates many small objects and no cycles; the cyclic collector's repeated
-    passes over the growing heap cost more than half of the time at ten thousand files."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-MIN_FILES_PER_WORKER = 500
-"""Below this, starting a process costs more than it saves."""
-
-
-def worker_count(files: int, jobs: int | None = None) -> int:
-    """Processes to start beside this one for ``files`` files: one per other CPU (or
-    ``jobs`` in all), none below MIN_FILES_PER_WORKER files each."""
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(0, min((jobs or cpus or 1) - 1, files // MIN_FILES_PER_WORKER))
-
-
-def _load_shared_out(
-    files: list[Path],
-    jobs: int | None,
-    check_rows: bool,
-    meanwhile: Callable[[], None] | None,
-) -> tuple[list[Manifest], list[Diagnostic]]:
-    workers = worker_count(len(files), jobs)
-    if workers < 1:
-        if meanwhile:
-            meanwhile()
-        return load_files(files, check_rows)
-    # This process takes the first share while the workers start: a larger share, since a
-    # worker's first few hundred milliseconds go to starting (or, forked, to copying).
-    head = (len(files) + workers * MIN_FILES_PER_WORKER // 2) // (workers + 1)
-    rest = files[head:]
-    shares = [rest[i::workers] for i in range(workers)]
-    # Forking is fast and safe while this process has no other thread; otherwise spawn.
-    method = "fork" if single_threaded() and hasattr(os, "fork") else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
-        futures = [pool.submit(load_files, share, check_rows) for share in shares]
-        if meanwhile:
-            meanwhile()
-        manifests, diagnostics = load_files(files[:head], check_rows)
-        by_file: dict[str, list[Manifest]] = {}
-        for future in futures:
-            found, problems = future.result()
-            diagnostics.extend(problems)
-            for manifest in found:
-                by_file.setdefault(manifest.file, []).append(manifest)
-    # Back in file order, as one process would have produced them.
-    for file in rest:
-        manifests.extend(by_file.pop(display_path(file), []))
-    return manifests, diagnostics
-
-
-def single_threaded() -> bool:
-    """No other thread, counting those Python did not start (as Python 3.12+ does when
-    it warns about forking): on Linux, the kernel's list of the process's threads."""
-    try:
-        return len(list(Path("/proc/self/task").iterdir())) == 1
-    except OSError:
-        return threading.active_count() == 1
-
-
-def load_files(files: list[Path], check_rows: bool) -> tuple[list[Manifest], list[Diagnostic]]:
+def load_files(files: list[Path]) -> tuple[list[Manifest], list[Diagnostic]]:
     source_paths = SourcePaths()
     contacts_cache: dict[str, ContactsFile | None] = {}
     manifests: list[Manifest] = []
@@ -268,9 +172,7 @@ def load_files(files: list[Path], check_rows: bool) -> tuple[list[Manifest], lis
             source = _source_of(document.data)
             if source is None:
                 continue
-            contacts, problems = _contacts_of(
-                file, document, source, source_paths, contacts_cache, check_rows
-            )
+            contacts, problems = _contacts_of(file, document, source, source_paths, contacts_cache)
             diagnostics.extend(problems)
             if campaign is not None and contacts is not None:
                 manifests.append(
@@ -350,7 +252,6 @@ def _contacts_of(
     value: str,
     source_paths: SourcePaths,
     cache: dict[str, ContactsFile | None],
-    check_rows: bool,
 ) -> tuple[ContactsFile | None, list[Diagnostic]]:
     target, refusal = source_paths.resolve(str(file), value, links=False)
     if target is not None and target in cache:  # a CSV used twice is reported once
@@ -378,9 +279,7 @@ def _contacts_of(
         # Fixed in the manifest, so reported at the line that names the file.
         mark = locate(document.root, ("spec", "source", "csv"))
         return None, [diagnostic_at(document.file, mark, "spec.source.csv", str(refusal))]
-    contacts, findings = contacts_of_bytes(
-        raw, target, display_path(target, source_paths.cwd), check_rows=check_rows
-    )
+    contacts, findings = contacts_of_bytes(raw, target, display_path(target, source_paths.cwd))
     cache[target] = contacts
     return contacts, findings
 

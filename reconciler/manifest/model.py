@@ -3,8 +3,8 @@
 The models are the single source of the format: `campaigns schema` generates the JSON
 Schema from them, and `validate`, `plan` and `apply` read manifests through them.
 ``strict=True`` and ``extra="forbid"`` make the model and the schema agree ("5" is not
-5, unknown keys are errors). Ranges and defaults are Dograh's request models' (contract
-§1, §4), so a manifest that validates here is never refused by Dograh for its values.
+5, unknown keys are errors). Ranges and defaults are Dograh's request models' (docs/dograh-api.md
+§2.1, §4), so a manifest that validates here is never refused by Dograh for its values.
 
 Rules that JSON Schema cannot state (an existing time zone, a slot's start before its
 end, at most 50 slots once ``days`` are expanded) live in validators here; the schema
@@ -131,7 +131,7 @@ class Source(_Strict):
 
 
 class RetryConfig(_Strict):
-    """Dograh's ``retry_config``; PATCH replaces it whole, so it is always sent in full."""
+    """Dograh's ``retry_config``; PATCH replaces it whole, so it is sent in full."""
 
     enabled: bool = Field(
         default=True, description="Whether unanswered calls are retried.", examples=[True]
@@ -324,7 +324,7 @@ def _timezone_message(name: str) -> str:
 
 
 class CircuitBreaker(_Strict):
-    """Dograh pauses the campaign when too many calls fail; always sent in full."""
+    """Dograh pauses the campaign when too many calls fail; sent in full when set."""
 
     enabled: bool = Field(
         default=True, description="Whether the breaker may pause the campaign.", examples=[True]
@@ -387,9 +387,12 @@ class Spec(_Strict):
         ),
         examples=[20],
     )
-    retry_config: RetryConfig = Field(
-        default_factory=RetryConfig,
-        description="Retries of unanswered calls. Omitted fields take Dograh's defaults.",
+    retry_config: RetryConfig | None = Field(
+        default=None,
+        description=(
+            "Retries of unanswered calls, sent whole (omitted fields take Dograh's request "
+            "defaults). Omitted: not managed; a new campaign gets the organization's default."
+        ),
         examples=[{"max_retries": 2, "retry_delay_seconds": 300}],
     )
     schedule: Schedule | None = Field(
@@ -404,9 +407,12 @@ class Spec(_Strict):
             }
         ],
     )
-    circuit_breaker: CircuitBreaker = Field(
-        default_factory=CircuitBreaker,
-        description="Automatic pause on failing calls. Omitted fields take Dograh's defaults.",
+    circuit_breaker: CircuitBreaker | None = Field(
+        default=None,
+        description=(
+            "Automatic pause on failing calls, sent whole (omitted fields take Dograh's "
+            "defaults). Omitted: not managed; Dograh runs its default breaker."
+        ),
         examples=[{"failure_threshold": 0.4}],
     )
 

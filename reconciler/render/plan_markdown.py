@@ -5,8 +5,14 @@ details are cut and the summary stays."""
 from __future__ import annotations
 
 from reconciler.plan import CampaignChange, Plan
-from reconciler.render.plan_text import NO_CHANGES, headline, summary_line
-from reconciler.render.values import contacts_label, describe_schedule, plural, show
+from reconciler.render.plan_text import (
+    NO_CHANGES,
+    change_rows,
+    create_rows,
+    headline,
+    summary_line,
+)
+from reconciler.render.values import plural
 
 LIMIT = 65_536
 MARKER = "<!-- dograh-campaigns-plan -->"
@@ -33,7 +39,7 @@ def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int
         head.append(f"> [!WARNING]\n> **{who} will place calls:** {names}{more}")
         head.append("")
     problems = [
-        f"- `{c.manifest}` **{c.name}**{_ident(c.campaign_id)}: {c.message}" for c in plan.conflicts
+        f"- `{c.manifest}` **{c.name}**{_ident(c.id)}: {c.message}" for c in plan.conflicts
     ] + [
         f"- `{d.file}:{d.line}:{d.column}` {d.path + ': ' if d.path else ''}{d.message}"
         for d in plan.errors
@@ -54,10 +60,10 @@ def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int
     if warnings:
         sections.append(("Warnings", warnings))
     if plan.changes:
-        table = ["| Campaign | Actions | Places calls |", "|---|---|---|"]
+        table = ["| Campaign | Actions | Places calls | Manifest |", "|---|---|---|---|"]
         table += [
-            f"| `{c.name}`{_ident(c.campaign_id)} | "
-            f"{', '.join(c.actions)} | {'**yes**' if c.places_calls else 'no'} |"
+            f"| `{c.name}`{_ident(c.id)} | {', '.join(c.actions)} | "
+            f"{'**yes**' if c.places_calls else 'no'} | `{c.manifest}` |"
             for c in plan.changes
         ]
         sections.append(("Changes", table))
@@ -116,29 +122,23 @@ def _fit(
 
 
 def _diff_block(change: CampaignChange, labels: dict[str, dict[int, str]]) -> list[str]:
-    lines = [f"# {headline(change)}"]
+    """One campaign in a ``diff`` block: every setting of a create, every changed setting
+    of an update (the rows of the text plan), and where its manifest is."""
+    lines = [f"# {headline(change)}", f"#   {change.manifest}"]
     if "create" in change.actions:
-        after = change.after
-        workflow = labels.get("workflow", {}).get(after["workflow"], "")
         lines.append(f'+ campaign "{change.name}"')
-        lines.append(f"+   workflow        = {show(workflow)} (id {after['workflow']})")
-        if change.upload:
-            lines.append(
-                f"+   source          = {show(change.upload.path)} "
-                f"({contacts_label(change.upload)})"
-            )
-        lines.append(f"+   state           = {show(change.desired_state)}")
-        if after.get("max_concurrency") is not None:
-            lines.append(f"+   max_concurrency = {show(after['max_concurrency'])}")
-        lines.append(f"+   schedule        = {describe_schedule(after.get('schedule'))}")
+        rows = create_rows(change, labels)
     else:
-        lines.append(f'~ campaign "{change.name}" (id {change.campaign_id})')
-        for field in change.changes:
-            lines.append(f"-   {field.path} = {show(field.before)}")
-            lines.append(f"+   {field.path} = {show(field.after)}")
-        if change.lifecycle:
-            lines.append(f"-   state = {show(change.live_state)}")
-            lines.append(f"+   state = {show(change.desired_state)}")
+        lines.append(f'~ campaign "{change.name}" (id {change.id})')
+        rows = change_rows(change, labels)
+    width = max((len(path) for _, path, _ in rows), default=0)
+    for mark, path, text in rows:
+        if mark == "~":
+            before, _, after = text.partition(" -> ")
+            lines.append(f"-   {path.ljust(width)} = {before}")
+            lines.append(f"+   {path.ljust(width)} = {after}")
+        else:
+            lines.append(f"{mark}   {path.ljust(width)} = {text}")
     lines.extend(f"#   note: {note}" for note in change.notes)
     lines.append("")
     return lines

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from reconciler.plan import CampaignChange, FieldChange, Plan
+from reconciler.plan import CampaignChange, Plan
 from reconciler.render.values import contacts_label, describe_schedule, plural, show
 
 SYMBOLS = {"create": "+", "update": "~", "start": ">", "resume": ">", "pause": "||"}
@@ -18,7 +18,7 @@ NO_CHANGES = "No changes. Live campaigns match the manifests."
 
 
 def summary_line(plan: Plan) -> str:
-    counts = plan.summary()
+    counts = plan.counts()
     return (
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
         f"{counts['start']} to start, {counts['pause']} to pause, {counts['resume']} to resume."
@@ -27,7 +27,7 @@ def summary_line(plan: Plan) -> str:
 
 def headline(change: CampaignChange) -> str:
     """``spring-east (id 12) will be updated in place, then resumed: PLACES CALLS``."""
-    ident = f"{change.name} (id {change.campaign_id})" if change.campaign_id else change.name
+    ident = f"{change.name} (id {change.id})" if change.id else change.name
     words = []
     for action in change.actions:
         if action == "create":
@@ -92,7 +92,7 @@ def render_plan_text(plan: Plan, *, show_unmanaged: bool = False, color: bool = 
             )
         )
         for conflict in plan.conflicts:
-            ident = f" (id {conflict.campaign_id})" if conflict.campaign_id else ""
+            ident = f" (id {conflict.id})" if conflict.id else ""
             lines.append(f"  {conflict.manifest}: {conflict.name}{ident}: {conflict.message}")
         lines.append("")
     if plan.blocked:
@@ -129,25 +129,11 @@ def _block(change: CampaignChange, labels: dict[str, dict[int, str]], style: Sty
     colour = COLOURS[first]
     lines = [style(f"  # {headline(change)}", bold=True)]
     lines.append(style(f"  {symbol} campaign {show(change.name)}", fg=colour) + " {")
-    if first == "create":
-        rows = _create_rows(change, labels)
-    else:
-        rows = [
-            (
-                ("~"),
-                c.path,
-                f"{_value(c.path, c.before, labels)} -> {_value(c.path, c.after, labels)}",
-            )
-            for c in change.changes
-        ]
-        if change.lifecycle:
-            rows.append(
-                ("~", "state", f"{show(change.live_state)} -> {show(change.desired_state)}")
-            )
+    rows = create_rows(change, labels) if first == "create" else change_rows(change, labels)
     width = max((len(path) for _, path, _ in rows), default=0)
     for mark, path, text in rows:
         line = f"      {mark} {path.ljust(width)} = {text}"
-        lines.append(style(line, fg="green" if mark == "+" else "yellow"))
+        lines.append(style(line, fg={"+": "green", "-": "red"}.get(mark, "yellow")))
     lines.append("    }")
     for note in change.notes:
         lines.append(f"    note: {note}")
@@ -155,38 +141,62 @@ def _block(change: CampaignChange, labels: dict[str, dict[int, str]], style: Sty
     return lines
 
 
-def _create_rows(
-    change: CampaignChange, labels: dict[str, dict[int, str]]
-) -> list[tuple[str, str, str]]:
+Row = tuple[str, str, str]
+"""(mark, setting, value): ``+`` added, ``-`` removed, ``~`` changed."""
+
+
+def create_rows(change: CampaignChange, labels: dict[str, dict[int, str]]) -> list[Row]:
+    """Every setting of a campaign to create; those left to Dograh are marked so."""
     after = change.after
-    rows = [("+", "workflow", _value("workflow", after["workflow"], labels))]
-    if change.upload:
+    rows: list[Row] = [("+", "workflow", value_text("workflow", after["workflow"], labels))]
+    upload = change.requests.upload
+    if upload:
         rows.append(
             (
                 "+",
                 "source",
-                f"{show(change.upload.path)} ({contacts_label(change.upload)}, "
-                f"sha256 {change.upload.sha256[:16]})",
+                f"{show(upload.path)} ({contacts_label(upload)}, content {upload.content})",
             )
         )
-    if after.get("telephony") is not None:
-        rows.append(("+", "telephony", _value("telephony", after["telephony"], labels)))
+    for key in ("telephony", "max_concurrency", "retry_config", "schedule", "circuit_breaker"):
+        value = after.get(key)
+        if key == "max_concurrency" and value is None:
+            text = "(none: the organization's limit)"
+        else:
+            text = value_text(key, value, labels)
+        if key in change.defaults:
+            text += " (Dograh's default)"
+        rows.append(("+", key, text))
     rows.append(("+", "state", show(change.desired_state)))
-    for key in ("max_concurrency", "retry_config", "schedule", "circuit_breaker"):
-        if after.get(key) is not None or key == "schedule":
-            rows.append(("+", key, _value(key, after.get(key), labels)))
     return rows
 
 
-def _value(path: str, value: Any, labels: dict[str, dict[int, str]]) -> str:
-    key = path.split(".")[0].split("[")[0]
+def change_rows(change: CampaignChange, labels: dict[str, dict[int, str]]) -> list[Row]:
+    """Every changed setting of a live campaign, then its state if that changes."""
+    rows: list[Row] = []
+    for field in change.changes:
+        if field.path == "schedule.slots" and field.before is None:
+            rows.append(("+", field.path, show(field.after)))
+        elif field.path == "schedule.slots" and field.after is None:
+            rows.append(("-", field.path, show(field.before)))
+        else:
+            before = value_text(field.path, field.before, labels)
+            after = value_text(field.path, field.after, labels)
+            rows.append(("~", field.path, f"{before} -> {after}"))
+    if change.lifecycle:
+        rows.append(("~", "state", f"{show(change.live_state)} -> {show(change.desired_state)}"))
+    return rows
+
+
+def value_text(path: str, value: Any, labels: dict[str, dict[int, str]]) -> str:
+    key = path.split(".")[0]
     if key in ("workflow", "telephony") and isinstance(value, int):
         name = labels.get(key, {}).get(value)
         return f"{show(name)} (id {value})" if name else f"id {value}"
     if path == "schedule":
         return describe_schedule(value)
     if path == "source":
-        return f"sha256 {value}..." if value else "(not uploaded by this tool)"
+        return f"content {value}" if value else "(not uploaded by this tool)"
     return show(value)
 
 
@@ -202,7 +212,3 @@ def _unmanaged(plan: Plan, show_all: bool) -> list[str]:
     if show_all:
         lines.extend(f"  - {u.name} (id {u.id}, {u.state})" for u in plan.unmanaged)
     return lines
-
-
-def field_line(change: FieldChange) -> str:
-    return f"{change.path}: {show(change.before)} -> {show(change.after)}"

@@ -24,6 +24,8 @@ def show(value: Any) -> str:
     if isinstance(value, dict):
         if set(value) == {"timezone", "slots"}:
             return describe_schedule(value)
+        if set(value) == {"days", "start", "end"}:
+            return describe_slot(value)
         return "{" + ", ".join(f"{k} = {show(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(show(v) for v in value) + "]"
@@ -34,14 +36,16 @@ def describe_schedule(schedule: dict[str, Any] | None) -> str:
     """``mon-fri 09:00-17:00, sat 10:00-13:00 (America/New_York)``."""
     if not schedule:
         return "(none: calls at any time)"
-    windows: dict[tuple[str, str], list[str]] = {}
-    for slot in schedule.get("slots", []):
-        windows.setdefault((slot["start"], slot["end"]), []).append(str(slot["day"]))
-    parts = [f"{_days(days)} {start}-{end}" for (start, end), days in windows.items()]
+    parts = [describe_slot(slot) for slot in schedule.get("slots", [])]
     return f"{', '.join(parts)} ({schedule.get('timezone', 'UTC')})"
 
 
-def _days(days: list[str]) -> str:
+def describe_slot(slot: dict[str, Any]) -> str:
+    """A manifest-form slot, ``{days: [mon, ..., fri], start, end}``: ``mon-fri 09:00-17:00``."""
+    return f"{describe_days(slot['days'])} {slot['start']}-{slot['end']}"
+
+
+def describe_days(days: list[str]) -> str:
     """Runs of consecutive days as ranges: mon, tue, wed, fri -> mon-wed, fri."""
     order = sorted({DAYS.index(d) for d in days if d in DAYS})
     runs: list[list[int]] = []

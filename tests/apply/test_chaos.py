@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from dograh_sandbox.testing import SandboxHandle
-from reconciler.client import ClientSettings, DograhClient, RetryPolicy
+from reconciler.client import ClientSettings, RetryPolicy
 from reconciler.commands.apply import ApplyRequest, run_apply
 from reconciler.errors import UserError
-from reconciler.pipeline import make_plan
+from reconciler.pipeline import plan_paths
 
 COUNT = 200
 STATES = ("running", "paused", "draft", "running")
@@ -122,8 +122,9 @@ def test_apply_converges_through_chaos(
     statuses = Counter(r.status for r in log if r.fault == "error")
     assert faults["dropped"] > 0 and statuses[429] > 0 and statuses[500] > 0
 
-    with DograhClient(settings) as client:
-        plan = make_plan(("campaigns.d",), (), client)
-    assert (plan.changes, plan.blocked) == ([], False)
+    plan, client = plan_paths(("campaigns.d",), (), settings)
+    assert client is not None
+    client.close()
+    assert (plan.changes, plan.blocked) == ((), False)
     summary = f"faults {dict(faults)}, statuses {dict(statuses)}, runs {codes}"
     print(f"chaos: {len(log)} requests, {summary}")

@@ -30,11 +30,9 @@ def _campaign(sandbox: SandboxHandle) -> int:
 def _change(campaign_id: int, action: Action, desired: str) -> CampaignChange:
     return CampaignChange(
         name="east",
-        campaign_id=campaign_id,
+        id=campaign_id,
         manifest="campaigns.d/east.yaml:4:9",
         actions=(action,),
-        changes=(),
-        before=None,
         after={},
         live_state="created",
         desired_state=desired,

@@ -15,7 +15,6 @@ from reconciler.client import (
     AuthError,
     ClientSettings,
     DograhClient,
-    DograhError,
     NotFound,
     OutcomeUnknown,
     Refused,
@@ -24,6 +23,7 @@ from reconciler.client import (
     Unavailable,
 )
 from reconciler.errors import UserError
+from reconciler.live import AnswerShapeError
 
 FAST = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, budget=5.0)
 
@@ -53,13 +53,13 @@ def _create_body(sandbox: SandboxHandle, name: str = "east") -> dict[str, Any]:
 def test_reading_the_organization(sandbox: SandboxHandle) -> None:
     with _client(sandbox) as client:
         assert client.list_campaigns() == []
-        assert [w["name"] for w in client.list_workflows()] == [
+        assert [w.name for w in client.list_workflows()] == [
             "Renewal reminder",
             "Appointment confirmation",
             "Customer survey",
         ]
-        assert [t["name"] for t in client.telephony_configurations()] == ["Twilio US", "Vonage EU"]
-        assert client.campaign_defaults()["concurrent_call_limit"] == 20
+        assert [t.name for t in client.telephony_configurations()] == ["Twilio US", "Vonage EU"]
+        assert client.campaign_defaults().concurrent_call_limit == 20
         assert client.requests_sent == 4
 
 
@@ -117,9 +117,9 @@ def test_refusals_carry_dograhs_detail_per_field(sandbox: SandboxHandle) -> None
         message = str(caught.value)
         assert "max_concurrency:" in message and "name:" in message
         created = client.create_campaign(body)
-        client.lifecycle(created["id"], "start")
+        client.lifecycle(created.id, "start")
         with pytest.raises(Refused, match="current state: syncing"):
-            client.lifecycle(created["id"], "start")
+            client.lifecycle(created.id, "start")
 
 
 def test_reads_are_retried_through_5xx_and_429(sandbox: SandboxHandle) -> None:
@@ -200,7 +200,7 @@ def test_a_create_refused_with_429_was_not_processed_and_is_retried(sandbox: San
         }
     )
     with _client(sandbox) as client:
-        assert client.create_campaign(body)["name"] == "east"
+        assert client.create_campaign(body).name == "east"
         assert len(client.list_campaigns()) == 1
 
 
@@ -210,8 +210,8 @@ def test_a_patch_is_retried_it_is_idempotent(sandbox: SandboxHandle) -> None:
         sandbox.admin.set_faults(
             {"method": "PATCH", "path": "/api/v1/campaign/*", "kind": "drop", "count": 1}
         )
-        updated = client.update_campaign(created["id"], {"max_concurrency": 3})
-    assert updated["max_concurrency"] == 3
+        updated = client.update_campaign(created.id, {"max_concurrency": 3})
+    assert updated.max_concurrency == 3
     assert [r.fault for r in sandbox.admin.requests(method="PATCH")] == ["dropped", None]
 
 
@@ -237,7 +237,7 @@ def test_upload_sends_no_api_key_to_storage(sandbox: SandboxHandle) -> None:
     settings = ClientSettings(base_url=sandbox.url, api_key=sandbox.api_key, retry=FAST)
     with DograhClient(settings, transport=Spy()) as client:
         target = client.presigned_upload("c.csv", 20)
-        client.upload(target["upload_url"], b"phone_number\n+15550\n")
+        client.upload(target.upload_url, b"phone_number\n+15550\n")
     assert "x-api-key" in seen[0]
     assert "x-api-key" not in seen[1]
     assert seen[1]["content-type"] == "text/csv"
@@ -271,8 +271,21 @@ def test_an_answer_that_is_not_json() -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         return httpx.Response(200, text="<html>maintenance</html>")
 
-    with _mocked(handler) as client, pytest.raises(DograhError, match="but not JSON"):
+    with _mocked(handler) as client, pytest.raises(AnswerShapeError) as caught:
         client.list_campaigns()
+    assert "Dograh's answer to GET /campaign/ is not what this tool reads" in str(caught.value)
+    assert "Invalid JSON" in str(caught.value)
+
+
+def test_an_answer_of_another_shape_names_the_route_and_the_field() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"campaigns": [1, "x", None]})
+
+    with _mocked(handler) as client, pytest.raises(AnswerShapeError) as caught:
+        client.list_campaigns()
+    message = str(caught.value)
+    assert message.startswith("Dograh's answer to GET /campaign/ is not what this tool reads:")
+    assert "campaigns[0]:" in message and "campaigns[1]:" in message
 
 
 def test_the_key_is_sent_as_header_only_and_the_user_agent_says_who() -> None:

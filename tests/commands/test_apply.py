@@ -14,6 +14,7 @@ from dograh_sandbox.testing import SandboxHandle
 from reconciler import apply as apply_module
 from reconciler.client import DograhClient
 from reconciler.commands import apply as apply_command
+from reconciler.live import LiveCampaign
 from tests.commands.conftest import Campaigns
 
 
@@ -44,10 +45,10 @@ def test_create_and_start(campaigns: Campaigns, sandbox: SandboxHandle) -> None:
         "appointments-west": "syncing",
         "winback-survey": "created",
     }
-    # Every setting sent explicitly, contacts uploaded under their hash.
+    # The manifest's settings sent, contacts uploaded under their content hash.
     east = live["spring-renewals-east"]
     assert east["circuit_breaker"]["enabled"] is True
-    assert east["source_id"].endswith(".csv") and ".ee633c402405a415." in east["source_id"]
+    assert east["source_id"].endswith("_spring-renewals-east.30b1584936d2b8a4.csv")
     assert east["telephony_configuration_name"] == "Twilio US"
     starts = sandbox.admin.requests(method="POST")
     started = {r.campaign_id for r in starts if r.path.endswith("/start")}
@@ -172,7 +173,7 @@ def test_campaigns_are_applied_in_parallel(
     gauge = _InFlight()
     original = DograhClient.create_campaign
 
-    def counted(self: DograhClient, body: Any) -> dict[str, Any]:
+    def counted(self: DograhClient, body: Any) -> LiveCampaign:
         with gauge:
             return original(self, body)
 

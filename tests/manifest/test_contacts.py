@@ -1,4 +1,4 @@
-"""The CSV checks, by Dograh's rules (contract §5), with file and row numbers."""
+"""The CSV checks, by Dograh's rules (docs/dograh-api.md §6), with file and row numbers."""
 
 from __future__ import annotations
 
@@ -68,12 +68,12 @@ def test_phones_without_plus_name_five_rows_and_how_many_more(tmp_path: Path) ->
 def test_duplicates_name_both_rows(tmp_path: Path) -> None:
     _, findings = _check(tmp_path, "phone_number\n+15550100\n+15550101\n +15550100 \n")
     assert findings == [
-        "4:error: phone numbers must be unique in a campaign: +15550100 in rows 2 and 4"
+        "4:error: phone numbers must be unique in a campaign: the same number is in rows 2 and 4"
     ]
 
 
 def test_rows_without_phone_are_a_warning(tmp_path: Path) -> None:
-    """Dograh skips empty phone cells and rows too short to have one (contract §5)."""
+    """Dograh skips empty phone cells and rows too short to have one (docs/dograh-api.md §6)."""
     contacts, findings = _check(tmp_path, "name,phone_number\na,+15550100\nb,\nshort\n")
     assert contacts is not None
     assert findings == ["3:warning: rows 3, 4 have no phone number; Dograh will skip them"]

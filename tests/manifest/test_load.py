@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.manifest import load
-from reconciler.manifest.load import load_manifests
+from reconciler.pipeline import validate_paths
 
 MANIFEST = """\
 apiVersion: dograh-campaigns/v1
@@ -25,6 +24,7 @@ spec:
 def test_workers_give_the_same_result_in_the_same_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Three shares (forced, whatever the CPUs) report what one does."""
     (tmp_path / ".git").mkdir()
     for i in range(60):
         concurrency = 500 if i % 7 == 0 else 5  # some invalid, spread over every share
@@ -34,11 +34,9 @@ def test_workers_give_the_same_result_in_the_same_order(
         (tmp_path / f"c{i:04d}.csv").write_text(f"phone_number\n+1555{i:04d}\n", encoding="utf-8")
     (tmp_path / "c0003.csv").write_text("phone_number\n5550003\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(load, "MIN_FILES_PER_WORKER", 10)
-    alone = load_manifests(["."], jobs=1)
-    shared = load_manifests(["."], jobs=3)
-    assert [m.name for m in shared.manifests] == [m.name for m in alone.manifests]
-    assert [m.positions for m in shared.manifests] == [m.positions for m in alone.manifests]
-    assert shared.diagnostics == alone.diagnostics
-    assert len(alone.manifests) == 60 - 9 - 1
+    alone = validate_paths(["."], jobs=1)
+    shared = validate_paths(["."], jobs=3)
+    assert shared == alone
+    assert alone.manifests == 60 - 9 - 1
+    assert alone.files == 60
     assert len(alone.diagnostics) == 10

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-import dataclasses
 import textwrap
 from pathlib import Path
 from typing import Any
 
-from reconciler.live import LiveCampaign, LiveState, TelephonyConfig, Workflow
-from reconciler.manifest.load import Manifest, load_manifests
+import orjson
+
+from reconciler.diff import diff
+from reconciler.live import (
+    CampaignDefaults,
+    LiveCampaign,
+    LiveState,
+    TelephonyConfig,
+    Workflow,
+    parse_answer,
+)
+from reconciler.manifest.load import Manifest
 from reconciler.normalize import upload_file_name
+from reconciler.pipeline import assemble, load_manifests
+from reconciler.plan import Plan
+from reconciler.resolve import resolve
 
 WORKFLOWS = (
     Workflow(1, "Renewal reminder", "active"),
@@ -17,8 +29,8 @@ WORKFLOWS = (
     Workflow(3, "Customer survey", "active"),
 )
 TELEPHONY = (
-    TelephonyConfig(1, "Twilio US", True, False, None, True, None, 10),
-    TelephonyConfig(2, "Vonage EU", False, False, None, True, None, 5),
+    TelephonyConfig(1, "Twilio US", is_default_outbound=True, phone_number_count=10),
+    TelephonyConfig(2, "Vonage EU", phone_number_count=5),
 )
 RETRY = {
     "enabled": True,
@@ -67,38 +79,45 @@ def manifests(tmp_path: Path, *specs: str) -> list[Manifest]:
             + "".join(f"  {line}\n" for line in rest)
         )
         (tmp_path / f"m{index:02d}.yaml").write_text(text, encoding="utf-8")
-    result = load_manifests([str(tmp_path)], jobs=1)
-    assert result.ok, result.diagnostics
-    return result.manifests
+    found, diagnostics = load_manifests([str(tmp_path)])
+    assert not [d for d in diagnostics if d.severity == "error"], diagnostics
+    return found
 
 
 def source_id_for(manifest: Manifest) -> str:
-    name = upload_file_name(manifest.contacts.display, manifest.contacts.sha256)
+    name = upload_file_name(manifest.contacts.display, manifest.contacts.content)
     return f"campaigns/1/0b9f1a2c-uuid_{name}"
 
 
 def live_campaign(**changes: Any) -> LiveCampaign:
-    base = LiveCampaign(
-        id=10,
-        name="east",
-        state="created",
-        workflow_id=1,
-        workflow_name="Renewal reminder",
-        source_id="campaigns/1/uuid_c.0000000000000000.csv",
-        telephony_id=1,
-        telephony_name="Twilio US",
-        max_concurrency=None,
-        retry_config=dict(RETRY),
-        schedule_config=None,
-        circuit_breaker=dict(BREAKER),
-        created_at="2026-11-20T10:00:00Z",
-        total_rows=None,
-        processed_rows=0,
-        parent_campaign_id=None,
-        last_error=None,
-    )
-    return dataclasses.replace(base, **changes)
+    """A live campaign as Dograh answers it; ``changes`` in Dograh's JSON field names
+    (``schedule_config``, ``telephony_configuration_id``...), as dicts or records."""
+    base: dict[str, Any] = {
+        "id": 10,
+        "name": "east",
+        "state": "created",
+        "workflow_id": 1,
+        "workflow_name": "Renewal reminder",
+        "source_id": "campaigns/1/uuid_c.0000000000000000.csv",
+        "telephony_configuration_id": 1,
+        "telephony_configuration_name": "Twilio US",
+        "retry_config": dict(RETRY),
+        "circuit_breaker": dict(BREAKER),
+        "created_at": "2026-11-20T10:00:00Z",
+    }
+    raw = {**base, **changes}
+    return parse_answer(LiveCampaign, orjson.dumps(raw), "a test's campaign")
 
 
 def state(*campaigns: LiveCampaign, limit: int | None = 20) -> LiveState:
-    return LiveState(tuple(campaigns), WORKFLOWS, TELEPHONY, limit)
+    return LiveState(
+        tuple(campaigns), WORKFLOWS, TELEPHONY, CampaignDefaults(concurrent_call_limit=limit)
+    )
+
+
+def plan_of(found: list[Manifest], live: LiveState, targets: tuple[str, ...] = ()) -> Plan:
+    """The plan of these manifests against ``live``, as the pipeline makes it in one
+    process (without the cross-checks of loading)."""
+    desired, problems = resolve(found, live)
+    part = diff(desired, live, targets=frozenset(targets))
+    return assemble([], [part], problems, live, targets, "")

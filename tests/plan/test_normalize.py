@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from reconciler.live import CircuitBreakerConfig, ScheduleConfig, TimeSlot
 from reconciler.manifest.model import Schedule
 from reconciler.normalize import (
     breaker_view,
@@ -30,31 +31,26 @@ def test_days_equal_day_of_week_slots_in_any_order() -> None:
         ]
     )
     assert desired_schedule_view(by_days) == desired_schedule_view(by_numbers)
-    live = {
-        "enabled": True,
-        "timezone": "UTC",
-        "slots": [
-            {"day_of_week": 1, "start_time": "9:00", "end_time": "17:00"},
-            {"day_of_week": 0, "start_time": "09:00", "end_time": "17:00:00"},
-        ],
-    }
+    live = ScheduleConfig(
+        timezone="UTC",
+        slots=(TimeSlot(1, "9:00", "17:00"), TimeSlot(0, "09:00", "17:00:00")),
+    )
     assert live_schedule_view(live) == desired_schedule_view(by_days)
+    assert desired_schedule_view(by_days) == {
+        "timezone": "UTC",
+        "slots": [{"days": ["mon", "tue"], "start": "09:00", "end": "17:00"}],
+    }
 
 
 @pytest.mark.parametrize(
     "live",
     [
         None,
-        {},
-        {
-            "enabled": False,
-            "timezone": "UTC",
-            "slots": [{"day_of_week": 0, "start_time": "09:00", "end_time": "17:00"}],
-        },
-        {"enabled": True, "timezone": "UTC", "slots": []},
+        ScheduleConfig(enabled=False, slots=(TimeSlot(0, "09:00", "17:00"),)),
+        ScheduleConfig(enabled=True, slots=()),
     ],
 )
-def test_absent_disabled_and_empty_schedules_mean_no_window(live: dict[str, Any] | None) -> None:
+def test_absent_disabled_and_empty_schedules_mean_no_window(live: ScheduleConfig | None) -> None:
     assert live_schedule_view(live) is None
     assert desired_schedule_view(None) is None
 
@@ -66,7 +62,8 @@ def test_a_breaker_never_sent_reads_as_the_response_default() -> None:
         "window_seconds": 120,
         "min_calls_in_window": 5,
     }
-    assert breaker_view({"enabled": True, "failure_threshold": 1})["failure_threshold"] == 1.0
+    breaker = CircuitBreakerConfig(enabled=True, failure_threshold=1)
+    assert breaker_view(breaker)["failure_threshold"] == 1.0
 
 
 def test_upload_names_carry_the_hash_and_only_safe_characters() -> None:

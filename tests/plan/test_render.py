@@ -9,14 +9,21 @@ from pathlib import Path
 
 import click
 import pytest
+from jsonschema import Draft202012Validator
 
-from reconciler.diff import plan_changes
 from reconciler.plan import Plan
 from reconciler.render.plan_json import render_plan_json
 from reconciler.render.plan_markdown import LIMIT, render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
-from reconciler.resolve import resolve
-from tests.plan.builders import BREAKER, EAST, live_campaign, manifests, source_id_for, state
+from tests.plan.builders import (
+    BREAKER,
+    EAST,
+    live_campaign,
+    manifests,
+    plan_of,
+    source_id_for,
+    state,
+)
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden"
 
@@ -27,9 +34,8 @@ def plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Plan:
     found = manifests(
         tmp_path,
         EAST,
-        EAST.replace("name: east", "name: west").replace(
-            "max_concurrency: 5", "max_concurrency: 8"
-        ),
+        EAST.replace("name: east", "name: west").replace("max_concurrency: 5", "max_concurrency: 8")
+        + "circuit_breaker:\n  failure_threshold: 0.5\n",
         "name: survey\nworkflow: Customer survey\nstate: paused",
         "name: legacy\nworkflow: Renewal reminder\nstate: draft",
         "name: south\nworkflow: Appointment confirmation\nstate: running",
@@ -56,15 +62,12 @@ def plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Plan:
             state="running",
             workflow_id=3,
             source_id=source_id_for(survey),
-            telephony_id=1,
+            telephony_configuration_id=1,
         ),
         live_campaign(id=23, name="legacy", state="running", source_id=source_id_for(legacy)),
         live_campaign(id=24, name="adhoc", state="completed", circuit_breaker=BREAKER),
     )
-    desired, problems = resolve(found, live)
-    result = plan_changes(desired, live)
-    result.diagnostics = problems
-    return result
+    return plan_of(found, live)
 
 
 def _golden(name: str, text: str) -> None:
@@ -82,9 +85,11 @@ def test_text(plan: Plan) -> None:
 def test_json(plan: Plan) -> None:
     text = render_plan_json(plan)
     document = json.loads(text)
-    assert document["format_version"] == 1
+    assert document["format_version"] == 2
     assert document["summary"]["places_calls"] == 3
-    assert "\n" not in text  # one line, from the C encoder
+    assert "\n" not in text  # one line
+    schema = json.loads((GOLDEN.parent.parent / "schema" / "plan.schema.json").read_text())
+    Draft202012Validator(schema).validate(document)  # the published format holds
     _golden("plan.json", json.dumps(document, indent=2) + "\n")  # indented, for review
 
 
@@ -95,8 +100,7 @@ def test_markdown(plan: Plan) -> None:
 def test_markdown_stays_within_githubs_limit_and_keeps_the_summary(tmp_path: Path) -> None:
     specs = [EAST.replace("name: east", f"name: campaign-{i:04d}") for i in range(3000)]
     found = manifests(tmp_path, *specs)
-    desired, _ = resolve(found, state())
-    plan = plan_changes(desired, state())
+    plan = plan_of(found, state())
     text = render_plan_markdown(plan)
     assert len(text) <= LIMIT
     assert "**Plan: 3000 to create, 0 to update, 3000 to start, 0 to pause, 0 to resume.**" in text
@@ -106,7 +110,7 @@ def test_markdown_stays_within_githubs_limit_and_keeps_the_summary(tmp_path: Pat
 
 
 def test_no_changes_says_so(tmp_path: Path) -> None:
-    plan = Plan([], ["east"], [], [], [], {}, "")
+    plan = Plan(unchanged=("east",))
     assert [click.unstyle(line) for line in render_plan_text(plan)] == [
         "No changes. Live campaigns match the manifests."
     ]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from reconciler.diff import plan_changes
 from reconciler.live import TelephonyConfig, Workflow
 from reconciler.resolve import resolve
-from tests.plan.builders import TELEPHONY, WORKFLOWS, manifests, state
+from tests.plan.builders import TELEPHONY, WORKFLOWS, manifests, plan_of, state
 
 
 def _problems(tmp_path: Path, spec: str, workflows: tuple[Workflow, ...] = WORKFLOWS) -> list[str]:
@@ -68,7 +67,9 @@ def test_unknown_telephony_name(tmp_path: Path) -> None:
 
 
 def test_an_unusable_telephony_configuration_blocks_a_create(tmp_path: Path) -> None:
-    blocked = dataclasses.replace(TELEPHONY[1], ready=False, blocked_reason="Add a phone number.")
+    blocked = dataclasses.replace(
+        TELEPHONY[1], is_ready_for_outbound=False, outbound_blocked_reason="Add a phone number."
+    )
     inactive = dataclasses.replace(TELEPHONY[0], inactive=True, inactive_reason="card declined")
     found = manifests(
         tmp_path,
@@ -76,20 +77,34 @@ def test_an_unusable_telephony_configuration_blocks_a_create(tmp_path: Path) -> 
         "name: b\nworkflow: Renewal reminder\ntelephony: Twilio US",
     )
     live = dataclasses.replace(state(), telephony=(inactive, blocked))
-    desired, problems = resolve(found, live)
+    _, problems = resolve(found, live)
     assert problems == []
-    plan = plan_changes(desired, live)
-    assert [c.message for c in plan.conflicts] == [
-        "'Vonage EU' is not ready for outbound calls. Add a phone number.; Dograh would refuse "
-        "to create the campaign",
-        "the telephony configuration 'Twilio US' is inactive: card declined; Dograh would "
-        "refuse to create the campaign",
+    plan = plan_of(found, live)
+    assert [f"{d.line}:{d.path}: {d.message}" for d in plan.errors] == [
+        "9:spec.telephony: 'Vonage EU' is not ready for outbound calls. Add a phone number.; "
+        "Dograh would refuse the campaign",
+        "9:spec.telephony: the telephony configuration 'Twilio US' is inactive: card declined; "
+        "Dograh would refuse the campaign",
     ]
+
+
+def test_a_configuration_without_numbers_blocks_a_running_campaign(tmp_path: Path) -> None:
+    """Issue 10, problem 2: Dograh accepts the campaign, then fails it at its first call."""
+    empty = dataclasses.replace(TELEPHONY[1], phone_number_count=0)
+    found = manifests(
+        tmp_path,
+        "name: a\nworkflow: Renewal reminder\ntelephony: Vonage EU\nstate: running",
+        "name: b\nworkflow: Renewal reminder\ntelephony: Vonage EU\nstate: draft",
+    )
+    plan = plan_of(found, dataclasses.replace(state(), telephony=(TELEPHONY[0], empty)))
+    (error,) = plan.errors
+    assert error.path == "spec.telephony"
+    assert "'Vonage EU' has no phone numbers: Dograh would fail the campaign" in error.message
+    assert [c.name for c in plan.changes] == ["b"]
 
 
 def test_no_telephony_at_all_blocks_a_create(tmp_path: Path) -> None:
     found = manifests(tmp_path, "name: a\nworkflow: Renewal reminder")
     live = dataclasses.replace(state(), telephony=tuple[TelephonyConfig, ...]())
-    desired, _ = resolve(found, live)
-    (conflict,) = plan_changes(desired, live).conflicts
-    assert "no active telephony configuration" in conflict.message
+    (error,) = plan_of(found, live).errors
+    assert "no active telephony configuration" in error.message

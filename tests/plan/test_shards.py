@@ -1,4 +1,7 @@
-"""Planning in several processes gives the plan one process gives, in the same order."""
+"""Planning in several processes gives the plan one process gives, in the same order.
+
+The share count is forced (``jobs``), so that these tests compare one process with
+three whatever the machine's CPUs."""
 
 from __future__ import annotations
 
@@ -8,8 +11,7 @@ import pytest
 
 from dograh_sandbox.testing import SandboxHandle
 from reconciler.client import ClientSettings
-from reconciler.manifest import load
-from reconciler.pipeline import plan_manifests
+from reconciler.pipeline import plan_paths
 from reconciler.plan import Plan
 from tests.plan.builders import BREAKER, RETRY
 
@@ -41,12 +43,9 @@ def _repository(tmp_path: Path) -> None:
         )
 
 
-def _plan(
-    tmp_path: Path, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch, per_worker: int
-) -> Plan:
-    monkeypatch.setattr(load, "MIN_FILES_PER_WORKER", per_worker)
+def _plan(sandbox: SandboxHandle, jobs: int) -> Plan:
     settings = ClientSettings(base_url=sandbox.url, api_key=sandbox.api_key)
-    plan, client = plan_manifests(("campaigns.d",), (), settings)
+    plan, client = plan_paths(("campaigns.d",), (), settings, jobs=jobs)
     if client is not None:
         client.close()
     return plan
@@ -71,9 +70,9 @@ def test_shares_plan_like_one_process(
     ]
     records.append({"name": "not-ours", "workflow": "Customer survey", "state": "running"})
     sandbox.admin.insert_campaigns(records)
-    alone = _plan(tmp_path, sandbox, monkeypatch, per_worker=10_000)
+    alone = _plan(sandbox, jobs=1)
     assert not alone.errors, alone.errors
-    shared = _plan(tmp_path, sandbox, monkeypatch, per_worker=10)
+    shared = _plan(sandbox, jobs=3)
     assert shared.changes == alone.changes
     assert shared.unchanged == alone.unchanged
     assert shared.conflicts == alone.conflicts
@@ -97,8 +96,8 @@ def test_shares_report_broken_manifests_like_one_process(
     broken.write_text(broken.read_text().replace("state: running", "state: runing"))
     twin = tmp_path / "campaigns.d" / "shard-003.yaml"
     twin.write_text(twin.read_text().replace("shard-003\n", "shard-050\n"))
-    alone = _plan(tmp_path, sandbox, monkeypatch, per_worker=10_000)
-    shared = _plan(tmp_path, sandbox, monkeypatch, per_worker=10)
+    alone = _plan(sandbox, jobs=1)
+    shared = _plan(sandbox, jobs=3)
     assert shared.blocked
     assert shared.diagnostics == alone.diagnostics
     assert len(shared.errors) == 3  # the typo, and the name used twice (both places)
