@@ -14,7 +14,6 @@ must be the same at every N. Targets: 10,000 takes at most 12 times 1,000, and u
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
 import statistics
 import subprocess
@@ -28,6 +27,7 @@ BIN = Path(sys.executable).parent
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dograh_sandbox.testing import SandboxProcess, sandbox_process  # noqa: E402
+from reconciler.manifest.contacts import contacts_of_bytes  # noqa: E402
 from reconciler.normalize import upload_file_name  # noqa: E402
 
 MANIFEST = """\
@@ -93,7 +93,8 @@ def generate(directory: Path, count: int) -> list[dict[str, Any]]:
         )
         if i >= count * 3 // 4:
             continue  # a quarter are new
-        sha = hashlib.sha256(content).hexdigest()
+        facts, _ = contacts_of_bytes(content, str(csv_path), name)
+        assert facts is not None
         changed = i >= count // 2
         live.append(
             {
@@ -101,7 +102,8 @@ def generate(directory: Path, count: int) -> list[dict[str, Any]]:
                 "workflow": "Renewal reminder",
                 "telephony": "Twilio US",
                 "state": "running",
-                "source_id": f"campaigns/1/{i:08x}-bench_{upload_file_name(str(csv_path), sha)}",
+                "source_id": f"campaigns/1/{i:08x}-bench_"
+                + upload_file_name(str(csv_path), facts.content),
                 "max_concurrency": 3 if changed else 5,
                 "retry_config": {**RETRY, "retry_delay_seconds": 600} if changed else RETRY,
                 "schedule_config": SCHEDULE,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.manifest.contacts import check_contacts
+from reconciler.manifest.contacts import check_contacts, content_hash, read_records
 from reconciler.manifest.paths import SourcePaths
 
 
@@ -173,3 +173,62 @@ def test_without_git_the_working_directory_is_the_root(
     outside, refusal = paths.resolve(tmp_path / "work" / "campaigns" / "m.yaml", "../../x.csv")
     assert inside == str((tmp_path / "work" / "x.csv").resolve())
     assert outside is None and refusal is not None
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        b"Phone_Number,first_name\r\n+15550100,Ada\r\n+15550101,Ben\r\n",  # Windows
+        b"phone_number,first_name\n+15550100,Ada\n+15550101,Ben",  # no final newline
+        b'"phone_number","first_name"\n"+15550100","Ada"\n+15550101,"Ben"\n',  # quoted
+        b"phone_number,first_name\n+15550100,Ada\n\n+15550101,Ben\n\n",  # blank lines
+        b" PHONE_NUMBER ,First_Name\n+15550100,Ada\n+15550101,Ben\n",  # header spelling
+    ],
+    ids=["crlf", "no-final-newline", "quoted", "blank-lines", "header-case"],
+)
+def test_contacts_are_identified_by_what_dograh_reads(tmp_path: Path, variant: bytes) -> None:
+    """Issue 9, problem 8: a file re-saved on Windows is the same contacts."""
+    (tmp_path / "a.csv").write_bytes(b"phone_number,first_name\n+15550100,Ada\n+15550101,Ben\n")
+    (tmp_path / "b.csv").write_bytes(variant)
+    a, _ = check_contacts(str(tmp_path / "a.csv"), "a.csv")
+    b, _ = check_contacts(str(tmp_path / "b.csv"), "b.csv")
+    assert a is not None and b is not None
+    assert a.sha256 != b.sha256
+    assert a.content == b.content
+
+
+def test_other_contacts_are_another_identity(tmp_path: Path) -> None:
+    base = "phone_number,first_name\n+15550100,Ada\n"
+    contents = {
+        base,
+        base.replace("Ada", "Ada "),  # a cell's spaces reach the greeting
+        base.replace("+15550100", "+15550109"),
+        base + "+15550101,Ben\n",
+        "phone_number,name\n+15550100,Ada\n",
+        'phone_number,first_name\n+15550100,"Ada, Jr"\n',
+    }
+    found = set()
+    for index, text in enumerate(sorted(contents)):
+        path = tmp_path / f"{index}.csv"
+        path.write_text(text, encoding="utf-8", newline="")
+        contacts, _ = check_contacts(str(path), path.name)
+        assert contacts is not None
+        found.add(contacts.content)
+    assert len(found) == len(contents)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "phone_number,first_name\n+15550100,Ada\n",
+        "phone_number,,x\n+15550100,,\n",
+        "phone_number\n+15550100\n",
+    ],
+)
+def test_the_fast_hash_is_the_canonical_hash(text: str) -> None:
+    """A file already in canonical form is hashed from its text: the same digest as the
+    canonical writing of its records (forced here by a quote-free CR variant)."""
+    records = read_records(text)
+    columns = tuple(c.strip().lower() for c in records[0])
+    slow = content_hash(text.replace("\n", "\r\n"), columns, records[1:])
+    assert content_hash(text, columns, records[1:]) == slow
