@@ -193,6 +193,34 @@ class SandboxAdmin:
         ids: list[int] = self._call("POST", "/campaigns", json={"campaigns": records})["ids"]
         return ids
 
+    def workflow(self, workflow_id: int) -> dict[str, Any]:
+        """A workflow with its published version and draft (and the variables create
+        checks in each)."""
+        result: dict[str, Any] = self._call("GET", f"/workflows/{workflow_id}")
+        return result
+
+    def change_workflow(
+        self,
+        workflow_id: int,
+        *,
+        draft_definition: Mapping[str, Any] | None = None,
+        draft_template_variables: Sequence[str] | None = None,
+        publish: bool = False,
+        discard_draft: bool = False,
+        status: str | None = None,
+    ) -> dict[str, Any]:
+        """Save a draft (a definition, or one generated from variables), then publish it
+        or discard it, and/or set the workflow's status; returns ``workflow()``."""
+        body: dict[str, Any] = {"publish": publish, "discard_draft": discard_draft}
+        if draft_definition is not None:
+            body["draft_definition"] = dict(draft_definition)
+        if draft_template_variables is not None:
+            body["draft_template_variables"] = list(draft_template_variables)
+        if status is not None:
+            body["status"] = status
+        result: dict[str, Any] = self._call("PUT", f"/workflows/{workflow_id}", json=body)
+        return result
+
     def runs(self, campaign_id: int) -> list[dict[str, Any]]:
         """A campaign's queued runs as the simulation keeps them (retries included)."""
         runs: list[dict[str, Any]] = self._call("GET", f"/campaigns/{campaign_id}/runs")["runs"]
