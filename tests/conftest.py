@@ -39,11 +39,18 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-def _skip_on_real_dograh(request: pytest.FixtureRequest) -> None:
-    marker = request.node.get_closest_marker("needs_admin")
-    if marker is not None and conformance_settings() is not None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Against a real Dograh, ``needs_admin`` tests are skipped, with their reason."""
+    if conformance_settings() is None:
+        return
+    for item in items:
+        marker = item.get_closest_marker("needs_admin")
+        if marker is None:
+            continue
         reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else None)
-        pytest.skip(f"{reason}: {NEEDS_ADMIN}" if reason else NEEDS_ADMIN)
+        item.add_marker(
+            pytest.mark.skip(reason=f"{reason}; {NEEDS_ADMIN}" if reason else NEEDS_ADMIN)
+        )
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +98,6 @@ def dograh(
     """The target of a contract test: a real Dograh when the two variables are set, else
     the sandbox, reset as ``sandbox`` is. ``needs_admin`` tests are skipped on a real one.
     """
-    _skip_on_real_dograh(request)
     if real_dograh is not None:
         yield real_dograh
         return
