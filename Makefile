@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint typecheck unit demo schema clean
+.PHONY: test lint typecheck unit demo schema clean conformance
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,14 @@ test: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/campaigns schema --check
 	$(BIN)/pytest -n 2
+
+# The sandbox's contract tests against a real Dograh (docs/sandbox.md, "Conformance").
+conformance: $(VENV)/.installed-test
+	@if [ -z "$$DOGRAH_TEST_API_URL" ] || [ -z "$$DOGRAH_TEST_API_KEY" ]; then \
+		echo "make conformance needs DOGRAH_TEST_API_URL and DOGRAH_TEST_API_KEY (a Dograh URL and an API key of a test organization)."; \
+		exit 1; \
+	fi
+	$(BIN)/pytest -n 2 -rs tests/sandbox
 
 demo: $(VENV)/.installed-demo
 	./scripts/demo.sh

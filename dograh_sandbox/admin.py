@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from dograh_sandbox import render, sources, telephony
+from dograh_sandbox import render, sources, telephony, workflows
 from dograh_sandbox.auth import sandbox_of
 from dograh_sandbox.bodies import (
     CircuitBreakerConfigRequest,
@@ -104,12 +104,49 @@ class CampaignRecord(_Body):
     redialed_campaign_id: int | None = None
 
 
+class WorkflowBody(_Body):
+    """A change to a workflow's versions, applied as Dograh's editor would: a new draft
+    (saved in place if one exists), then optionally published (the published version is
+    archived) or the draft discarded."""
+
+    draft_definition: dict[str, Any] | None = None
+    draft_template_variables: list[str] | None = None
+    publish: bool = False
+    discard_draft: bool = False
+    status: Literal["active", "archived"] | None = None
+
+
 class BulkBody(_Body):
     campaigns: list[CampaignRecord]
 
 
 def clock_body(state: SandboxState) -> dict[str, Any]:
     return {"now": format_z(state.now()), "mode": state.clock.mode}
+
+
+def _variables(version: Any) -> list[str] | None:
+    """The variables create would check in a version (None: none, or not checked)."""
+    if version is None:
+        return None
+    found = workflows.required_variables(json.loads(version["workflow_json"]))
+    return None if found is None else sorted(found)
+
+
+def workflow_body(state: SandboxState, row: Any) -> dict[str, Any]:
+    """``WORKFLOW``: a workflow with its published version and draft, and the variables
+    create checks in each (null when there is no such version or its definition does not
+    validate, so that create checks nothing)."""
+    published = state.store.workflow_version(int(row["id"]), "published")
+    draft = state.store.workflow_version(int(row["id"]), "draft")
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "status": row["status"],
+        "template_variables": _variables(published),
+        "published_version": None if published is None else render.workflow_version(published),
+        "draft_template_variables": _variables(draft),
+        "draft_version": None if draft is None else render.workflow_version(draft),
+    }
 
 
 def organizations_body(state: SandboxState) -> list[dict[str, Any]]:
@@ -134,17 +171,9 @@ def organizations_body(state: SandboxState) -> list[dict[str, Any]]:
                     }
                     for key in store.api_keys(org_id)
                 ],
-                "workflows": [
-                    {
-                        "id": row["id"],
-                        "name": row["name"],
-                        "status": row["status"],
-                        "template_variables": json.loads(row["template_variables"]),
-                    }
-                    for row in store.workflows(org_id)
-                ],
+                "workflows": [workflow_body(state, row) for row in store.workflows(org_id)],
                 "telephony_configurations": [
-                    render.telephony_config(row) for row in store.telephony_configs(org_id)
+                    telephony.listing_item(row) for row in store.telephony_configs(org_id)
                 ],
             }
         )
@@ -274,6 +303,49 @@ async def campaign_runs(state: Admin, campaign_id: int) -> Response:
             ]
         }
     )
+
+
+@router.get("/workflows/{workflow_id}")
+async def get_workflow(state: Admin, workflow_id: int) -> Response:
+    row = _workflow_row(state, workflow_id)
+    return json_response(workflow_body(state, row))
+
+
+@router.put("/workflows/{workflow_id}")
+async def change_workflow(state: Admin, workflow_id: int, body: WorkflowBody) -> Response:
+    """Draft, publish, discard or archive after a reset: what a test needs when the seed
+    is not enough (a draft that appears between two plans, a publish that changes the
+    variables create checks)."""
+    _workflow_row(state, workflow_id)
+    if body.draft_definition is not None and body.draft_template_variables is not None:
+        raise HTTPException(422, "give draft_definition or draft_template_variables, not both")
+    if body.publish and body.discard_draft:
+        raise HTTPException(422, "give publish or discard_draft, not both")
+    store = state.store
+    now = state.now()
+    with store.transaction():
+        if body.draft_definition is not None:
+            store.save_draft(workflow_id, body.draft_definition, now)
+        elif body.draft_template_variables is not None:
+            store.save_draft(
+                workflow_id, workflows.generated_definition(body.draft_template_variables), now
+            )
+        if body.publish and not store.publish_draft(workflow_id, now):
+            raise HTTPException(400, "No draft to publish")
+        if body.discard_draft and not store.discard_draft(workflow_id):
+            raise HTTPException(400, "No draft to discard")
+        if body.status is not None:
+            store.db.execute(
+                "UPDATE workflows SET status = ? WHERE id = ?", (body.status, workflow_id)
+            )
+    return json_response(workflow_body(state, _workflow_row(state, workflow_id)))
+
+
+def _workflow_row(state: SandboxState, workflow_id: int) -> Any:
+    row = state.store.db.execute("SELECT * FROM workflows WHERE id = ?", (workflow_id,)).fetchone()
+    if row is None:
+        raise HTTPException(404, f"No workflow {workflow_id}")
+    return row
 
 
 @router.post("/campaigns")

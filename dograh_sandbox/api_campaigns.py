@@ -18,7 +18,7 @@ from dograh_sandbox.bodies import (
     RedialCampaignRequest,
     UpdateCampaignRequest,
 )
-from dograh_sandbox.render import json_response, text_response
+from dograh_sandbox.render import internal_server_error, json_response, text_response
 from dograh_sandbox.timestamps import to_micros
 
 router = APIRouter(prefix="/api/v1/campaign")
@@ -35,7 +35,10 @@ async def create_campaign(
 ) -> Response:
     state = sandbox_of(request)
     url = storage.object_url(base_url(request), body.source_id)
-    row = campaigns.create(state, who.org_id, body, url)
+    try:
+        row = campaigns.create(state, who.org_id, body, url)
+    except campaigns.ServerError:
+        return internal_server_error()
     request.state.created_campaign_id = int(row["id"])
     return text_response(campaigns.rendered(state, who.org_id, row))
 

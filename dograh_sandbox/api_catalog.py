@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
-from dograh_sandbox import render
+from dograh_sandbox import render, telephony
 from dograh_sandbox.auth import Caller, caller, sandbox_of
 from dograh_sandbox.render import json_response
 
@@ -67,16 +67,41 @@ async def workflow_summary(
 
 @router.get("/workflow/fetch/{workflow_id}")
 async def get_workflow(request: Request, workflow_id: int, who: Authorized) -> Response:
-    row = sandbox_of(request).store.workflow(who.org_id, workflow_id)
+    """The draft when there is one, else the published version; with neither, Dograh's
+    handler dereferences a missing published version: a 500."""
+    store = sandbox_of(request).store
+    row = store.workflow(who.org_id, workflow_id)
     if row is None:
         raise HTTPException(status_code=404, detail=f"Workflow with id {workflow_id} not found")
-    return json_response(render.workflow(row))
+    published = store.workflow_version(workflow_id, "published")
+    active = store.workflow_version(workflow_id, "draft") or published
+    if active is None:
+        return render.internal_server_error()
+    return json_response(render.workflow(row, active, published))
+
+
+@router.get("/workflow/{workflow_id}/versions")
+async def workflow_versions(
+    request: Request,
+    workflow_id: int,
+    who: Authorized,
+    limit: Annotated[int | None, Query(ge=1, le=100)] = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    """Every version, newest first; ``limit``/``offset`` page as Dograh's do."""
+    store = sandbox_of(request).store
+    if store.workflow(who.org_id, workflow_id) is None:
+        raise HTTPException(status_code=404, detail=f"Workflow with id {workflow_id} not found")
+    rows = store.workflow_versions(workflow_id)[offset:]
+    if limit is not None:
+        rows = rows[:limit]
+    return json_response([render.workflow_version(row) for row in rows])
 
 
 @router.get("/organizations/telephony-configs")
 async def telephony_configs(request: Request, who: Authorized) -> Response:
     rows = sandbox_of(request).store.telephony_configs(who.org_id)
-    return json_response({"configurations": [render.telephony_config(row) for row in rows]})
+    return json_response({"configurations": [telephony.listing_item(row) for row in rows]})
 
 
 @router.get("/organizations/campaign-defaults")

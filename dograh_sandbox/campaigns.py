@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import HTTPException
 
-from dograh_sandbox import render, sources, telephony
+from dograh_sandbox import render, sources, telephony, workflows
 from dograh_sandbox.bodies import (
     CreateCampaignRequest,
     RedialCampaignRequest,
@@ -36,6 +36,11 @@ REDIAL_TAGS = {
     "retry_on_no_answer": "telephony_no-answer",
     "retry_on_busy": "telephony_busy",
 }
+
+
+class ServerError(Exception):
+    """Where Dograh's code raises an unhandled exception: the route answers 500 as
+    Starlette does (``render.internal_server_error``)."""
 
 
 def names(state: SandboxState, org_id: int) -> tuple[dict[int, str], dict[int, str]]:
@@ -82,6 +87,10 @@ def get(state: SandboxState, org_id: int, campaign_id: int) -> sqlite3.Row:
 def create(
     state: SandboxState, org_id: int, body: CreateCampaignRequest, storage_url: str
 ) -> sqlite3.Row:
+    """Dograh's ``create_campaign``: workflow, CSV, template variables of the *published*
+    definition (checked only when it validates as Dograh's DTO and graph, and needs at
+    least one variable), telephony, max_concurrency. A workflow without a published
+    version fails after the CSV checks, where Dograh dereferences it (500)."""
     store = state.store
     workflow = store.workflow(org_id, body.workflow_id)
     if workflow is None:
@@ -93,7 +102,11 @@ def create(
     checked = sources.check(table)
     if checked.error is not None:
         raise HTTPException(status_code=400, detail=checked.error)
-    required = json.loads(workflow["template_variables"])
+    published = store.workflow_version(body.workflow_id, "published")
+    if published is None:
+        raise ServerError("create reads workflow.released_definition.workflow_json")
+    definition = json.loads(published["workflow_json"])
+    required = workflows.required_variables(definition) if definition else None
     if required and checked.headers and checked.rows:
         error = sources.check_template_variables(checked.headers, checked.rows, required)
         if error is not None:
@@ -186,7 +199,6 @@ def start(state: SandboxState, org_id: int, campaign_id: int) -> sqlite3.Row:
             campaign_id,
             state="running",
             started_at=now,
-            source_sync_status="completed",
             source_last_synced_at=now,
             sim=dumps({"next_dial_at": at, "window": [], "last_activity": at}),
         )
@@ -223,7 +235,8 @@ def resume(state: SandboxState, org_id: int, campaign_id: int) -> sqlite3.Row:
             detail=f"Campaign must be in 'paused' state to resume, current state: {row['state']}",
         )
     sim = json.loads(row["sim"])
-    sim["window"] = []  # the circuit breaker starts over
+    # circuit_breaker.reset: the window and the recent-failures list start over.
+    sim.update(window=[], recent_failures=[], last_failure_at=None)
     state.store.update_campaign(campaign_id, state="running", sim=dumps(sim))
     return _campaign(state, org_id, campaign_id)
 
@@ -271,6 +284,8 @@ def redial(
                 "source_id": parent["source_id"],
                 "total_rows": len(candidates),
                 "total_queued_count": len(candidates),
+                # create_redial_campaign: the child's runs exist, its source counts as synced.
+                "source_sync_status": "completed",
                 "created_at": now,
                 "retry_config": retry,
                 "max_concurrency": parent["max_concurrency"],

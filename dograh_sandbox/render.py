@@ -18,6 +18,7 @@ from fastapi import Response
 from pydantic import BaseModel
 
 from dograh_sandbox.timestamps import format_z
+from dograh_sandbox.workflows import mask_definition
 
 DEFAULT_RETRY_CONFIG: dict[str, Any] = {
     "enabled": True,
@@ -194,27 +195,6 @@ def log(entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def telephony_config(row: sqlite3.Row) -> dict[str, Any]:
-    """One ``TelephonyConfigurationListItem``."""
-    return {
-        "id": row["id"],
-        "name": row["name"],
-        "provider": row["provider"],
-        "connectivity": row["connectivity"],
-        "is_default_outbound": bool(row["is_default_outbound"]),
-        "inactive": bool(row["inactive"]),
-        "inactive_since": format_z(row["inactive_since"]),
-        "inactive_reason": row["inactive_reason"],
-        "phone_number_count": len(json.loads(row["phone_numbers"])),
-        "is_ready_for_outbound": bool(row["ready"]),
-        "outbound_blocked_reason": None
-        if row["ready"]
-        else (row["blocked_reason"] or "Complete the telephony configuration's setup checklist."),
-        "created_at": format_z(row["created_at"]),
-        "updated_at": format_z(row["updated_at"]),
-    }
-
-
 def workflow_listing(row: sqlite3.Row) -> dict[str, Any]:
     """One ``WorkflowListResponse``."""
     return {
@@ -228,57 +208,54 @@ def workflow_listing(row: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def workflow_definition(variables: list[str]) -> dict[str, Any]:
-    """A small published definition whose start node uses the workflow's variables."""
-    greeting = " ".join(f"{{{{{name}}}}}" for name in variables)
+def workflow_version(row: sqlite3.Row) -> dict[str, Any]:
+    """One ``WorkflowVersionResponse`` (``api/routes/workflow.py``)."""
     return {
-        "nodes": [
-            {
-                "id": "1",
-                "type": "startCall",
-                "position": {"x": 0, "y": 0},
-                "data": {
-                    "name": "Start",
-                    "prompt": f"You are calling for the sandbox. Context: {greeting}".strip(),
-                    "is_start": True,
-                },
-            },
-            {
-                "id": "2",
-                "type": "endCall",
-                "position": {"x": 0, "y": 200},
-                "data": {"name": "End", "prompt": "Thank the caller and end the call."},
-            },
-        ],
-        "edges": [
-            {
-                "id": "1-2",
-                "source": "1",
-                "target": "2",
-                "data": {"label": "done", "condition": "The conversation is over."},
-            }
-        ],
+        "id": row["id"],
+        "version_number": row["version_number"],
+        "status": row["status"],
+        "created_at": format_z(row["created_at"]),
+        "published_at": format_z(row["published_at"]),
+        "workflow_json": mask_definition(json.loads(row["workflow_json"])),
+        "workflow_configurations": json.loads(row["workflow_configurations"]),
+        "template_context_variables": json.loads(row["template_context_variables"]),
     }
 
 
-def workflow(row: sqlite3.Row) -> dict[str, Any]:
-    """One ``WorkflowResponse`` (the published version: the sandbox keeps no drafts)."""
-    variables = json.loads(row["template_variables"])
+def workflow(
+    row: sqlite3.Row, active: sqlite3.Row, published: sqlite3.Row | None
+) -> dict[str, Any]:
+    """One ``WorkflowResponse`` of ``GET /workflow/fetch/{id}``: the ``active`` version's
+    content (the draft when there is one, else the published one).
+
+    As Dograh's handler builds it: ``current_definition_id`` is the published (current)
+    version's id; ``total_runs`` is not set there, so it is null; the workflow's
+    ``call_disposition_codes`` column defaults to ``{}``, which the response model shows as
+    ``{"disposition_codes": []}``.
+    """
     return {
         "id": row["id"],
         "name": row["name"],
         "status": row["status"],
         "created_at": format_z(row["created_at"]),
-        "workflow_definition": workflow_definition(variables),
-        "current_definition_id": row["id"],
-        "template_context_variables": {},
-        "call_disposition_codes": None,
-        "total_runs": row["total_runs"],
-        "workflow_configurations": {},
-        "version_number": 1,
-        "version_status": "published",
+        "workflow_definition": mask_definition(json.loads(active["workflow_json"])),
+        "current_definition_id": None if published is None else published["id"],
+        "template_context_variables": json.loads(active["template_context_variables"]),
+        "call_disposition_codes": {"disposition_codes": []},
+        "total_runs": None,
+        "workflow_configurations": json.loads(active["workflow_configurations"]),
+        "version_number": active["version_number"],
+        "version_status": active["status"],
         "workflow_uuid": row["workflow_uuid"],
     }
+
+
+def internal_server_error() -> Response:
+    """What Dograh answers where its code raises an unhandled exception: Starlette's
+    ``ServerErrorMiddleware`` response."""
+    return Response(
+        b"Internal Server Error", status_code=500, media_type="text/plain; charset=utf-8"
+    )
 
 
 def json_response(body: Any, status_code: int = 200) -> Response:

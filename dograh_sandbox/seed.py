@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dograh_sandbox.faults import FaultRule
+from dograh_sandbox.workflows import generated_definition
 
 
 class _Strict(BaseModel):
@@ -38,25 +39,80 @@ class ApiKeySeed(_Strict):
 
 
 class WorkflowSeed(_Strict):
+    """A workflow and its versions, as Dograh keeps them: at most one published version
+    (what create checks and calls run) and at most one draft (what the editor and
+    ``GET /workflow/fetch/{id}`` show)."""
+
     name: str
     status: Literal["active", "archived"] = "active"
-    template_variables: list[str] = Field(
-        default_factory=list,
-        description="The {{variables}} of the published definition: create checks that the "
-        "CSV has these columns, non-empty in every row.",
+    template_variables: list[str] | None = Field(
+        default=None,
+        description="The {{variables}} of a generated published definition: create checks "
+        "that the CSV has these columns, non-empty in every row. Default: none.",
+    )
+    definition: dict[str, Any] | None = Field(
+        default=None,
+        description="The published definition itself (Dograh's workflow_json), instead of "
+        "template_variables.",
+    )
+    published: bool = Field(
+        default=True,
+        description="False: no published version (Dograh answers 500 where it reads one).",
+    )
+    draft_template_variables: list[str] | None = Field(
+        default=None, description="A draft: a generated definition with these variables."
+    )
+    draft_definition: dict[str, Any] | None = Field(
+        default=None, description="A draft: this definition."
     )
     total_runs: int = 0
+
+    @model_validator(mode="after")
+    def _one_source_each(self) -> WorkflowSeed:
+        if self.template_variables is not None and self.definition is not None:
+            raise ValueError("give template_variables or definition, not both")
+        if self.draft_template_variables is not None and self.draft_definition is not None:
+            raise ValueError("give draft_template_variables or draft_definition, not both")
+        if not self.published and (
+            self.template_variables is not None or self.definition is not None
+        ):
+            raise ValueError("published: false takes no template_variables or definition")
+        return self
+
+    def published_definition(self) -> dict[str, Any] | None:
+        if not self.published:
+            return None
+        if self.definition is not None:
+            return self.definition
+        return generated_definition(self.template_variables or [])
+
+    def draft(self) -> dict[str, Any] | None:
+        if self.draft_definition is not None:
+            return self.draft_definition
+        if self.draft_template_variables is not None:
+            return generated_definition(self.draft_template_variables)
+        return None
 
 
 class TelephonySeed(_Strict):
     name: str = Field(max_length=64)
-    provider: str = "twilio"
-    connectivity: Literal["api", "sip"] = "api"
+    provider: str = Field(
+        default="twilio",
+        description="Dograh's provider name: twilio, vonage, plivo, telnyx, vobiz (carriers: "
+        "not ready without a phone number), cloudonix (likewise), ari (ready with none).",
+    )
+    connectivity: Literal["api", "sip"] | None = Field(
+        default=None, description="Omitted: the provider's, as Dograh derives it."
+    )
     is_default_outbound: bool = False
     phone_numbers: int | list[str] = Field(
         default=1, description="A count (numbers are generated) or the numbers themselves."
     )
-    ready: bool = True
+    ready: bool = Field(
+        default=True,
+        description="False: a setup step other than the phone numbers is missing (Dograh's "
+        "checklist); readiness also needs a number for providers that require a caller ID.",
+    )
     blocked_reason: str | None = Field(
         default=None, description="Why it is not ready for outbound calls (when ready is false)."
     )

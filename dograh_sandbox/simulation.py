@@ -40,6 +40,15 @@ DEFAULT_CIRCUIT_BREAKER = {
 }
 """Dograh's runtime default: an omitted breaker runs enabled (contract §4)."""
 
+POOL_WAIT_SECONDS = 600.0
+"""``acquire_from_number``'s timeout: how long a batch waits for a free number."""
+POOL_MAX_ATTEMPTS = 3
+"""``MAX_PHONE_NUMBER_POOL_EXHAUSTED_ATTEMPTS``."""
+MAX_RECENT_FAILURES = 20
+RECENT_FAILURES_TTL = 120 + 60
+"""The recent-failures list expires ``DEFAULT_CIRCUIT_BREAKER_CONFIG`` window + 60 s after
+its last push, whatever the campaign's own window."""
+
 _TAGS = {
     "completed": ["completed"],
     "voicemail": ["voicemail_detected"],
@@ -107,6 +116,10 @@ class _Campaign:
     total_queued_count: int
     logs: list[dict[str, Any]]
     completed_at: float | None = None
+    recent_failures: list[dict[str, Any]] = field(default_factory=list)
+    last_failure_at: float | None = None
+    pool_attempts: int = 0
+    pool_due: float | None = None
     cap: int | None = None
     touched: dict[int, _Run] = field(default_factory=dict)
     dirty: bool = False
@@ -174,14 +187,24 @@ class Simulation:
         stored = self.store.get_object(row["source_id"])
         logs = json.loads(row["logs"])
         if stored is None:
-            message = storage_error(self.storage_url(row["source_id"]))
-            logs.append(log_entry(at, "error", "source_sync_failed", message))
+            # campaign_tasks.sync_campaign_source: the error text is the ValueError of
+            # CSVSyncService._fetch_csv_data; the log quotes it behind "Source sync failed: ".
+            error = storage_error(self.storage_url(row["source_id"]))
+            logs.append(
+                log_entry(
+                    at,
+                    "error",
+                    "source_sync_failed",
+                    f"Source sync failed: {error}",
+                    {"error": error},
+                )
+            )
             self.store.update_campaign(
                 campaign_id,
                 state="failed",
                 sync_pending=0,
                 source_sync_status="failed",
-                source_sync_error=message,
+                source_sync_error=error,
                 logs=dumps(logs),
             )
             return
@@ -206,12 +229,14 @@ class Simulation:
         state = row["state"]
         values: dict[str, Any] = {
             "sync_pending": 0,
-            "total_rows": len(found),
             "total_queued_count": int(row["total_queued_count"]) + len(found),
             "source_sync_status": "completed",
             "source_last_synced_at": now,
             "sim": dumps({"next_dial_at": at, "window": [], "last_activity": at}),
         }
+        if len(table) >= 2:
+            # sync_source_data returns early, total_rows unset, for a header-only file.
+            values["total_rows"] = len(found)
         if not found:
             values.update(state="completed", completed_at=now)
         elif state == "syncing" or (state == "paused" and settings.pause_lost_during_sync):
@@ -261,6 +286,10 @@ class Simulation:
             executed_count=int(row["executed_count"]),
             total_queued_count=int(row["total_queued_count"]),
             logs=json.loads(row["logs"]),
+            recent_failures=list(sim.get("recent_failures", [])),
+            last_failure_at=sim.get("last_failure_at"),
+            pool_attempts=int(sim.get("pool_attempts", 0)),
+            pool_due=sim.get("pool_due"),
         )
 
     def _save(self, campaign: _Campaign, wake: float | None, waiting: bool, now: int) -> None:
@@ -306,6 +335,10 @@ class Simulation:
                     "next_dial_at": campaign.next_dial_at,
                     "window": campaign.window,
                     "last_activity": campaign.last_activity,
+                    "recent_failures": campaign.recent_failures,
+                    "last_failure_at": campaign.last_failure_at,
+                    "pool_attempts": campaign.pool_attempts,
+                    "pool_due": campaign.pool_due,
                 }
             ),
         }
@@ -444,7 +477,10 @@ class _OrgRun:
         candidates: list[float] = []
         if campaign.in_flight:
             candidates.append(campaign.in_flight[0][0])
-        if campaign.state == "running":
+        if campaign.pool_due is not None:
+            # A batch waits for a free number: nothing else happens until it gives up.
+            candidates.append(max(now, campaign.pool_due))
+        elif campaign.state == "running":
             if campaign.queue:
                 due = max(now, campaign.next_dial_at, campaign.queue[0][0])
                 if self._slot_free(campaign):
@@ -470,6 +506,10 @@ class _OrgRun:
             freed = True
             campaign.dirty = True
             self._finish(campaign, run)
+        if campaign.pool_due is not None:
+            if now >= campaign.pool_due:
+                self._pool_exhausted(campaign, now)
+            return freed
         if (
             campaign.state == "running"
             and campaign.queue
@@ -481,6 +521,7 @@ class _OrgRun:
                 self._resolve_cap(campaign, now)
             if (
                 campaign.state == "running"
+                and campaign.cap is not None
                 and self._slot_free(campaign)
                 and self.org_in_flight < self.org_limit
             ):
@@ -498,43 +539,81 @@ class _OrgRun:
         return freed
 
     def _resolve_cap(self, campaign: _Campaign, now: float) -> None:
-        """The campaign's slots, or its failure when it cannot dial (contract §2)."""
+        """The campaign's slots, or what stops it from dialing (contract §2).
+
+        As Dograh's dispatcher: the configuration is resolved (and its readiness checked)
+        at each batch; a resolution error fails the campaign with ``batch_failed``. A
+        ready configuration without numbers (a provider that needs no caller ID, e.g.
+        ARI) lets the batch wait for a number that never comes: see ``_pool_exhausted``.
+        """
         row = campaign.row
         config_id = row["telephony_configuration_id"]
         resolution = telephony.resolve(self.store, self.org_id, config_id)
         campaign.dirty = True
         if resolution.config is None:
-            reason = resolution.error or telephony.NOT_FOUND
+            error = resolution.exception or resolution.error or telephony.NOT_FOUND
             campaign.logs.append(
-                log_entry(now, "error", "batch_failed", f"Batch processing failed: {reason}")
+                log_entry(
+                    now,
+                    "error",
+                    "batch_failed",
+                    f"Batch processing failed: {error}",
+                    {"error": error},
+                )
             )
             campaign.state = "failed"
             return
         numbers = telephony.phone_count(resolution.config)
         if numbers == 0:
-            for attempt in (1, 2):
-                campaign.logs.append(
-                    log_entry(
-                        now,
-                        "warning",
-                        "phone_number_pool_exhausted_retry",
-                        f"No phone number available (attempt {attempt} of 3); retrying",
-                        {"attempt": attempt},
-                    )
-                )
+            campaign.pool_due = now + POOL_WAIT_SECONDS
+            return
+        campaign.pool_attempts = 0  # a dispatched batch resets Dograh's counter
+        limit = row["max_concurrency"] or self.org_limit
+        campaign.cap = max(1, min(int(limit), self.org_limit, numbers))
+
+    def _pool_exhausted(self, campaign: _Campaign, now: float) -> None:
+        """A batch gave up waiting for a number (``acquire_from_number``'s 600 s): the
+        first two attempts log ``phone_number_pool_exhausted_retry`` and the orchestrator
+        schedules another batch (the campaign must still be running); the third fails it
+        (``process_campaign_batch``, even if it was paused meanwhile)."""
+        campaign.dirty = True
+        campaign.pool_due = None
+        campaign.pool_attempts += 1
+        attempt = campaign.pool_attempts
+        org = self.org_id
+        details = {
+            "error": f"All phone numbers are in use for org {org}. No available from_number "
+            "in pool.",
+            "organization_id": org,
+            "attempt": attempt,
+            "max_attempts": POOL_MAX_ATTEMPTS,
+        }
+        if attempt < POOL_MAX_ATTEMPTS:
             campaign.logs.append(
                 log_entry(
                     now,
-                    "error",
-                    "phone_number_pool_exhausted",
-                    "No phone number available after 3 attempts; campaign failed",
-                    {"attempts": 3},
+                    "warning",
+                    "phone_number_pool_exhausted_retry",
+                    f"Phone number pool exhausted for org {org}: no free from_number "
+                    "available to dispatch outbound calls; retry attempt "
+                    f"{attempt}/{POOL_MAX_ATTEMPTS}",
+                    details,
                 )
             )
-            campaign.state = "failed"
+            if campaign.state == "running":
+                campaign.pool_due = now + POOL_WAIT_SECONDS
             return
-        limit = row["max_concurrency"] or self.org_limit
-        campaign.cap = max(1, min(int(limit), self.org_limit, numbers))
+        campaign.logs.append(
+            log_entry(
+                now,
+                "error",
+                "phone_number_pool_exhausted",
+                f"Phone number pool exhausted for org {org} after {attempt} consecutive "
+                "attempts: no free from_number available to dispatch outbound calls",
+                details,
+            )
+        )
+        campaign.state = "failed"
 
     def _dial(self, campaign: _Campaign, now: float) -> None:
         _, _, run = heapq.heappop(campaign.queue)
@@ -585,36 +664,55 @@ class _OrgRun:
             else:
                 campaign.failed_rows += 1
         if campaign.state == "running":
-            self._breaker(campaign, end, failed=outcome == "failed")
+            self._breaker(campaign, run, end, failed=outcome == "failed")
 
-    def _breaker(self, campaign: _Campaign, now: float, *, failed: bool) -> None:
+    def _breaker(self, campaign: _Campaign, run: _Run, now: float, *, failed: bool) -> None:
+        """Dograh's ``CircuitBreaker.record_and_evaluate`` on one call outcome.
+
+        The window keeps outcomes newer than ``now - window_seconds``; a failure is also
+        pushed on the recent-failures list (newest first, at most 20), which expires
+        ``DEFAULT window + 60`` s after its last push, like its Redis key, and which the
+        trip's log entry quotes.
+        """
         stored = _loads(campaign.row["circuit_breaker"]) or {}
         config = {**DEFAULT_CIRCUIT_BREAKER, **stored}
         if not config["enabled"]:
             return
-        window = float(config["window_seconds"])
+        if (
+            campaign.last_failure_at is not None
+            and now - campaign.last_failure_at > RECENT_FAILURES_TTL
+        ):
+            campaign.recent_failures = []
+        if failed:
+            campaign.recent_failures.insert(
+                0, {"workflow_run_id": run.id, "reason": "failed", "ts": now}
+            )
+            del campaign.recent_failures[MAX_RECENT_FAILURES:]
+            campaign.last_failure_at = now
+        window = config["window_seconds"]
         campaign.window.append([now, 1.0 if failed else 0.0])
-        campaign.window = [entry for entry in campaign.window if entry[0] > now - window]
+        campaign.window = [entry for entry in campaign.window if entry[0] > now - float(window)]
         total = len(campaign.window)
         failures = int(sum(entry[1] for entry in campaign.window))
-        threshold = float(config["failure_threshold"])
-        if total >= int(config["min_calls_in_window"]) and failures / total >= threshold:
-            rate = failures / total
-            campaign.state = "paused"
-            campaign.logs.append(
-                log_entry(
-                    now,
-                    "error",
-                    "circuit_breaker_tripped",
-                    f"Circuit breaker tripped: {failures} of {total} calls failed in the last "
-                    f"{int(window)}s (failure rate {rate:.2f} >= threshold {threshold:.2f}). "
-                    "Campaign paused.",
-                    {
-                        "failure_rate": rate,
-                        "failures": failures,
-                        "total_calls": total,
-                        "threshold": threshold,
-                        "window_seconds": int(window),
-                    },
-                )
+        threshold = config["failure_threshold"]
+        if total < int(config["min_calls_in_window"]) or failures / total < float(threshold):
+            return
+        rate = failures / total
+        campaign.state = "paused"
+        campaign.logs.append(
+            log_entry(
+                now,
+                "warning",
+                "circuit_breaker_tripped",
+                f"Paused: failure rate {rate:.2%} ({failures}/{total}) exceeded threshold "
+                f"{float(threshold):.2%} in {window}s window",
+                {
+                    "failure_rate": rate,
+                    "failure_count": failures,
+                    "success_count": total - failures,
+                    "threshold": threshold,
+                    "window_seconds": window,
+                    "recent_failures": list(campaign.recent_failures),
+                },
             )
+        )

@@ -34,11 +34,18 @@ CREATE TABLE api_keys (
     owner TEXT NOT NULL, created_at INTEGER NOT NULL, last_used_at INTEGER);
 CREATE TABLE workflows (
     id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL, name TEXT NOT NULL,
-    status TEXT NOT NULL, template_variables TEXT NOT NULL, workflow_uuid TEXT NOT NULL,
+    status TEXT NOT NULL, workflow_uuid TEXT NOT NULL,
     total_runs INTEGER NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE workflow_definitions (
+    id INTEGER PRIMARY KEY, workflow_id INTEGER NOT NULL, status TEXT NOT NULL,
+    version_number INTEGER NOT NULL, workflow_json TEXT NOT NULL,
+    workflow_configurations TEXT NOT NULL DEFAULT '{}',
+    template_context_variables TEXT NOT NULL DEFAULT '{}', is_current INTEGER NOT NULL,
+    created_at INTEGER NOT NULL, published_at INTEGER);
+CREATE INDEX definitions_by_workflow ON workflow_definitions (workflow_id, status);
 CREATE TABLE telephony_configs (
     id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL, name TEXT NOT NULL,
-    provider TEXT NOT NULL, connectivity TEXT NOT NULL, is_default_outbound INTEGER NOT NULL,
+    provider TEXT NOT NULL, connectivity TEXT, is_default_outbound INTEGER NOT NULL,
     phone_numbers TEXT NOT NULL, ready INTEGER NOT NULL, blocked_reason TEXT,
     inactive INTEGER NOT NULL, inactive_since INTEGER, inactive_reason TEXT,
     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, UNIQUE (org_id, name));
@@ -76,12 +83,16 @@ _TABLES = (
     "organizations",
     "api_keys",
     "workflows",
+    "workflow_definitions",
     "telephony_configs",
     "campaigns",
     "runs",
     "objects",
     "uploads",
 )
+
+SCHEMA_VERSION = "2"
+"""Bumped when the tables change: a database of another version is seeded anew."""
 
 DEFAULT_ORG_CONCURRENCY_LIMIT = 10
 """Dograh's env default ``DEFAULT_ORG_CONCURRENCY_LIMIT`` (contract §4)."""
@@ -191,7 +202,9 @@ class Store:
         return value
 
     def is_seeded(self) -> bool:
-        return self.meta("seed") is not None
+        """A seed was loaded into tables of this version (a database written by an older
+        sandbox, without the workflow versions, is seeded anew)."""
+        return self.meta("seed") is not None and self.meta("schema") == SCHEMA_VERSION
 
     # -- reset and seeding -------------------------------------------------------------
 
@@ -215,6 +228,7 @@ class Store:
                     db.execute(statement)
             self.set_meta("secret", secret)
             self.set_meta("seed", seed.model_dump_json())
+            self.set_meta("schema", SCHEMA_VERSION)
             self._load(db, seed, now)
 
     def _load(self, db: sqlite3.Connection, seed: Seed, now: int) -> None:
@@ -231,19 +245,30 @@ class Store:
                     (org_id, value, hash_key(value), key.name, key.archived, key.owner, now),
                 )
             for workflow in org.workflows:
-                db.execute(
-                    "INSERT INTO workflows (org_id, name, status, template_variables, "
-                    "workflow_uuid, total_runs, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                workflow_id = db.execute(
+                    "INSERT INTO workflows (org_id, name, status, workflow_uuid, total_runs, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?)",
                     (
                         org_id,
                         workflow.name,
                         workflow.status,
-                        dumps(workflow.template_variables),
                         str(uuid.uuid4()),
                         workflow.total_runs,
                         now,
                     ),
-                )
+                ).lastrowid
+                assert workflow_id is not None
+                published = workflow.published_definition()
+                if published is not None:
+                    db.execute(
+                        "INSERT INTO workflow_definitions (workflow_id, status, version_number, "
+                        "workflow_json, is_current, created_at, published_at) "
+                        "VALUES (?, 'published', 1, ?, 1, ?, ?)",
+                        (workflow_id, dumps(published), now, now),
+                    )
+                draft = workflow.draft()
+                if draft is not None:
+                    self.save_draft(workflow_id, draft, now)
             for index, config in enumerate(org.telephony_configurations):
                 db.execute(
                     "INSERT INTO telephony_configs (org_id, name, provider, connectivity, "
@@ -320,6 +345,78 @@ class Store:
             "SELECT * FROM workflows WHERE org_id = ? AND id = ?", (org_id, workflow_id)
         ).fetchone()
         return row
+
+    def workflow_versions(self, workflow_id: int) -> list[sqlite3.Row]:
+        """Every version, newest first (Dograh's ``get_workflow_versions``)."""
+        return self.db.execute(
+            "SELECT * FROM workflow_definitions WHERE workflow_id = ? ORDER BY version_number DESC",
+            (workflow_id,),
+        ).fetchall()
+
+    def workflow_version(self, workflow_id: int, status: str) -> sqlite3.Row | None:
+        """The draft or the published version (a workflow has at most one of each)."""
+        row: sqlite3.Row | None = self.db.execute(
+            "SELECT * FROM workflow_definitions WHERE workflow_id = ? AND status = ? "
+            "ORDER BY id LIMIT 1",
+            (workflow_id, status),
+        ).fetchone()
+        return row
+
+    def save_draft(self, workflow_id: int, definition: Any, now: int) -> None:
+        """Dograh's ``save_workflow_draft``: the draft is updated in place, or created with
+        the next version number (configurations and context from the published one)."""
+        draft = self.workflow_version(workflow_id, "draft")
+        if draft is not None:
+            self.db.execute(
+                "UPDATE workflow_definitions SET workflow_json = ? WHERE id = ?",
+                (dumps(definition), draft["id"]),
+            )
+            return
+        published = self.workflow_version(workflow_id, "published")
+        latest = self.db.execute(
+            "SELECT MAX(version_number) FROM workflow_definitions WHERE workflow_id = ?",
+            (workflow_id,),
+        ).fetchone()[0]
+        self.db.execute(
+            "INSERT INTO workflow_definitions (workflow_id, status, version_number, "
+            "workflow_json, workflow_configurations, template_context_variables, is_current, "
+            "created_at) VALUES (?, 'draft', ?, ?, ?, ?, 0, ?)",
+            (
+                workflow_id,
+                (latest or 0) + 1,
+                dumps(definition),
+                "{}" if published is None else published["workflow_configurations"],
+                "{}" if published is None else published["template_context_variables"],
+                now,
+            ),
+        )
+
+    def publish_draft(self, workflow_id: int, now: int) -> bool:
+        """Dograh's ``publish_workflow_draft``: the published version is archived, the draft
+        becomes the published (and current) one. False when there is no draft."""
+        draft = self.workflow_version(workflow_id, "draft")
+        if draft is None:
+            return False
+        self.db.execute(
+            "UPDATE workflow_definitions SET status = 'archived', is_current = 0 "
+            "WHERE workflow_id = ? AND status = 'published'",
+            (workflow_id,),
+        )
+        self.db.execute(
+            "UPDATE workflow_definitions SET status = 'published', is_current = 1, "
+            "published_at = ? WHERE id = ?",
+            (now, draft["id"]),
+        )
+        return True
+
+    def discard_draft(self, workflow_id: int) -> bool:
+        return (
+            self.db.execute(
+                "DELETE FROM workflow_definitions WHERE workflow_id = ? AND status = 'draft'",
+                (workflow_id,),
+            ).rowcount
+            > 0
+        )
 
     # -- telephony ---------------------------------------------------------------------
 

@@ -193,6 +193,34 @@ class SandboxAdmin:
         ids: list[int] = self._call("POST", "/campaigns", json={"campaigns": records})["ids"]
         return ids
 
+    def workflow(self, workflow_id: int) -> dict[str, Any]:
+        """A workflow with its published version and draft (and the variables create
+        checks in each)."""
+        result: dict[str, Any] = self._call("GET", f"/workflows/{workflow_id}")
+        return result
+
+    def change_workflow(
+        self,
+        workflow_id: int,
+        *,
+        draft_definition: Mapping[str, Any] | None = None,
+        draft_template_variables: Sequence[str] | None = None,
+        publish: bool = False,
+        discard_draft: bool = False,
+        status: str | None = None,
+    ) -> dict[str, Any]:
+        """Save a draft (a definition, or one generated from variables), then publish it
+        or discard it, and/or set the workflow's status; returns ``workflow()``."""
+        body: dict[str, Any] = {"publish": publish, "discard_draft": discard_draft}
+        if draft_definition is not None:
+            body["draft_definition"] = dict(draft_definition)
+        if draft_template_variables is not None:
+            body["draft_template_variables"] = list(draft_template_variables)
+        if status is not None:
+            body["status"] = status
+        result: dict[str, Any] = self._call("PUT", f"/workflows/{workflow_id}", json=body)
+        return result
+
     def runs(self, campaign_id: int) -> list[dict[str, Any]]:
         """A campaign's queued runs as the simulation keeps them (retries included)."""
         runs: list[dict[str, Any]] = self._call("GET", f"/campaigns/{campaign_id}/runs")["runs"]
@@ -401,3 +429,176 @@ def sandbox_process(
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+# -- the conformance switch: one target, the sandbox or a real Dograh ------------------------
+
+CONFORMANCE_URL = "DOGRAH_TEST_API_URL"
+CONFORMANCE_KEY = "DOGRAH_TEST_API_KEY"
+
+
+def conformance_settings() -> tuple[str, str] | None:
+    """``(url, api_key)`` of the real Dograh to test against, when both variables are set."""
+    url = os.environ.get(CONFORMANCE_URL, "").strip()
+    key = os.environ.get(CONFORMANCE_KEY, "").strip()
+    return (url.rstrip("/"), key) if url and key else None
+
+
+def run_prefix() -> str:
+    """``dc-test-<8 hex>-``: the name prefix of every campaign a test run creates (Dograh
+    cannot delete campaigns). All xdist workers of one run share it."""
+    uid = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")
+    token = uid[:8] if len(uid) >= 8 else secrets.token_hex(4)
+    return f"dc-test-{token}-"
+
+
+@dataclass(frozen=True)
+class TargetWorkflow:
+    """A workflow to create campaigns with, and the CSV columns it needs."""
+
+    id: int
+    name: str
+    variables: tuple[str, ...]
+
+
+@dataclass
+class DograhTarget:
+    """Where a contract test sends its requests: the sandbox, or a real Dograh.
+
+    ``admin`` is the sandbox's admin client, None on a real Dograh (tests that need it are
+    skipped there). ``name()`` prefixes a campaign name with the run's prefix, ``mine()``
+    keeps a listing's campaigns of this run. ``workflow()`` and ``contacts_csv()`` find a
+    workflow of the organization and a CSV that satisfies its variables, so that the same
+    test creates campaigns in the sandbox's seed and in any real organization.
+    """
+
+    url: str
+    api_key: str
+    prefix: str
+    admin: SandboxAdmin | None = None
+    sandbox: SandboxHandle | None = None
+    _http: httpx.Client | None = field(default=None, repr=False)
+    _workflow: TargetWorkflow | None = field(default=None, repr=False)
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.admin is not None
+
+    @property
+    def sandbox_admin(self) -> SandboxAdmin:
+        """``admin``, for tests marked ``needs_admin`` (which never run on a real Dograh)."""
+        if self.admin is None:
+            raise RuntimeError("this target is a real Dograh: mark the test needs_admin")
+        return self.admin
+
+    def name(self, name: str) -> str:
+        """The campaign name this run uses for ``name``."""
+        return f"{self.prefix}{name}"
+
+    def mine(self, campaigns: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """The campaigns of ``campaigns`` that this run created (by the name prefix)."""
+        return [item for item in campaigns if str(item.get("name", "")).startswith(self.prefix)]
+
+    def request(
+        self, method: str, path: str, *, api_key: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """One call; ``X-API-Key`` is the target's key unless given (``""``: none)."""
+        if self._http is None:
+            self._http = httpx.Client(base_url=self.url, timeout=60, trust_env=False)
+        headers = dict(kwargs.pop("headers", {}))
+        key = self.api_key if api_key is None else api_key
+        if key:
+            headers.setdefault("X-API-Key", key)
+        return self._http.request(method, path, headers=headers, **kwargs)
+
+    def upload_csv(
+        self, content: str | bytes, file_name: str = "contacts.csv", api_key: str | None = None
+    ) -> str:
+        """Presign and PUT, as a client does; returns the file_key."""
+        data = content.encode() if isinstance(content, str) else content
+        answer = self.request(
+            "POST",
+            "/api/v1/s3/presigned-upload-url",
+            api_key=api_key,
+            json={"file_name": file_name, "file_size": max(len(data), 1)},
+        )
+        answer.raise_for_status()
+        body = answer.json()
+        put = self.request(
+            "PUT",
+            body["upload_url"],
+            api_key="",
+            content=data,
+            headers={"Content-Type": "text/csv"},
+        )
+        put.raise_for_status()
+        return str(body["file_key"])
+
+    def workflow(self) -> TargetWorkflow:
+        """The first active workflow (by id) whose published version's variables a CSV can
+        carry (all lowercase, since Dograh lowercases headers); cached."""
+        if self._workflow is not None:
+            return self._workflow
+        from dograh_sandbox.workflows import extract_template_variables
+
+        listing = self.request("GET", "/api/v1/workflow/fetch", params={"status": "active"})
+        listing.raise_for_status()
+        for item in sorted(listing.json(), key=lambda item: int(item["id"])):
+            versions = self.request("GET", f"/api/v1/workflow/{item['id']}/versions")
+            if versions.status_code != 200:
+                continue
+            published = [v for v in versions.json() if v["status"] == "published"]
+            if not published:
+                continue
+            texts = _definition_texts(published[0]["workflow_json"])
+            found: set[str] = set()
+            for text in texts:
+                found |= extract_template_variables(text)
+            if all(name == name.lower() for name in found):
+                self._workflow = TargetWorkflow(
+                    int(item["id"]), str(item["name"]), tuple(sorted(found))
+                )
+                return self._workflow
+        raise RuntimeError(f"{self.url}: no active workflow with a usable published version")
+
+    def contacts_csv(self, rows: int = 3, *, first: int = 0) -> str:
+        """A CSV for ``workflow()``: ``phone_number`` (fictional +1 212 555 01xx numbers)
+        and one non-empty column per variable."""
+        columns = ["phone_number", *self.workflow().variables]
+        lines = [",".join(columns)]
+        for row in range(first, first + rows):
+            lines.append(",".join([f"+1212555{row:04d}", *(f"v{row}" for _ in columns[1:])]))
+        return "\n".join(lines) + "\n"
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+
+def _definition_texts(definition: Any) -> list[str]:
+    """Every prompt, greeting and transition speech of a definition: a superset of what
+    Dograh scans, so a CSV with all their variables always passes its check."""
+    texts: list[str] = []
+    if not isinstance(definition, dict):
+        return texts
+    for node in definition.get("nodes") or []:
+        data = node.get("data") if isinstance(node, dict) else None
+        if isinstance(data, dict):
+            texts += [data[key] for key in ("prompt", "greeting") if isinstance(data.get(key), str)]
+    for edge in definition.get("edges") or []:
+        data = edge.get("data") if isinstance(edge, dict) else None
+        if isinstance(data, dict) and isinstance(data.get("transition_speech"), str):
+            texts.append(data["transition_speech"])
+    return texts
+
+
+def sandbox_target(sandbox: SandboxHandle, prefix: str) -> DograhTarget:
+    """The target on a sandbox (reset by the caller): its default key and admin client."""
+    return DograhTarget(
+        url=sandbox.url,
+        api_key=sandbox.api_key,
+        prefix=prefix,
+        admin=sandbox.admin,
+        sandbox=sandbox,
+    )

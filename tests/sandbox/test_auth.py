@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from dograh_sandbox.testing import SandboxHandle
+from dograh_sandbox.testing import DograhTarget, SandboxHandle
 from tests.sandbox.helpers import call, create, created
 from tests.sandbox.spec import assert_schema
 
@@ -31,35 +31,39 @@ TWO_ORGS = {
         },
     ]
 }
+LOCAL_AUTH = {"detail": "Authorization header required"}
+STACK_AUTH = {"detail": "Unauthorized"}
 ACME = "dgr_" + "a" * 32
 GLOBEX = "dgr_" + "z" * 32
 
 
-def test_missing_key_asks_for_authorization(sandbox: SandboxHandle) -> None:
-    answer = httpx.get(f"{sandbox.url}/api/v1/campaign/")
+def test_missing_key_asks_for_authorization(dograh: DograhTarget) -> None:
+    """Local auth (the sandbox's) asks for the header; Stack auth says Unauthorized."""
+    expected = [LOCAL_AUTH] if dograh.is_sandbox else [LOCAL_AUTH, STACK_AUTH]
+    answer = httpx.get(f"{dograh.url}/api/v1/campaign/")
     assert answer.status_code == 401
-    assert answer.json() == {"detail": "Authorization header required"}
-    empty = httpx.get(f"{sandbox.url}/api/v1/campaign/", headers={"X-API-Key": ""})
-    assert empty.json() == {"detail": "Authorization header required"}
+    assert answer.json() in expected
+    empty = httpx.get(f"{dograh.url}/api/v1/campaign/", headers={"X-API-Key": ""})
+    assert (empty.status_code, empty.json()) == (401, answer.json())
 
 
-def test_bearer_token_is_not_accepted(sandbox: SandboxHandle) -> None:
+def test_bearer_token_is_not_accepted(dograh: DograhTarget) -> None:
     answer = httpx.get(
-        f"{sandbox.url}/api/v1/campaign/", headers={"Authorization": f"Bearer {sandbox.api_key}"}
+        f"{dograh.url}/api/v1/campaign/", headers={"Authorization": f"Bearer {dograh.api_key}"}
     )
     assert (answer.status_code, answer.json()) == (401, {"detail": "Unauthorized"})
 
 
-def test_invalid_key_never_falls_back_to_authorization(sandbox: SandboxHandle) -> None:
+def test_invalid_key_never_falls_back_to_authorization(dograh: DograhTarget) -> None:
     answer = httpx.get(
-        f"{sandbox.url}/api/v1/campaign/",
+        f"{dograh.url}/api/v1/campaign/",
         headers={"X-API-Key": "dgr_" + "x" * 32, "Authorization": "Bearer whatever"},
     )
     assert (answer.status_code, answer.json()) == (401, {"detail": "Invalid or expired API key"})
 
 
-def test_key_format_is_dograhs(sandbox: SandboxHandle) -> None:
-    key = sandbox.api_key
+def test_key_format_is_dograhs(dograh: DograhTarget) -> None:
+    key = dograh.api_key
     assert key.startswith("dgr_")
     assert len(key) == 36
     assert all(ch.isalnum() or ch in "-_" for ch in key[4:])
@@ -86,9 +90,9 @@ def test_last_used_at_is_recorded(sandbox: SandboxHandle) -> None:
     assert sandbox.admin.organizations()[0]["api_keys"][0]["last_used_at"] is not None
 
 
-def test_malformed_json_is_422_even_with_a_bad_key(sandbox: SandboxHandle) -> None:
+def test_malformed_json_is_422_even_with_a_bad_key(dograh: DograhTarget) -> None:
     answer = httpx.post(
-        f"{sandbox.url}/api/v1/campaign/create",
+        f"{dograh.url}/api/v1/campaign/create",
         content=b"{not json",
         headers={"X-API-Key": "dgr_bad", "Content-Type": "application/json"},
     )
@@ -96,38 +100,38 @@ def test_malformed_json_is_422_even_with_a_bad_key(sandbox: SandboxHandle) -> No
     assert answer.json()["detail"][0]["type"] == "json_invalid"
 
 
-def test_bad_key_comes_before_body_validation(sandbox: SandboxHandle) -> None:
+def test_bad_key_comes_before_body_validation(dograh: DograhTarget) -> None:
     answer = httpx.post(
-        f"{sandbox.url}/api/v1/campaign/create", json={"name": ""}, headers={"X-API-Key": "nope"}
+        f"{dograh.url}/api/v1/campaign/create", json={"name": ""}, headers={"X-API-Key": "nope"}
     )
     assert (answer.status_code, answer.json()) == (401, {"detail": "Invalid or expired API key"})
-    path = httpx.get(f"{sandbox.url}/api/v1/campaign/abc", headers={"X-API-Key": "nope"})
+    path = httpx.get(f"{dograh.url}/api/v1/campaign/abc", headers={"X-API-Key": "nope"})
     assert path.status_code == 401
 
 
-def test_missing_body_and_bad_path_id(sandbox: SandboxHandle) -> None:
-    missing = call(sandbox, "POST", "/api/v1/campaign/create")
+def test_missing_body_and_bad_path_id(dograh: DograhTarget) -> None:
+    missing = call(dograh, "POST", "/api/v1/campaign/create")
     assert missing.status_code == 422
     assert missing.json()["detail"][0]["type"] == "missing"
     assert missing.json()["detail"][0]["loc"] == ["body"]
     assert_schema(missing.json(), "HTTPValidationError")
-    bad_id = call(sandbox, "GET", "/api/v1/campaign/abc")
+    bad_id = call(dograh, "GET", "/api/v1/campaign/abc")
     assert bad_id.status_code == 422
     assert bad_id.json()["detail"][0]["type"] == "int_parsing"
     assert bad_id.json()["detail"][0]["loc"] == ["path", "campaign_id"]
 
 
-def test_trailing_slash_redirect_and_no_delete(sandbox: SandboxHandle) -> None:
-    redirect = call(sandbox, "GET", "/api/v1/campaign")
+def test_trailing_slash_redirect_and_no_delete(dograh: DograhTarget) -> None:
+    redirect = call(dograh, "GET", "/api/v1/campaign")
     assert redirect.status_code == 307
     assert redirect.headers["location"].endswith("/api/v1/campaign/")
-    campaign_id = created(sandbox)["id"]
-    delete = call(sandbox, "DELETE", f"/api/v1/campaign/{campaign_id}")
+    campaign_id = created(dograh)["id"]
+    delete = call(dograh, "DELETE", f"/api/v1/campaign/{campaign_id}")
     assert (delete.status_code, delete.json()) == (405, {"detail": "Method Not Allowed"})
 
 
-def test_health_needs_no_key(sandbox: SandboxHandle) -> None:
-    answer = httpx.get(f"{sandbox.url}/api/v1/health")
+def test_health_needs_no_key(dograh: DograhTarget) -> None:
+    answer = httpx.get(f"{dograh.url}/api/v1/health")
     assert answer.status_code == 200
     assert_schema(answer.json(), "HealthResponse")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dograh_sandbox.testing import SandboxHandle
+from dograh_sandbox.testing import DograhTarget, SandboxHandle
 from tests.sandbox.helpers import call, created
 from tests.sandbox.spec import assert_list_schema, assert_schema, assert_z
 
@@ -66,9 +66,9 @@ def test_workflow_listing_and_filters(sandbox: SandboxHandle) -> None:
     assert summary.json() == [{"id": 2, "name": "Old"}]
 
 
-def test_invalid_status_filter_has_a_string_detail(sandbox: SandboxHandle) -> None:
+def test_invalid_status_filter_has_a_string_detail(dograh: DograhTarget) -> None:
     for path in ("/api/v1/workflow/fetch", "/api/v1/workflow/summary"):
-        answer = call(sandbox, "GET", path, params={"status": "active,deleted,"})
+        answer = call(dograh, "GET", path, params={"status": "active,deleted,"})
         assert (answer.status_code, answer.json()) == (
             422,
             {

@@ -11,9 +11,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from dograh_sandbox.testing import sandbox_process
 from tests.sandbox.helpers import RENEWAL_CSV
+
+pytestmark = pytest.mark.needs_admin("runs sandbox processes of its own")
 
 
 def test_command_prints_url_and_key_and_serves(tmp_path: Path) -> None:

@@ -179,9 +179,14 @@ def test_circuit_breaker_trips_and_resume_resets_it(sandbox: SandboxHandle) -> N
     # The omitted breaker ran with Dograh's defaults (5 calls, 0.5) though it shows disabled.
     assert body["circuit_breaker"]["enabled"] is False
     [entry] = body["logs"]
-    assert (entry["event"], entry["level"]) == ("circuit_breaker_tripped", "error")
+    assert (entry["event"], entry["level"]) == ("circuit_breaker_tripped", "warning")
     assert entry["ts"].endswith("+00:00")
-    assert entry["details"]["total_calls"] == 5
+    assert entry["message"] == (
+        "Paused: failure rate 100.00% (5/5) exceeded threshold 50.00% in 120s window"
+    )
+    details = entry["details"]
+    assert (details["failure_count"], details["success_count"]) == (5, 0)
+    assert [failure["reason"] for failure in details["recent_failures"]] == ["failed"] * 5
     # Calls start every second and last 2 s: the fifth failure (at 6 s) trips the breaker
     # while the sixth call is in flight; it ends, but dialing stops.
     assert body["processed_rows"] == 6
@@ -215,7 +220,12 @@ def test_breaker_threshold_is_inclusive(sandbox: SandboxHandle) -> None:
     sandbox.admin.advance(20)
     body = campaign(sandbox, campaign_id)
     assert body["state"] == "paused"
-    assert body["logs"][0]["details"]["total_calls"] == 2
+    details = body["logs"][0]["details"]
+    assert (details["failure_count"], details["success_count"], details["threshold"]) == (
+        2,
+        0,
+        1.0,
+    )
 
 
 def test_pause_and_resume(sandbox: SandboxHandle) -> None:
@@ -467,25 +477,56 @@ def test_a_missing_source_fails_the_sync(sandbox: SandboxHandle) -> None:
 
 
 def test_an_empty_phone_pool_fails_the_campaign(sandbox: SandboxHandle) -> None:
+    """A provider that needs no caller ID (ARI) is ready without numbers; each batch then
+    waits 600 s for a number, twice logs a retry, and the third attempt fails it."""
     seed = {
         "organizations": [
             {
                 "name": "o",
                 "workflows": [{"name": "w"}],
-                "telephony_configurations": [{"name": "Empty", "phone_numbers": 0}],
+                "telephony_configurations": [
+                    {"name": "PBX", "provider": "ari", "phone_numbers": 0}
+                ],
             }
         ]
     }
     sandbox.admin.reset(seed)
     campaign_id = started(sandbox, "phone_number\n+1555\n", workflow_id=1)
-    sandbox.admin.advance(5)
+    sandbox.admin.advance(599)
+    assert (campaign(sandbox, campaign_id)["state"], campaign(sandbox, campaign_id)["logs"]) == (
+        "running",
+        [],
+    )
+    sandbox.admin.advance(1200)
+    assert len(campaign(sandbox, campaign_id)["logs"]) == 2
+    sandbox.admin.advance(2)
     body = campaign(sandbox, campaign_id)
-    assert (body["state"], body["completed_at"]) == ("failed", None)
+    assert (body["state"], body["completed_at"], body["processed_rows"]) == ("failed", None, 0)
     assert [(e["event"], e["level"]) for e in body["logs"]] == [
         ("phone_number_pool_exhausted_retry", "warning"),
         ("phone_number_pool_exhausted_retry", "warning"),
         ("phone_number_pool_exhausted", "error"),
     ]
+    first, _, last = body["logs"]
+    assert first["message"] == (
+        "Phone number pool exhausted for org 1: no free from_number available to dispatch "
+        "outbound calls; retry attempt 1/3"
+    )
+    assert last["message"] == (
+        "Phone number pool exhausted for org 1 after 3 consecutive attempts: no free "
+        "from_number available to dispatch outbound calls"
+    )
+    assert last["details"] == {
+        "error": "All phone numbers are in use for org 1. No available from_number in pool.",
+        "organization_id": 1,
+        "attempt": 3,
+        "max_attempts": 3,
+    }
+    gaps = [
+        datetime.fromisoformat(entry["ts"]) - datetime.fromisoformat(first["ts"])
+        for entry in body["logs"]
+    ]
+    assert [gap.total_seconds() for gap in gaps] == [0, 600, 1200]
     assert_schema(body, "CampaignResponse")
 
 

@@ -11,6 +11,8 @@ from dograh_sandbox.faults import FaultInjector, FaultRule, parse_fault_spec
 from dograh_sandbox.schedule import Schedule
 from dograh_sandbox.sources import check, contacts, decode, parse
 
+pytestmark = pytest.mark.needs_admin("unit tests of the sandbox's own modules")
+
 NEW_YORK = ZoneInfo("America/New_York")
 
 

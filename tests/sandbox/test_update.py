@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-from dograh_sandbox.testing import SandboxHandle
-from tests.sandbox.helpers import VONAGE, call, campaign, created
+from dograh_sandbox.testing import DograhTarget, SandboxHandle
+from tests.sandbox.helpers import VONAGE, Target, call, campaign, created
 from tests.sandbox.spec import assert_schema
 
 SLOT = {"day_of_week": 0, "start_time": "09:00", "end_time": "17:00"}
 
 
-def patch(sandbox: SandboxHandle, campaign_id: int, body: object) -> dict[str, object]:
-    answer = call(sandbox, "PATCH", f"/api/v1/campaign/{campaign_id}", json=body)
+def patch(dograh: Target, campaign_id: int, body: object) -> dict[str, object]:
+    answer = call(dograh, "PATCH", f"/api/v1/campaign/{campaign_id}", json=body)
     assert answer.status_code == 200, answer.text
     result: dict[str, object] = answer.json()
     assert_schema(result, "CampaignResponse")
     return result
 
 
-def test_empty_and_null_patches_change_nothing(sandbox: SandboxHandle) -> None:
+def test_empty_and_null_patches_change_nothing(dograh: DograhTarget) -> None:
     body = created(
-        sandbox,
-        max_concurrency=4,
+        dograh,
+        max_concurrency=1,
         schedule_config={"timezone": "Europe/London", "slots": [SLOT]},
         circuit_breaker={"failure_threshold": 0.3},
     )
-    assert patch(sandbox, body["id"], {}) == body
+    assert patch(dograh, body["id"], {}) == body
     nulls = {
         "name": None,
         "retry_config": None,
@@ -32,18 +32,18 @@ def test_empty_and_null_patches_change_nothing(sandbox: SandboxHandle) -> None:
         "schedule_config": None,
         "circuit_breaker": None,
     }
-    assert patch(sandbox, body["id"], nulls) == body
+    assert patch(dograh, body["id"], nulls) == body
 
 
-def test_sub_objects_are_replaced_whole(sandbox: SandboxHandle) -> None:
+def test_sub_objects_are_replaced_whole(dograh: DograhTarget) -> None:
     body = created(
-        sandbox,
+        dograh,
         retry_config={"max_retries": 5, "retry_delay_seconds": 600, "retry_on_voicemail": False},
         schedule_config={"timezone": "Europe/London", "slots": [SLOT, {**SLOT, "day_of_week": 1}]},
         circuit_breaker={"failure_threshold": 0.3, "window_seconds": 300},
     )
     result = patch(
-        sandbox,
+        dograh,
         body["id"],
         {
             "retry_config": {"max_retries": 3},
@@ -68,20 +68,20 @@ def test_sub_objects_are_replaced_whole(sandbox: SandboxHandle) -> None:
     }
 
 
-def test_immutable_fields_are_ignored(sandbox: SandboxHandle) -> None:
-    body = created(sandbox)
+def test_immutable_fields_are_ignored(dograh: DograhTarget) -> None:
+    body = created(dograh)
     result = patch(
-        sandbox,
+        dograh,
         body["id"],
         {
-            "name": "renamed",
-            "workflow_id": 2,
+            "name": dograh.name("renamed"),
+            "workflow_id": body["workflow_id"] + 1,
             "source_id": "campaigns/1/other.csv",
-            "telephony_configuration_id": VONAGE,
+            "telephony_configuration_id": (body["telephony_configuration_id"] or 0) + 1,
             "state": "running",
         },
     )
-    assert result["name"] == "renamed"
+    assert result["name"] == dograh.name("renamed")
     assert result["workflow_id"] == body["workflow_id"]
     assert result["source_id"] == body["source_id"]
     assert result["telephony_configuration_id"] == body["telephony_configuration_id"]
@@ -120,14 +120,14 @@ def test_max_concurrency_is_checked_against_the_stored_configuration(
     assert patch(sandbox, orphan, {"max_concurrency": 20})["max_concurrency"] == 20
 
 
-def test_validation_and_missing_campaign(sandbox: SandboxHandle) -> None:
-    body = created(sandbox)
-    answer = call(sandbox, "PATCH", f"/api/v1/campaign/{body['id']}", json={"max_concurrency": 0})
+def test_validation_and_missing_campaign(dograh: DograhTarget) -> None:
+    body = created(dograh)
+    answer = call(dograh, "PATCH", f"/api/v1/campaign/{body['id']}", json={"max_concurrency": 0})
     assert answer.status_code == 422
     assert_schema(answer.json(), "HTTPValidationError")
-    missing = call(sandbox, "PATCH", "/api/v1/campaign/999", json={})
+    missing = call(dograh, "PATCH", f"/api/v1/campaign/{2**31 - 1}", json={})
     assert (missing.status_code, missing.json()) == (404, {"detail": "Campaign not found"})
-    no_body = call(sandbox, "PATCH", f"/api/v1/campaign/{body['id']}")
+    no_body = call(dograh, "PATCH", f"/api/v1/campaign/{body['id']}")
     assert no_body.status_code == 422
 
 

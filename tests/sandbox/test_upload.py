@@ -7,25 +7,26 @@ import re
 import httpx
 import pytest
 
-from dograh_sandbox.testing import SandboxHandle
-from tests.sandbox.helpers import RENEWAL_CSV, call, created
+from dograh_sandbox.testing import DograhTarget, SandboxHandle
+from tests.sandbox.helpers import RENEWAL_CSV, Target, call, created
 from tests.sandbox.spec import assert_schema
 
 UPLOAD = "/api/v1/s3/presigned-upload-url"
 
 
-def presign(sandbox: SandboxHandle, **body: object) -> httpx.Response:
-    return call(sandbox, "POST", UPLOAD, json=body)
+def presign(dograh: Target, **body: object) -> httpx.Response:
+    return call(dograh, "POST", UPLOAD, json=body)
 
 
-def test_presigned_upload_url(sandbox: SandboxHandle) -> None:
-    answer = presign(sandbox, file_name="spring list (v2).csv", file_size=120)
+def test_presigned_upload_url(dograh: DograhTarget) -> None:
+    answer = presign(dograh, file_name="spring list (v2).csv", file_size=120)
     assert answer.status_code == 200
     body = answer.json()
     assert_schema(body, "PresignedUploadUrlResponse")
     assert body["expires_in"] == 900
-    assert re.fullmatch(r"campaigns/1/[0-9a-f-]{36}_spring_list__v2_.csv", body["file_key"])
-    assert body["upload_url"].startswith(f"{sandbox.url}/_storage/{body['file_key']}?")
+    assert re.fullmatch(r"campaigns/\d+/[0-9a-f-]{36}_spring_list__v2_.csv", body["file_key"])
+    if dograh.is_sandbox:
+        assert body["upload_url"].startswith(f"{dograh.url}/_storage/{body['file_key']}?")
 
 
 @pytest.mark.parametrize(
@@ -47,16 +48,16 @@ def test_presigned_upload_url(sandbox: SandboxHandle) -> None:
     ],
 )
 def test_presign_body_is_validated(
-    sandbox: SandboxHandle, body: dict[str, object], error_type: str, loc: list[str]
+    dograh: DograhTarget, body: dict[str, object], error_type: str, loc: list[str]
 ) -> None:
-    answer = presign(sandbox, **body)
+    answer = presign(dograh, **body)
     assert answer.status_code == 422
     assert_schema(answer.json(), "HTTPValidationError")
     assert [(e["type"], e["loc"]) for e in answer.json()["detail"]] == [(error_type, loc)]
 
 
-def test_presign_without_body(sandbox: SandboxHandle) -> None:
-    answer = call(sandbox, "POST", UPLOAD)
+def test_presign_without_body(dograh: DograhTarget) -> None:
+    answer = call(dograh, "POST", UPLOAD)
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == ["body"]
 
@@ -147,3 +148,17 @@ def test_source_download_url_refusals(sandbox: SandboxHandle) -> None:
         403,
         {"detail": "Access denied: Source file does not belong to your organization"},
     )
+
+
+def test_source_download_returns_the_uploaded_csv(dograh: DograhTarget) -> None:
+    """The download URL serves the file as uploaded, byte for byte, for an hour."""
+    csv = dograh.contacts_csv(2)
+    body = created(dograh, csv)
+    answer = call(dograh, "GET", f"/api/v1/campaign/{body['id']}/source-download-url")
+    assert answer.status_code == 200
+    assert_schema(answer.json(), "CampaignSourceDownloadResponse")
+    assert answer.json()["expires_in"] == 3600
+    download = httpx.get(answer.json()["download_url"])
+    assert (download.status_code, download.content) == (200, csv.encode())
+    missing = call(dograh, "GET", f"/api/v1/campaign/{2**31 - 1}/source-download-url")
+    assert (missing.status_code, missing.json()) == (404, {"detail": "Campaign not found"})

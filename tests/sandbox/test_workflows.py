@@ -1,0 +1,373 @@
+"""Workflow versions as Dograh keeps them: ``GET /workflow/{id}/versions``, the draft that
+``GET /workflow/fetch/{id}`` prefers, and create's template-variable check, which reads
+the *published* definition and extracts variables as ``workflow_graph.py`` does.
+
+The spec has no component for ``WorkflowVersionResponse``: ``VERSION_KEYS`` and
+``assert_version`` follow the model in Dograh's ``api/routes/workflow.py``.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from dograh_sandbox.testing import DograhTarget, SandboxHandle
+from dograh_sandbox.workflows import extract_template_variables, generated_definition
+from tests.sandbox.helpers import call, create, created
+from tests.sandbox.spec import assert_schema, assert_z
+
+VERSION_KEYS: dict[str, type | tuple[type, ...]] = {
+    "id": int,
+    "version_number": int,
+    "status": str,
+    "created_at": str,
+    "published_at": (str, type(None)),
+    "workflow_json": dict,
+    "workflow_configurations": (dict, type(None)),
+    "template_context_variables": (dict, type(None)),
+}
+
+
+def assert_version(version: dict[str, Any]) -> None:
+    """One ``WorkflowVersionResponse``: exactly its keys, their types, Dograh's statuses."""
+    assert set(version) == set(VERSION_KEYS), sorted(version)
+    for key, kind in VERSION_KEYS.items():
+        assert isinstance(version[key], kind), (key, version[key])
+    assert version["status"] in ("draft", "published", "archived")
+    assert_z(version["created_at"])
+    assert_z(version["published_at"])
+
+
+def versions(target: DograhTarget | SandboxHandle, workflow_id: int) -> list[dict[str, Any]]:
+    answer = call(target, "GET", f"/api/v1/workflow/{workflow_id}/versions")
+    assert answer.status_code == 200, answer.text
+    body: list[dict[str, Any]] = answer.json()
+    for version in body:
+        assert_version(version)
+    return body
+
+
+def flow(
+    prompt: str = "Hello.",
+    *,
+    greeting: str | None = None,
+    end_prompt: str = "Goodbye.",
+    speech: str | None = None,
+    extra_nodes: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """A valid definition: start -> end, with the texts Dograh scans where asked."""
+    definition = generated_definition([])
+    start, end = definition["nodes"]
+    start["data"]["prompt"] = prompt
+    if greeting is not None:
+        start["data"]["greeting"] = greeting
+    end["data"]["prompt"] = end_prompt
+    if speech is not None:
+        definition["edges"][0]["data"]["transition_speech"] = speech
+    definition["nodes"] += extra_nodes or []
+    return definition
+
+
+def agent(node_id: str) -> dict[str, Any]:
+    return {
+        "id": node_id,
+        "type": "agentNode",
+        "position": {"x": 0, "y": 0},
+        "data": {"name": node_id, "prompt": "Ask."},
+    }
+
+
+def edge(source: str, target: str, label: str) -> dict[str, Any]:
+    return {
+        "id": f"{source}-{target}-{label}",
+        "source": source,
+        "target": target,
+        "data": {"label": label, "condition": "When it is time."},
+    }
+
+
+def one_workflow(**workflow: Any) -> dict[str, Any]:
+    return {
+        "organizations": [
+            {
+                "name": "o",
+                "workflows": [{"name": "w", **workflow}],
+                "telephony_configurations": [{"name": "T", "phone_numbers": 2}],
+            }
+        ]
+    }
+
+
+# -- conformance-capable: shapes and consistency, on the sandbox or a real Dograh ------------
+
+
+def test_versions_and_fetch_agree(dograh: DograhTarget) -> None:
+    """Newest first; at most one draft and one published; fetch shows the draft when
+    there is one (``version_status`` says which), and points at the published one."""
+    workflow = dograh.workflow()
+    found = versions(dograh, workflow.id)
+    numbers = [version["version_number"] for version in found]
+    assert numbers == sorted(numbers, reverse=True)
+    drafts = [version for version in found if version["status"] == "draft"]
+    published = [version for version in found if version["status"] == "published"]
+    assert len(drafts) <= 1 and len(published) == 1
+    answer = call(dograh, "GET", f"/api/v1/workflow/fetch/{workflow.id}")
+    assert_schema(answer.json(), "WorkflowResponse")
+    body = answer.json()
+    shown = drafts[0] if drafts else published[0]
+    assert (body["version_number"], body["version_status"]) == (
+        shown["version_number"],
+        shown["status"],
+    )
+    assert body["workflow_definition"] == shown["workflow_json"]
+    assert body["current_definition_id"] == published[0]["id"]
+    assert body["total_runs"] is None  # the handler never sets it
+
+
+def test_versions_paging_and_refusals(dograh: DograhTarget) -> None:
+    workflow_id = dograh.workflow().id
+    everything = versions(dograh, workflow_id)
+    first = call(dograh, "GET", f"/api/v1/workflow/{workflow_id}/versions", params={"limit": 1})
+    assert first.json() == everything[:1]
+    rest = call(dograh, "GET", f"/api/v1/workflow/{workflow_id}/versions", params={"offset": 1})
+    assert rest.json() == everything[1:]
+    for params in ({"limit": 0}, {"limit": 101}, {"offset": -1}):
+        refused = call(dograh, "GET", f"/api/v1/workflow/{workflow_id}/versions", params=params)
+        assert refused.status_code == 422
+        assert_schema(refused.json(), "HTTPValidationError")
+    missing = call(dograh, "GET", f"/api/v1/workflow/{2**31 - 1}/versions")
+    assert (missing.status_code, missing.json()) == (
+        404,
+        {"detail": f"Workflow with id {2**31 - 1} not found"},
+    )
+
+
+def test_a_csv_without_the_published_variables_is_refused(dograh: DograhTarget) -> None:
+    workflow = dograh.workflow()
+    if not workflow.variables:
+        pytest.skip("the organization's first workflow uses no template variable")
+    first = workflow.variables[0]
+    lines = dograh.contacts_csv(2).splitlines()
+    header = lines[0].split(",")
+    keep = [index for index, column in enumerate(header) if column != first]
+    csv = "\n".join(",".join(line.split(",")[i] for i in keep) for line in lines) + "\n"
+    answer = create(dograh, csv)
+    assert answer.status_code == 400
+    assert answer.json()["detail"].startswith(
+        "Workflow uses template variables that are missing from the source data: "
+    )
+    assert f"'{first}'" in answer.json()["detail"]
+
+
+# -- the sandbox's seeds and admin routes ----------------------------------------------------
+
+
+def test_seeded_draft_and_published(sandbox: SandboxHandle) -> None:
+    sandbox.admin.reset(
+        one_workflow(template_variables=["first_name"], draft_template_variables=["nickname"])
+    )
+    draft, published = versions(sandbox, 1)
+    assert (draft["version_number"], draft["status"], draft["published_at"]) == (2, "draft", None)
+    assert (published["version_number"], published["status"]) == (1, "published")
+    assert published["published_at"] is not None
+    assert "{{nickname}}" in draft["workflow_json"]["nodes"][0]["data"]["prompt"]
+    body = call(sandbox, "GET", "/api/v1/workflow/fetch/1").json()
+    assert_schema(body, "WorkflowResponse")
+    assert (body["version_number"], body["version_status"]) == (2, "draft")
+    assert body["current_definition_id"] == published["id"]
+    assert body["call_disposition_codes"] == {"disposition_codes": []}
+    # Create checks the published definition, not the draft.
+    assert created(sandbox, "phone_number,first_name\n+15550000001,Ada\n", workflow_id=1)
+    refused = create(sandbox, "phone_number,nickname\n+15550000001,Ada\n", workflow_id=1)
+    assert refused.json()["detail"].startswith(
+        "Workflow uses template variables that are missing from the source data: 'first_name'"
+    )
+
+
+def test_admin_publish_archives_the_published_version(sandbox: SandboxHandle) -> None:
+    sandbox.admin.reset(one_workflow(template_variables=["first_name"]))
+    view = sandbox.admin.change_workflow(1, draft_template_variables=["city"])
+    assert (view["template_variables"], view["draft_template_variables"]) == (
+        ["first_name"],
+        ["city"],
+    )
+    sandbox.admin.change_workflow(1, publish=True)
+    statuses = [(v["version_number"], v["status"]) for v in versions(sandbox, 1)]
+    assert statuses == [(2, "published"), (1, "archived")]
+    body = call(sandbox, "GET", "/api/v1/workflow/fetch/1").json()
+    assert (body["version_number"], body["version_status"]) == (2, "published")
+    refused = create(sandbox, "phone_number,first_name\n+15550000001,Ada\n", workflow_id=1)
+    assert "'city'" in refused.json()["detail"]
+    # A new draft takes the next number; discarding it leaves the published one.
+    sandbox.admin.change_workflow(1, draft_template_variables=[])
+    assert versions(sandbox, 1)[0]["version_number"] == 3
+    assert sandbox.admin.change_workflow(1, discard_draft=True)["draft_version"] is None
+    assert [v["version_number"] for v in versions(sandbox, 1)] == [2, 1]
+
+
+def test_a_workflow_without_a_published_version(sandbox: SandboxHandle) -> None:
+    """Dograh dereferences ``released_definition``: create fails with a 500 after the CSV
+    checks, and fetch does too unless a draft exists."""
+    sandbox.admin.reset(one_workflow(published=False))
+    assert versions(sandbox, 1) == []
+    fetched = call(sandbox, "GET", "/api/v1/workflow/fetch/1")
+    assert (fetched.status_code, fetched.text) == (500, "Internal Server Error")
+    assert fetched.headers["content-type"].startswith("text/plain")
+    csv_error = create(sandbox, "mobile\n+15550000001\n", workflow_id=1)
+    assert csv_error.json() == {"detail": "Source must contain a 'phone_number' column"}
+    failed = create(sandbox, "phone_number\n+15550000001\n", workflow_id=1)
+    assert (failed.status_code, failed.text) == (500, "Internal Server Error")
+    sandbox.admin.change_workflow(1, draft_template_variables=["x"])
+    body = call(sandbox, "GET", "/api/v1/workflow/fetch/1").json()
+    assert (body["version_number"], body["version_status"], body["current_definition_id"]) == (
+        1,
+        "draft",
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("definition", "variables", "columns"),
+    [
+        # Start prompt and greeting, agent, end and global prompts, transition speech.
+        (
+            flow("{{a}}", greeting="{{b}}", end_prompt="{{c}}", speech="{{d}}"),
+            ["a", "b", "c", "d"],
+            "a,b,c,d",
+        ),
+        (
+            flow(
+                extra_nodes=[
+                    {
+                        "id": "g",
+                        "type": "globalNode",
+                        "position": {"x": 1, "y": 1},
+                        "data": {"name": "G", "prompt": "Always {{ e }}."},
+                    }
+                ]
+            ),
+            ["e"],
+            "e",
+        ),
+        # Dotted paths, fallbacks and system variables are skipped.
+        (
+            flow(
+                "{{gathered_context.city}} {{nick | default}} {{x|fallback:y}} "
+                "{{campaign_id}} {{provider}} {{source_uuid}}"
+            ),
+            [],
+            "other",
+        ),
+    ],
+)
+def test_variables_as_dograh_extracts_them(
+    sandbox: SandboxHandle, definition: dict[str, Any], variables: list[str], columns: str
+) -> None:
+    sandbox.admin.reset(one_workflow(definition=definition))
+    assert sandbox.admin.workflow(1)["template_variables"] == variables
+    values = ",".join("v" for _ in columns.split(","))
+    answer = create(sandbox, f"phone_number,{columns}\n+15550000001,{values}\n", workflow_id=1)
+    assert answer.status_code == 200, answer.text
+    if variables:
+        short = create(sandbox, "phone_number\n+15550000001\n", workflow_id=1)
+        assert short.json()["detail"].startswith(
+            "Workflow uses template variables that are missing from the source data: "
+            + ", ".join(f"'{name}'" for name in variables)
+        )
+
+
+def test_variables_keep_their_case(sandbox: SandboxHandle) -> None:
+    """Headers are lowercased, variables are not: an uppercase variable never matches."""
+    sandbox.admin.reset(one_workflow(definition=flow("Hi {{Big}}")))
+    answer = create(sandbox, "phone_number,Big\n+15550000001,v\n", workflow_id=1)
+    assert answer.json()["detail"].startswith(
+        "Workflow uses template variables that are missing from the source data: 'Big'"
+    )
+
+
+def test_empty_cells_and_blank_lines(sandbox: SandboxHandle) -> None:
+    sandbox.admin.reset(one_workflow(template_variables=["b"]))
+    csv = "phone_number,a,b\n+15550000001,x,\n\n+15550000002,y, \n" + "".join(
+        f"+1555000001{n},z,\n" for n in range(5)
+    )
+    answer = create(sandbox, csv, workflow_id=1)
+    assert answer.json() == {
+        "detail": "Template variable 'b' is empty in rows: 2, 3, 4, 5, 6 and 3 more. All "
+        "template variables used in the workflow must have values in every row."
+    }
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    [
+        "unknown node type",
+        "blank prompt",
+        "missing name",
+        "edge to nowhere",
+        "two start nodes",
+        "incoming edge on start",
+        "unreached agent",
+        "duplicate tool names",
+        "empty edge label",
+        "id not a string",
+    ],
+)
+def test_invalid_definitions_are_not_checked(sandbox: SandboxHandle, breakage: str) -> None:
+    """Dograh builds its DTO and graph inside a try that swallows every error: a definition
+    they reject is never checked, whatever variables it names."""
+    definition = flow("{{needed}}")
+    nodes, edges = definition["nodes"], definition["edges"]
+    if breakage == "unknown node type":
+        nodes.append({"id": "x", "type": "smsNode", "position": {"x": 0, "y": 0}, "data": {}})
+    elif breakage == "blank prompt":
+        nodes[1]["data"]["prompt"] = "   "
+    elif breakage == "missing name":
+        del nodes[1]["data"]["name"]
+    elif breakage == "edge to nowhere":
+        edges.append({"id": "e", "source": "1", "target": "9", "data": edges[0]["data"]})
+    elif breakage == "two start nodes":
+        nodes.append({**copy.deepcopy(nodes[0]), "id": "s2"})
+    elif breakage == "incoming edge on start":
+        edges.append(
+            {"id": "e", "source": "2", "target": "1", "data": {"label": "b", "condition": "c"}}
+        )
+    elif breakage == "unreached agent":
+        nodes.append(
+            {
+                "id": "a",
+                "type": "agentNode",
+                "position": {"x": 0, "y": 0},
+                "data": {"name": "A", "prompt": "p"},
+            }
+        )
+    elif breakage == "duplicate tool names":
+        nodes.append(
+            {
+                "id": "a",
+                "type": "agentNode",
+                "position": {"x": 0, "y": 0},
+                "data": {"name": "A", "prompt": "p"},
+            }
+        )
+        edges.append(
+            {"id": "e", "source": "1", "target": "a", "data": {"label": "Done", "condition": "c"}}
+        )
+    elif breakage == "empty edge label":
+        edges[0]["data"]["label"] = ""
+    elif breakage == "id not a string":
+        nodes[1]["id"] = 2
+        edges[0]["target"] = 2
+    sandbox.admin.reset(one_workflow(definition=definition))
+    assert sandbox.admin.workflow(1)["template_variables"] is None
+    assert created(sandbox, "phone_number\n+15550000001\n", workflow_id=1)["state"] == "created"
+
+
+def test_the_generated_definition_is_valid_and_scanned() -> None:
+    """The seed's ``template_variables`` stand for a definition Dograh would check."""
+    from dograh_sandbox.workflows import required_variables
+
+    assert required_variables(generated_definition(["a", "b"])) == {"a", "b"}
+    assert required_variables(generated_definition([])) == set()
+    assert extract_template_variables("{{ a }} {{b|x}} {{c.d}} {{ e | }}") == {"a"}
