@@ -48,7 +48,7 @@ def test_create_and_start(campaigns: Campaigns, sandbox: SandboxHandle) -> None:
     # The manifest's settings sent, contacts uploaded under their content hash.
     east = live["spring-renewals-east"]
     assert east["circuit_breaker"]["enabled"] is True
-    assert east["source_id"].endswith("_spring-renewals-east.30b1584936d2b8a4.csv")
+    assert east["source_id"].endswith("_spring-renewals-east.ee633c402405a415.csv")
     assert east["telephony_configuration_name"] == "Twilio US"
     starts = sandbox.admin.requests(method="POST")
     started = {r.campaign_id for r in starts if r.path.endswith("/start")}
