@@ -81,7 +81,7 @@ class DiffPart:
     conflicts: list[Conflict] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     matched: dict[int, str] = field(default_factory=dict)
-    """Live campaign id -> the manifest (file:line:column) that matched it."""
+    """Live campaign id -> the name of the manifest that matched it."""
     managed: int = 0
 
 
@@ -102,11 +102,11 @@ def diff(
     for item in desired:
         match, conflict = _match(item, by_id, by_name, claimed)
         if match is not None:
-            part.matched[match.id] = item.manifest.where("metadata.name")
+            part.matched[match.id] = item.name
         elif conflict is not None:
             for campaign in by_name.get(item.name, []):
                 if campaign.id not in claimed:
-                    part.matched[campaign.id] = item.manifest.where("metadata.name")
+                    part.matched[campaign.id] = item.name
         if targets and item.name not in targets:
             continue
         part.managed += 1

@@ -198,7 +198,7 @@ def assemble(
     changes = sorted((c for p in parts for c in p.changes), key=lambda c: place(c.manifest))
     conflicts = sorted((c for p in parts for c in p.conflicts), key=lambda c: place(c.manifest))
     unchanged = [name for part in parts for name in part.unchanged]
-    matched: set[int] = set()
+    matched: dict[int, str] = {}
     for part in parts:
         matched.update(part.matched)
     findings = [*diagnostics, *(d for part in parts for d in part.diagnostics)]
@@ -212,6 +212,7 @@ def assemble(
             for c in live.campaigns
             if c.id not in matched
         ),
+        matched=dict(sorted(matched.items())),
         targets=tuple(sorted(set(targets))),
         fingerprints={
             f"id:{c.id}": fingerprint(c) for c in sorted(live.campaigns, key=lambda c: c.id)

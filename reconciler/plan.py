@@ -214,6 +214,10 @@ class Plan(_Model):
         default=(), description="Errors and warnings at manifest (and CSV) lines."
     )
     unmanaged: tuple[Unmanaged, ...] = ()
+    matched: dict[int, str] = Field(
+        default_factory=dict,
+        description="Live campaign id -> the name of the manifest that manages it.",
+    )
     targets: tuple[str, ...] = ()
     fingerprints: dict[str, str] = Field(
         default_factory=dict,
