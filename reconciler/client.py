@@ -39,6 +39,7 @@ from reconciler.live import (
     TelephonyList,
     UploadTarget,
     Workflow,
+    WorkflowVersion,
     parse_answer,
     parse_list,
 )
@@ -242,6 +243,12 @@ class DograhClient:
         return list(
             parse_answer(TelephonyList, self._body("GET", path), f"GET {path}").configurations
         )
+
+    def workflow_versions(self, workflow_id: int) -> list[WorkflowVersion]:
+        """Every version of a workflow, newest first: the published one is what Dograh's
+        create checks and its calls run (docs/dograh-api.md §7)."""
+        path = f"/workflow/{workflow_id}/versions"
+        return parse_list(WorkflowVersion, self._body("GET", path), f"GET {path}")
 
     def campaign_defaults(self) -> CampaignDefaults:
         path = "/organizations/campaign-defaults"

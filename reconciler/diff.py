@@ -43,6 +43,7 @@ from reconciler.plan import (
     Upload,
 )
 from reconciler.resolve import Desired
+from reconciler.templates import TemplateCheck, facts_of
 
 MUTABLE = ("name", "max_concurrency", "retry_config", "schedule", "circuit_breaker")
 IMMUTABLE = {
@@ -82,6 +83,8 @@ class DiffPart:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     matched: dict[int, str] = field(default_factory=dict)
     """Live campaign id -> the name of the manifest that matched it."""
+    templates: list[TemplateCheck] = field(default_factory=list)
+    """The campaigns to create, for the check of their workflows' variables."""
     managed: int = 0
 
 
@@ -172,6 +175,16 @@ def _plan_create(part: DiffPart, item: Desired, live: LiveState) -> None:
         retry_config=api_retry(spec.retry_config) if spec.retry_config else None,
         schedule_config=api_schedule(spec.schedule) if spec.schedule else None,
         circuit_breaker=api_breaker(spec.circuit_breaker) if spec.circuit_breaker else None,
+    )
+    part.templates.append(
+        TemplateCheck(
+            campaign=item.name,
+            workflow_id=item.workflow.id,
+            workflow=item.manifest.diagnostic("spec.workflow", ""),
+            source=item.manifest.diagnostic("spec.source.csv", ""),
+            csv=contacts.display,
+            facts=facts_of(contacts),
+        )
     )
     after, defaults = _create_view(item, config, live)
     actions: tuple[Action, ...] = ("create", "start") if item.state == "running" else ("create",)

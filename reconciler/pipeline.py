@@ -22,7 +22,7 @@ from reconciler.client import ClientSettings, DograhClient
 from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from reconciler.diff import DiffPart, diff
 from reconciler.errors import UserError
-from reconciler.fetch import fetch_live
+from reconciler.fetch import fetch_definitions, fetch_live
 from reconciler.live import LiveState
 from reconciler.manifest.load import (
     Identity,
@@ -37,6 +37,7 @@ from reconciler.normalize import fingerprint
 from reconciler.plan import Plan, Unmanaged
 from reconciler.resolve import resolve
 from reconciler.shares import Shares, split, worker_count
+from reconciler.templates import TemplateCheck, check_template
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ def plan_paths(
                 for s in summaries
             ]
             parts = run.parts(contexts)
-        plan = assemble(files, parts, diagnostics, live, targets, loaded_hash)
+        findings = preflight(client, [check for part in parts for check in part.templates], live)
+        plan = assemble(files, parts, [*diagnostics, *findings], live, targets, loaded_hash)
         return plan, client
     except BaseException:
         if client is not None:
@@ -148,6 +150,30 @@ def plan_paths(
         raise
     finally:
         pool.shutdown(wait=True)
+
+
+def preflight(
+    client: DograhClient, checks: Sequence[TemplateCheck], live: LiveState
+) -> list[Diagnostic]:
+    """What Dograh's create would refuse that only its workflows tell: their template
+    variables against each new campaign's CSV (docs/dograh-api.md §7)."""
+    definitions = fetch_definitions(client, (check.workflow_id for check in checks))
+    names = {workflow.id: workflow.name for workflow in live.workflows}
+    findings: list[Diagnostic] = []
+    for check in checks:
+        found = definitions[check.workflow_id]
+        name = names.get(check.workflow_id, f"id {check.workflow_id}")
+        if not found.has_published:
+            findings.append(
+                replace(
+                    check.workflow,
+                    message=f"the workflow '{name}' has no published version: Dograh cannot "
+                    "create a campaign on it; publish it in Dograh first",
+                )
+            )
+            continue
+        findings.extend(check_template(check, found.published, found.draft, name))
+    return findings
 
 
 def _cross_checked(

@@ -203,9 +203,33 @@ class _InFlight:
 
 
 def test_a_failed_campaign_does_not_stop_the_others(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    # A refusal the plan cannot foresee: the second create is refused.
+    sandbox.admin.set_faults(
+        {
+            "method": "POST",
+            "path": "/api/v1/campaign/create",
+            "kind": "error",
+            "status": 400,
+            "body": "Workflow not found",
+            "skip": 1,
+            "count": 1,
+        }
+    )
+    result = campaigns("apply", "--auto-approve", "--parallelism", "1")
+    assert result.code == 1
+    assert "spring-renewals-east: FAILED: POST /campaign/create: Dograh refused it" in result.out
+    assert "Apply failed for 1 of 3 campaigns. Done: 2 created, 1 started." in result.out
+    assert "(not done: create, start)" in result.out
+    assert set(_live(sandbox)) == {"appointments-west", "winback-survey"}
+
+
+def test_a_workflow_variable_missing_from_the_csv_is_refused_by_the_plan(
     campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
 ) -> None:
-    # Valid by our rules, refused by Dograh: the workflow needs a first_name column.
+    """Issue 10, problem 1: the create Dograh would refuse is a plan error, and apply
+    changes nothing at all."""
     (repo / "campaigns.d" / "contacts" / "bare.csv").write_text("phone_number\n+15550199\n")
     text = (repo / "campaigns.d" / "winback-survey.yaml").read_text()
     (repo / "campaigns.d" / "bare.yaml").write_text(
@@ -214,13 +238,12 @@ def test_a_failed_campaign_does_not_stop_the_others(
     result = campaigns("apply", "--auto-approve")
     assert result.code == 1
     assert (
-        "bare: FAILED: POST /campaign/create: Dograh refused it: Workflow uses template "
-        "variables that are missing from the source data: 'first_name'" in result.out
+        "campaigns.d/bare.yaml:11:10: error: spec.source.csv: the workflow 'Customer survey' "
+        "uses template variables that campaigns.d/contacts/bare.csv has no column for: "
+        "'first_name'; Dograh would refuse the campaign" in result.out
     )
-    assert "Apply failed for 1 of 4 campaigns. Done: 3 created, 2 started." in result.out
-    assert "  bare: POST /campaign/create: Dograh refused it" in result.out
-    assert "(not done: create)" in result.out
-    assert set(_live(sandbox)) == {"spring-renewals-east", "appointments-west", "winback-survey"}
+    assert "Plan blocked" in result.out
+    assert _live(sandbox) == {}
 
 
 def test_a_create_whose_answer_is_lost_is_not_sent_twice(

@@ -21,9 +21,13 @@ def test_an_empty_organization_plans_every_create(
     assert "2 campaigns will place calls: appointments-west, spring-renewals-east." in result.out
     assert "# winback-survey will be created\n" in result.out
     assert campaigns("plan", "--detailed-exitcode").code == 2
-    # Four requests, whatever the number of campaigns, and nothing written.
+    # Four requests, whatever the number of campaigns, and one per workflow of the
+    # campaigns to create (three here), for their template variables; nothing written.
     logged = sandbox.admin.requests()
-    assert len(logged) == 8
+    assert len(logged) == 2 * (4 + 3)
+    assert sorted({r.path for r in logged if "/versions" in r.path}) == [
+        f"/api/v1/workflow/{n}/versions" for n in (1, 2, 3)
+    ]
     assert {r.method for r in logged} == {"GET"}
 
 
