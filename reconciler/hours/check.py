@@ -12,15 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from operator import attrgetter
 
 from reconciler.hours.numbers import Place
 from reconciler.hours.recipients import Recipients
 from reconciler.hours.report import (
     HoursFinding,
+    Template,
     no_schedule_finding,
     number_findings,
-    reach_finding,
-    unplaced_finding,
+    reach_template,
+    unplaced_template,
 )
 from reconciler.hours.rules import RULE_SETS, Rule, all_rules, rules_for
 from reconciler.hours.windows import Reach, Slot, evaluate
@@ -42,14 +44,23 @@ class HoursPolicy:
 
 
 @dataclass(eq=False)
+class _Hit:
+    """One finding a schedule makes, whoever's contacts it counts: interned per
+    schedule, hashed by identity, with its words and its place in the report ready."""
+
+    rank: tuple[int, tuple[int, ...], str, str, str]
+    template: Template
+
+
+@dataclass(eq=False)
 class _Schedule:
     """An interned schedule: compared and hashed by identity, so cache keys are cheap."""
 
     zone: str
     slots: tuple[Slot, ...]
-    hits: dict[tuple[Place, tuple[Rule, ...], int], list[tuple[Rule, str, Reach]]] = field(
-        default_factory=dict
-    )
+    hits: dict[tuple[Place, tuple[Rule, ...], int], tuple[_Hit, ...]] = field(default_factory=dict)
+    """The findings the schedule makes in each place, under a policy."""
+    interned: dict[object, _Hit] = field(default_factory=dict)
 
 
 _schedules: dict[tuple[str, tuple[Slot, ...]], _Schedule] = {}
@@ -74,60 +85,20 @@ def check_hours(
         return _unscheduled(recipients, rules)
     schedule = _schedule(schedule_zone or DEFAULT_ZONE, tuple(slots))
     margin = policy.margin_minutes
-    totals: dict[tuple[Rule, str, Reach], _Total] = {}
+    known = schedule.hits
+    totals: dict[_Hit, tuple[int, list[int]]] = {}
     for counted in recipients.places:
-        fixed = counted.place.fixed
-        for rule, zone, reach in _hits(schedule, counted.place, rules, margin):
-            # Numbers of no fixed place make one finding per rule and slot group, naming
-            # every zone, rather than one per zone they may ring in.
-            key = (rule, zone, reach) if fixed else (rule, "", _unplaced(reach))
-            total = totals.get(key)
+        hits = known.get((counted.place, rules, margin))
+        if hits is None:
+            hits = _hits(schedule, counted.place, rules, margin)
+        for hit in hits:
+            total = totals.get(hit)
             if total is None:
-                total = totals[key] = _Total()
-            if total.last is not counted:
-                total.last = counted
-                total.contacts += counted.contacts
-                total.rows.extend(counted.rows)
-            if not fixed:
-                total.zones[zone] = reach
-    order = {rule.key: index for index, rule in enumerate(all_rules())}
-    ranked = sorted(
-        totals.items(),
-        key=lambda item: (
-            order[item[0][0].key],
-            item[0][2].days,
-            item[0][2].start,
-            item[0][1],
-            item[0][2].summer,
-        ),
-    )
-    found = []
-    for (rule, zone, reach), total in ranked:
-        if zone:
-            found.append(
-                reach_finding(schedule.zone, reach, zone, rule, margin, total.contacts, total.rows)
-            )
-        else:
-            found.append(
-                unplaced_finding(
-                    schedule.zone, reach, total.zones, rule, margin, total.contacts, total.rows
-                )
-            )
-    return found
-
-
-@dataclass(eq=False)
-class _Total:
-    contacts: int = 0
-    rows: list[int] = field(default_factory=list)
-    zones: dict[str, Reach] = field(default_factory=dict)
-    last: object = None
-    """The place counted last, so that a place reached in several zones counts once."""
-
-
-def _unplaced(reach: Reach) -> Reach:
-    """A reach without its local hours: the key of a no-fixed-place finding."""
-    return Reach(reach.days, reach.start, reach.end, "", "", (), reach.breach)
+                totals[hit] = (counted.contacts, list(counted.rows))
+            else:
+                total[1].extend(counted.rows)
+                totals[hit] = (total[0] + counted.contacts, total[1])
+    return [hit.template.finding(*totals[hit]) for hit in sorted(totals, key=attrgetter("rank"))]
 
 
 def findings_for_numbers(recipients: Recipients) -> list[HoursFinding]:
@@ -161,18 +132,54 @@ def _schedule(zone: str, slots: tuple[Slot, ...]) -> _Schedule:
 
 def _hits(
     schedule: _Schedule, place: Place, rules: tuple[Rule, ...], margin: int
-) -> list[tuple[Rule, str, Reach]]:
-    """(rule, zone, reach) for every breach the schedule makes in a place."""
-    key = (place, rules, margin)
-    found = schedule.hits.get(key)
-    if found is None:
-        found = []
-        for rule in rules:
-            for zone in _zones(place, rule):
-                for reach in _evaluate(schedule, zone, rule, margin):
-                    found.append((rule, zone, reach))
-        schedule.hits[key] = found
-    return found
+) -> tuple[_Hit, ...]:
+    """The findings the schedule makes in a place, each once.
+
+    Numbers of no fixed place make one finding per rule and slot group, naming every
+    zone they may ring in, rather than one per zone.
+    """
+    found: list[_Hit] = []
+    for rule in rules:
+        unplaced: dict[Reach, dict[str, Reach]] = {}
+        for zone in _zones(place, rule):
+            for reach in _evaluate(schedule, zone, rule, margin):
+                if place.fixed:
+                    found.append(_intern(schedule, (rule, zone, reach), rule, zone, reach, margin))
+                else:
+                    key = Reach(reach.days, reach.start, reach.end, "", "", (), reach.breach)
+                    unplaced.setdefault(key, {})[zone] = reach
+        for key, zones in unplaced.items():
+            shown = dict(sorted(zones.items()))
+            found.append(
+                _intern(schedule, (rule, key, tuple(shown.items())), rule, "", key, margin, shown)
+            )
+    hits = schedule.hits[(place, rules, margin)] = tuple(found)
+    return hits
+
+
+def _intern(
+    schedule: _Schedule,
+    key: object,
+    rule: Rule,
+    zone: str,
+    reach: Reach,
+    margin: int,
+    zones: dict[str, Reach] | None = None,
+) -> _Hit:
+    hit = schedule.interned.get(key)
+    if hit is None:
+        if zones is None:
+            template = reach_template(schedule.zone, reach, zone, rule, margin)
+        else:
+            template = unplaced_template(schedule.zone, reach, zones, rule, margin)
+        rank = (_order()[rule.key], reach.days, reach.start, zone, reach.summer)
+        hit = schedule.interned[key] = _Hit(rank, template)
+    return hit
+
+
+@cache
+def _order() -> dict[str, int]:
+    return {rule.key: index for index, rule in enumerate(all_rules())}
 
 
 def _zones(place: Place, rule: Rule) -> tuple[str, ...]:

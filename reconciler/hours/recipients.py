@@ -12,8 +12,9 @@ numbers only when the caller asks for it (to find a number in two campaigns).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from reconciler.hours import numbers as where
 from reconciler.hours.numbers import INVALID, Place, normalise_e164
@@ -23,16 +24,17 @@ EXAMPLE_ROWS = 5
 """Rows named per finding: Dograh's own messages name five."""
 
 
-@dataclass(frozen=True)
-class Rows:
+class Rows(NamedTuple):
     """How many rows, and the first few of them (Dograh's numbering: the header is 1)."""
 
-    count: int
+    total: int
     examples: tuple[int, ...]
 
 
-@dataclass(frozen=True)
-class PlaceCount:
+class PlaceCount(NamedTuple):
+    """The contacts of one place. A tuple, not a dataclass: a campaign has dozens, and a
+    frozen dataclass costs five times as much to make."""
+
     place: Place
     contacts: int
     rows: tuple[int, ...]
@@ -62,8 +64,8 @@ class Recipients:
         shown = f", numbers=<{len(self.numbers)} numbers>" if self.numbers is not None else ""
         return (
             f"Recipients(places={len(self.places)}, contacts={self.contacts}, "
-            f"invalid={self.invalid.count}, duplicates={self.duplicate_count}, "
-            f"bad_timezones={self.bad_timezones.count}{shown})"
+            f"invalid={self.invalid.total}, duplicates={self.duplicate_count}, "
+            f"bad_timezones={self.bad_timezones.total}{shown})"
         )
 
 
@@ -79,45 +81,37 @@ def analyze_recipients(
     code. ``numbers=True`` also returns every normalised number, for the check of one
     number in two campaigns.
     """
-    cache = where.nanp_cache()
-    place_id = where.place_id
-    counts: dict[int, int] = {}
-    examples: dict[int, list[int]] = {}
+    items = rows if isinstance(rows, (list, tuple)) else list(rows)
+    cache = where.nanp_cache().get
+    tally: dict[int, list[int]] = {}
+    tally_get = tally.get
     spelled: list[tuple[int, str, str]] = []
-    placed: list[tuple[int, str, str | None]] = []
     bad_zones: list[int] = []
-    for item in rows:
-        row, phone, zone = item
-        if zone or phone[:2] != "+1" or len(phone) != 12 or not phone[1:].isdigit():
+    for row, phone, zone in items:
+        # The common case: a 12-character +1 number of a known prefix, no timezone cell.
+        found = cache(phone[:8])
+        if found is None or zone or len(phone) != 12 or not phone[8:].isdigit():
             found = _slow(row, phone, zone, spelled, bad_zones)
             if found is None:
                 continue
+        entry = tally_get(found)
+        if entry is None:
+            tally[found] = [row]
         else:
-            found = cache.get(phone[:8])
-            if found is None:
-                found = place_id(phone)
-        placed.append(item)
-        seen = counts.get(found)
-        if seen is None:
-            counts[found] = 1
-            examples[found] = [row]
-        else:
-            counts[found] = seen + 1
-            if seen < EXAMPLE_ROWS:
-                examples[found].append(row)
-    duplicates = _duplicates(spelled, placed) if spelled else []
-    invalid = counts.pop(INVALID, 0)
-    invalid_rows = examples.pop(INVALID, [])
+            entry.append(row)
+    duplicates = _duplicates(spelled, items) if spelled else []
+    invalid = tally.pop(INVALID, [])
     places = tuple(
-        PlaceCount(where.place(pid), count, tuple(examples[pid])) for pid, count in counts.items()
+        PlaceCount(where.place(pid), len(found_rows), tuple(found_rows[:EXAMPLE_ROWS]))
+        for pid, found_rows in tally.items()
     )
     return Recipients(
         places=places,
-        invalid=Rows(invalid, tuple(invalid_rows)),
+        invalid=Rows(len(invalid), tuple(invalid[:EXAMPLE_ROWS])),
         duplicates=tuple(duplicates[:EXAMPLE_ROWS]),
         duplicate_count=len(duplicates),
         bad_timezones=Rows(len(bad_zones), tuple(bad_zones[:EXAMPLE_ROWS])),
-        numbers=_numbers(placed, spelled) if numbers else None,
+        numbers=_numbers(items, spelled) if numbers else None,
     )
 
 
@@ -149,7 +143,7 @@ def _slow(
 
 
 def _duplicates(
-    spelled: list[tuple[int, str, str]], rows: list[tuple[int, str, str | None]]
+    spelled: list[tuple[int, str, str]], rows: Sequence[tuple[int, str, str | None]]
 ) -> list[tuple[int, int]]:
     """(first row, repeated row) for numbers written in two spellings.
 
@@ -172,7 +166,7 @@ def _duplicates(
 
 
 def _numbers(
-    rows: list[tuple[int, str, str | None]], spelled: list[tuple[int, str, str]]
+    rows: Sequence[tuple[int, str, str | None]], spelled: list[tuple[int, str, str]]
 ) -> frozenset[str]:
     """Every number as Dograh would dial it, valid or not."""
     spelling = {row: e164 for row, _, e164 in spelled}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from reconciler.hours.clock import days_text
 from reconciler.hours.recipients import EXAMPLE_ROWS, Recipients
@@ -28,74 +28,65 @@ class HoursFinding:
     """The key of the rule breached, if any."""
 
 
-def reach_finding(
-    schedule_zone: str,
-    reach: Reach,
-    zone: str,
-    rule: Rule,
-    margin: int,
-    contacts: int,
-    rows: Iterable[int],
-) -> HoursFinding:
+class Template(NamedTuple):
+    """A finding's words around its count of contacts, made once per schedule and
+    place and reused by every campaign that shares them: ``head + count + tail``."""
+
+    severity: Literal["error", "warning"]
+    head: str
+    tail: str
+    rule: str
+
+    def finding(self, contacts: int, rows: Iterable[int]) -> HoursFinding:
+        message = f"{self.head}{_contacts(contacts)}{self.tail}"
+        return HoursFinding(self.severity, message, contacts, _first(rows), self.rule)
+
+
+def reach_template(
+    schedule_zone: str, reach: Reach, zone: str, rule: Rule, margin: int
+) -> Template:
     """A slot group that reaches ``zone`` outside ``rule``, or on days whose holidays
     the rule forbids."""
-    where = f"{_contacts(contacts)} in {zone}"
     if reach.breach == "holiday":
-        return _holiday(schedule_zone, reach, where, rule, contacts, rows)
-    text = f"{_slot(reach, schedule_zone)} reaches {where} at {reach.local_hours()}"
-    return _breach(text, reach, rule, margin, contacts, rows)
+        return _holiday(schedule_zone, reach, f" in {zone}", rule)
+    return _breach(schedule_zone, reach, f" in {zone} at {reach.local_hours()}", rule, margin)
 
 
-def unplaced_finding(
-    schedule_zone: str,
-    reach: Reach,
-    zones: dict[str, Reach],
-    rule: Rule,
-    margin: int,
-    contacts: int,
-    rows: Iterable[int],
-) -> HoursFinding:
+def unplaced_template(
+    schedule_zone: str, reach: Reach, zones: dict[str, Reach], rule: Rule, margin: int
+) -> Template:
     """The same for numbers of no fixed place, naming every zone they may ring in."""
-    whom = f"{_contacts(contacts)} of no fixed place (toll-free and the like)"
+    whom = " of no fixed place (toll-free and the like)"
     if reach.breach == "holiday":
-        where = f"{whom}, which may ring in {', '.join(sorted(zones))},"
-        return _holiday(schedule_zone, reach, where, rule, contacts, rows)
-    hours = "; ".join(f"{z} at {zones[z].local_hours()}" for z in sorted(zones))
-    text = f"{_slot(reach, schedule_zone)} reaches {whom}, which may ring in {hours}"
-    return _breach(text, reach, rule, margin, contacts, rows)
+        return _holiday(
+            schedule_zone, reach, f"{whom}, which may ring in {', '.join(zones)},", rule
+        )
+    hours = "; ".join(f"{z} at {zones[z].local_hours()}" for z in zones)
+    return _breach(schedule_zone, reach, f"{whom}, which may ring in {hours}", rule, margin)
 
 
-def _breach(
-    text: str, reach: Reach, rule: Rule, margin: int, contacts: int, rows: Iterable[int]
-) -> HoursFinding:
-    message = f"{text} ({_source(rule)})"
+def _breach(schedule_zone: str, reach: Reach, where: str, rule: Rule, margin: int) -> Template:
+    tail = f"{where} ({_source(rule)})"
     if reach.breach == "margin":
-        message += (
+        tail += (
             f", within the last {margin} minutes before the legal end, which the policy "
             "keeps free (margin_minutes)"
         )
-    return HoursFinding("error", message, contacts, _first(rows), rule.key)
+    return Template("error", _head(reach, schedule_zone), tail, rule.key)
 
 
-def _holiday(
-    schedule_zone: str,
-    reach: Reach,
-    where: str,
-    rule: Rule,
-    contacts: int,
-    rows: Iterable[int],
-) -> HoursFinding:
+def _holiday(schedule_zone: str, reach: Reach, where: str, rule: Rule) -> Template:
     assert rule.holidays is not None
-    message = (
-        f"{_slot(reach, schedule_zone)} reaches {where} where {rule.label} also forbids "
-        f"calls on {rule.holidays.which}, which Dograh's weekly schedule cannot skip: "
-        f"pause the campaign on those days ({_source(rule)})"
+    tail = (
+        f"{where} where {rule.label} also forbids calls on {rule.holidays.which}, which "
+        "Dograh's weekly schedule cannot skip: pause the campaign on those days "
+        f"({_source(rule)})"
     )
-    return HoursFinding("warning", message, contacts, _first(rows), rule.key)
+    return Template("warning", _head(reach, schedule_zone), tail, rule.key)
 
 
-def _slot(reach: Reach, schedule_zone: str) -> str:
-    return f"{days_text(reach.days)} {reach.start}-{reach.end} {schedule_zone}"
+def _head(reach: Reach, schedule_zone: str) -> str:
+    return f"{days_text(reach.days)} {reach.start}-{reach.end} {schedule_zone} reaches "
 
 
 def _source(rule: Rule) -> str:
@@ -118,15 +109,15 @@ def number_findings(recipients: Recipients) -> list[HoursFinding]:
     wrong with the rows whatever the schedule."""
     found = []
     invalid = recipients.invalid
-    if invalid.count:
+    if invalid.total:
         message = (
-            f"{_rows(invalid.count, invalid.examples)}: "
-            f"{'the number is' if invalid.count == 1 else 'the numbers are'} not valid by "
+            f"{_rows(invalid.total, invalid.examples)}: "
+            f"{'the number is' if invalid.total == 1 else 'the numbers are'} not valid by "
             "phonenumbers' data (such as the fictional area code 555), so "
-            f"{'it rings' if invalid.count == 1 else 'they ring'} no one, though Dograh "
+            f"{'it rings' if invalid.total == 1 else 'they ring'} no one, though Dograh "
             "would still dial; check them"
         )
-        found.append(HoursFinding("warning", message, invalid.count, invalid.examples, None))
+        found.append(HoursFinding("warning", message, invalid.total, invalid.examples, None))
     if recipients.duplicate_count:
         pairs = "; ".join(f"rows {a} and {b}" for a, b in recipients.duplicates)
         more = recipients.duplicate_count - len(recipients.duplicates)
@@ -141,12 +132,12 @@ def number_findings(recipients: Recipients) -> list[HoursFinding]:
             HoursFinding("warning", message, recipients.duplicate_count, rows[:EXAMPLE_ROWS], None)
         )
     bad = recipients.bad_timezones
-    if bad.count:
+    if bad.total:
         message = (
-            f"{_rows(bad.count, bad.examples)}: the timezone column names no IANA time "
+            f"{_rows(bad.total, bad.examples)}: the timezone column names no IANA time "
             "zone (such as America/New_York); the number's own zones are checked instead"
         )
-        found.append(HoursFinding("error", message, bad.count, bad.examples, None))
+        found.append(HoursFinding("error", message, bad.total, bad.examples, None))
     return found
 
 

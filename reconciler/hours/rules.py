@@ -56,13 +56,18 @@ class Rule:
 
     def describe(self) -> str:
         """The windows in a few words: ``08:00-21:00``, or per day when they differ."""
-        shown = [f"{hhmm(w[0])}-{hhmm(w[1])}" if w else "none" for w in self.windows]
-        if len(set(shown)) == 1:
-            return shown[0]
-        groups: dict[str, list[int]] = {}
-        for day, text in enumerate(shown):
-            groups.setdefault(text, []).append(day)
-        return ", ".join(f"{days_text(days)} {text}" for text, days in groups.items())
+        return _describe(self)
+
+
+@cache
+def _describe(rule: Rule) -> str:
+    shown = [f"{hhmm(w[0])}-{hhmm(w[1])}" if w else "none" for w in rule.windows]
+    if len(set(shown)) == 1:
+        return shown[0]
+    groups: dict[str, list[int]] = {}
+    for day, text in enumerate(shown):
+        groups.setdefault(text, []).append(day)
+    return ", ".join(f"{days_text(days)} {text}" for text, days in groups.items())
 
 
 @cache
