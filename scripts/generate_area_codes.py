@@ -14,11 +14,12 @@ time zones. Codes that name no state or province (the Caribbean, whose places no
 here needs) are left out. Run it again after upgrading phonenumbers and commit the
 difference:
 
-    .venv/bin/python scripts/generate_area_codes.py
+    .venv/bin/python scripts/generate_area_codes.py [--out FILE]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import sys
@@ -64,6 +65,9 @@ def places_of(description: str) -> set[str]:
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=OUT)
+    out = parser.parse_args().out
     places: dict[str, set[str]] = defaultdict(set)
     for prefix, names in GEOCODE_DATA.items():
         if prefix.startswith("1") and len(prefix) >= 4:
@@ -79,8 +83,8 @@ def main() -> int:
         "of its states or provinces. Do not edit by hand."
     )
     text = f'{{\n "note": {json.dumps(note)},\n "area_codes": {{\n{lines}\n }}\n}}\n'
-    OUT.write_text(text, encoding="utf-8")
-    print(f"{len(table)} area codes written to {OUT}", file=sys.stderr)
+    out.write_text(text, encoding="utf-8")
+    print(f"{len(table)} area codes written to {out}", file=sys.stderr)
     return 0
 
 

@@ -110,12 +110,13 @@ def number_findings(recipients: Recipients) -> list[HoursFinding]:
     found = []
     invalid = recipients.invalid
     if invalid.total:
+        one = invalid.total == 1
         message = (
             f"{_rows(invalid.total, invalid.examples)}: "
-            f"{'the number is' if invalid.total == 1 else 'the numbers are'} not valid by "
-            "phonenumbers' data (such as the fictional area code 555), so "
-            f"{'it rings' if invalid.total == 1 else 'they ring'} no one, though Dograh "
-            "would still dial; check them"
+            f"{'the number is' if one else 'the numbers are'} not valid by phonenumbers' "
+            "data (such as the fictional area code 555), so "
+            f"{'it rings' if one else 'they ring'} no one, though Dograh would still "
+            f"dial {'it' if one else 'them'}; check {'it' if one else 'them'}"
         )
         found.append(HoursFinding("warning", message, invalid.total, invalid.examples, None))
     if recipients.duplicate_count:
@@ -124,8 +125,8 @@ def number_findings(recipients: Recipients) -> list[HoursFinding]:
         if more > 0:
             pairs += f"; and {more} more"
         message = (
-            f"one number written two ways ({pairs}): Dograh compares the text and would "
-            "call it twice; write each number once, as + and digits"
+            f"the same number written two ways ({pairs}): Dograh compares the text and "
+            "would call it once per spelling; write each number once, as + and digits"
         )
         rows = tuple(sorted({r for pair in recipients.duplicates for r in pair}))
         found.append(
