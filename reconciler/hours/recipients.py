@@ -83,6 +83,7 @@ def analyze_recipients(
     """
     items = rows if isinstance(rows, (list, tuple)) else list(rows)
     cache = where.nanp_cache().get
+    place_id = where.place_id
     tally: dict[int, list[int]] = {}
     tally_get = tally.get
     spelled: list[tuple[int, str, str]] = []
@@ -91,9 +92,12 @@ def analyze_recipients(
         # The common case: a 12-character +1 number of a known prefix, no timezone cell.
         found = cache(phone[:8])
         if found is None or zone or len(phone) != 12 or not phone[8:].isdigit():
-            found = _slow(row, phone, zone, spelled, bad_zones)
-            if found is None:
-                continue
+            if not zone and len(phone) == 12 and phone[:2] == "+1" and phone[1:].isdigit():
+                found = place_id(phone)  # a prefix not seen yet
+            else:
+                found = _slow(row, phone, zone, spelled, bad_zones)
+                if found is None:
+                    continue
         entry = tally_get(found)
         if entry is None:
             tally[found] = [row]
