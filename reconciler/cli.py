@@ -200,8 +200,14 @@ def apply(
     one, it checks that nothing the plan covers changed since, then runs exactly it.
     """
     plan_file = None
-    if len(targets_or_plan) == 1 and _is_plan_file(targets_or_plan[0]):
-        plan_file = targets_or_plan[0]
+    plans = [arg for arg in targets_or_plan if _is_plan_file(arg)]
+    if plans and len(targets_or_plan) > 1:
+        raise click.UsageError(
+            f"{plans[0]} is a saved plan, which is applied alone: `campaigns apply "
+            f"{plans[0]}` (it applies the manifests it was made from)"
+        )
+    if plans:
+        plan_file = plans[0]
         if targets:
             raise click.UsageError("--target cannot narrow a saved plan; plan again with it")
     from reconciler.commands.apply import ApplyRequest, run_apply, stdin_is_terminal
@@ -253,10 +259,51 @@ def _add_sandbox_command() -> None:
 _add_sandbox_command()
 
 
+GLOBAL_FLAGS = frozenset({"--insecure", "--no-color", "-v", "-vv", "-vvv", "--verbose"})
+GLOBAL_WITH_VALUE = frozenset({"--api-url", "--api-key"})
+
+
+def hoist_global_options(argv: Sequence[str]) -> list[str]:
+    """``campaigns plan -v`` as ``campaigns -v plan``: the global options are accepted
+    after the command too, as users type them (click wants them before it)."""
+    args = list(argv)
+    command_at = next(
+        (
+            i
+            for i, arg in enumerate(args)
+            if not arg.startswith("-") and not (i > 0 and args[i - 1] in GLOBAL_WITH_VALUE)
+        ),
+        None,
+    )
+    if command_at is None:
+        return args
+    head, tail = args[:command_at], [args[command_at]]
+    rest = args[command_at + 1 :]
+    index = 0
+    while index < len(rest):
+        arg = rest[index]
+        name = arg.split("=", 1)[0]
+        if arg == "--":
+            tail.extend(rest[index:])
+            break
+        if arg in GLOBAL_FLAGS:
+            head.append(arg)
+        elif name in GLOBAL_WITH_VALUE:
+            head.append(arg)
+            if "=" not in arg and index + 1 < len(rest):
+                index += 1
+                head.append(rest[index])
+        else:
+            tail.append(arg)
+        index += 1
+    return head + tail
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code, whatever happens inside."""
     try:
-        result = cli.main(args=argv, prog_name="campaigns", standalone_mode=False)
+        args = hoist_global_options(sys.argv[1:] if argv is None else argv)
+        result = cli.main(args=args, prog_name="campaigns", standalone_mode=False)
     except click.exceptions.Exit as exc:  # --help, --version
         return exc.exit_code
     except click.ClickException as exc:  # usage errors: exit 1, not click's 2
