@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -116,6 +116,25 @@ def validate(options: GlobalOptions, paths: tuple[str, ...], output_format: str)
     return command.run_validate(request)
 
 
+def review_options(command: Callable[..., int]) -> Callable[..., int]:
+    """``--base REV`` and ``--resume NAME``: what allows a paused campaign to resume."""
+    command = click.option(
+        "--resume",
+        "resume",
+        multiple=True,
+        metavar="NAME",
+        help="Resume this paused campaign, whatever paused it (repeatable).",
+    )(command)
+    return click.option(
+        "--base",
+        metavar="REV",
+        help=(
+            "The git revision the change is reviewed against: a paused campaign whose "
+            "manifest was not 'running' there is resumed."
+        ),
+    )(command)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option("--out", metavar="PLANFILE", help="Save the plan for `campaigns apply PLANFILE`.")
@@ -140,6 +159,7 @@ def validate(options: GlobalOptions, paths: tuple[str, ...], output_format: str)
     help="Plan only this campaign (repeatable).",
 )
 @click.option("--show-unmanaged", is_flag=True, help="List live campaigns no manifest manages.")
+@review_options
 @click.pass_obj
 def plan(
     options: GlobalOptions,
@@ -149,16 +169,19 @@ def plan(
     output_format: str,
     targets: tuple[str, ...],
     show_unmanaged: bool,
+    base: str | None,
+    resume: tuple[str, ...],
 ) -> int:
     """Show what apply would change in Dograh, without changing anything.
 
     PATH is a manifest file or a directory (default: campaigns.d). Needs the API key.
     """
     from reconciler.commands.plan import PlanRequest, run_plan
+    from reconciler.pipeline import PlanOptions
 
     request = PlanRequest(
         paths=paths or (DEFAULT_PATH,),
-        targets=targets,
+        options=PlanOptions(targets=targets, base=base, resume=resume),
         output_format=output_format,
         out=out,
         detailed_exitcode=detailed_exitcode,
@@ -186,6 +209,7 @@ def plan(
     metavar="NAME",
     help="Apply only this campaign (repeatable; not with a plan file).",
 )
+@review_options
 @click.pass_obj
 def apply(
     options: GlobalOptions,
@@ -193,11 +217,13 @@ def apply(
     auto_approve: bool,
     parallelism: int,
     targets: tuple[str, ...],
+    base: str | None,
+    resume: tuple[str, ...],
 ) -> int:
     """Change Dograh to match the manifests, or run a plan saved by `plan --out`.
 
     Without a plan file it plans, shows the plan and asks for approval (`yes`). With
-    one, it checks that nothing the plan covers changed since, then runs exactly it.
+    one, it plans again and runs only if that is the saved plan.
     """
     plan_file = None
     plans = [arg for arg in targets_or_plan if _is_plan_file(arg)]
@@ -208,14 +234,17 @@ def apply(
         )
     if plans:
         plan_file = plans[0]
-        if targets:
-            raise click.UsageError("--target cannot narrow a saved plan; plan again with it")
+        if targets or base or resume:
+            raise click.UsageError(
+                "--target, --base and --resume cannot change a saved plan; plan again with them"
+            )
     from reconciler.commands.apply import ApplyRequest, run_apply, stdin_is_terminal
+    from reconciler.pipeline import PlanOptions
 
     request = ApplyRequest(
         plan_file=plan_file,
         paths=() if plan_file else (targets_or_plan or (DEFAULT_PATH,)),
-        targets=targets,
+        options=PlanOptions(targets=targets, base=base, resume=resume),
         auto_approve=auto_approve,
         parallelism=parallelism,
         color=options.color,

@@ -34,6 +34,7 @@ from reconciler.errors import UserError
 from reconciler.live import (
     CampaignDefaults,
     CampaignList,
+    DownloadTarget,
     LiveCampaign,
     TelephonyConfig,
     TelephonyList,
@@ -91,7 +92,16 @@ class Unavailable(DograhError):
 
 
 class OutcomeUnknown(DograhError):
-    """A request that is not idempotent may or may not have been carried out."""
+    """A request that is not idempotent may or may not have been carried out.
+
+    ``answered``: an HTTP answer came (any status: Dograh's handler finished, so a
+    re-read tells the truth); False when none did (a timeout, a connection lost after
+    sending: the request may still be running, and a re-read may not see it yet).
+    """
+
+    def __init__(self, message: str, *, answered: bool, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.answered = answered
 
 
 @dataclass(frozen=True)
@@ -250,6 +260,31 @@ class DograhClient:
         path = f"/workflow/{workflow_id}/versions"
         return parse_list(WorkflowVersion, self._body("GET", path), f"GET {path}")
 
+    def source_download_url(self, campaign_id: int) -> DownloadTarget:
+        """Where a campaign's contacts file can be read (docs/dograh-api.md §2.11)."""
+        path = f"/campaign/{campaign_id}/source-download-url"
+        return parse_answer(DownloadTarget, self._body("GET", path), f"GET {path}")
+
+    def download(self, url: str, limit: int = 10 * 1024 * 1024) -> bytes:
+        """A file from storage (a presigned URL: the API key is not sent there), refused
+        past ``limit`` bytes: Dograh's contacts files are at most 10 MiB."""
+
+        def send() -> httpx.Response:
+            return self._client("storage").get(url)
+
+        response = self._send("GET download URL", send, idempotent=True)
+        if response.status_code >= 300:
+            raise DograhError(
+                f"downloading a contacts file failed with HTTP {response.status_code}",
+                status=response.status_code,
+                request="GET download URL",
+            )
+        if len(response.content) > limit:
+            raise DograhError(
+                f"the contacts file Dograh sent is over {limit:,} bytes", request="GET download URL"
+            )
+        return response.content
+
     def campaign_defaults(self) -> CampaignDefaults:
         path = "/organizations/campaign-defaults"
         return parse_answer(CampaignDefaults, self._body("GET", path), f"GET {path}")
@@ -346,6 +381,7 @@ class DograhClient:
                     raise OutcomeUnknown(
                         f"{label}: the connection failed after the request was sent "
                         f"({type(exc).__name__}); Dograh may or may not have carried it out",
+                        answered=False,
                         request=label,
                     ) from exc
                 problem, retry_after = f"network error ({type(exc).__name__})", None
@@ -361,6 +397,7 @@ class DograhClient:
                     raise OutcomeUnknown(
                         f"{label}: Dograh answered HTTP {status} after receiving the request; "
                         "it may or may not have carried it out",
+                        answered=True,
                         status=status,
                         request=label,
                     )

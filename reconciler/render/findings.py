@@ -1,6 +1,6 @@
 """A plan's problems of every kind in one list, sorted by file and line: diagnostics
-(YAML, schema, CSV, resolution, preflight) and conflicts alike, so a reviewer reads them
-in the order of the files, not of the stages that found them."""
+(YAML, schema, CSV, resolution, preflight), conflicts and held campaigns alike, so a
+reviewer reads them in the order of the files, not of the stages that found them."""
 
 from __future__ import annotations
 
@@ -37,6 +37,15 @@ def findings(plan: Plan) -> list[Finding]:
                 "error",
                 f"{conflict.name}{ident}: {conflict.message}",
                 _place(conflict.manifest),
+            )
+        )
+    for held in plan.held:
+        found.append(
+            Finding(
+                held.manifest,
+                "warning",
+                f"{held.name} (id {held.id}): {held.reason}",
+                _place(held.manifest),
             )
         )
     return sorted(found, key=lambda finding: finding.sort_key)
