@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.calling_hours import Dialed
 from reconciler.diagnostics import Diagnostic
 from reconciler.live import (
     DIALING_STATES,
@@ -96,6 +97,8 @@ class DiffPart:
     """The campaigns to create, for the check of their workflows' variables."""
     contacts: list[ContactCheck] = field(default_factory=list)
     """Matched campaigns whose live contacts must be compared with the CSV."""
+    dialed: list[Dialed] = field(default_factory=list)
+    """The numbers each running manifest dials, for the overlap check."""
     resumes: list[Resume] = field(default_factory=list)
     """Paused campaigns the manifests want running: resumed only if a reviewed change
     asks for it (pipeline.py decides), else held."""

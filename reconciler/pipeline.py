@@ -21,11 +21,20 @@ from pathlib import Path
 
 from reconciler.adoption import settle
 from reconciler.cache import ContactsCache
+from reconciler.calling_hours import (
+    check_manifest,
+    dialed,
+    dials,
+    hours_policy,
+    overlaps,
+    recipients_of,
+)
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from reconciler.diff import DiffPart, diff
 from reconciler.errors import UserError
 from reconciler.fetch import fetch_definitions, fetch_live
+from reconciler.hours import HoursPolicy
 from reconciler.live import DIALING_STATES, TERMINAL_STATES, LiveState
 from reconciler.manifest.load import (
     Identity,
@@ -37,6 +46,7 @@ from reconciler.manifest.load import (
     load_files,
 )
 from reconciler.manifest.paths import display_path
+from reconciler.manifest.policy import Policy
 from reconciler.normalize import fingerprint
 from reconciler.owner import Owner, default_owner, mark_of, repository_root
 from reconciler.plan import CampaignChange, Conflict, Held, Plan, Unmanaged
@@ -70,14 +80,16 @@ class ShareSummary:
 
 @dataclass(frozen=True)
 class ShareContext:
-    """What a share needs to plan: the live campaigns its manifests may match (by name
-    or pinned id: a fraction of them, rather than all to send), the rest of the live
-    state, the ids every manifest pins, and this repository's owner token."""
+    """What a share needs to plan: the Policy's calling hours; and, for plan (not for
+    validate), the live campaigns its manifests may match (by name or pinned id: a
+    fraction of them, rather than all to send), the rest of the live state, the ids
+    every manifest pins, and this repository's owner token."""
 
-    live: LiveState
-    claimed: frozenset[int]
-    targets: frozenset[str]
-    owner: str
+    hours: HoursPolicy
+    live: LiveState | None = None
+    claimed: frozenset[int] = frozenset()
+    targets: frozenset[str] = frozenset()
+    owner: str = ""
 
 
 class ManifestShare:
@@ -85,6 +97,11 @@ class ManifestShare:
 
     def __init__(self, files: list[Path]) -> None:
         self.loaded = load_files(files)
+        self.recipients = {
+            id(manifest): recipients_of(manifest)
+            for manifest in self.loaded.manifests
+            if dials(manifest)
+        }
 
     def summary(self) -> ShareSummary:
         manifests = self.loaded.manifests
@@ -97,6 +114,16 @@ class ManifestShare:
         )
 
     def plan(self, context: ShareContext) -> DiffPart:
+        """The calling-hours check of the running manifests; with the live state, their
+        changes too, and the numbers they dial (for the overlap check)."""
+        running = [m for m in self.loaded.manifests if id(m) in self.recipients]
+        hours = [
+            finding
+            for manifest in running
+            for finding in check_manifest(manifest, self.recipients[id(manifest)], context.hours)
+        ]
+        if context.live is None:
+            return DiffPart(diagnostics=hours)
         desired, findings = resolve(self.loaded.manifests, context.live)
         part = diff(
             desired,
@@ -106,6 +133,8 @@ class ManifestShare:
             targets=context.targets,
         )
         part.diagnostics.extend(findings)
+        part.diagnostics.extend(hours)
+        part.dialed = [dialed(m, self.recipients[id(m)]) for m in running]
         return part
 
 
@@ -124,9 +153,13 @@ class Validation:
 
 def validate_paths(paths: Sequence[str], *, jobs: int | None = None) -> Validation:
     files, problems = find_manifest_files(paths)
-    with Shares(ManifestShare, split(files, worker_count(len(files), jobs))) as run:
+    shares = split(files, worker_count(len(files), jobs))
+    with Shares(ManifestShare, shares) as run:
         summaries = run.summaries()
-    diagnostics, identities = _cross_checked(problems, summaries)
+        diagnostics, identities = _cross_checked(problems, summaries)
+        context = ShareContext(hours=hours_policy(_policy(summaries)))
+        parts = run.parts([context] * len(shares))
+    diagnostics.extend(d for part in parts for d in part.diagnostics)
     return Validation(sorted_diagnostics(diagnostics), len(identities), len(files))
 
 
@@ -165,9 +198,14 @@ def plan_paths(
             _unknown_targets(options.targets, [identity.name for identity in identities])
             live = reading.result()
             claimed = frozenset(i.pinned_id for i in identities if i.pinned_id is not None)
+            hours = hours_policy(_policy(summaries))
             contexts = [
                 ShareContext(
-                    _relevant(live, s.identities), claimed, frozenset(options.targets), owner.token
+                    hours,
+                    _relevant(live, s.identities),
+                    claimed,
+                    frozenset(options.targets),
+                    owner.token,
                 )
                 for s in summaries
             ]
@@ -178,6 +216,7 @@ def plan_paths(
             broken=has_errors(diagnostics),
             manifests_hash=hash_of_parts(p for s in summaries for p in s.hash_parts),
             owner=owner,
+            policy=next((p for s in summaries for p in s.policies), None),
         )
         return settle_and_assemble(client, settings, parts, loaded, live, options), client
     except BaseException:
@@ -198,6 +237,7 @@ class Loaded:
     """Some manifest did not load: campaigns without a manifest may be its."""
     manifests_hash: str
     owner: Owner = field(default_factory=lambda: Owner("repo", "directory repo"))
+    policy: PolicyDocument | None = None
 
 
 def settle_and_assemble(
@@ -270,6 +310,11 @@ def _cross_checked(
             )
         )
     return diagnostics, identities
+
+
+def _policy(summaries: Sequence[ShareSummary]) -> Policy | None:
+    policies = [policy for s in summaries for policy in s.policies]
+    return policies[0].policy if policies else None
 
 
 def _owner(
@@ -361,6 +406,13 @@ def assemble(
         *loaded.diagnostics,
         *(d for part in parts for d in part.diagnostics),
         *extra_diagnostics,
+        *overlaps(
+            sorted(
+                (campaign for part in parts for campaign in part.dialed),
+                key=lambda c: (c.at.file, c.at.line, c.at.column),
+            )
+        ),
+        *_limits(changes, loaded.policy),
     ]
     return Plan(
         changes=tuple(changes),
@@ -387,6 +439,44 @@ def assemble(
             "telephony": {t.id: t.name for t in live.telephony},
         },
     )
+
+
+def _limits(changes: Sequence[CampaignChange], policy: PolicyDocument | None) -> list[Diagnostic]:
+    """The Policy's blast radius of one apply: past it, the plan is blocked. The way past
+    is a reviewed change of the Policy, never a flag."""
+    if policy is None:
+        return []
+    limits = policy.policy.spec.limits
+    found = []
+    starts = [change.name for change in changes if change.places_calls]
+    if limits.max_starts_per_apply is not None and len(starts) > limits.max_starts_per_apply:
+        shown = ", ".join(starts[:10]) + (
+            f" and {len(starts) - 10} more" if len(starts) > 10 else ""
+        )
+        found.append(
+            policy.diagnostic(
+                "spec",
+                f"this plan starts or resumes {len(starts)} campaigns ({shown}); the Policy "
+                f"allows {limits.max_starts_per_apply} per apply (limits.max_starts_per_apply). "
+                "Apply fewer at a time (--target), or raise the limit in a reviewed change",
+            )
+        )
+    contacts = sum(
+        change.requests.upload.rows or 0
+        for change in changes
+        if change.id is None and change.requests.upload is not None
+    )
+    limit = limits.max_new_contacts_per_apply
+    if limit is not None and contacts > limit:
+        found.append(
+            policy.diagnostic(
+                "spec",
+                f"this plan puts {contacts:,} contacts into new campaigns; the Policy allows "
+                f"{limit:,} per apply (limits.max_new_contacts_per_apply). Create fewer at a "
+                "time (--target), or raise the limit in a reviewed change",
+            )
+        )
+    return found
 
 
 GONE = "(no manifest)"

@@ -152,12 +152,11 @@ def test_an_edited_plan_is_refused_whatever_it_asks(campaigns: Campaigns, repo: 
 
 def test_a_plan_whose_manifests_changed_is_refused(campaigns: Campaigns, repo: Path) -> None:
     assert campaigns("plan", "--out", "reviewed.plan").code == 0
-    _edit(repo, "winback-survey", "state: draft", "state: running")
+    _edit(repo, "winback-survey", "name: winback-survey", "name: winback-survey\n  # edited")
     result = campaigns("apply", "reviewed.plan")
     assert result.code == 1
     assert "Saved plan is stale" in result.err
-    assert "the manifests or their CSVs changed since" in result.err
-    assert "winback-survey: actions create -> create, start" in result.err
+    assert "What differs: the manifests or their CSVs changed since\n" in result.err
 
 
 def test_a_plan_for_another_dograh_is_refused(campaigns: Campaigns) -> None:
