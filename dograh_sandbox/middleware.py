@@ -59,6 +59,23 @@ async def _until_disconnected(receive: Receive) -> None:
         pass
 
 
+async def _received(receive: Receive) -> Receive:
+    """The request's body read now, replayed to the application later."""
+    messages: list[Message] = []
+    while True:
+        message = await receive()
+        messages.append(message)
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            break
+
+    async def replay() -> Message:
+        if messages:
+            return messages.pop(0)
+        return await receive()
+
+    return replay
+
+
 class SandboxMiddleware:
     def __init__(self, app: ASGIApp, state: SandboxState) -> None:
         self.app = app
@@ -104,7 +121,10 @@ class SandboxMiddleware:
     ) -> None:
         decision = self.state.faults.decide(record.method, record.path)
         if decision.latency:
+            # A slow Dograh has received the whole request before it is slow: its
+            # handler goes on (and commits) even when the client gave up meanwhile.
             record.fault = "latency"
+            receive = await _received(receive)
             await asyncio.sleep(decision.latency)
         rule = decision.terminal
         if rule is not None and rule.kind == "reset":

@@ -134,5 +134,7 @@ def _diff_block(change: CampaignChange, labels: dict[str, dict[int, str]]) -> li
         else:
             lines.append(f"{mark}   {path.ljust(width)} = {text}")
     lines.extend(f"#   note: {note}" for note in change.notes)
+    if change.reason:
+        lines.append(f"#   why: {change.reason}")
     lines.append("")
     return lines

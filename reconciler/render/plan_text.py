@@ -123,7 +123,10 @@ def _block(change: CampaignChange, labels: dict[str, dict[int, str]], style: Sty
     lines.append("    }")
     for note in change.notes:
         lines.append(f"    note: {note}")
-    lines.append(f"    ({change.manifest})")
+    if change.reason:
+        lines.append(f"    why: {change.reason}")
+    if change.id is None or change.reason is None:
+        lines.append(f"    ({change.manifest})")
     return lines
 
 
