@@ -336,3 +336,24 @@ def test_server_text_quoting_the_key_is_redacted_in_the_error_itself(serve: Serv
         client.create_campaign(CREATE)
     assert "X-API-Key: <redacted>" in str(caught.value)
     assert KEY not in str(caught.value) and KEY not in str(caught.value.detail)
+
+
+def test_bytes_after_the_gzip_stream_count_against_the_limit(serve: Serve) -> None:
+    """Past the end of the gzip stream nothing inflates: only the raw count grows."""
+
+    def trailing(conn: socket.socket) -> None:
+        read_head(conn)
+        head = b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\n\r\n"
+        conn.sendall(head + gzip.compress(b'{"campaigns": []}'))
+        while True:
+            conn.sendall(b"\x00" * 65536)
+
+    server = serve(trailing)
+    with (
+        _client(server.url(), max_response_bytes=MIB) as client,
+        pytest.raises(
+            ResponseTooLarge,
+            match=r"larger than the 1 MiB this tool reads \(1(\.\d)? MiB received\)",
+        ),
+    ):
+        client.list_campaigns()

@@ -13,6 +13,7 @@ import pytest
 from reconciler import client, redact
 from reconciler.cli import run
 from reconciler.client import ClientSettings
+from reconciler.errors import UserError
 
 KEY = "dgr_redactionTestKey0123456789abcdefghijklmnop"
 
@@ -74,6 +75,22 @@ def test_the_crash_log_and_its_message_show_no_secret(
     assert "RuntimeError: bug with <redacted> and https://127.0.0.1:9 in it" in text
     for output in (text, captured.out, captured.err):
         assert KEY not in output and "cr4shPassw0rd" not in output
+
+
+def test_every_error_the_cli_prints_is_redacted(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not only the client's: any UserError can quote a URL or a server's text."""
+
+    def refuse(request: object) -> int:
+        raise UserError(f"saved against https://ops:us3rErrPassw0rd@dograh.example.com {KEY}")
+
+    monkeypatch.setattr("reconciler.commands.plan.run_plan", refuse)
+    url = "https://ops:us3rErrPassw0rd@dograh.example.com"
+    assert run(["--api-url", url, "--api-key", KEY, "plan"]) == 1
+    assert capsys.readouterr().err == (
+        "Error: saved against https://dograh.example.com <redacted>\n"
+    )
 
 
 def test_verbose_logging_is_redacted_and_removed_after_the_run(
