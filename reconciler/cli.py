@@ -352,10 +352,14 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 
 def _register_secrets(args: list[str]) -> None:
-    """The key and the URL's password, from the environment and the command line, known
-    to ``redact`` before anything can fail (click registers them again once parsed)."""
+    """The key and the passwords of the API URL and of the proxies, from the environment
+    and the command line, known to ``redact`` before anything can fail (click registers
+    them again once parsed, the client the proxies)."""
     register(os.environ.get("DOGRAH_API_KEY"))
     register_url(os.environ.get("DOGRAH_API_URL"))
+    for name, value in os.environ.items():
+        if name.lower() in ("http_proxy", "https_proxy", "all_proxy"):
+            register_url(value)
     for index, arg in enumerate(args):
         for option, remember in (("--api-key", register), ("--api-url", register_url)):
             if arg == option and index + 1 < len(args):

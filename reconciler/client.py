@@ -454,16 +454,47 @@ class _CoreStream(httpx.SyncByteStream):
 
 
 class _DeadlineTransport(httpx.BaseTransport):
-    """httpx's transport (httpcore's connection pool) on ``_DeadlineBackend``; httpx does
-    not take a network backend as a parameter."""
+    """httpx's transport (httpcore's connection pools) on ``_DeadlineBackend``, which httpx
+    does not take as a parameter; through the environment's proxy, as httpx would go,
+    so that a proxy is held to the deadline as Dograh is."""
 
-    def __init__(self, ssl_context: ssl.SSLContext) -> None:
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=100,
-            max_keepalive_connections=20,
-            keepalive_expiry=5.0,
+    def __init__(self, ssl_context: ssl.SSLContext, proxies: Mapping[str, str]) -> None:
+        self._ssl = ssl_context
+        self._proxies = proxies
+        self._pools: dict[str | None, httpcore.ConnectionPool] = {}
+
+    def _pool(self, url: httpx.URL) -> httpcore.ConnectionPool:
+        proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
+        if proxy and urllib.request.proxy_bypass(url.host):  # NO_PROXY
+            proxy = None
+        pool = self._pools.get(proxy)
+        if pool is None:
+            pool = self._pools[proxy] = self._open(proxy)
+        return pool
+
+    def _open(self, proxy: str | None) -> httpcore.ConnectionPool:
+        limits: dict[str, Any] = {
+            "max_connections": 100,
+            "max_keepalive_connections": 20,
+            "keepalive_expiry": 5.0,
+        }
+        if proxy is None:
+            return httpcore.ConnectionPool(
+                ssl_context=self._ssl, network_backend=_DeadlineBackend(), **limits
+            )
+        parsed = httpx.Proxy(proxy)  # its userinfo becomes Proxy-Authorization
+        return httpcore.HTTPProxy(
+            proxy_url=httpcore.URL(
+                scheme=parsed.url.raw_scheme,
+                host=parsed.url.raw_host,
+                port=parsed.url.port,
+                target=parsed.url.raw_path,
+            ),
+            proxy_auth=parsed.raw_auth,
+            proxy_headers=parsed.headers.raw,
+            ssl_context=self._ssl,
             network_backend=_DeadlineBackend(),
+            **limits,
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -481,7 +512,7 @@ class _DeadlineTransport(httpx.BaseTransport):
             extensions=request.extensions,
         )
         with _httpx_errors():
-            answer = self._pool.handle_request(core)
+            answer = self._pool(request.url).handle_request(core)
         assert isinstance(answer.stream, Iterable)
         return httpx.Response(
             status_code=answer.status,
@@ -491,14 +522,19 @@ class _DeadlineTransport(httpx.BaseTransport):
         )
 
     def close(self) -> None:
-        self._pool.close()
+        for pool in self._pools.values():
+            pool.close()
 
 
-def _environment_proxies() -> bool:
-    """A proxy from the environment: httpx then routes through its own proxy transport,
-    where the deadline is checked between reads rather than on each of them."""
-    proxies = urllib.request.getproxies()
-    return any(proxies.get(scheme) for scheme in ("http", "https", "all"))
+def environment_proxies() -> dict[str, str]:
+    """The environment's proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY) by scheme, as URLs.
+    Their passwords are secrets too: they are registered for redaction."""
+    found = {}
+    for scheme, url in urllib.request.getproxies().items():
+        if scheme in ("http", "https", "all") and url:
+            found[scheme] = url if "://" in url else f"http://{url}"
+            register_url(found[scheme])
+    return found
 
 
 # -- reading an answer under the limits ---------------------------------------------------
@@ -643,7 +679,12 @@ class DograhClient:
         self._rng = rng or random.Random()
         self._transport = transport
         self._tls = httpx.create_ssl_context()
-        self._proxied = _environment_proxies()
+        self._proxies = environment_proxies()
+        # A SOCKS proxy is left to httpx's own transport (the deadline is then checked
+        # between reads only).
+        self._own_transport = all(
+            urlsplit(url).scheme in ("http", "https") for url in self._proxies.values()
+        )
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[httpx.Client] = []
@@ -659,8 +700,8 @@ class DograhClient:
             agent = f"dograh-campaigns/{__version__} (+python-httpx)"
             timeout = httpx.Timeout(self.settings.timeout, connect=self.settings.connect_timeout)
             transport = self._transport
-            if transport is None and not self._proxied:
-                transport = _DeadlineTransport(self._tls)
+            if transport is None and self._own_transport:
+                transport = _DeadlineTransport(self._tls, self._proxies)
             common: dict[str, Any] = {
                 "timeout": timeout,
                 "verify": self._tls,

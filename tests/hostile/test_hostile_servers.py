@@ -18,7 +18,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.conftest import KEY, PASSWORD, Handler, Run, Serve, campaigns, read_head
+from tests.hostile.conftest import (
+    KEY,
+    PASSWORD,
+    Handler,
+    RawServer,
+    Run,
+    Serve,
+    campaigns,
+    read_head,
+)
 
 MEMORY_BOUND_MIB = 300
 USER = "hostile"
@@ -135,6 +144,24 @@ def test_the_whole_run_meets_the_command_deadline(serve: Serve, manifests: Path)
     )
 
 
+def _through_proxy(proxy: RawServer, userinfo: str = "") -> dict[str, str]:
+    """The environment of a run whose requests go through ``proxy`` (nothing bypasses it)."""
+    url = proxy.url(userinfo=userinfo)
+    return {"HTTP_PROXY": url, "http_proxy": url, "NO_PROXY": "", "no_proxy": ""}
+
+
+def test_a_proxy_is_held_to_the_deadline_too(serve: Serve, manifests: Path) -> None:
+    proxy = serve(_drip(0.2, from_status_line=True))
+    run = campaigns(
+        manifests,
+        "plan",
+        url="http://127.0.0.1:9",  # never reached: the proxy answers, a byte at a time
+        env={**_through_proxy(proxy), "DOGRAH_REQUEST_TIMEOUT": "1.5"},
+    )
+    _assert_clean_failure(run, seconds=4, message=r"no complete answer from Dograh within 1\.5 s")
+    assert proxy.connections == 4
+
+
 # 3. List items that are not objects ---------------------------------------------------------
 
 
@@ -162,7 +189,8 @@ def _echo_headers(conn: socket.socket) -> None:
     """A proxy's error page that quotes the request's headers, credentials first, with a
     terminal escape sequence for good measure."""
     lines = read_head(conn).decode("latin-1").split("\r\n")[1:]
-    lines.sort(key=lambda line: not line.lower().startswith(("x-api-key", "authorization")))
+    secret = ("x-api-key", "authorization", "proxy-authorization")
+    lines.sort(key=lambda line: not line.lower().startswith(secret))
     body = ("\x1b[2J403 Forbidden by proxy. You sent: " + " | ".join(lines)).encode("latin-1")
     _answer(conn, "403 Forbidden", body, "Content-Type: text/plain", "Connection: close")
 
@@ -180,6 +208,18 @@ def test_a_proxy_echoing_the_headers_shows_no_secret(serve: Serve, manifests: Pa
     )
     assert "\x1b" not in run.err  # the escape sequence is shown, not sent to the terminal
     assert "reconciler.client: GET /campaign/ -> 403" in run.err  # -v logged, redacted too
+
+
+def test_a_proxy_echoing_its_credentials_shows_no_secret(serve: Serve, manifests: Path) -> None:
+    proxy = serve(_echo_headers)
+    run = campaigns(
+        manifests,
+        "plan",
+        url="http://127.0.0.1:9",
+        env=_through_proxy(proxy, userinfo=f"{USER}:{PASSWORD}@"),
+    )
+    _assert_clean_failure(run, seconds=4, message=r"Proxy-Authorization: Basic <redacted>")
+    assert proxy.connections >= 1
 
 
 def test_a_password_in_the_api_url_is_never_printed(serve: Serve, manifests: Path) -> None:
