@@ -182,16 +182,41 @@ class RetryPolicy:
         return rng.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
 
 
-class RunClock:
-    """How long one run has waited on Dograh: the time during which at least one request,
-    or a pause before its retry, was under way. The time spent at apply's approval prompt
-    or on the manifests does not count: no misbehaving server can stretch it."""
+class RunLedger:
+    """What every client and thread of one run shares, so that the run's limits hold
+    however many requests are under way at once (plan reads four routes side by side,
+    apply ten campaigns):
+
+    - the time the run has waited on Dograh: while at least one request, or a pause
+      before its retry, was under way. The time at apply's approval prompt or spent on
+      the manifests does not count: no misbehaving server can stretch it;
+    - the bytes of the answers being read at this moment, so that four routes answering
+      a gzip bomb each hold no more memory together than one answer may.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._busy = 0
         self._since = 0.0
         self._spent = 0.0
+        self._reading = 0
+
+    def reserve(self, count: int, limit: int) -> int | None:
+        """Take ``count`` bytes for an answer being read; None when the answers being
+        read would then hold more than ``limit`` together, else what the others hold."""
+        with self._lock:
+            if self._reading + count > limit:
+                return None
+            self._reading += count
+            return self._reading - count
+
+    def release(self, count: int) -> None:
+        with self._lock:
+            self._reading -= count
+
+    def reading(self) -> int:
+        with self._lock:
+            return self._reading
 
     @contextmanager
     def waiting(self) -> Iterator[None]:
@@ -220,7 +245,7 @@ class ClientSettings:
     ``credentials`` (sent as HTTP Basic auth, as httpx would have sent it), so that no
     message, log or saved plan shows the password. Making settings registers their
     secrets with ``reconciler.redact``. Every client made from one settings object shares
-    its ``run_clock``: plan and apply make several clients in one run.
+    its ``ledger``: plan and apply make several clients in one run.
     """
 
     base_url: str = DEFAULT_API_URL
@@ -232,11 +257,12 @@ class ClientSettings:
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     """Seconds for one exchange, from connecting to the answer's last byte."""
     command_timeout: float = DEFAULT_COMMAND_TIMEOUT
-    """Seconds one run may wait on Dograh in all (``RunClock``)."""
+    """Seconds one run may wait on Dograh in all (``RunLedger``)."""
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    """Bytes of one answer, and of the answers being read at once (``RunLedger``)."""
     retry: RetryPolicy = RetryPolicy()
     credentials: tuple[str, str] | None = field(default=None, repr=False)
-    run_clock: RunClock = field(default_factory=RunClock, repr=False, compare=False)
+    ledger: RunLedger = field(default_factory=RunLedger, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         register(self.api_key)
@@ -545,7 +571,11 @@ class _Unreadable(Exception):
 
 
 class _TooLarge(_Unreadable):
-    pass
+    """Over the size limit: this answer alone, or with those read at the same time."""
+
+    def __init__(self, reason: str, *, together: bool = False) -> None:
+        super().__init__(reason)
+        self.together = together
 
 
 class _Expired(Exception):
@@ -553,8 +583,11 @@ class _Expired(Exception):
 
 
 class _Inflater:
-    """A Content-Encoding undone under a ceiling: no step inflates past what the limit
-    still allows, so a small gzip body that inflates to gigabytes stops at the limit."""
+    """A Content-Encoding undone in steps of at most ``STEP`` bytes, each counted before
+    the next is made: a small gzip body that inflates to gigabytes stops at the limit
+    (httpx's own decoders inflate each chunk whole: 64 KiB of gzip can make 64 MiB)."""
+
+    STEP = MIB
 
     def __init__(self, encoding: str) -> None:
         codings = [c.strip().lower() for c in encoding.split(",")]
@@ -576,26 +609,26 @@ class _Inflater:
     def encoded(self) -> bool:
         return self._zlib is not None
 
-    def feed(self, data: bytes, room: int) -> bytes:
-        """What ``data`` inflates to, cut just past ``room`` bytes."""
+    def inflate(self, data: bytes) -> Iterator[bytes]:
+        """What ``data`` inflates to, a step at a time."""
         if self._zlib is None:
-            return data
-        out: list[bytes] = []
-        size = 0
-        try:
-            while data and size <= room:
-                piece = self._zlib.decompress(data, room - size + 1)
-                out.append(piece)
-                size += len(piece)
-                data = self._zlib.unconsumed_tail
-        except zlib.error as exc:
-            if not self._raw_deflate_next or out:
-                raise _Unreadable(f"its {self.coding} encoding is broken ({exc})") from None
-            self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+            yield data
+            return
+        while data:
+            try:
+                piece = self._zlib.decompress(data, self.STEP)
+            except zlib.error as exc:
+                if not self._raw_deflate_next:
+                    raise _Unreadable(f"its {self.coding} encoding is broken ({exc})") from None
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                self._raw_deflate_next = False
+                continue
             self._raw_deflate_next = False
-            return self.feed(data, room)
-        self._raw_deflate_next = False
-        return b"".join(out)
+            data = self._zlib.unconsumed_tail
+            if piece:
+                yield piece
+            elif self._zlib.eof:
+                return  # bytes after the end of the stream count only as received
 
 
 def _size(count: int) -> str:
@@ -605,9 +638,12 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
-def _read_body(response: httpx.Response, limit: int, watch: _Watch, *, whole: bool) -> bytes:
+def _read_body(
+    response: httpx.Response, limit: int, watch: _Watch, ledger: RunLedger, *, whole: bool
+) -> bytes:
     """The body, streamed: up to ``limit`` bytes, raw and inflated. ``whole``: all of it
-    or ``_TooLarge``; otherwise (an error answer) its first ``limit`` bytes."""
+    or ``_TooLarge``, within what the run's other answers being read leave of ``limit``;
+    otherwise (an error answer, read no further than a small ``limit``) its beginning."""
     declared = response.headers.get("Content-Length", "")
     if whole and declared.isdigit() and int(declared) > limit:
         raise _TooLarge(f"it declares {int(declared):,} bytes")
@@ -621,29 +657,40 @@ def _read_body(response: httpx.Response, limit: int, watch: _Watch, *, whole: bo
         if whole:
             raise
         return b""
-    chunks: list[bytes] = []
-    size = 0
-    for raw in raws:
-        if time.monotonic() >= watch.at:
-            raise _Expired
-        received = response.num_bytes_downloaded
-        if received > limit and whole:
-            raise _TooLarge(f"{_size(received)} received")
-        try:
-            piece = inflater.feed(raw, limit - size)
-        except _Unreadable:
-            if whole:
-                raise
-            break
-        size += len(piece)
-        if size > limit:
-            if whole:
-                how = f"its {inflater.coding} body inflates past it" if inflater.encoded else ""
-                raise _TooLarge(how or f"{_size(received)} received")
-            chunks.append(piece[: len(piece) - (size - limit)])
-            break
-        chunks.append(piece)
-    return b"".join(chunks)
+    # One growing buffer, not a list of the 64 KiB chunks read: large, it is mapped
+    # apart and given back to the system when cleared, where small blocks freed by one
+    # thread stay in that thread's malloc arena, out of reach of the threads still reading.
+    buffer = bytearray()
+    try:
+        for raw in raws:
+            if time.monotonic() >= watch.at:
+                raise _Expired
+            received = response.num_bytes_downloaded
+            if received > limit and whole:
+                raise _TooLarge(f"{_size(received)} received")
+            try:
+                for piece in inflater.inflate(raw):
+                    size = len(buffer)
+                    if size + len(piece) > limit:
+                        if whole and inflater.encoded:
+                            raise _TooLarge(f"its {inflater.coding} body inflates past it")
+                        if whole:
+                            raise _TooLarge(f"{_size(size + len(piece))} received")
+                        return bytes(buffer) + piece[: limit - size]  # an error answer's start
+                    if whole and ledger.reserve(len(piece), limit) is None:
+                        raise _TooLarge(f"{_size(size + len(piece))} of this one", together=True)
+                    buffer += piece
+            except _Unreadable:
+                if whole:
+                    raise
+                break
+        return bytes(buffer)
+    finally:
+        if whole:
+            ledger.release(len(buffer))
+        # A failed read's traceback keeps this frame alive (in a Future, with the CLI's
+        # garbage collector off): what it read must not stay with it.
+        buffer.clear()
 
 
 CONNECTING = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -869,7 +916,7 @@ class DograhClient:
         waited = 0.0
         attempt = 0
         unreachable = 0
-        with self.settings.run_clock.waiting():
+        with self.settings.ledger.waiting():
             while True:
                 watch = self._watch(label)
                 started = time.monotonic()
@@ -884,7 +931,11 @@ class DograhClient:
                         status = response.status_code
                         limit = self.settings.max_response_bytes if status < 300 else 0
                         body = _read_body(
-                            response, limit or ERROR_BODY_BYTES, watch, whole=bool(limit)
+                            response,
+                            limit or ERROR_BODY_BYTES,
+                            watch,
+                            self.settings.ledger,
+                            whole=bool(limit),
                         )
                 except _Expired:
                     raise self._too_slow(label, watch, idempotent, status) from None
@@ -967,7 +1018,7 @@ class DograhClient:
     def _watch(self, label: str) -> _Watch:
         """The deadline of the next attempt: the request's, or what is left of the run's."""
         settings = self.settings
-        left = settings.command_timeout - settings.run_clock.spent()
+        left = settings.command_timeout - settings.ledger.spent()
         run_limit = (
             f"the {settings.command_timeout:g} s this run may wait on Dograh in all "
             "(--command-timeout or DOGRAH_COMMAND_TIMEOUT)"
@@ -985,7 +1036,7 @@ class DograhClient:
 
     def _pause(self, label: str, problem: str, pause: float) -> None:
         settings = self.settings
-        if settings.run_clock.spent() + pause >= settings.command_timeout:
+        if settings.ledger.spent() + pause >= settings.command_timeout:
             raise DeadlineExceeded(
                 f"{label}: {problem}; no time left to try again within the "
                 f"{settings.command_timeout:g} s this run may wait on Dograh in all "
@@ -1016,20 +1067,27 @@ class DograhClient:
     def _unreadable(
         self, label: str, problem: _Unreadable, idempotent: bool, status: int
     ) -> DograhError:
-        reason, advice = str(problem), ""
+        """An answer not read whole: too large, or in an encoding not asked for. For a
+        request that is not idempotent, its status says it was carried out."""
+        what, advice = f"Dograh's answer is {problem}", ""
         if isinstance(problem, _TooLarge):
             size = _size(self.settings.max_response_bytes)
-            reason = f"larger than the {size} this tool reads ({problem})"
+            what = f"Dograh's answer is larger than the {size} this tool reads ({problem})"
+            if problem.together:
+                what = (
+                    "Dograh's answers read at the same time hold more than the "
+                    f"{size} this tool reads at once ({problem})"
+                )
             advice = (
                 "; if the organization really has that much, raise --max-response-size or "
                 "DOGRAH_MAX_RESPONSE_SIZE"
             )
         if idempotent:
             kind = ResponseTooLarge if isinstance(problem, _TooLarge) else DograhError
-            return kind(f"{label}: Dograh's answer is {reason}{advice}", status=status)
+            return kind(f"{label}: {what}{advice}", status=status)
         return OutcomeUnknown(
-            f"{label}: Dograh answered HTTP {status}, but its answer is {reason}: the request "
-            f"was carried out and its result cannot be read{advice}",
+            f"{label}: Dograh answered HTTP {status}, so the request was carried out, but "
+            f"its result cannot be read: {what}{advice}",
             answered=True,
             status=status,
             request=label,

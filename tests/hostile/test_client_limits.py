@@ -25,7 +25,7 @@ from reconciler.client import (
     Refused,
     ResponseTooLarge,
     RetryPolicy,
-    RunClock,
+    RunLedger,
     TLSFailure,
     Unavailable,
 )
@@ -125,14 +125,39 @@ def test_the_run_deadline_spans_every_client_of_one_settings(serve: Serve) -> No
     assert server.connections == 1  # the second request was never sent
 
 
-def test_the_run_clock_counts_only_time_spent_waiting_on_dograh() -> None:
-    clock = RunClock()
-    with clock.waiting():
+def test_the_run_counts_only_time_spent_waiting_on_dograh() -> None:
+    ledger = RunLedger()
+    with ledger.waiting():
         time.sleep(0.05)
-        with clock.waiting():  # another thread's request at the same time counts once
+        with ledger.waiting():  # another thread's request at the same time counts once
             time.sleep(0.05)
     time.sleep(0.1)  # the approval prompt, the diff: not waiting on Dograh
-    assert 0.1 <= clock.spent() < 0.15
+    assert 0.1 <= ledger.spent() < 0.15
+
+
+def test_answers_read_at_the_same_time_share_the_size_limit(serve: Serve) -> None:
+    """Four routes answering a bomb each must not hold four times the limit."""
+    body = json.dumps({"campaigns": [], "padding": "x" * 200_000}).encode()
+
+    def answer(conn: socket.socket) -> None:
+        while read_head(conn):
+            _answer(conn, "200 OK", body)
+
+    server = serve(answer)
+    settings = ClientSettings(base_url=server.url(), api_key=KEY, max_response_bytes=MIB)
+    another = MIB - 100_000  # an answer another thread is reading
+    assert settings.ledger.reserve(another, MIB) == 0
+    with DograhClient(settings) as client:
+        with pytest.raises(ResponseTooLarge) as caught:
+            client.list_campaigns()
+        assert str(caught.value).startswith(
+            "GET /campaign/: Dograh's answers read at the same time hold more than the 1 MiB "
+            "this tool reads at once ("
+        )
+        assert settings.ledger.reading() == another  # what it had taken, given back
+        settings.ledger.release(another)
+        assert client.list_campaigns() == []
+    assert settings.ledger.reading() == 0
 
 
 def test_a_declared_length_over_the_limit_is_refused_before_reading(serve: Serve) -> None:
@@ -168,7 +193,7 @@ def test_a_create_whose_answer_is_too_large_happened_and_says_so(serve: Serve) -
     ):
         client.create_campaign(CREATE)
     assert (caught.value.answered, caught.value.status) == (True, 200)
-    assert "the request was carried out and its result cannot be read" in str(caught.value)
+    assert "so the request was carried out, but its result cannot be read" in str(caught.value)
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate", "raw-deflate", "identity"])
