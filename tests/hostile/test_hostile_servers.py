@@ -100,6 +100,18 @@ def test_a_gzip_bomb_stops_at_the_size_limit_inflated(
     )
 
 
+def test_the_routes_plan_reads_at_once_share_the_size_limit(serve: Serve, manifests: Path) -> None:
+    """Four endless routes hold no more than one limit's worth of memory together."""
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()
+    baseline = campaigns(manifests, "plan", url=f"http://127.0.0.1:{port}")  # same imports
+    server = serve(_endless_json)
+    run = campaigns(manifests, "plan", url=server.url(), env={"DOGRAH_MAX_RESPONSE_SIZE": "64MiB"})
+    assert run.code == 1 and "64 MiB" in run.err
+    assert run.peak_mib < baseline.peak_mib + 2 * 64, (baseline.peak_mib, run.peak_mib)
+
+
 # 2. No overall deadline ---------------------------------------------------------------------
 
 
