@@ -552,7 +552,7 @@ class _DeadlineTransport(httpx.BaseTransport):
             pool.close()
 
 
-def environment_proxies() -> dict[str, str]:
+def _environment_proxies() -> dict[str, str]:
     """The environment's proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY) by scheme, as URLs.
     Their passwords are secrets too: they are registered for redaction."""
     found = {}
@@ -726,7 +726,7 @@ class DograhClient:
         self._rng = rng or random.Random()
         self._transport = transport
         self._tls = httpx.create_ssl_context()
-        self._proxies = environment_proxies()
+        self._proxies = _environment_proxies()
         # A SOCKS proxy is left to httpx's own transport (the deadline is then checked
         # between reads only).
         self._own_transport = all(
