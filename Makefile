@@ -48,6 +48,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/apply.py
 	$(BIN)/python bench/hours.py
+	$(BIN)/python bench/answer_size.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -9,8 +9,10 @@ mapped to 1 here.
 from __future__ import annotations
 
 import gc
+import io
 import logging
 import os
+import re
 import sys
 import tempfile
 import traceback
@@ -23,6 +25,7 @@ import click
 
 from reconciler import __version__
 from reconciler.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
+from reconciler.redact import RedactingFormatter, redact, register, register_url
 
 if TYPE_CHECKING:
     from reconciler.client import ClientSettings
@@ -30,6 +33,7 @@ if TYPE_CHECKING:
 # Each command imports what it needs when it runs: `validate` has no use for the HTTP
 # client, the diff library or the sandbox, and a CLI's start-up time is paid on every run.
 DEFAULT_PATH = "campaigns.d"
+LOG_HANDLER = "campaigns -v"
 
 
 @dataclass(frozen=True)
@@ -40,15 +44,40 @@ class GlobalOptions:
     color: bool | None
     """False disables colour; None lets click colour only a terminal."""
     verbose: int
+    max_response_size: int | None = None
+    request_timeout: float | None = None
+    command_timeout: float | None = None
+    """The client's limits; None keeps the client's defaults."""
 
     def client_settings(self) -> ClientSettings:
-        from reconciler.client import DEFAULT_API_URL, ClientSettings
+        """One run's settings: every client of the command shares their run clock."""
+        from reconciler import client
 
-        return ClientSettings(
-            base_url=self.api_url or DEFAULT_API_URL,
+        return client.ClientSettings(
+            base_url=self.api_url or client.DEFAULT_API_URL,
             api_key=self.api_key or "",
             insecure=self.insecure,
+            max_response_bytes=self.max_response_size or client.DEFAULT_MAX_RESPONSE_BYTES,
+            request_timeout=self.request_timeout or client.DEFAULT_REQUEST_TIMEOUT,
+            command_timeout=self.command_timeout or client.DEFAULT_COMMAND_TIMEOUT,
         )
+
+
+SIZE_UNITS = {"": 1, "b": 1, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
+
+
+def _byte_size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
+    """A size in bytes, or with a binary unit: 500000, 64KiB, 16MiB, 1GiB."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", value)
+    unit = match.group(2).lower() if match else ""
+    if match is None or unit not in SIZE_UNITS or int(match.group(1)) == 0:
+        raise click.BadParameter(f"{value!r} is not a size such as 64MiB, 1GiB or 500000 (bytes)")
+    return int(match.group(1)) * SIZE_UNITS[unit]
+
+
+SECONDS = click.FloatRange(min=0, min_open=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,6 +98,30 @@ class GlobalOptions:
     is_flag=True,
     help="Allow http:// to a host other than this machine (the key then travels in clear).",
 )
+@click.option(
+    "--max-response-size",
+    envvar="DOGRAH_MAX_RESPONSE_SIZE",
+    callback=_byte_size,
+    metavar="SIZE",
+    help="Refuse a larger answer from Dograh, e.g. 64MiB "
+    "[env DOGRAH_MAX_RESPONSE_SIZE; default 640MiB].",
+)
+@click.option(
+    "--request-timeout",
+    envvar="DOGRAH_REQUEST_TIMEOUT",
+    type=SECONDS,
+    metavar="SECONDS",
+    help="Most seconds for one request, its whole answer included "
+    "[env DOGRAH_REQUEST_TIMEOUT; default 60].",
+)
+@click.option(
+    "--command-timeout",
+    envvar="DOGRAH_COMMAND_TIMEOUT",
+    type=SECONDS,
+    metavar="SECONDS",
+    help="Most seconds this run waits on Dograh, all requests and retries together "
+    "[env DOGRAH_COMMAND_TIMEOUT; default 3600].",
+)
 @click.option("--no-color", is_flag=True, help="No colour in output (NO_COLOR is honoured too).")
 @click.option("-v", "--verbose", count=True, help="Log each request and retry on stderr.")
 @click.version_option(__version__, "--version", prog_name="campaigns")
@@ -78,16 +131,31 @@ def cli(
     api_url: str | None,
     api_key: str | None,
     insecure: bool,
+    max_response_size: int | None,
+    request_timeout: float | None,
+    command_timeout: float | None,
     no_color: bool,
     verbose: int,
 ) -> None:
     """Campaigns-as-code for Dograh: validate, plan and apply campaign manifests."""
+    register(api_key)
+    register_url(api_url)
     color = False if no_color or os.environ.get("NO_COLOR") else None
     ctx.color = color
-    ctx.obj = GlobalOptions(api_url, api_key, insecure, color, verbose)
+    ctx.obj = GlobalOptions(
+        api_url,
+        api_key,
+        insecure,
+        color,
+        verbose,
+        max_response_size,
+        request_timeout,
+        command_timeout,
+    )
     if verbose:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        handler.setFormatter(RedactingFormatter("%(name)s: %(message)s"))
+        handler.set_name(LOG_HANDLER)
         logger = logging.getLogger("reconciler")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
@@ -329,37 +397,64 @@ def hoist_global_options(argv: Sequence[str]) -> list[str]:
 
 
 def run(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI and return its exit code, whatever happens inside."""
+    """Run the CLI and return its exit code, whatever happens inside.
+
+    Every error it prints, and the crash log, passes through ``redact``: a message can
+    quote a server that echoed the API key, or a URL with a password."""
+    _register_secrets(list(sys.argv[1:] if argv is None else argv))
     try:
         args = hoist_global_options(sys.argv[1:] if argv is None else argv)
         result = cli.main(args=args, prog_name="campaigns", standalone_mode=False)
     except click.exceptions.Exit as exc:  # --help, --version
         return exc.exit_code
     except click.ClickException as exc:  # usage errors: exit 1, not click's 2
-        exc.show()
+        shown = io.StringIO()
+        exc.show(file=shown)
+        click.echo(redact(shown.getvalue()), err=True, nl=False)
         return EXIT_ERROR
     except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("Interrupted.", err=True)
         return EXIT_INTERRUPTED
     except UserError as exc:
-        click.secho(f"Error: {exc}", err=True, fg="red")
+        click.secho(f"Error: {redact(str(exc))}", err=True, fg="red")
         return EXIT_ERROR
     except BrokenPipeError:  # `campaigns plan | head`
         return EXIT_OK
     except Exception as exc:  # the one place that catches everything
-        return _crash(exc, argv)
+        return _crash(exc)
+    finally:
+        _stop_logging()
     return result if isinstance(result, int) else EXIT_OK
 
 
-def _crash(exc: Exception, argv: Sequence[str] | None) -> int:
+def _register_secrets(args: list[str]) -> None:
+    """The key and the passwords of the API URL and of the proxies, from the environment
+    and the command line, known to ``redact`` before anything can fail (click registers
+    them again once parsed, the client the proxies)."""
+    register(os.environ.get("DOGRAH_API_KEY"))
+    register_url(os.environ.get("DOGRAH_API_URL"))
+    for name, value in os.environ.items():
+        if name.lower() in ("http_proxy", "https_proxy", "all_proxy"):
+            register_url(value)
+    for index, arg in enumerate(args):
+        for option, remember in (("--api-key", register), ("--api-url", register_url)):
+            if arg == option and index + 1 < len(args):
+                remember(args[index + 1])
+            elif arg.startswith(option + "="):
+                remember(arg.partition("=")[2])
+
+
+def _stop_logging() -> None:
+    """Remove the ``-v`` handler: a test runs many commands in one process."""
+    logger = logging.getLogger("reconciler")
+    for handler in list(logger.handlers):
+        if handler.get_name() == LOG_HANDLER:
+            logger.removeHandler(handler)
+
+
+def _crash(exc: Exception) -> int:
     """A bug: a short message on stderr, the traceback in a file (with no secrets)."""
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    secret = os.environ.get("DOGRAH_API_KEY")
-    args = list(sys.argv[1:] if argv is None else argv)
-    if "--api-key" in args and args.index("--api-key") + 1 < len(args):
-        secret = args[args.index("--api-key") + 1]
-    if secret:
-        text = text.replace(secret, "<redacted>")
+    text = redact("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
     handle, path = tempfile.mkstemp(prefix="campaigns-crash-", suffix=".log")
     with os.fdopen(handle, "w") as log:
         log.write(f"campaigns {__version__}\n{text}")

@@ -82,6 +82,12 @@ def test_settings_are_refused_before_any_request() -> None:
         DograhClient(ClientSettings(base_url="http://dograh.example.com", api_key="dgr_k"))
     with pytest.raises(UserError, match="not an http"):
         DograhClient(ClientSettings(base_url="ftp://x", api_key="dgr_k"))
+    with pytest.raises(UserError, match="ends in /api/v1, which campaigns adds itself"):
+        DograhClient(ClientSettings(base_url="https://dograh.example.com/api/v1", api_key="dgr_k"))
+    for key in ("dgr_k\n", " dgr_k", "dgr_\u00e9", "dgr_k\r\nX-Other: 1", "dgr_\x7f"):
+        with pytest.raises(UserError, match="which an HTTP header cannot carry") as caught:
+            DograhClient(ClientSettings(base_url="https://app.dograh.com", api_key=key))
+        assert key.strip() not in str(caught.value)
     DograhClient(
         ClientSettings(base_url="http://dograh.example.com", api_key="dgr_k", insecure=True)
     ).close()
@@ -166,24 +172,25 @@ def test_a_reset_connection_is_retried_for_a_read(sandbox: SandboxHandle) -> Non
 
 
 @pytest.mark.parametrize(
-    "fault",
+    ("fault", "answered"),
     [
-        {"kind": "error", "status": 500},
-        {"kind": "error", "status": 503},
-        {"kind": "drop"},
-        {"kind": "reset"},
+        ({"kind": "error", "status": 500}, True),
+        ({"kind": "error", "status": 503}, True),
+        ({"kind": "drop"}, False),
+        ({"kind": "reset"}, False),
     ],
     ids=["500", "503", "drop", "reset"],
 )
 def test_a_create_that_may_have_happened_is_never_retried(
-    sandbox: SandboxHandle, fault: dict[str, Any]
+    sandbox: SandboxHandle, fault: dict[str, Any], answered: bool
 ) -> None:
     body = _create_body(sandbox)
     sandbox.admin.set_faults(
         {"method": "POST", "path": "/api/v1/campaign/create", "count": 1, **fault}
     )
-    with _client(sandbox) as client, pytest.raises(OutcomeUnknown):
+    with _client(sandbox) as client, pytest.raises(OutcomeUnknown) as caught:
         client.create_campaign(body)
+    assert caught.value.answered is answered
     assert len(sandbox.admin.requests(path="/api/v1/campaign/create")) == 1
 
 
@@ -220,9 +227,10 @@ def test_a_slow_answer_times_out(sandbox: SandboxHandle) -> None:
     body = _create_body(sandbox)
     with (
         _client(sandbox, timeout=0.2) as client,
-        pytest.raises(OutcomeUnknown, match="ReadTimeout"),
+        pytest.raises(OutcomeUnknown, match="ReadTimeout") as caught,
     ):
         client.create_campaign(body)
+    assert caught.value.answered is False
 
 
 def test_upload_sends_no_api_key_to_storage(sandbox: SandboxHandle) -> None:
