@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler.diagnostics import Diagnostic, Severity, has_errors
+from reconciler.manifest.characters import loose_key
 from reconciler.manifest.contacts import (
     MAX_CSV_BYTES,
     ContactsFile,
@@ -307,6 +308,37 @@ def duplicates(identities: Iterable[Identity]) -> list[Diagnostic]:
             what = f"campaign name '{value}'" if kind == "name" else f"campaign id {value}"
             message = f"the {what} is also used at {others}; each campaign needs one manifest"
             found.append(manifest.diagnostic(path, message))
+    found.extend(_look_alike({name for kind, name in by_key if kind == "name"}, by_key))
+    return found
+
+
+def _look_alike(
+    names: set[str], by_key: dict[tuple[str, Any], list[tuple[Identity, str]]]
+) -> list[Diagnostic]:
+    """Names that differ only in case or Unicode compatibility form (``East``, ``east``,
+    its full-width form) are two campaigns that read as one in every plan and in
+    Dograh's list: a warning at each place, naming the others."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(loose_key(name), []).append(name)
+    found: list[Diagnostic] = []
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        places = [
+            (name, identity) for name in sorted(group) for identity, _ in by_key[("name", name)]
+        ]
+        for name, identity in places:
+            others = ", ".join(
+                f"'{other}' at {where.where('metadata.name')}"
+                for other, where in places
+                if other != name
+            )
+            message = (
+                f"the campaign name '{name}' differs only in case or Unicode form from {others}: "
+                "the campaigns would look alike in plans and in Dograh; rename one"
+            )
+            found.append(identity.diagnostic("metadata.name", message, "warning"))
     return found
 
 
