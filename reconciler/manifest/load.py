@@ -35,7 +35,6 @@ from reconciler.manifest.yaml_source import (
     TooBig,
     diagnostic_at,
     load_documents,
-    locate,
     read_capped,
 )
 
@@ -220,7 +219,7 @@ def _campaign_of(document: Document) -> tuple[Campaign | None, list[Diagnostic]]
             envelope.append(diagnostic_at(file, root.start_mark, key, message))
         else:
             message = f"unsupported {key} {value!r}; this tool supports {key}: {supported}"
-            envelope.append(diagnostic_at(file, locate(root, (key,)), key, message))
+            envelope.append(diagnostic_at(file, document.locate((key,)), key, message))
     if envelope:
         return None, envelope
     try:
@@ -231,7 +230,7 @@ def _campaign_of(document: Document) -> tuple[Campaign | None, list[Diagnostic]]
             problem = problem_from_error(error, _KNOWN_KEYS)
             if problem is None:
                 continue
-            mark = locate(root, problem.loc, key=problem.at_key)
+            mark = document.locate(problem.loc, key=problem.at_key)
             found.append(diagnostic_at(file, mark, format_path(problem.loc), problem.message))
         return None, found
 
@@ -278,7 +277,7 @@ def _contacts_of(
             target, refusal = source_paths.through_link(target, value)  # a symbolic link
     if target is None or raw is None:
         # Fixed in the manifest, so reported at the line that names the file.
-        mark = locate(document.root, ("spec", "source", "csv"))
+        mark = document.locate(("spec", "source", "csv"))
         return None, [diagnostic_at(document.file, mark, "spec.source.csv", str(refusal))]
     contacts, findings = contacts_of_bytes(raw, target, display_path(target, source_paths.cwd))
     cache[target] = contacts
