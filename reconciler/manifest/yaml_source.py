@@ -1,9 +1,11 @@
 """Reading manifest files as YAML, keeping every node's file, line and column.
 
 A manifest is untrusted input that arrives through a pull request, so reading it must
-be safe and bounded whatever the bytes are: the size is checked before reading, the
-bytes must be UTF-8 text, the C parser bounds nesting, and the conversion to Python
-bounds depth and the number of nodes (an alias bomb is refused, not expanded).
+be safe and bounded whatever the bytes are: only a regular file is read (a FIFO would
+block forever, a device never end), the size is checked before reading, the bytes must
+be UTF-8 text, the C parser bounds nesting, and the conversion to Python bounds depth
+and the number of nodes (an alias bomb is refused, not expanded). Locating errors costs
+one walk of the document however many there are (``Locator``).
 
 Scalars follow the YAML 1.2 core schema, as yaml-language-server and check-jsonschema
 do, rather than PyYAML's YAML 1.1 default: ``end: 17:00`` is the string ``"17:00"``
@@ -18,6 +20,7 @@ import hashlib
 import math
 import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +90,8 @@ class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
 Position = tuple[int, int]
 """A 1-based (line, column)."""
 
+EMPTY = "the file is empty: it holds no campaign manifest"
+
 
 @dataclass
 class Document:
@@ -138,17 +143,46 @@ class TooBig(Exception):
         self.size = size
 
 
+class NotRegular(Exception):
+    """The path is a FIFO, a device, a socket or a directory: nothing to read as a file."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular one is, for messages: ``a FIFO``."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
 def read_capped(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
     """The file's bytes, with one open and one fstat: on ten thousand files the
     syscalls of ``stat()`` then ``read_bytes()``, and Python's file objects, cost more
-    than the parsing. A file over ``limit`` raises TooBig without being read. With
+    than the parsing. A file over ``limit`` raises TooBig without being read; anything
+    but a regular file raises NotRegular, without being read: the open does not wait
+    (O_NONBLOCK: a FIFO without a writer would block it forever) and fstat on the open
+    descriptor decides, so a file swapped after a scan is caught too. With
     ``follow=False`` a symbolic link raises OSError (ELOOP) instead of being followed."""
-    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0)
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
     if not follow:
         flags |= getattr(os, "O_NOFOLLOW", 0)
     descriptor = os.open(path, flags)
     try:
-        size = os.fstat(descriptor).st_size
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode):
+            raise NotRegular(file_kind(status.st_mode))
+        size = status.st_size
         if size > limit:
             raise TooBig(size)
         chunks = []
@@ -186,6 +220,10 @@ def read_text(
             else f"{what} is {_human_size(size)}, larger than the {_human_size(limit)} limit"
         )
         return None, Diagnostic(display, 1, 1, "", message)
+    except NotRegular as odd:
+        return None, Diagnostic(
+            display, 1, 1, "", f"{what} is {odd.kind}, not a regular file; only files are read"
+        )
     except OSError as exc:
         return None, Diagnostic(display, 1, 1, "", f"cannot read {what}: {exc.strerror}")
     return decode_text(raw, display, what)
@@ -265,9 +303,7 @@ def load_documents(
             continue
         documents.append(Document(display, index, root, data, converter.positions, file_sha256))
     if not documents and not diagnostics:
-        diagnostics.append(
-            Diagnostic(display, 1, 1, "", "the file is empty: it holds no campaign manifest")
-        )
+        diagnostics.append(Diagnostic(display, 1, 1, "", EMPTY))
     return documents, diagnostics
 
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import click
 
-from reconciler.diagnostics import Diagnostic
+from reconciler.diagnostics import Diagnostic, is_skipped_file
 
 
 def _plural(count: int, word: str) -> str:
@@ -33,19 +33,25 @@ def render_text(diagnostics: Sequence[Diagnostic]) -> list[str]:
 
 
 def summary(diagnostics: Sequence[Diagnostic], campaigns: int, files: int) -> str:
+    """``2 campaigns in 2 files are valid; 1 YAML file skipped: not a manifest``. The
+    skipped files (a workflow beside the manifests) are counted apart from the
+    warnings and from the files read as manifests."""
+    skipped = sum(1 for d in diagnostics if is_skipped_file(d))
     errors = [d for d in diagnostics if d.severity == "error"]
-    warnings = len(diagnostics) - len(errors)
+    warnings = len(diagnostics) - len(errors) - skipped
+    files -= skipped
+    tail = f"; {_plural(skipped, 'YAML file')} skipped: not a manifest" if skipped else ""
     if not errors:
         verb = "is" if campaigns == 1 else "are"
         text = f"{_plural(campaigns, 'campaign')} in {_plural(files, 'file')} {verb} valid"
         if warnings:
             text += f" ({_plural(warnings, 'warning')})"
-        return click.style(text, fg="green")
+        return click.style(text + tail, fg="green")
     failing = len({d.file for d in errors})
     text = f"{_plural(len(errors), 'error')} in {_plural(failing, 'file')}"
     if warnings:
         text += f" and {_plural(warnings, 'warning')}"
-    return click.style(text, fg="red", bold=True)
+    return click.style(text + tail, fg="red", bold=True)
 
 
 def render_json(diagnostics: Sequence[Diagnostic]) -> str:
