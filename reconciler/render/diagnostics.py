@@ -3,7 +3,8 @@
 Text is one ``file:line:column: path: message`` line each, the form editors and CI
 annotations already understand, then one summary line. JSON is a list of objects with
 the keys ``file``, ``line``, ``column``, ``path``, ``message`` and ``severity``
-(documented in the README), sorted by file and line.
+(documented in the README), sorted by file and line. Messages quote what manifests say,
+so every part is escaped for its medium (escape.py): a line of text is one line.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 import click
 
 from reconciler.diagnostics import Diagnostic, is_skipped_file
+from reconciler.render import escape
 
 
 def _plural(count: int, word: str) -> str:
@@ -24,11 +26,12 @@ def render_text(diagnostics: Sequence[Diagnostic]) -> list[str]:
     lines = []
     for d in diagnostics:
         colour = "yellow" if d.severity == "warning" else "red"
-        where = click.style(f"{d.file}:{d.line}:{d.column}:", fg=colour, bold=True)
+        file = escape.text(d.file, line_start=True)
+        where = click.style(f"{file}:{d.line}:{d.column}:", fg=colour, bold=True)
         # Errors are the norm here; only warnings carry a label.
         label = click.style(" warning:", fg=colour, bold=True) if d.severity == "warning" else ""
-        path = f" {click.style(d.path, fg='cyan')}:" if d.path else ""
-        lines.append(f"{where}{label}{path} {d.message}")
+        path = f" {click.style(escape.text(d.path), fg='cyan')}:" if d.path else ""
+        lines.append(f"{where}{label}{path} {escape.text(d.message)}")
     return lines
 
 
@@ -55,4 +58,6 @@ def summary(diagnostics: Sequence[Diagnostic], campaigns: int, files: int) -> st
 
 
 def render_json(diagnostics: Sequence[Diagnostic]) -> str:
-    return json.dumps([d.as_dict() for d in diagnostics], indent=2, ensure_ascii=False)
+    """JSON escapes newlines and control characters itself; the text stays exact."""
+    document = json.dumps([d.as_dict() for d in diagnostics], indent=2, ensure_ascii=False)
+    return escape.json_text(document)
