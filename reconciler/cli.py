@@ -323,8 +323,10 @@ def apply(
 
 
 def _is_plan_file(path: str) -> bool:
-    """A file that is not YAML is taken for a plan file (which is JSON)."""
-    return Path(path).is_file() and not path.endswith((".yaml", ".yml"))
+    """A file that is not YAML is taken for a plan file (which is JSON). YAML is told by
+    its suffix in any case (``x.YAML`` too), as directory scans tell manifests: a
+    manifest is never read as a plan."""
+    return Path(path).is_file() and not path.lower().endswith((".yaml", ".yml"))
 
 
 @cli.command()

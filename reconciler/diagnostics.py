@@ -31,6 +31,18 @@ class Diagnostic:
         return asdict(self)
 
 
+NOT_A_MANIFEST = (
+    "skipped: not a campaign manifest (no document has apiVersion, kind, metadata or spec "
+    "at its top level); name the file to check it anyway"
+)
+"""The warning for a YAML file that a directory scan met and that holds no manifest (a
+GitHub workflow beside the manifests, say): said, counted apart, never an error."""
+
+
+def is_skipped_file(diagnostic: Diagnostic) -> bool:
+    return diagnostic.severity == "warning" and diagnostic.message == NOT_A_MANIFEST
+
+
 def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """Sort by place and drop exact repeats (one YAML alias can fail twice alike)."""
     return sorted(set(diagnostics), key=Diagnostic.sort_key)

@@ -80,16 +80,45 @@ def differences(saved: Plan, now: Plan) -> list[str]:
     return sorted(found)
 
 
-def save_plan(path: str, saved: SavedPlan) -> None:
+def check_destination(path: str) -> None:
+    """Refuse a ``--out`` that cannot be written before anything is planned: the plan
+    would be thrown away after Dograh was read, and a path that is a directory would be
+    a crash at the end instead of a sentence at the start."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    if path.endswith(("/", os.sep)) or target.is_dir():
+        raise UserError(
+            f"--out {path} is a directory; give the plan file's name, such as "
+            f"{target / 'campaigns.plan'}"
+        )
+    for parent in [target.parent, *target.parent.parents]:
+        if parent.is_dir():
+            if not os.access(parent, os.W_OK | os.X_OK):
+                raise UserError(
+                    f"cannot write the plan file {path}: the directory {parent} is not writable"
+                )
+            return
+        if parent.exists() or parent.is_symlink():
+            raise UserError(f"cannot write the plan file {path}: {parent} is not a directory")
+
+
+def save_plan(path: str, saved: SavedPlan) -> None:
+    """Write whole or not at all: a temporary file beside the target, renamed over it;
+    on any failure the temporary file is removed and the reason is a UserError."""
+    check_destination(path)
+    target = Path(path)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    except OSError as exc:
+        raise UserError(f"cannot write the plan file {path}: {exc.strerror}") from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(saved.model_dump_json(indent=1))
         Path(temporary).replace(target)
-    except BaseException:
+    except BaseException as exc:
         Path(temporary).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise UserError(f"cannot write the plan file {path}: {exc.strerror}") from None
         raise
 
 

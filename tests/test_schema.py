@@ -127,7 +127,8 @@ def test_invalid_manifest_is_refused_by_schema_and_models(path: Path) -> None:
 @pytest.mark.parametrize("path", _cases("beyond_schema"), ids=lambda p: p.stem)
 def test_rules_beyond_json_schema_are_enforced_by_the_models(path: Path) -> None:
     """Time zones, start before end, expanded slot count, 5.0 as an integer: JSON Schema
-    cannot say these (or says the opposite), so the schema accepts what the models refuse.
+    cannot say these (or says the opposite), and a name in NFC or free of the invisible
+    characters beyond U+FFFF it cannot say either: the schema accepts what the models refuse.
     This list is the whole of the difference."""
     data = _data(path)
     assert _schema_accepts(data)

@@ -51,9 +51,13 @@ def test_the_repositorys_own_manifests_are_valid(
     monkeypatch.chdir(ROOT)
     assert run(["validate"]) == 0
     assert capsys.readouterr().out == "3 campaigns in 3 files are valid\n"
-    # examples/github/ holds a GitHub workflow, not manifests: name the manifests.
     assert run(["validate", "examples/minimal.yaml", "examples/full.yaml"]) == 0
     assert capsys.readouterr().out == "2 campaigns in 2 files are valid\n"
+    # examples/github/ holds a GitHub workflow: skipped in a scan, and said so.
+    assert run(["validate", "examples"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "2 campaigns in 2 files are valid; 1 YAML file skipped: not a manifest"
+    )
 
 
 def test_errors_of_every_file_are_reported_sorted(

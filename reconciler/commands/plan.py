@@ -10,7 +10,7 @@ import click
 from reconciler.client import ClientSettings
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from reconciler.pipeline import PlanOptions, plan_paths
-from reconciler.planfile import SavedPlan, save_plan
+from reconciler.planfile import SavedPlan, check_destination, save_plan
 from reconciler.render.plan_json import render_plan_json
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
@@ -30,6 +30,8 @@ class PlanRequest:
 
 
 def run_plan(request: PlanRequest) -> int:
+    if request.out:
+        check_destination(request.out)  # before Dograh is read, not after
     plan, client = plan_paths(request.paths, request.client, request.options)
     if client is not None:
         client.close()

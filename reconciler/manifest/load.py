@@ -4,6 +4,11 @@ Every problem of every file is collected, never only the first, so that a review
 all mistakes of a pull request at once. ``load_files`` reads one share of the files
 (pipeline.py shares them out to processes); the cross-checks between manifests
 (``duplicates``) run once every share is loaded.
+
+What ``find_manifest_files`` takes from the disk is as untrusted as the files' content:
+only regular files (a FIFO would hang the run), only inside the repository (a link out
+of it is refused unread), every directory it cannot read named, and every name that is
+not UTF-8 reported rather than carried into a plan that cannot encode it.
 """
 
 from __future__ import annotations
@@ -11,14 +16,16 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from reconciler.diagnostics import Diagnostic, Severity, has_errors
+from reconciler.diagnostics import NOT_A_MANIFEST, Diagnostic, Severity, has_errors
+from reconciler.manifest.characters import loose_key
 from reconciler.manifest.contacts import (
     MAX_CSV_BYTES,
     ContactsFile,
@@ -27,19 +34,29 @@ from reconciler.manifest.contacts import (
 )
 from reconciler.manifest.messages import format_path, known_keys_of, problem_from_error
 from reconciler.manifest.model import API_VERSION, KIND, Campaign
-from reconciler.manifest.paths import SourcePaths, display_path
+from reconciler.manifest.paths import (
+    SourcePaths,
+    display_path,
+    inside,
+    is_utf8,
+    printable,
+    repository_of,
+)
 from reconciler.manifest.policy import POLICY_KIND, Policy
 from reconciler.manifest.yaml_source import (
+    EMPTY,
     Document,
+    NotRegular,
     Position,
     TooBig,
     diagnostic_at,
+    file_kind,
     load_documents,
-    locate,
     read_capped,
 )
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
+"""Compared in lower case: ``x.YAML`` is a manifest in a scan, and never a plan file."""
 
 TRACKED_PATHS = frozenset(
     {
@@ -132,29 +149,158 @@ class LoadResult:
         return not has_errors(self.diagnostics)
 
 
+if TYPE_CHECKING:
+    _ConcretePath = Path
+else:
+    _ConcretePath = type(Path())
+
+
+class ScannedPath(_ConcretePath):
+    """A file a directory scan found, rather than one named on the command line: if it
+    holds no manifest at all (a GitHub workflow beside the manifests), it is skipped
+    with a word, not refused. The mark travels with the path to the processes that load
+    it (a pickled path keeps its class), so the pipeline passes plain lists of paths."""
+
+
+def is_manifest_name(name: str) -> bool:
+    return name.lower().endswith(MANIFEST_SUFFIXES)
+
+
 def find_manifest_files(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
-    """``*.yaml``/``*.yml`` under each path, recursively; a named file is taken as is."""
+    """``*.yaml``/``*.yml`` (in any case) under each path, recursively; a named file is
+    taken as it is, if it is a regular file inside the repository."""
     found: dict[Path, None] = {}
     problems: list[Diagnostic] = []
+    cwd = str(Path.cwd())
     for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            matches = sorted(
-                Path(directory, name)
-                for directory, _, names in os.walk(path)
-                for name in names
-                if name.endswith(MANIFEST_SUFFIXES)
-            )
-            if not matches:
+        shown = printable(display_path(raw, cwd))
+        if not is_utf8(raw):
+            problems.append(Diagnostic(shown, 1, 1, "", _NOT_UTF8))
+            continue
+        try:
+            mode = Path(raw).stat().st_mode
+        except FileNotFoundError:
+            problems.append(Diagnostic(raw, 1, 1, "", "no such file or directory"))
+            continue
+        except OSError as exc:
+            problems.append(Diagnostic(raw, 1, 1, "", f"cannot read it: {exc.strerror}"))
+            continue
+        root = repository_of(raw)
+        if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+            problems.append(Diagnostic(raw, 1, 1, "", _not_regular(file_kind(mode))))
+        elif not inside(os.path.realpath(raw), root):
+            outside = _outside(root, directory=stat.S_ISDIR(mode))
+            problems.append(Diagnostic(raw, 1, 1, "", outside))
+        elif stat.S_ISDIR(mode):
+            matches, trouble = _scan(raw, root, cwd)
+            if not matches and not trouble:
                 problems.append(
                     Diagnostic(raw, 1, 1, "", "no manifest files (*.yaml, *.yml) in this directory")
                 )
-            found.update(dict.fromkeys(matches))
-        elif path.is_file():
-            found[path] = None
+            problems.extend(trouble)
+            found.update(dict.fromkeys(sorted(matches)))
         else:
-            problems.append(Diagnostic(raw, 1, 1, "", "no such file or directory"))
+            found[Path(raw)] = None
     return list(found), problems
+
+
+_NOT_UTF8 = (
+    "the file name is not valid UTF-8 (its other bytes are shown as \\xNN); rename it: "
+    "it was not read"
+)
+
+
+def _outside(root: str, *, directory: bool) -> str:
+    what = "a directory" if directory else "a file"
+    return (
+        f"a symbolic link to {what} outside the repository ({root}); keep manifests inside "
+        "it: it was not read"
+    )
+
+
+def _not_regular(kind: str) -> str:
+    return f"the manifest is {kind}, not a regular file; only files are read"
+
+
+def _scan(top: str, root: str, cwd: str) -> tuple[list[Path], list[Diagnostic]]:
+    """The manifest files under a directory, and what stood in the way: a directory that
+    cannot be read, a link out of the repository, a manifest name that is not a regular
+    file or not UTF-8. ``os.scandir`` gives each entry's type without a syscall, so the
+    common case costs what ``os.walk`` did. A linked directory inside the repository is
+    searched once (a link to an ancestor is not a loop)."""
+    found: list[Path] = []
+    problems: list[Diagnostic] = []
+    seen = {os.path.realpath(top)}
+    pending = [top]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            shown = printable(display_path(directory, cwd))
+            problems.append(
+                Diagnostic(
+                    shown,
+                    1,
+                    1,
+                    "",
+                    f"cannot read this directory ({exc.strerror}): the manifests in it were "
+                    "not checked",
+                )
+            )
+            continue
+        for entry in entries:
+            manifest = is_manifest_name(entry.name)
+            try:
+                if entry.is_symlink():
+                    real = os.path.realpath(entry.path)
+                    is_dir = entry.is_dir()
+                    if not inside(real, root):
+                        if manifest or is_dir:
+                            problems.append(_at(entry.path, cwd, _outside(root, directory=is_dir)))
+                        continue
+                    if is_dir:
+                        if real not in seen:
+                            seen.add(real)
+                            pending.append(entry.path)
+                        continue
+                    if manifest:
+                        found_or_refused = _regular(entry.path, entry.stat().st_mode, cwd)
+                elif entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                    continue
+                elif manifest:
+                    mode = (
+                        stat.S_IFREG
+                        if entry.is_file(follow_symlinks=False)
+                        else entry.stat(follow_symlinks=False).st_mode
+                    )
+                    found_or_refused = _regular(entry.path, mode, cwd)
+                else:
+                    continue
+            except OSError as exc:  # a link that leads nowhere, a file gone meanwhile
+                if manifest:
+                    problems.append(_at(entry.path, cwd, f"cannot read it: {exc.strerror}"))
+                continue
+            if manifest:
+                if isinstance(found_or_refused, Diagnostic):
+                    problems.append(found_or_refused)
+                else:
+                    found.append(found_or_refused)
+    return found, problems
+
+
+def _regular(path: str, mode: int, cwd: str) -> Path | Diagnostic:
+    if not stat.S_ISREG(mode):
+        return _at(path, cwd, _not_regular(file_kind(mode)))
+    if not is_utf8(path):
+        return _at(path, cwd, _NOT_UTF8)
+    return ScannedPath(path)
+
+
+def _at(path: str, cwd: str, message: str) -> Diagnostic:
+    return Diagnostic(printable(display_path(path, cwd)), 1, 1, "", message)
 
 
 @dataclass(frozen=True)
@@ -187,6 +333,9 @@ def load_files(files: list[Path]) -> Loaded:
     for file in files:
         display = display_path(file, source_paths.cwd)
         documents, problems = load_documents(file, display, TRACKED_PATHS)
+        if isinstance(file, ScannedPath) and _not_a_manifest(documents, problems):
+            diagnostics.append(Diagnostic(display, 1, 1, "", NOT_A_MANIFEST, "warning"))
+            continue
         diagnostics.extend(problems)
         for document in documents:
             campaign, problems = _document_of(document)
@@ -211,6 +360,19 @@ def load_files(files: list[Path]) -> Loaded:
                     )
                 )
     return loaded
+
+
+def _not_a_manifest(documents: list[Document], problems: list[Diagnostic]) -> bool:
+    """Whether a file read whole holds no document that looks like a manifest (one that
+    has any of its top-level keys). A file with YAML errors might: it is not skipped."""
+    if problems and not (len(problems) == 1 and problems[0].message == EMPTY):
+        return False
+    return not any(
+        isinstance(d.data, dict) and any(key in d.data for key in _MANIFEST_KEYS) for d in documents
+    )
+
+
+_MANIFEST_KEYS = ("apiVersion", "kind", "metadata", "spec")
 
 
 def manifests_hash(manifests: Sequence[Manifest]) -> str:
@@ -255,7 +417,7 @@ def _document_of(document: Document) -> tuple[Campaign | Policy | None, list[Dia
                 f"apiVersion: {API_VERSION}"
             )
             envelope.append(
-                diagnostic_at(file, locate(root, ("apiVersion",)), "apiVersion", message)
+                diagnostic_at(file, document.locate(("apiVersion",)), "apiVersion", message)
             )
     if data.get("kind") not in KINDS:
         if "kind" not in data:
@@ -263,7 +425,7 @@ def _document_of(document: Document) -> tuple[Campaign | Policy | None, list[Dia
             envelope.append(diagnostic_at(file, root.start_mark, "kind", message))
         else:
             message = f"unsupported kind {data['kind']!r}; this tool supports kind: {kinds}"
-            envelope.append(diagnostic_at(file, locate(root, ("kind",)), "kind", message))
+            envelope.append(diagnostic_at(file, document.locate(("kind",)), "kind", message))
     if envelope:
         return None, envelope
     kind = KINDS[data["kind"]]
@@ -275,7 +437,7 @@ def _document_of(document: Document) -> tuple[Campaign | Policy | None, list[Dia
             problem = problem_from_error(error, _KNOWN_KEYS_OF[data["kind"]])
             if problem is None:
                 continue
-            mark = locate(root, problem.loc, key=problem.at_key)
+            mark = document.locate(problem.loc, key=problem.at_key)
             found.append(diagnostic_at(file, mark, format_path(problem.loc), problem.message))
         return None, found
 
@@ -311,8 +473,9 @@ def _contacts_of(
         except FileNotFoundError:
             refusal = _missing(value, target, "does not exist")
             target = None
-        except IsADirectoryError:
-            refusal = _missing(value, target, "is a directory, not a file")
+        except NotRegular as odd:
+            reason = "a file" if odd.kind == "a directory" else "a regular file"
+            refusal = _missing(value, target, f"is {odd.kind}, not {reason}")
             target = None
         except OSError as exc:
             if exc.errno != errno.ELOOP or os.path.realpath(target) == target:
@@ -322,7 +485,7 @@ def _contacts_of(
             target, refusal = source_paths.through_link(target, value)  # a symbolic link
     if target is None or raw is None:
         # Fixed in the manifest, so reported at the line that names the file.
-        mark = locate(document.root, ("spec", "source", "csv"))
+        mark = document.locate(("spec", "source", "csv"))
         return None, [diagnostic_at(document.file, mark, "spec.source.csv", str(refusal))]
     contacts, findings = contacts_of_bytes(raw, target, display_path(target, source_paths.cwd))
     cache[target] = contacts
@@ -352,6 +515,37 @@ def duplicates(identities: Iterable[Identity]) -> list[Diagnostic]:
             what = f"campaign name '{value}'" if kind == "name" else f"campaign id {value}"
             message = f"the {what} is also used at {others}; each campaign needs one manifest"
             found.append(manifest.diagnostic(path, message))
+    found.extend(_look_alike({name for kind, name in by_key if kind == "name"}, by_key))
+    return found
+
+
+def _look_alike(
+    names: set[str], by_key: dict[tuple[str, Any], list[tuple[Identity, str]]]
+) -> list[Diagnostic]:
+    """Names that differ only in case or Unicode compatibility form (``East``, ``east``,
+    its full-width form) are two campaigns that read as one in every plan and in
+    Dograh's list: a warning at each place, naming the others."""
+    groups: dict[str, list[str]] = {}
+    for name in names:
+        groups.setdefault(loose_key(name), []).append(name)
+    found: list[Diagnostic] = []
+    for group in groups.values():
+        if len(group) < 2:
+            continue
+        places = [
+            (name, identity) for name in sorted(group) for identity, _ in by_key[("name", name)]
+        ]
+        for name, identity in places:
+            others = ", ".join(
+                f"'{other}' at {where.where('metadata.name')}"
+                for other, where in places
+                if other != name
+            )
+            message = (
+                f"the campaign name '{name}' differs only in case or Unicode form from {others}: "
+                "the campaigns would look alike in plans and in Dograh; rename one"
+            )
+            found.append(identity.diagnostic("metadata.name", message, "warning"))
     return found
 
 

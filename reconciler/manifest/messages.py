@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic_core import ErrorDetails
 
+from reconciler.manifest.characters import invisible_message
 from reconciler.manifest.model import UNION_TAGS
 
 
@@ -147,6 +148,9 @@ def problem_from_error(error: ErrorDetails, known_keys: dict[str, list[str]]) ->
             f"has {ctx.get('actual_length')} items; the maximum is {ctx.get('max_length')}",
         )
     if kind == "string_pattern_mismatch":
+        invisible = invisible_message(value) if isinstance(value, str) else None
+        if invisible is not None:  # the pattern says no more than "not allowed"
+            return Problem(loc, False, invisible)
         meaning = _PATTERN_MEANING.get(field, f"text matching {ctx.get('pattern')}")
         return Problem(loc, False, f'"{value}" is not {meaning}')
     if kind == "literal_error":

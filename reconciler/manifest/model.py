@@ -7,17 +7,24 @@ Schema from them, and `validate`, `plan` and `apply` read manifests through them
 §2.1, §4), so a manifest that validates here is never refused by Dograh for its values.
 
 Rules that JSON Schema cannot state (an existing time zone, a slot's start before its
-end, at most 50 slots once ``days`` are expanded) live in validators here; the schema
-carries the rest. tests/test_schema.py lists that difference explicitly.
+end, at most 50 slots once ``days`` are expanded, a name in Unicode NFC, the invisible
+characters beyond U+FFFF) live in validators here; the schema carries the rest.
+tests/test_schema.py lists that difference explicitly.
+
+Names are what a reviewer reads to know which campaign a change touches, so a name
+cannot hold a character that is not shown as itself (characters.py: controls, bidi
+overrides, zero-width characters, line separators), and a campaign's name, its identity,
+must be in NFC: the same visible name is then always the same characters, in git and
+in Dograh. Workflow and telephony names must match Dograh's exactly, so they are not
+normalised or refused for their form, only for invisible characters.
 """
 
 from __future__ import annotations
 
-import re
-import zoneinfo
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -28,6 +35,9 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from reconciler.manifest import timezones
+from reconciler.manifest.characters import SCHEMA_CLASS, invisible_message, nfc_message
 
 API_VERSION = "dograh-campaigns/v1"
 KIND = "Campaign"
@@ -41,7 +51,10 @@ MAX_API_SLOTS = 50
 # "17:00\n" must be refused by the models and by jsonschema alike.
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](?!\n)$"
 END_TIME_PATTERN = r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)(?!\n)$"
-NAME_PATTERN = r"^\S([^\n\r]*\S)?(?!\n)$"
+NAME_PATTERN = rf"^(?!\s)[^{SCHEMA_CLASS}]*[^\s{SCHEMA_CLASS}](?!\n)$"
+"""One line of visible text, without leading or trailing spaces (characters.py)."""
+REF_NAME_PATTERN = rf"^[^{SCHEMA_CLASS}]+(?!\n)$"
+"""Text without invisible characters, spaces allowed: a name as Dograh has it."""
 CSV_PATTERN = r"\.[cC][sS][vV](?!\n)$"
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -66,23 +79,50 @@ def _name_or_id(value: Any) -> str:
     return "by_id" if isinstance(value, (dict, IdRef)) else "by_name"
 
 
+def _visible(name: str) -> str:
+    """Refuses what the pattern cannot name (characters beyond U+FFFF, lone surrogates)."""
+    problem = invisible_message(name)
+    if problem is not None:
+        raise PydanticCustomError("name_characters", "{message}", {"message": problem})
+    return name
+
+
+def _identity(name: str) -> str:
+    """A campaign name is compared as written: only its NFC spelling is accepted."""
+    _visible(name)
+    problem = nfc_message(name)
+    if problem is not None:
+        raise PydanticCustomError("name_nfc", "{message}", {"message": problem})
+    return name
+
+
 WorkflowName = Annotated[
     str,
     Field(
         min_length=1,
         max_length=255,
-        description="The workflow's name, as shown in Dograh.",
+        pattern=REF_NAME_PATTERN,
+        description=(
+            "The workflow's name, as shown in Dograh; no control or invisible formatting "
+            "characters (for such a name, use {id: N})."
+        ),
         examples=["Renewal reminder"],
     ),
+    AfterValidator(_visible),
 ]
 TelephonyName = Annotated[
     str,
     Field(
         min_length=1,
         max_length=64,
-        description="The telephony configuration's name, unique in the organization.",
+        pattern=REF_NAME_PATTERN,
+        description=(
+            "The telephony configuration's name, unique in the organization; no control or "
+            "invisible formatting characters (for such a name, use {id: N})."
+        ),
         examples=["Twilio US"],
     ),
+    AfterValidator(_visible),
 ]
 WorkflowRef = Annotated[
     Annotated[WorkflowName, Tag("by_name")] | Annotated[IdRef, Tag("by_id")],
@@ -95,14 +135,15 @@ TelephonyRef = Annotated[
 
 
 class Metadata(_Strict):
-    name: str = Field(
+    name: Annotated[str, AfterValidator(_identity)] = Field(
         min_length=1,
         max_length=255,
         pattern=NAME_PATTERN,
         description=(
             "The campaign's name in Dograh, and its identity: plan and apply match live "
             "campaigns to manifests by this name unless `id` is pinned. One line, no "
-            "leading or trailing spaces."
+            "leading or trailing spaces, no control or invisible formatting characters, "
+            "in Unicode NFC."
         ),
         examples=["spring-renewals-east"],
     )
@@ -258,8 +299,13 @@ class Schedule(_Strict):
     timezone: str = Field(
         default="UTC",
         min_length=1,
-        description="IANA time zone name the slots are in, such as America/New_York.",
+        description=(
+            "IANA area/location time zone name the slots are in, such as America/New_York, "
+            "or UTC. Legacy aliases (US/Eastern, EST5EDT) and machine-dependent names "
+            "(localtime) are refused."
+        ),
         examples=["America/New_York"],
+        json_schema_extra={"pattern": timezones.SCHEMA_PATTERN},
     )
     slots: list[Slot] = Field(
         min_length=1,
@@ -276,8 +322,8 @@ class Schedule(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, name: str) -> str:
-        if not _is_timezone(name):
-            raise PydanticCustomError("timezone", "{message}", {"message": _timezone_message(name)})
+        if not timezones.is_canonical(name):
+            raise PydanticCustomError("timezone", "{message}", {"message": timezones.message(name)})
         return name
 
     @model_validator(mode="after")
@@ -297,30 +343,6 @@ class Schedule(_Strict):
         return sorted(
             {(day, slot.start, slot.end) for slot in self.slots for day in slot.weekdays()}
         )
-
-
-_ZONE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*$")
-
-
-def _is_timezone(name: str) -> bool:
-    if not _ZONE_NAME.match(name):
-        return False
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return False
-    return True
-
-
-def _timezone_message(name: str) -> str:
-    import difflib
-
-    zones = sorted(zoneinfo.available_timezones())
-    by_lower = {zone.lower().replace(" ", "_"): zone for zone in zones}
-    exact = by_lower.get(name.strip().lower().replace(" ", "_"))
-    close = [exact] if exact else difflib.get_close_matches(name, zones, n=3, cutoff=0.6)
-    hint = f"; did you mean {' or '.join(close)}?" if close else " (such as Europe/Berlin)"
-    return f"'{name}' is not an IANA time zone name{hint}"
 
 
 class CircuitBreaker(_Strict):

@@ -1,17 +1,69 @@
-"""Where a manifest's CSV is, and whether it may be read at all.
+"""Where manifests and their CSVs are, and whether they may be read at all.
 
 CSV paths must stay inside the repository, so that a manifest in a pull request cannot
 make CI upload an arbitrary file of the runner (``../../etc/passwd.csv``, or a symlink
 to it). The repository is the nearest ancestor holding ``.git``; without one, the
-working directory. Real paths are cached per directory: validating ten thousand
-manifests must not cost ten thousand walks of the same directories, which is also why
-this module uses ``os.path`` on strings rather than pathlib (ruff's PTH rules are off).
+working directory. Manifests follow the same rule (``repository_of``), so that a
+manifest that is a link to a file of the runner is refused, not read and quoted in
+error messages and in the pull-request comment. Real paths are cached per directory:
+validating ten thousand manifests must not cost ten thousand walks of the same
+directories, which is also why this module uses ``os.path`` on strings rather than
+pathlib (ruff's PTH rules are off).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+
+def printable(path: Path | str) -> str:
+    """A path as text that can be printed: bytes of its name that are not UTF-8 (which
+    Python carries as lone surrogates, and which no output can encode) as ``\\xNN``."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def is_utf8(path: Path | str) -> bool:
+    """Whether the path's name is valid UTF-8 (plans and Dograh carry names as text)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def inside(real: str, root: str) -> bool:
+    """Whether a real path is the real directory ``root`` or under it."""
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def repository_of(argument: str) -> str:
+    """The real path of the repository the files under a path argument must stay in.
+
+    The nearest ancestor of the argument, as written, that holds ``.git``; a directory
+    that is a symbolic link is passed over on the way up, so that a link in the
+    repository to another checkout on the machine cannot make that checkout the
+    repository. Without one: the working directory if the argument is in it, else the
+    argument's own directory.
+    """
+    lexical = os.path.abspath(argument)
+    start = (
+        lexical
+        if os.path.isdir(lexical) and not os.path.islink(lexical)
+        else os.path.dirname(lexical)
+    )
+    directory = start
+    while True:
+        if not os.path.islink(directory) and os.path.exists(os.path.join(directory, ".git")):
+            return os.path.realpath(directory)
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    cwd = os.getcwd()
+    if inside(start, cwd):
+        return os.path.realpath(cwd)
+    return os.path.realpath(start)
 
 
 def display_path(path: Path | str, cwd: str | None = None) -> str:
@@ -90,7 +142,7 @@ class SourcePaths:
 
     @staticmethod
     def _inside(target: str, root: str, value: str) -> tuple[str | None, str | None]:
-        if not (target == root or target.startswith(root.rstrip(os.sep) + os.sep)):
+        if not inside(target, root):
             return None, (
                 f"'{value}' points outside the repository ({root}); keep contact files inside it"
             )

@@ -5,8 +5,10 @@ is ``schema/plan.schema.json`` (a change that removes or renames a key increment
 from __future__ import annotations
 
 from reconciler.plan import Plan
+from reconciler.render.escape import json_text
 
 
 def render_plan_json(plan: Plan) -> str:
-    """One line; `jq .` indents it for reading."""
-    return plan.model_dump_json()
+    """One line; `jq .` indents it for reading. Nothing in it can act in a CI log
+    (escape.json_text)."""
+    return json_text(plan.model_dump_json())

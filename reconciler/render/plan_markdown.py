@@ -1,10 +1,13 @@
 """The plan as Markdown for a pull-request comment: the summary first, the details
 folded, and never over GitHub's 65,536-character comment limit: when it would be, the
-details are cut and the summary stays."""
+details are cut and the summary stays. Names and files are inline code, messages are
+prose, both escaped (escape.py): no value can end a table cell, a code span or a line."""
 
 from __future__ import annotations
 
 from reconciler.plan import CampaignChange, Plan
+from reconciler.render import escape
+from reconciler.render.escape import markdown, markdown_code
 from reconciler.render.findings import findings
 from reconciler.render.plan_text import (
     NO_CHANGES,
@@ -13,7 +16,7 @@ from reconciler.render.plan_text import (
     headline,
     summary_line,
 )
-from reconciler.render.values import plural
+from reconciler.render.values import plural, show
 
 LIMIT = 65_536
 MARKER = "<!-- dograh-campaigns-plan -->"
@@ -33,15 +36,19 @@ def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int
     calling = plan.places_calls
     if calling:
         names = ", ".join(
-            f"`{change.name}` ({', '.join(change.actions)})" for change in calling[:20]
+            f"{markdown_code(change.name)} ({', '.join(change.actions)})" for change in calling[:20]
         )
         more = f" and {len(calling) - 20} more" if len(calling) > 20 else ""
         who = plural(len(calling), "campaign")
         head.append(f"> [!WARNING]\n> **{who} will place calls:** {names}{more}")
         head.append("")
     found = findings(plan)
-    problems = [f"- `{f.where}` {f.text}" for f in found if f.severity == "error"]
-    warnings = [f"- `{f.where}` {f.text}" for f in found if f.severity == "warning"]
+    problems = [
+        f"- {markdown_code(f.where)} {markdown(f.text)}" for f in found if f.severity == "error"
+    ]
+    warnings = [
+        f"- {markdown_code(f.where)} {markdown(f.text)}" for f in found if f.severity == "warning"
+    ]
     tail = []
     if plan.unmanaged:
         tail.append(
@@ -56,8 +63,8 @@ def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int
     if plan.changes:
         table = ["| Campaign | Actions | Places calls | Manifest |", "|---|---|---|---|"]
         table += [
-            f"| `{c.name}`{_ident(c.id)} | {', '.join(c.actions)} | "
-            f"{'**yes**' if c.places_calls else 'no'} | `{c.manifest}` |"
+            f"| {markdown_code(c.name, table=True)}{_ident(c.id)} | {', '.join(c.actions)} | "
+            f"{'**yes**' if c.places_calls else 'no'} | {markdown_code(c.manifest, table=True)} |"
             for c in plan.changes
         ]
         sections.append(("Changes", table))
@@ -67,7 +74,13 @@ def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int
     details.append("```")
     if show_unmanaged and plan.unmanaged:
         sections.append(
-            ("Unmanaged", [f"- `{u.name}` (id {u.id}, {u.state})" for u in plan.unmanaged])
+            (
+                "Unmanaged",
+                [
+                    f"- {markdown_code(u.name)} (id {u.id}, {markdown(u.state)})"
+                    for u in plan.unmanaged
+                ],
+            )
         )
 
     out = "\n".join(head)
@@ -118,12 +131,12 @@ def _fit(
 def _diff_block(change: CampaignChange, labels: dict[str, dict[int, str]]) -> list[str]:
     """One campaign in a ``diff`` block: every setting of a create, every changed setting
     of an update (the rows of the text plan), and where its manifest is."""
-    lines = [f"# {headline(change)}", f"#   {change.manifest}"]
+    lines = [f"# {headline(change)}", f"#   {escape.text(change.manifest)}"]
     if "create" in change.actions:
-        lines.append(f'+ campaign "{change.name}"')
+        lines.append(f"+ campaign {show(change.name)}")
         rows = create_rows(change, labels)
     else:
-        lines.append(f'~ campaign "{change.name}" (id {change.id})')
+        lines.append(f"~ campaign {show(change.name)} (id {change.id})")
         rows = change_rows(change, labels)
     width = max((len(path) for _, path, _ in rows), default=0)
     for mark, path, text in rows:
@@ -133,8 +146,8 @@ def _diff_block(change: CampaignChange, labels: dict[str, dict[int, str]]) -> li
             lines.append(f"+   {path.ljust(width)} = {after}")
         else:
             lines.append(f"{mark}   {path.ljust(width)} = {text}")
-    lines.extend(f"#   note: {note}" for note in change.notes)
+    lines.extend(f"#   note: {escape.text(note)}" for note in change.notes)
     if change.reason:
-        lines.append(f"#   why: {change.reason}")
+        lines.append(f"#   why: {escape.text(change.reason)}")
     lines.append("")
     return lines

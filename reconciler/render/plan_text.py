@@ -1,5 +1,6 @@
 """The plan as text, in Terraform's manner: one block per campaign, ``old -> new`` per
-field, the actions that place calls said in words, and a summary line CI can grep."""
+field, the actions that place calls said in words, and a summary line CI can grep.
+Every name, path and message is escaped as text (escape.py) where it enters a line."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 import click
 
 from reconciler.plan import CampaignChange, Plan
+from reconciler.render import escape
 from reconciler.render.findings import findings
 from reconciler.render.values import contacts_label, describe_schedule, plural, show
 
@@ -28,7 +30,8 @@ def summary_line(plan: Plan) -> str:
 
 def headline(change: CampaignChange) -> str:
     """``spring-east (id 12) will be updated in place, then resumed: PLACES CALLS``."""
-    ident = f"{change.name} (id {change.id})" if change.id else change.name
+    name = escape.text(change.name)
+    ident = f"{name} (id {change.id})" if change.id else name
     words = []
     for action in change.actions:
         if action == "create":
@@ -58,9 +61,10 @@ def render_plan_text(plan: Plan, *, show_unmanaged: bool = False, color: bool = 
     found = findings(plan)
     for finding in found:
         colour = "yellow" if finding.severity == "warning" else "red"
+        where = escape.text(finding.where, line_start=True)
         lines.append(
-            style(f"{finding.where}: {finding.severity}:", fg=colour, bold=True)
-            + f" {finding.text}"
+            style(f"{where}: {finding.severity}:", fg=colour, bold=True)
+            + f" {escape.text(finding.text)}"
         )
     if found:
         lines.append("")
@@ -94,7 +98,7 @@ def render_plan_text(plan: Plan, *, show_unmanaged: bool = False, color: bool = 
         lines.append(style(summary_line(plan), bold=True))
         calling = plan.places_calls
         if calling:
-            names = ", ".join(change.name for change in calling[:10])
+            names = ", ".join(escape.text(change.name) for change in calling[:10])
             more = f" and {len(calling) - 10} more" if len(calling) > 10 else ""
             lines.append(
                 style(
@@ -122,11 +126,11 @@ def _block(change: CampaignChange, labels: dict[str, dict[int, str]], style: Sty
         lines.append(style(line, fg={"+": "green", "-": "red"}.get(mark, "yellow")))
     lines.append("    }")
     for note in change.notes:
-        lines.append(f"    note: {note}")
+        lines.append(f"    note: {escape.text(note)}")
     if change.reason:
-        lines.append(f"    why: {change.reason}")
+        lines.append(f"    why: {escape.text(change.reason)}")
     if change.id is None or change.reason is None:
-        lines.append(f"    ({change.manifest})")
+        lines.append(f"    ({escape.text(change.manifest)})")
     return lines
 
 
@@ -185,7 +189,7 @@ def value_text(path: str, value: Any, labels: dict[str, dict[int, str]]) -> str:
     if path == "schedule":
         return describe_schedule(value)
     if path == "source":
-        return f"content {value}" if value else "(not uploaded by this tool)"
+        return f"content {escape.text(str(value))}" if value else "(not uploaded by this tool)"
     return show(value)
 
 
@@ -199,5 +203,7 @@ def _unmanaged(plan: Plan, show_all: bool) -> list[str]:
         "touched" + ("." if show_all else " (--show-unmanaged lists them).")
     ]
     if show_all:
-        lines.extend(f"  - {u.name} (id {u.id}, {u.state})" for u in plan.unmanaged)
+        lines.extend(
+            f"  - {escape.text(u.name)} (id {u.id}, {escape.text(u.state)})" for u in plan.unmanaged
+        )
     return lines

@@ -1,4 +1,5 @@
-"""Values as a plan shows them, shared by the text and Markdown renderers."""
+"""Values as a plan shows them, shared by the text and Markdown renderers: each string
+escaped as text (escape.py), since live values come from Dograh unchecked."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 from reconciler.manifest.model import DAYS
 from reconciler.plan import Upload
+from reconciler.render.escape import text
 
 ABSENT = "(none)"
 
@@ -19,17 +21,17 @@ def show(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):  # quoted, with JSON's escapes; then what JSON leaves raw
+        return text(json.dumps(value, ensure_ascii=False))
     if isinstance(value, dict):
         if set(value) == {"timezone", "slots"}:
             return describe_schedule(value)
         if set(value) == {"days", "start", "end"}:
             return describe_slot(value)
-        return "{" + ", ".join(f"{k} = {show(v)}" for k, v in value.items()) + "}"
+        return "{" + ", ".join(f"{text(str(k))} = {show(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(show(v) for v in value) + "]"
-    return str(value)
+    return text(str(value))
 
 
 def describe_schedule(schedule: dict[str, Any] | None) -> str:
@@ -37,12 +39,12 @@ def describe_schedule(schedule: dict[str, Any] | None) -> str:
     if not schedule:
         return "(none: calls at any time)"
     parts = [describe_slot(slot) for slot in schedule.get("slots", [])]
-    return f"{', '.join(parts)} ({schedule.get('timezone', 'UTC')})"
+    return f"{', '.join(parts)} ({text(str(schedule.get('timezone', 'UTC')))})"
 
 
 def describe_slot(slot: dict[str, Any]) -> str:
     """A manifest-form slot, ``{days: [mon, ..., fri], start, end}``: ``mon-fri 09:00-17:00``."""
-    return f"{describe_days(slot['days'])} {slot['start']}-{slot['end']}"
+    return f"{describe_days(slot['days'])} {text(str(slot['start']))}-{text(str(slot['end']))}"
 
 
 def describe_days(days: list[str]) -> str:
