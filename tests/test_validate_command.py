@@ -115,6 +115,22 @@ def test_the_same_pinned_id_twice(repo: Path, capsys: pytest.CaptureFixture[str]
     )
 
 
+def test_one_name_twice_is_valid_when_each_pins_its_campaign(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dograh allows two campaigns of one name; pinned ids tell their manifests apart."""
+    pinned = "  name: east\n  id: {0}\n"
+    for file, campaign_id in (("a.yaml", 41), ("b.yaml", 42)):
+        text = GOOD.format(name="east", concurrency=1)
+        _write(repo, file, text.replace("  name: east\n", pinned.format(campaign_id)))
+    assert run(["validate"]) == 0
+    assert capsys.readouterr().out == "2 campaigns in 2 files are valid\n"
+    # One of them unpinned: its name is its identity again, and it is ambiguous.
+    _write(repo, "b.yaml", GOOD.format(name="east", concurrency=1))
+    assert run(["validate"]) == 1
+    assert "the campaign name 'east' is also used at" in capsys.readouterr().out
+
+
 def test_csv_problems_name_the_csv_and_its_rows(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
