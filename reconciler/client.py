@@ -20,6 +20,7 @@ import email.utils
 import ipaddress
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -34,6 +35,8 @@ from reconciler.errors import UserError
 from reconciler.live import (
     CampaignDefaults,
     CampaignList,
+    CampaignProgress,
+    DownloadTarget,
     LiveCampaign,
     TelephonyConfig,
     TelephonyList,
@@ -49,6 +52,10 @@ TELEPHONY_FIRST = "You must configure telephony first"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Retried for idempotent requests. 500 too: a read is safe to repeat, and a passing
 database error is the commonest 500 (a deterministic one fails again, boundedly)."""
+DOWNLOAD_LIMIT = 10 * 1024 * 1024 + 1
+"""Bytes read at most from a download: one more than Dograh's 10 MiB upload limit
+(docs/dograh-api.md §6.1), so a larger file is told apart without reading all of it."""
+_S3_CODE = re.compile(rb"<Code>([A-Za-z]+)</Code>")
 
 log = logging.getLogger("reconciler.client")
 
@@ -246,6 +253,48 @@ class DograhClient:
     def campaign_defaults(self) -> CampaignDefaults:
         path = "/organizations/campaign-defaults"
         return parse_answer(CampaignDefaults, self._body("GET", path), f"GET {path}")
+
+    def campaign_progress(self, campaign_id: int) -> CampaignProgress:
+        path = f"/campaign/{campaign_id}/progress"
+        return parse_answer(CampaignProgress, self._body("GET", path), f"GET {path}")
+
+    def source_download_url(self, campaign_id: int) -> DownloadTarget:
+        """A signed URL of the campaign's contacts file, valid for an hour (§2.11)."""
+        path = f"/campaign/{campaign_id}/source-download-url"
+        return parse_answer(DownloadTarget, self._body("GET", path), f"GET {path}")
+
+    def download(self, url: str) -> bytes:
+        """The object at a signed storage URL, through the storage client: the URL is
+        its own credential, and the API key is never sent to storage (§6.1).
+
+        At most ``DOWNLOAD_LIMIT`` bytes are read: a longer answer comes back cut at that
+        length, for the caller to refuse. The bytes are the object's own (a transfer
+        encoding is undone), and the URL, which grants access to personal data, is kept
+        out of every message.
+        """
+        label = "GET download URL"
+        body = bytearray()
+
+        def send() -> httpx.Response:
+            body.clear()
+            with self._client("storage").stream("GET", url) as response:
+                limit = DOWNLOAD_LIMIT if response.status_code < 300 else 2048
+                for chunk in response.iter_bytes():
+                    body.extend(chunk[: limit - len(body)])
+                    if len(body) >= limit:
+                        break
+            return response
+
+        response = self._send(label, send, idempotent=True)
+        if response.status_code >= 300:
+            code = _S3_CODE.search(bytes(body))
+            named = f" ({code.group(1).decode()})" if code else ""
+            raise DograhError(
+                f"downloading the contacts file failed with HTTP {response.status_code}{named}",
+                status=response.status_code,
+                request=label,
+            )
+        return bytes(body)
 
     # -- writing ---------------------------------------------------------------------
 
