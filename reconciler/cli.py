@@ -240,6 +240,28 @@ def schema(options: GlobalOptions, check: bool, output: str) -> int:
     return run_schema(SchemaRequest(output, check))
 
 
+@cli.command("import")
+@click.argument("selectors", nargs=-1, metavar="[NAME | ID]...")
+@click.option(
+    "--dir",
+    "directory",
+    default=DEFAULT_PATH,
+    show_default=True,
+    metavar="DIR",
+    help="Where the manifests are written (their CSVs under DIR/contacts).",
+)
+@click.pass_obj
+def import_(options: GlobalOptions, selectors: tuple[str, ...], directory: str) -> int:
+    """Write a manifest and its contacts CSV for live campaigns no manifest manages.
+
+    NAME or ID selects campaigns (a completed or failed one too); without any, every
+    unmanaged campaign that is not completed or failed. Never overwrites a file.
+    """
+    from reconciler.commands.import_ import ImportRequest, run_import
+
+    return run_import(ImportRequest(selectors, directory, options.client_settings()))
+
+
 def _add_sandbox_command() -> None:
     """The CLI hook: the one place where the tool meets the sandbox, a package of its own
     that is installed beside it (its server needs the ``sandbox`` extra)."""
