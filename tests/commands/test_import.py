@@ -22,7 +22,7 @@ from reconciler.adopt import Draft, draft_manifest, file_stems, scalar, slug
 from reconciler.cli import run
 from reconciler.live import LiveCampaign, LiveState, RetryConfig
 from reconciler.manifest.model import Campaign
-from tests.commands.conftest import Campaigns, Result
+from tests.commands.conftest import ROOT, Campaigns, Result
 
 RENEWAL, SURVEY = 1, 3
 TWILIO, VONAGE = 1, 2
@@ -523,6 +523,33 @@ def test_ambiguous_workflows_are_pinned_by_id(campaigns: Campaigns, sandbox: San
         "is archived; Dograh still runs campaigns on it\n\n"
     )
     _round_trip(campaigns, "imported", warnings=archived)
+
+
+def test_the_example_is_what_import_writes(campaigns: Campaigns, sandbox: SandboxHandle) -> None:
+    """examples/imported-example.yaml is import's own output for this campaign: a paused
+    campaign on the configuration that is not the default, with a cap, its own retries,
+    a schedule and a breaker."""
+    csv = (ROOT / "examples/contacts/imported-example.csv").read_bytes()
+    slots = [{"day_of_week": d, "start_time": "10:00", "end_time": "18:00"} for d in range(5)]
+    slots.append({"day_of_week": 5, "start_time": "10:00", "end_time": "13:00"})
+    campaign_id = _create(
+        sandbox,
+        "imported-example",
+        csv,
+        telephony_configuration_id=VONAGE,
+        max_concurrency=4,
+        retry_config={"max_retries": 3, "retry_delay_seconds": 600, "retry_on_voicemail": False},
+        schedule_config={"timezone": "Europe/London", "slots": slots},
+        circuit_breaker={"failure_threshold": 0.3},
+    )
+    assert sandbox.request("POST", f"/api/v1/campaign/{campaign_id}/start").status_code == 200
+    sandbox.admin.advance(0)
+    assert sandbox.request("POST", f"/api/v1/campaign/{campaign_id}/pause").status_code == 200
+    assert campaigns("import", "--dir", "examples").code == 0
+    written = Path("examples/imported-example.yaml").read_text(encoding="utf-8")
+    assert written == (ROOT / "examples/imported-example.yaml").read_text(encoding="utf-8")
+    assert Path("examples/contacts/imported-example.csv").read_bytes() == csv
+    assert campaigns("validate", str(ROOT / "examples/imported-example.yaml")).code == 0
 
 
 # -- the writer on its own ------------------------------------------------------------
