@@ -113,10 +113,10 @@ def draft_manifest(campaign: LiveCampaign, live: LiveState, csv_path: str) -> Dr
     if campaign.max_concurrency is not None:
         if 1 <= campaign.max_concurrency <= 100:
             spec["max_concurrency"] = campaign.max_concurrency
-        else:  # only a database edit makes one; an omission leaves it as it is
-            comments["spec"] = [
-                f"max_concurrency {campaign.max_concurrency} is outside 1..100: left unmanaged."
-            ]
+        else:  # Dograh's API refuses one; an omission leaves it as it is
+            comments[""].append(
+                f"Its max_concurrency, {campaign.max_concurrency}, is outside 1..100: not managed."
+            )
     retry = _retry_config(campaign, live)
     if retry is not None:
         spec["retry_config"] = retry

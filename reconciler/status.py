@@ -285,12 +285,18 @@ def _plain(text: str, **_: Any) -> str:
     return text
 
 
-def render_status_text(report: StatusReport, *, color: bool = False) -> list[str]:
+def render_status_text(
+    report: StatusReport, *, color: bool = False, broken: frozenset[str] = frozenset()
+) -> list[str]:
     """A headline per campaign (name, id, state), then indented lines: why it is held or
-    failed, its rows, its redial, its progress; then the counts."""
+    failed, its rows, its redial, its progress; then the counts. ``broken``: the files
+    with errors, whose manifests matched nothing for that reason."""
     style: Styler = click.style if color else _plain
     lines: list[str] = []
     for entry in report.campaigns:
+        if entry.state is None and entry.manifest.rsplit(":", 2)[0] in broken:
+            lines.append(f"{entry.name}: matched no campaign, as its manifest has errors")
+            continue
         lines.append(_headline(entry, style))
         lines.extend(f"    {line}" for line in _details(entry))
     if report.campaigns:

@@ -112,7 +112,7 @@ def run_import(request: ImportRequest) -> int:
         click.secho(f"{refused} {noun} not imported (above).", err=True, fg="red")
         return EXIT_ERROR
     if written:
-        click.echo(f"Check: campaigns plan {request.directory} (it says there are no changes).")
+        click.echo(f"Next: campaigns plan {request.directory} shows no change for them.")
     return EXIT_OK
 
 

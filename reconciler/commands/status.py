@@ -46,7 +46,9 @@ def run_status(request: StatusRequest) -> int:
     if request.output_format == "json":
         click.echo(report.model_dump_json())
     else:
-        echo_lines(render_status_text(report, color=use_color(request.color)), request.color)
+        broken = frozenset(d.file for d in managed.diagnostics if d.severity == "error")
+        lines = render_status_text(report, color=use_color(request.color), broken=broken)
+        echo_lines(lines, request.color)
     if not managed.ok:
         click.secho(
             "The manifests have errors (above): their campaigns may be counted as unmanaged.",

@@ -495,6 +495,18 @@ def test_manifests_with_errors_stop_the_import(campaigns: Campaigns, repo: Path)
     assert "import cannot tell which campaigns they manage" in result.err
 
 
+def test_a_cap_no_manifest_can_hold_is_left_unmanaged(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    """Dograh's API keeps max_concurrency within 1..100, its database does not."""
+    campaign_id = _insert(sandbox, name="wide", csv=survey_csv(0).decode(), max_concurrency=150)
+    assert campaigns("import", "--dir", "imported").code == 0
+    manifest, _, text = _written(Path("imported"))[campaign_id]
+    assert "max_concurrency" not in manifest["spec"]
+    assert "# Its max_concurrency, 150, is outside 1..100: not managed.\n" in text
+    _round_trip(campaigns, "imported")
+
+
 def test_ambiguous_workflows_are_pinned_by_id(campaigns: Campaigns, sandbox: SandboxHandle) -> None:
     seed: dict[str, Any] = {"organizations": [dict(DEFAULT_SEED_DATA["organizations"][0])]}
     survey = {"name": "Customer survey", "template_variables": ["first_name"]}

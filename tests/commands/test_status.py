@@ -290,3 +290,9 @@ def test_manifest_errors_are_reported_and_exit_1(campaigns: Campaigns, repo: Pat
     assert "campaigns.d/spring-renewals-east.yaml:13:20: spec.max_concurrency:" in result.err
     assert "The manifests have errors (above)" in result.err
     assert "2 managed campaigns: 2 not in Dograh." in result.out
+    # A workflow renamed in Dograh: the manifest loads, but matches nothing.
+    east.write_text(east.read_text().replace("max_concurrency: 500", "max_concurrency: 5"))
+    east.write_text(east.read_text().replace("Renewal reminder", "Renewal remindr"))
+    result = campaigns("status")
+    assert result.code == 1
+    assert "spring-renewals-east: matched no campaign, as its manifest has errors\n" in result.out
