@@ -47,6 +47,7 @@ bench: $(VENV)/.installed-bench
 	$(BIN)/python bench/sandbox.py
 	$(BIN)/python bench/plan.py
 	$(BIN)/python bench/apply.py
+	$(BIN)/python bench/hours.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dograh_sandbox.testing import SandboxProcess, sandbox_process  # noqa: E402
 from reconciler.manifest.contacts import contacts_of_bytes  # noqa: E402
-from reconciler.normalize import upload_file_name  # noqa: E402
+from reconciler.owner import default_owner, upload_file_name  # noqa: E402
 
 MANIFEST = """\
 apiVersion: dograh-campaigns/v1
@@ -79,6 +79,7 @@ def generate(directory: Path, count: int) -> list[dict[str, Any]]:
     """N manifests and CSVs; returns N live records: the first 3N/4 manifests' and N/4
     campaigns no manifest manages."""
     (directory / ".git").mkdir(parents=True)
+    owner = default_owner(directory).token
     contacts = directory / "campaigns.d" / "contacts"
     contacts.mkdir(parents=True)
     live = []
@@ -103,7 +104,7 @@ def generate(directory: Path, count: int) -> list[dict[str, Any]]:
                 "telephony": "Twilio US",
                 "state": "running",
                 "source_id": f"campaigns/1/{i:08x}-bench_"
-                + upload_file_name(str(csv_path), facts.content),
+                + upload_file_name(str(csv_path), owner, facts.content),
                 "max_concurrency": 3 if changed else 5,
                 "retry_config": {**RETRY, "retry_delay_seconds": 600} if changed else RETRY,
                 "schedule_config": SCHEDULE,

@@ -1,39 +1,47 @@
 """Executing a plan against Dograh: exactly its actions, safely, campaigns in parallel.
 
-For each campaign, in order: upload the CSV, create, update, then the one lifecycle
-action. Campaigns run side by side (``parallelism`` threads); a failure stops only its
-own campaign. Three rules hold whatever the network does:
+Two phases, each with the campaigns side by side (``parallelism`` threads): the creates
+(upload, then create), then one re-read of the campaign list, then for each campaign its
+update and its one lifecycle action. A failure stops only its own campaign. The rules
+that hold whatever the network does:
 
-- **Never a duplicate.** When a create's outcome is unknown (a timeout, a dropped
-  connection, a 5xx after the body was sent), the campaign list is read again and
-  searched for the campaign by name and contacts hash before the create is sent again.
+- **Never a duplicate.** A create whose answer is lost is looked for (by name, owner and
+  contacts) before anything else. If Dograh answered (its handler finished) and the
+  campaign is not there, it did not happen: sent again. If no answer came, the request
+  may still be running: the list is read again for a while, and if the campaign is still
+  not there the outcome is reported unknown ("run apply again"), never re-sent blindly.
+- **At most one campaign per manifest dials.** After the creates, the list is read once:
+  a campaign of the same owner, name and contacts that is older than ours means another
+  apply (on another machine) created it first; ours is not started, and that is said.
 - **Only a manifest's `state: running` dials.** A start or resume is sent only for a
-  change whose desired state is running; anything else is refused here, whatever the
-  plan file says.
-- **Lifecycle calls converge.** Dograh's lifecycle calls are not idempotent: a repeat
-  gets a 400 naming the current state. The campaign is then read again; if it is where
-  the manifest wants it, that is success.
+  change whose desired state is running; anything else is refused here, whatever a plan
+  file says.
+- **A pause sticks.** Dograh's sync sets `running` when it ends, whatever happened
+  meanwhile (docs/dograh-api.md §3.2): a campaign still syncing is waited for (bounded,
+  with a progress line), then paused, then read again; "paused" is reported only when
+  it is.
+- **Lifecycle calls converge.** A repeat gets a 400 naming the current state: the
+  campaign is read again; if it is where the manifest wants it, that is success.
+- **No error is lost.** Every exception of a campaign's work is recorded against it; one
+  this tool did not expect is re-raised after the others finished (a bug: exit 3).
 """
 
 from __future__ import annotations
 
 import hashlib
+import random
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
-from reconciler.client import (
-    DograhClient,
-    DograhError,
-    OutcomeUnknown,
-    Refused,
-    Unavailable,
-)
+from reconciler.client import DograhClient, DograhError, OutcomeUnknown, Refused, Unavailable
 from reconciler.errors import UserError
-from reconciler.normalize import source_hash
+from reconciler.live import LiveCampaign
+from reconciler.owner import mark_of
 from reconciler.plan import CampaignChange
 
 CREATE_ATTEMPTS = 5
@@ -41,6 +49,11 @@ UPLOAD_ATTEMPTS = 5
 LIFECYCLE_ATTEMPTS = 5
 """Each attempt after an unknown outcome is preceded by a read that finds out whether
 the previous one happened; these bound how long a flaky Dograh is tried."""
+UNANSWERED_WAIT = 30.0
+"""How long a create that got no answer is looked for before its outcome is reported
+unknown: the request may still be running in Dograh."""
+SYNC_WAIT = 300.0
+"""How long a pause waits for Dograh's sync of the campaign to end."""
 SATISFIES = {
     "start": frozenset({"syncing", "running", "completed"}),
     "resume": frozenset({"syncing", "running", "completed"}),
@@ -66,6 +79,8 @@ class Outcome:
     campaign_id: int | None = None
     done: list[str] = field(default_factory=list)
     error: str | None = None
+    bug: BaseException | None = None
+    """An exception this tool did not expect: re-raised once the others are done."""
     skipped: bool = False
     """Not started: apply was interrupted first."""
 
@@ -84,15 +99,24 @@ class Executor:
         *,
         parallelism: int,
         report: Report,
+        owner: str = "",
         stop: threading.Event | None = None,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        unanswered_wait: float | None = None,
+        sync_wait: float | None = None,
     ) -> None:
         self.client = client
         self.parallelism = max(1, parallelism)
+        self.owner = owner
         self._report = report
         self._lock = threading.Lock()
         self.stop = stop or threading.Event()
         self._clock = clock
+        self._sleep = sleep
+        self._rng = random.Random()
+        self.unanswered_wait = UNANSWERED_WAIT if unanswered_wait is None else unanswered_wait
+        self.sync_wait = SYNC_WAIT if sync_wait is None else sync_wait
 
     def say(self, line: str) -> None:
         with self._lock:
@@ -100,12 +124,30 @@ class Executor:
 
     def run(self, changes: Sequence[CampaignChange]) -> list[Outcome]:
         """Apply every change; on Ctrl-C, let the calls in flight finish, start no more,
-        and raise KeyboardInterrupt after they are done (the outcomes say how far each got)."""
-        outcomes = [Outcome(change) for change in changes]
+        and raise Interrupted after they are done (the outcomes say how far each got)."""
+        outcomes = [Outcome(change, campaign_id=change.id) for change in changes]
         for outcome in outcomes:
             _check_safe(outcome.change)
+        creating = [o for o in outcomes if "create" in o.change.actions]
+        if self._phase(creating, self._create_one):
+            self._twins([o for o in creating if "create" in o.done])
+        if not self.stop.is_set():
+            self._phase([o for o in outcomes if not o.error and not o.skipped], self._rest_of)
+        if self.stop.is_set():
+            for outcome in outcomes:
+                outcome.skipped = outcome.skipped or (not outcome.done and not outcome.error)
+            raise Interrupted(outcomes)
+        bug = next((o.bug for o in outcomes if o.bug is not None), None)
+        if bug is not None:
+            raise Crashed(outcomes, bug)
+        return outcomes
+
+    def _phase(self, outcomes: Sequence[Outcome], work: Callable[[Outcome], None]) -> bool:
+        """Run ``work`` for each outcome; False when Ctrl-C stopped it."""
+        if not outcomes:
+            return True
         pool = ThreadPoolExecutor(self.parallelism, thread_name_prefix="apply")
-        futures: list[Future[None]] = [pool.submit(self._apply_one, o) for o in outcomes]
+        futures: list[Future[None]] = [pool.submit(self._guarded, work, o) for o in outcomes]
         interrupted = False
         try:
             # One waiter for all (wait() in a loop would re-arm one per pending campaign
@@ -118,37 +160,38 @@ class Executor:
             self.say("Interrupted: finishing the calls in flight, starting no more...")
         finally:
             pool.shutdown(wait=True)
-        if interrupted:
-            raise Interrupted(outcomes)
-        return outcomes
+        return not interrupted
 
-    def _apply_one(self, outcome: Outcome) -> None:
-        change = outcome.change
+    def _guarded(self, work: Callable[[Outcome], None], outcome: Outcome) -> None:
+        """Every exception recorded against its campaign, none lost."""
         if self.stop.is_set():
-            outcome.skipped = True
+            outcome.skipped = not outcome.done
             return
-        outcome.campaign_id = change.id
         try:
-            for action in change.actions:
-                if self.stop.is_set():
-                    return
-                started = self._clock()
-                if action == "create":
-                    outcome.campaign_id = self._create(change)
-                elif action == "update":
-                    assert outcome.campaign_id is not None and change.requests.update is not None
-                    self.client.update_campaign(outcome.campaign_id, change.requests.update.body())
-                else:
-                    assert outcome.campaign_id is not None
-                    self._lifecycle(outcome.campaign_id, action, change)
-                outcome.done.append(action)
-                ident = f" (id {outcome.campaign_id})" if action == "create" else ""
-                self.say(f"{change.name}: {PAST[action]}{ident} in {self._clock() - started:.1f} s")
+            work(outcome)
         except (DograhError, ApplyError, OSError) as exc:
             outcome.error = str(exc)
-            self.say(f"{change.name}: FAILED: {exc}")
+            self.say(f"{outcome.change.name}: FAILED: {exc}")
+        except Exception as exc:  # a bug: recorded, reported, re-raised after the others
+            outcome.error = f"internal error ({type(exc).__name__})"
+            outcome.bug = exc
+            self.say(f"{outcome.change.name}: FAILED: {outcome.error}")
 
-    # -- create, never twice ----------------------------------------------------------
+    def _timed(self, outcome: Outcome, action: str, work: Callable[[], object]) -> None:
+        started = self._clock()
+        work()
+        outcome.done.append(action)
+        ident = f" (id {outcome.campaign_id})" if action == "create" else ""
+        elapsed = self._clock() - started
+        self.say(f"{outcome.change.name}: {PAST[action]}{ident} in {elapsed:.1f} s")
+
+    # -- phase 1: creates, never twice ------------------------------------------------
+
+    def _create_one(self, outcome: Outcome) -> None:
+        def create() -> None:
+            outcome.campaign_id = self._create(outcome.change)
+
+        self._timed(outcome, "create", create)
 
     def _create(self, change: CampaignChange) -> int:
         if change.requests.create is None or change.requests.upload is None:
@@ -159,34 +202,72 @@ class Executor:
             try:
                 return self.client.create_campaign(body).id
             except OutcomeUnknown as exc:
-                found = self._find_created(change)
+                found = self._settle_create(change, exc)
                 if found is not None:
-                    lost = exc.status or "no answer"
-                    self.say(
-                        f"{change.name}: the create's answer was lost ({lost}), but Dograh "
-                        f"has the campaign (id {found}): not creating it again"
-                    )
                     return found
                 if attempt == CREATE_ATTEMPTS:
                     raise ApplyError(
-                        f"create failed {attempt} times without an answer, and no campaign "
-                        "named so with these contacts exists; try again later"
+                        f"create failed {attempt} times, Dograh answering each time without "
+                        "having created the campaign; try again later"
                     ) from exc
                 self.say(
-                    f"{change.name}: the create had no answer and did not happen; sending it again"
+                    f"{change.name}: Dograh answered the create without creating the "
+                    "campaign; sending it again"
                 )
+                self._backoff(attempt)
         raise ApplyError("unreachable")  # pragma: no cover - the loop returns or raises
 
+    def _settle_create(self, change: CampaignChange, lost: OutcomeUnknown) -> int | None:
+        """The campaign if the lost create happened; None if it surely did not (Dograh
+        answered); an ApplyError when that cannot be known (no answer came)."""
+        found = self._find_created(change)
+        if found is None and not lost.answered:
+            self.say(
+                f"{change.name}: the create got no answer; looking for the campaign for up "
+                f"to {self.unanswered_wait:.0f} s before anything else"
+            )
+            deadline = self._clock() + self.unanswered_wait
+            attempt = 0
+            while found is None and self._clock() < deadline:
+                attempt += 1
+                self._backoff(attempt)
+                found = self._find_created(change)
+            if found is None:
+                raise ApplyError(
+                    "outcome unknown: the create was sent and no answer came, and the "
+                    f"campaign has not appeared in {self.unanswered_wait:.0f} s. It may still "
+                    "be created: run apply again (it finds the campaign if it exists, and "
+                    "never sends a second create blindly)"
+                )
+        if found is not None:
+            why = "no answer" if not lost.answered else f"HTTP {lost.status}"
+            self.say(
+                f"{change.name}: the create's answer was lost ({why}), but Dograh has the "
+                f"campaign (id {found}): not creating it again"
+            )
+        return found
+
     def _find_created(self, change: CampaignChange) -> int | None:
-        """A campaign of this name whose contacts are this file: the create did happen."""
+        """Our campaign of this name and contacts: the newest, if a create happened."""
+        ours = self._same(change, self.client.list_campaigns())
+        return max(c.id for c in ours) if ours else None
+
+    def _same(
+        self, change: CampaignChange, campaigns: Iterable[LiveCampaign]
+    ) -> list[LiveCampaign]:
         assert change.requests.upload is not None
         wanted = change.requests.upload.content
-        matches = [
-            item.id
-            for item in self.client.list_campaigns()
-            if item.name == change.name and source_hash(item.source_id) == wanted
-        ]
-        return max(matches) if matches else None
+        found = []
+        for campaign in campaigns:
+            mark = mark_of(campaign.source_id)
+            if (
+                campaign.name == change.name
+                and mark is not None
+                and mark.content == wanted
+                and (not self.owner or mark.owner == self.owner)
+            ):
+                found.append(campaign)
+        return found
 
     def _upload(self, change: CampaignChange) -> str:
         """Upload the CSV; a failed PUT gets a fresh URL (a presigned URL may be single-use)."""
@@ -203,9 +284,82 @@ class Executor:
             except (OutcomeUnknown, Unavailable, DograhError) as exc:
                 if attempt == UPLOAD_ATTEMPTS:
                     raise ApplyError(f"uploading {upload.path} failed: {exc}") from exc
+                self._backoff(attempt)
         raise ApplyError("unreachable")  # pragma: no cover
 
-    # -- lifecycle, converging --------------------------------------------------------
+    def _twins(self, created: Sequence[Outcome]) -> None:
+        """One read of the list after the creates: an older campaign of the same owner,
+        name and contacts means another apply created it first; ours stays unstarted."""
+        if not created:
+            return
+        campaigns = self.client.list_campaigns()
+        for outcome in created:
+            older = [
+                c for c in self._same(outcome.change, campaigns) if c.id != outcome.campaign_id
+            ]
+            older = [c for c in older if outcome.campaign_id is None or c.id < outcome.campaign_id]
+            if not older:
+                continue
+            first = min(older, key=lambda c: c.id)
+            outcome.error = (
+                f"another apply created '{outcome.change.name}' first (id {first.id}, "
+                f"{first.state}); this apply's campaign (id {outcome.campaign_id}) is left "
+                "unstarted, and plan will manage the first one. Nothing dials twice"
+            )
+            self.say(f"{outcome.change.name}: STOPPED: {outcome.error}")
+
+    # -- phase 2: updates and lifecycle -------------------------------------------------
+
+    def _rest_of(self, outcome: Outcome) -> None:
+        change = outcome.change
+        campaign_id = outcome.campaign_id
+        assert campaign_id is not None
+        for action in change.actions:
+            if action == "create" or self.stop.is_set():
+                continue
+            self._timed(outcome, action, partial(self._act, campaign_id, action, change))
+
+    def _act(self, campaign_id: int, action: str, change: CampaignChange) -> None:
+        if action == "update":
+            assert change.requests.update is not None
+            self.client.update_campaign(campaign_id, change.requests.update.body())
+        elif action == "pause":
+            self._pause(campaign_id, change)
+        else:
+            self._lifecycle(campaign_id, action, change)
+
+    def _pause(self, campaign_id: int, change: CampaignChange) -> None:
+        """Pause so that it sticks: never while Dograh's sync may still set running."""
+        state = self._wait_for_sync(campaign_id, change)
+        if state in SATISFIES["pause"]:
+            return
+        self._lifecycle(campaign_id, "pause", change)
+        state = self.client.get_campaign(campaign_id).state
+        if state not in SATISFIES["pause"]:
+            raise ApplyError(f"the pause did not hold: the campaign is {state} after it")
+
+    def _wait_for_sync(self, campaign_id: int, change: CampaignChange) -> str:
+        state = self.client.get_campaign(campaign_id).state
+        if state != "syncing":
+            return state
+        self.say(
+            f"{change.name}: Dograh is syncing its contacts, and would set it running again "
+            f"after a pause; waiting for the sync to end (up to {self.sync_wait:.0f} s)"
+        )
+        started = self._clock()
+        attempt = 0
+        while state == "syncing":
+            if self._clock() - started > self.sync_wait:
+                raise ApplyError(
+                    f"not paused: Dograh was still syncing the campaign after "
+                    f"{self.sync_wait:.0f} s, and a pause sent now would be lost; run apply "
+                    "again"
+                )
+            attempt += 1
+            self._backoff(attempt)
+            state = self.client.get_campaign(campaign_id).state
+        self.say(f"{change.name}: the sync ended ({state}) after {self._clock() - started:.1f} s")
+        return state
 
     def _lifecycle(self, campaign_id: int, action: str, change: CampaignChange) -> None:
         for attempt in range(1, LIFECYCLE_ATTEMPTS + 1):
@@ -225,11 +379,15 @@ class Executor:
                 raise ApplyError(f"cannot {action}: the campaign is {state} ({problem})")
             # Still in the state it starts from: the call did not happen. Once more.
             if attempt < LIFECYCLE_ATTEMPTS:
-                lost = f"the {action} had no answer and did not happen"
-                self.say(f"{change.name}: {lost}; sending it again")
+                self.say(f"{change.name}: the {action} did not happen; sending it again")
+                self._backoff(attempt)
         raise ApplyError(
             f"{action} failed {LIFECYCLE_ATTEMPTS} times without an answer; try again later"
         )
+
+    def _backoff(self, attempt: int) -> None:
+        """The client's own backoff (exponential, jittered), never an immediate loop."""
+        self._sleep(self.client.settings.retry.delay(attempt, None, self._rng))
 
 
 class Interrupted(Exception):
@@ -238,6 +396,16 @@ class Interrupted(Exception):
     def __init__(self, outcomes: list[Outcome]) -> None:
         super().__init__("interrupted")
         self.outcomes = outcomes
+
+
+class Crashed(Exception):
+    """A campaign's work raised what this tool did not expect: a bug, re-raised with the
+    outcomes so that what was done is still reported."""
+
+    def __init__(self, outcomes: list[Outcome], bug: BaseException) -> None:
+        super().__init__(f"internal error ({type(bug).__name__})")
+        self.outcomes = outcomes
+        self.bug = bug
 
 
 def _precondition(action: str) -> str:

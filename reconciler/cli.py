@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -116,6 +116,25 @@ def validate(options: GlobalOptions, paths: tuple[str, ...], output_format: str)
     return command.run_validate(request)
 
 
+def review_options(command: Callable[..., int]) -> Callable[..., int]:
+    """``--base REV`` and ``--resume NAME``: what allows a paused campaign to resume."""
+    command = click.option(
+        "--resume",
+        "resume",
+        multiple=True,
+        metavar="NAME",
+        help="Resume this paused campaign, whatever paused it (repeatable).",
+    )(command)
+    return click.option(
+        "--base",
+        metavar="REV",
+        help=(
+            "The git revision the change is reviewed against: a paused campaign whose "
+            "manifest was not 'running' there is resumed."
+        ),
+    )(command)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option("--out", metavar="PLANFILE", help="Save the plan for `campaigns apply PLANFILE`.")
@@ -140,6 +159,7 @@ def validate(options: GlobalOptions, paths: tuple[str, ...], output_format: str)
     help="Plan only this campaign (repeatable).",
 )
 @click.option("--show-unmanaged", is_flag=True, help="List live campaigns no manifest manages.")
+@review_options
 @click.pass_obj
 def plan(
     options: GlobalOptions,
@@ -149,16 +169,19 @@ def plan(
     output_format: str,
     targets: tuple[str, ...],
     show_unmanaged: bool,
+    base: str | None,
+    resume: tuple[str, ...],
 ) -> int:
     """Show what apply would change in Dograh, without changing anything.
 
     PATH is a manifest file or a directory (default: campaigns.d). Needs the API key.
     """
     from reconciler.commands.plan import PlanRequest, run_plan
+    from reconciler.pipeline import PlanOptions
 
     request = PlanRequest(
         paths=paths or (DEFAULT_PATH,),
-        targets=targets,
+        options=PlanOptions(targets=targets, base=base, resume=resume),
         output_format=output_format,
         out=out,
         detailed_exitcode=detailed_exitcode,
@@ -186,6 +209,7 @@ def plan(
     metavar="NAME",
     help="Apply only this campaign (repeatable; not with a plan file).",
 )
+@review_options
 @click.pass_obj
 def apply(
     options: GlobalOptions,
@@ -193,23 +217,34 @@ def apply(
     auto_approve: bool,
     parallelism: int,
     targets: tuple[str, ...],
+    base: str | None,
+    resume: tuple[str, ...],
 ) -> int:
     """Change Dograh to match the manifests, or run a plan saved by `plan --out`.
 
     Without a plan file it plans, shows the plan and asks for approval (`yes`). With
-    one, it checks that nothing the plan covers changed since, then runs exactly it.
+    one, it plans again and runs only if that is the saved plan.
     """
     plan_file = None
-    if len(targets_or_plan) == 1 and _is_plan_file(targets_or_plan[0]):
-        plan_file = targets_or_plan[0]
-        if targets:
-            raise click.UsageError("--target cannot narrow a saved plan; plan again with it")
+    plans = [arg for arg in targets_or_plan if _is_plan_file(arg)]
+    if plans and len(targets_or_plan) > 1:
+        raise click.UsageError(
+            f"{plans[0]} is a saved plan, which is applied alone: `campaigns apply "
+            f"{plans[0]}` (it applies the manifests it was made from)"
+        )
+    if plans:
+        plan_file = plans[0]
+        if targets or base or resume:
+            raise click.UsageError(
+                "--target, --base and --resume cannot change a saved plan; plan again with them"
+            )
     from reconciler.commands.apply import ApplyRequest, run_apply, stdin_is_terminal
+    from reconciler.pipeline import PlanOptions
 
     request = ApplyRequest(
         plan_file=plan_file,
         paths=() if plan_file else (targets_or_plan or (DEFAULT_PATH,)),
-        targets=targets,
+        options=PlanOptions(targets=targets, base=base, resume=resume),
         auto_approve=auto_approve,
         parallelism=parallelism,
         color=options.color,
@@ -321,10 +356,51 @@ def _add_sandbox_command() -> None:
 _add_sandbox_command()
 
 
+GLOBAL_FLAGS = frozenset({"--insecure", "--no-color", "-v", "-vv", "-vvv", "--verbose"})
+GLOBAL_WITH_VALUE = frozenset({"--api-url", "--api-key"})
+
+
+def hoist_global_options(argv: Sequence[str]) -> list[str]:
+    """``campaigns plan -v`` as ``campaigns -v plan``: the global options are accepted
+    after the command too, as users type them (click wants them before it)."""
+    args = list(argv)
+    command_at = next(
+        (
+            i
+            for i, arg in enumerate(args)
+            if not arg.startswith("-") and not (i > 0 and args[i - 1] in GLOBAL_WITH_VALUE)
+        ),
+        None,
+    )
+    if command_at is None:
+        return args
+    head, tail = args[:command_at], [args[command_at]]
+    rest = args[command_at + 1 :]
+    index = 0
+    while index < len(rest):
+        arg = rest[index]
+        name = arg.split("=", 1)[0]
+        if arg == "--":
+            tail.extend(rest[index:])
+            break
+        if arg in GLOBAL_FLAGS:
+            head.append(arg)
+        elif name in GLOBAL_WITH_VALUE:
+            head.append(arg)
+            if "=" not in arg and index + 1 < len(rest):
+                index += 1
+                head.append(rest[index])
+        else:
+            tail.append(arg)
+        index += 1
+    return head + tail
+
+
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code, whatever happens inside."""
     try:
-        result = cli.main(args=argv, prog_name="campaigns", standalone_mode=False)
+        args = hoist_global_options(sys.argv[1:] if argv is None else argv)
+        result = cli.main(args=args, prog_name="campaigns", standalone_mode=False)
     except click.exceptions.Exit as exc:  # --help, --version
         return exc.exit_code
     except click.ClickException as exc:  # usage errors: exit 1, not click's 2

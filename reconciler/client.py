@@ -42,6 +42,7 @@ from reconciler.live import (
     TelephonyList,
     UploadTarget,
     Workflow,
+    WorkflowVersion,
     parse_answer,
     parse_list,
 )
@@ -52,9 +53,8 @@ TELEPHONY_FIRST = "You must configure telephony first"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Retried for idempotent requests. 500 too: a read is safe to repeat, and a passing
 database error is the commonest 500 (a deterministic one fails again, boundedly)."""
-DOWNLOAD_LIMIT = 10 * 1024 * 1024 + 1
-"""Bytes read at most from a download: one more than Dograh's 10 MiB upload limit
-(docs/dograh-api.md §6.1), so a larger file is told apart without reading all of it."""
+MAX_DOWNLOAD = 10 * 1024 * 1024
+"""Dograh's upload limit (docs/dograh-api.md §6.1): no contacts file is larger."""
 _S3_CODE = re.compile(rb"<Code>([A-Za-z]+)</Code>")
 
 log = logging.getLogger("reconciler.client")
@@ -97,7 +97,16 @@ class Unavailable(DograhError):
 
 
 class OutcomeUnknown(DograhError):
-    """A request that is not idempotent may or may not have been carried out."""
+    """A request that is not idempotent may or may not have been carried out.
+
+    ``answered``: an HTTP answer came (any status: Dograh's handler finished, so a
+    re-read tells the truth); False when none did (a timeout, a connection lost after
+    sending: the request may still be running, and a re-read may not see it yet).
+    """
+
+    def __init__(self, message: str, *, answered: bool, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.answered = answered
 
 
 @dataclass(frozen=True)
@@ -250,6 +259,12 @@ class DograhClient:
             parse_answer(TelephonyList, self._body("GET", path), f"GET {path}").configurations
         )
 
+    def workflow_versions(self, workflow_id: int) -> list[WorkflowVersion]:
+        """Every version of a workflow, newest first: the published one is what Dograh's
+        create checks and its calls run (docs/dograh-api.md §7)."""
+        path = f"/workflow/{workflow_id}/versions"
+        return parse_list(WorkflowVersion, self._body("GET", path), f"GET {path}")
+
     def campaign_defaults(self) -> CampaignDefaults:
         path = "/organizations/campaign-defaults"
         return parse_answer(CampaignDefaults, self._body("GET", path), f"GET {path}")
@@ -263,14 +278,14 @@ class DograhClient:
         path = f"/campaign/{campaign_id}/source-download-url"
         return parse_answer(DownloadTarget, self._body("GET", path), f"GET {path}")
 
-    def download(self, url: str) -> bytes:
+    def download(self, url: str, limit: int = MAX_DOWNLOAD) -> bytes:
         """The object at a signed storage URL, through the storage client: the URL is
         its own credential, and the API key is never sent to storage (§6.1).
 
-        At most ``DOWNLOAD_LIMIT`` bytes are read: a longer answer comes back cut at that
-        length, for the caller to refuse. The bytes are the object's own (a transfer
-        encoding is undone), and the URL, which grants access to personal data, is kept
-        out of every message.
+        At most ``limit`` + 1 bytes are read, whatever the server sends: one more than
+        the limit tells a larger file, which is refused without being held in memory.
+        The bytes are the object's own (a transfer encoding is undone), and the URL,
+        which opens personal data, stays out of every message.
         """
         label = "GET download URL"
         body = bytearray()
@@ -278,10 +293,10 @@ class DograhClient:
         def send() -> httpx.Response:
             body.clear()
             with self._client("storage").stream("GET", url) as response:
-                limit = DOWNLOAD_LIMIT if response.status_code < 300 else 2048
+                cap = limit + 1 if response.status_code < 300 else 2048
                 for chunk in response.iter_bytes():
-                    body.extend(chunk[: limit - len(body)])
-                    if len(body) >= limit:
+                    body.extend(chunk[: cap - len(body)])
+                    if len(body) >= cap:
                         break
             return response
 
@@ -293,6 +308,10 @@ class DograhClient:
                 f"downloading the contacts file failed with HTTP {response.status_code}{named}",
                 status=response.status_code,
                 request=label,
+            )
+        if len(body) > limit:
+            raise DograhError(
+                f"the contacts file Dograh sent is over {limit:,} bytes", request=label
             )
         return bytes(body)
 
@@ -388,6 +407,7 @@ class DograhClient:
                     raise OutcomeUnknown(
                         f"{label}: the connection failed after the request was sent "
                         f"({type(exc).__name__}); Dograh may or may not have carried it out",
+                        answered=False,
                         request=label,
                     ) from exc
                 problem, retry_after = f"network error ({type(exc).__name__})", None
@@ -403,6 +423,7 @@ class DograhClient:
                     raise OutcomeUnknown(
                         f"{label}: Dograh answered HTTP {status} after receiving the request; "
                         "it may or may not have carried it out",
+                        answered=True,
                         status=status,
                         request=label,
                     )

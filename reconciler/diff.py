@@ -2,9 +2,16 @@
 
 Pure: no I/O, and the same input always gives the same part, in the manifests' order.
 
-Identity: a manifest matches the live campaign of its pinned ``metadata.id``, else the
-live campaign of its name. Dograh allows duplicate names, so two live campaigns of one
-manifest's name is a conflict, never a guess.
+Identity: a manifest matches the live campaign of its pinned ``metadata.id`` (adoption:
+its contacts must equal the CSV), else the campaign of its name that this repository
+created (its owner token, owner.py). A namesake made elsewhere is a conflict that says
+how to adopt it, never a silent takeover; two of ours of one name are a conflict too,
+unless a concurrent apply left an unstarted twin (same contacts): then the oldest is the
+campaign, the twin a warning.
+
+Contacts are compared by content: from the upload name when this tool made the campaign,
+else by the live file, which only the process that talks to Dograh can read: the part
+lists those comparisons (``ContactCheck``) for the pipeline to settle.
 
 Settings are compared as effective values in the manifest's terms (normalize.py). A
 setting the manifest omits is not managed: never sent on update, left to Dograh's own
@@ -18,8 +25,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.calling_hours import Dialed
 from reconciler.diagnostics import Diagnostic
-from reconciler.live import TERMINAL_STATES, LiveCampaign, LiveState, TelephonyConfig
+from reconciler.live import (
+    DIALING_STATES,
+    TERMINAL_STATES,
+    LiveCampaign,
+    LiveState,
+    TelephonyConfig,
+)
 from reconciler.normalize import (
     View,
     api_breaker,
@@ -29,9 +43,9 @@ from reconciler.normalize import (
     group_windows,
     live_view,
     retry_view,
-    upload_file_name,
     windows_of,
 )
+from reconciler.owner import mark_of, upload_file_name
 from reconciler.plan import (
     Action,
     CampaignChange,
@@ -43,13 +57,10 @@ from reconciler.plan import (
     Upload,
 )
 from reconciler.resolve import Desired
+from reconciler.templates import TemplateCheck, facts_of
 
 MUTABLE = ("name", "max_concurrency", "retry_config", "schedule", "circuit_breaker")
-IMMUTABLE = {
-    "workflow": "spec.workflow",
-    "source": "spec.source.csv",
-    "telephony": "spec.telephony",
-}
+IMMUTABLE = {"workflow": "spec.workflow", "telephony": "spec.telephony"}
 NOT_MANAGED = ("telephony", "max_concurrency", "retry_config", "circuit_breaker")
 """Settings a manifest may omit, leaving them to Dograh."""
 
@@ -82,38 +93,83 @@ class DiffPart:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     matched: dict[int, str] = field(default_factory=dict)
     """Live campaign id -> the name of the manifest that matched it."""
+    templates: list[TemplateCheck] = field(default_factory=list)
+    """The campaigns to create, for the check of their workflows' variables."""
+    contacts: list[ContactCheck] = field(default_factory=list)
+    """Matched campaigns whose live contacts must be compared with the CSV."""
+    dialed: list[Dialed] = field(default_factory=list)
+    """The numbers each running manifest dials, for the overlap check."""
+    resumes: list[Resume] = field(default_factory=list)
+    """Paused campaigns the manifests want running: resumed only if a reviewed change
+    asks for it (pipeline.py decides), else held."""
     managed: int = 0
+
+
+@dataclass(frozen=True)
+class ContactCheck:
+    """A matched campaign's live contacts against its manifest's CSV."""
+
+    name: str
+    campaign_id: int
+    source_id: str
+    live_content: str | None
+    """From the upload name; None: the live file must be read."""
+    content: str
+    csv_path: str
+    csv_display: str
+    where: str
+    """The manifest's ``spec.source.csv``, ``file:line:column``."""
+    why: str
+    """Why the campaign was matched: ``pinned`` (adoption) or ``named`` (created here)."""
+
+
+@dataclass(frozen=True)
+class Resume:
+    """A paused campaign whose manifest says running: what decides whether to resume."""
+
+    name: str
+    campaign_id: int
+    file: str
+    """The manifest file, to read at the reviewed base revision."""
+    pinned_id: int | None
+    where: str
+    """The manifest's ``spec.state``."""
+    reason: str
+    """Why it is paused, from Dograh's logs."""
 
 
 def diff(
     desired: Sequence[Desired],
     live: LiveState,
     *,
+    owner: str,
     claimed: frozenset[int] = frozenset(),
     targets: frozenset[str] = frozenset(),
 ) -> DiffPart:
-    """The changes of ``desired`` against ``live``. ``claimed``: the ids every manifest
-    pins (a campaign pinned by one manifest is not matched by another's name)."""
+    """The changes of ``desired`` against ``live``. ``owner``: this repository's token;
+    ``claimed``: the ids every manifest pins (a campaign pinned by one manifest is not
+    matched by another's name)."""
     by_id = {campaign.id: campaign for campaign in live.campaigns}
     by_name: dict[str, list[LiveCampaign]] = {}
     for campaign in live.campaigns:
         by_name.setdefault(campaign.name, []).append(campaign)
     part = DiffPart()
     for item in desired:
-        match, conflict = _match(item, by_id, by_name, claimed)
+        match, conflict, notes = _match(item, by_id, by_name, claimed, owner)
         if match is not None:
             part.matched[match.id] = item.name
-        elif conflict is not None:
+        elif conflict is not None:  # the namesakes it is about are not "unmanaged"
             for campaign in by_name.get(item.name, []):
                 if campaign.id not in claimed:
-                    part.matched[campaign.id] = item.name
+                    part.matched.setdefault(campaign.id, item.name)
         if targets and item.name not in targets:
             continue
         part.managed += 1
+        part.diagnostics.extend(notes)
         if conflict is not None:
             part.conflicts.append(conflict)
         elif match is None:
-            _plan_create(part, item, live)
+            _plan_create(part, item, live, owner)
         else:
             _plan_existing(part, item, match, live)
     return part
@@ -124,36 +180,92 @@ def _match(
     by_id: dict[int, LiveCampaign],
     by_name: dict[str, list[LiveCampaign]],
     claimed: frozenset[int],
-) -> tuple[LiveCampaign | None, Conflict | None]:
+    owner: str,
+) -> tuple[LiveCampaign | None, Conflict | None, list[Diagnostic]]:
     where = item.manifest.where("metadata.name")
     if item.pinned_id is not None:
         found = by_id.get(item.pinned_id)
         if found is None:
-            return None, Conflict(
-                name=item.name,
-                id=item.pinned_id,
-                manifest=item.manifest.where("metadata.id"),
-                message=f"metadata.id {item.pinned_id} matches no live campaign in this "
-                "organization; remove the id to create the campaign, or correct it",
+            return (
+                None,
+                Conflict(
+                    name=item.name,
+                    id=item.pinned_id,
+                    manifest=item.manifest.where("metadata.id"),
+                    message=f"metadata.id {item.pinned_id} matches no live campaign in this "
+                    "organization; remove the id to create the campaign, or correct it",
+                ),
+                [],
             )
-        return found, None
+        return found, None, []
     candidates = [c for c in by_name.get(item.name, []) if c.id not in claimed]
-    if len(candidates) > 1:
-        ids = ", ".join(str(c.id) for c in sorted(candidates, key=lambda c: c.id))
-        return None, Conflict(
-            name=item.name,
-            id=None,
-            manifest=where,
-            message=f"{len(candidates)} live campaigns are named '{item.name}' (ids {ids}); "
-            "pin the one this manifest manages with metadata.id",
+    ours = sorted((c for c in candidates if _owner_of(c) == owner), key=lambda c: c.id)
+    if len(ours) > 1:
+        contents = {_content_of(c) for c in ours}
+        if len(contents) == 1 and all(c.state == "created" for c in ours[1:]):
+            twins = ", ".join(str(c.id) for c in ours[1:])
+            note = item.manifest.diagnostic(
+                "metadata.name",
+                f"live campaigns {twins} are unstarted twins of '{item.name}' (id "
+                f"{ours[0].id}), left by two applies at once; this manifest manages id "
+                f"{ours[0].id} and never starts the twins (Dograh cannot delete them)",
+                severity="warning",
+            )
+            return ours[0], None, [note]
+        ids = ", ".join(str(c.id) for c in ours)
+        return (
+            None,
+            Conflict(
+                name=item.name,
+                id=None,
+                manifest=where,
+                message=f"{len(ours)} live campaigns named '{item.name}' were created from "
+                f"this repository (ids {ids}); pin the one this manifest manages with "
+                "metadata.id",
+            ),
+            [],
         )
-    return (candidates[0] if candidates else None), None
+    if ours:
+        return ours[0], None, []
+    if candidates:
+        first = min(candidates, key=lambda c: c.id)
+        other = _owner_of(first)
+        made = (
+            f"created by another repository (owner '{other}')"
+            if other
+            else "not created by these manifests (made in Dograh, or by another tool)"
+        )
+        ids = ", ".join(str(c.id) for c in sorted(candidates, key=lambda c: c.id))
+        return (
+            None,
+            Conflict(
+                name=item.name,
+                id=None,
+                manifest=where,
+                message=f"a live campaign named '{item.name}' (id {ids}) exists, {made}; "
+                f"this manifest does not take it over. To manage it, pin metadata.id: "
+                f"{first.id} (adoption: its contacts must equal the CSV); to create a "
+                "campaign of your own, give this manifest another metadata.name",
+            ),
+            [],
+        )
+    return None, None, []
+
+
+def _owner_of(campaign: LiveCampaign) -> str | None:
+    mark = mark_of(campaign.source_id)
+    return mark.owner if mark else None
+
+
+def _content_of(campaign: LiveCampaign) -> str | None:
+    mark = mark_of(campaign.source_id)
+    return mark.content if mark else None
 
 
 # -- create -----------------------------------------------------------------------------
 
 
-def _plan_create(part: DiffPart, item: Desired, live: LiveState) -> None:
+def _plan_create(part: DiffPart, item: Desired, live: LiveState, owner: str) -> None:
     spec = item.manifest.campaign.spec
     config = item.telephony or live.default_telephony()
     problems = _telephony_problems(item, config, item.state == "running", live)
@@ -172,6 +284,16 @@ def _plan_create(part: DiffPart, item: Desired, live: LiveState) -> None:
         retry_config=api_retry(spec.retry_config) if spec.retry_config else None,
         schedule_config=api_schedule(spec.schedule) if spec.schedule else None,
         circuit_breaker=api_breaker(spec.circuit_breaker) if spec.circuit_breaker else None,
+    )
+    part.templates.append(
+        TemplateCheck(
+            campaign=item.name,
+            workflow_id=item.workflow.id,
+            workflow=item.manifest.diagnostic("spec.workflow", ""),
+            source=item.manifest.diagnostic("spec.source.csv", ""),
+            csv=contacts.display,
+            facts=facts_of(contacts),
+        )
     )
     after, defaults = _create_view(item, config, live)
     actions: tuple[Action, ...] = ("create", "start") if item.state == "running" else ("create",)
@@ -192,7 +314,7 @@ def _plan_create(part: DiffPart, item: Desired, live: LiveState) -> None:
                     content=contacts.content,
                     size=contacts.size,
                     rows=contacts.rows,
-                    file_name=upload_file_name(contacts.display, contacts.content),
+                    file_name=upload_file_name(contacts.display, owner, contacts.content),
                 ),
                 create=request,
             ),
@@ -231,7 +353,24 @@ def _plan_existing(part: DiffPart, item: Desired, campaign: LiveCampaign, live: 
     for key in NOT_MANAGED:
         if after[key] is None:
             after[key] = before[key]
-
+    contacts = item.manifest.contacts
+    if before["source"] != after["source"]:
+        part.contacts.append(
+            ContactCheck(
+                name=item.name,
+                campaign_id=campaign.id,
+                source_id=campaign.source_id,
+                live_content=before["source"],
+                content=contacts.content,
+                csv_path=contacts.path,
+                csv_display=contacts.display,
+                where=item.manifest.where("spec.source.csv"),
+                why="pinned" if item.pinned_id is not None else "named",
+            )
+        )
+        if before["source"] is not None:
+            return  # this tool's upload, of other contacts: a conflict, with counts
+        after["source"] = before["source"] = None  # compared by the pipeline
     conflicts = [
         Conflict(
             name=item.name,
@@ -242,18 +381,14 @@ def _plan_existing(part: DiffPart, item: Desired, campaign: LiveCampaign, live: 
         for key, message in _immutable_changes(item, campaign, before, after)
     ]
     changes = field_changes(before, after)
-    if changes and campaign.state in TERMINAL_STATES:
-        conflicts.append(
-            Conflict(
-                name=item.name,
-                id=campaign.id,
-                manifest=where,
-                message=f"the campaign is {campaign.state} and Dograh accepts no change to it "
-                f"({', '.join(c.path for c in changes)}); to run these contacts again with "
-                "new settings, give this manifest a new metadata.name (a new campaign)",
-            )
-        )
-    action, lifecycle_problem, lifecycle_note = _lifecycle(item.state, campaign)
+    if campaign.state in TERMINAL_STATES:
+        part.diagnostics.extend(_terminal(item, campaign, changes))
+        if conflicts:
+            part.conflicts.extend(conflicts)
+        else:
+            part.unchanged.append(item.name)
+        return
+    action, lifecycle_problem = _lifecycle(item.state, campaign)
     if lifecycle_problem:
         conflicts.append(
             Conflict(
@@ -267,20 +402,16 @@ def _plan_existing(part: DiffPart, item: Desired, campaign: LiveCampaign, live: 
         part.conflicts.extend(conflicts)
         return
     problems: list[tuple[str, str]] = []
+    config = live.telephony_by_id(campaign.telephony_configuration_id)
     if any(c.path == "max_concurrency" for c in changes):
-        config = live.telephony_by_id(campaign.telephony_configuration_id)
-        problems += _concurrency_problems(
-            after["max_concurrency"],
-            config.phone_number_count if config else 0,
-            live.concurrency_limit,
-        )
+        numbers = config.phone_number_count if config and not config.inactive else 0
+        problems += _concurrency_problems(after["max_concurrency"], numbers, live.concurrency_limit)
     if action in ("start", "resume"):
-        config = live.telephony_by_id(campaign.telephony_configuration_id)
-        problems += _telephony_problems(item, config, True, live)
+        problems += _telephony_problems(item, config or live.default_telephony(), True, live)
     if problems:
         part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
         return
-    notes = [lifecycle_note] if lifecycle_note else []
+    notes = []
     if any(c.path.startswith("circuit_breaker") for c in changes) and (
         campaign.circuit_breaker is None or not campaign.circuit_breaker.enabled
     ):
@@ -293,6 +424,17 @@ def _plan_existing(part: DiffPart, item: Desired, campaign: LiveCampaign, live: 
     if changes:
         actions.append("update")
         update = _update_request(item, campaign, {c.path.split(".")[0] for c in changes})
+    if action == "resume":
+        part.resumes.append(
+            Resume(
+                name=item.name,
+                campaign_id=campaign.id,
+                file=item.manifest.file,
+                pinned_id=item.pinned_id,
+                where=item.manifest.where("spec.state"),
+                reason=pause_reason(campaign),
+            )
+        )
     if action:
         actions.append(action)
     if not actions:
@@ -316,6 +458,45 @@ def _plan_existing(part: DiffPart, item: Desired, campaign: LiveCampaign, live: 
     )
 
 
+def pause_reason(campaign: LiveCampaign) -> str:
+    """Why a paused campaign is paused, as far as Dograh's logs tell: its circuit breaker
+    logs a trip; a pause by hand (or by this tool) logs nothing."""
+    newest = campaign.last_log()
+    if newest is not None and newest.event == "circuit_breaker_tripped":
+        return f"Dograh's circuit breaker paused it at {newest.ts}: {newest.message}"
+    return "it was paused outside these manifests (by hand, or by an apply they asked for)"
+
+
+def _terminal(
+    item: Desired, campaign: LiveCampaign, changes: Sequence[FieldChange]
+) -> list[Diagnostic]:
+    """A completed or failed campaign takes no change and dials no more: a warning that
+    says so (and why it failed), never a conflict that would block the other campaigns."""
+    found = []
+    if campaign.state == "failed" and item.state == "running":
+        reason = f": {campaign.last_error}" if campaign.last_error else ""
+        found.append(
+            item.manifest.diagnostic(
+                "spec.state",
+                f"the campaign failed{reason}; Dograh cannot restart it. To call these "
+                "contacts again, give this manifest a new metadata.name (a new campaign)",
+                severity="warning",
+            )
+        )
+    if changes:
+        found.append(
+            item.manifest.diagnostic(
+                "metadata.name",
+                f"the campaign is {campaign.state} and Dograh accepts no change to it "
+                f"({', '.join(dict.fromkeys(c.path for c in changes))}); nothing is planned "
+                "for it. To run these contacts again with new settings, give this manifest "
+                "a new metadata.name (a new campaign)",
+                severity="warning",
+            )
+        )
+    return found
+
+
 def _immutable_changes(
     item: Desired, campaign: LiveCampaign, before: View, after: View
 ) -> list[tuple[str, str]]:
@@ -328,16 +509,6 @@ def _immutable_changes(
                 f"'{campaign.workflow_name}' (id {campaign.workflow_id}), the manifest says "
                 f"'{item.workflow.name}' (id {item.workflow.id}); to use another workflow, "
                 "give this manifest a new metadata.name (a new campaign)",
-            )
-        )
-    if before["source"] is not None and before["source"] != after["source"]:
-        found.append(
-            (
-                "source",
-                f"the contacts cannot change after creation: the live campaign was created "
-                f"from a file with sha256 {before['source']}..., "
-                f"{item.manifest.contacts.display} has {after['source']}...; to call other "
-                "contacts, give this manifest a new metadata.name (a new campaign)",
             )
         )
     if before["telephony"] != after["telephony"]:
@@ -358,44 +529,21 @@ def _immutable_changes(
     return found
 
 
-def _lifecycle(
-    desired: str, campaign: LiveCampaign
-) -> tuple[Action | None, str | None, str | None]:
-    """The lifecycle action to take, or why none can be, or a note on why none is needed."""
+def _lifecycle(desired: str, campaign: LiveCampaign) -> tuple[Action | None, str | None]:
+    """The lifecycle action to take for a campaign that is not completed or failed, or
+    why none can be."""
     live = campaign.state
     if desired == "draft":
         if live == "created":
-            return None, None, None
+            return None, None
         return (
             None,
             f"the campaign is {live}: a started campaign cannot return to draft; set "
             "state: paused to stop it dialing, or running to let it go on",
-            None,
         )
     if desired == "running":
-        if live == "created":
-            return "start", None, None
-        if live == "paused":
-            return "resume", None, None
-        if live == "failed":
-            reason = f" ({campaign.last_error})" if campaign.last_error else ""
-            return (
-                None,
-                f"the campaign failed{reason} and Dograh cannot restart it; to call these "
-                "contacts again, give this manifest a new metadata.name (a new campaign)",
-                None,
-            )
-        if live == "completed":
-            return None, None, "completed: every contact has been called"
-        return None, None, None
-    # desired == "paused"
-    if live in ("running", "syncing"):
-        return "pause", None, None
-    if live == "created":
-        return None, None, "never started, so not dialing"
-    if live in TERMINAL_STATES:
-        return None, None, f"{live}: no longer dialing"
-    return None, None, None
+        return {"created": "start", "paused": "resume"}.get(live), None  # type: ignore[return-value]
+    return ("pause" if live in DIALING_STATES else None), None
 
 
 def field_changes(before: View, after: View) -> list[FieldChange]:

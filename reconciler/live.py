@@ -116,6 +116,17 @@ class Workflow:
 
 
 @dataclass(frozen=True)
+class WorkflowVersion:
+    """One version of a workflow's definition (docs/dograh-api.md §7.4)."""
+
+    id: int
+    status: str
+    """``draft``, ``published`` or ``archived``."""
+    version_number: int | None = None
+    workflow_json: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
 class TelephonyConfig:
     id: int
     name: str

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
-from pathlib import PurePath
 from typing import Any
 
 import orjson
@@ -35,10 +34,9 @@ from reconciler.live import (
 from reconciler.manifest.model import DAYS, Schedule
 from reconciler.manifest.model import CircuitBreaker as ManifestBreaker
 from reconciler.manifest.model import RetryConfig as ManifestRetry
+from reconciler.owner import mark_of
 from reconciler.plan import BreakerBody, RetryBody, ScheduleBody, SlotBody
 
-SOURCE_HASH = re.compile(r"\.([0-9a-f]{16})\.csv$")
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]")
 _TIME = re.compile(r"^(\d{1,2}):(\d{1,2})(?::\d{1,2})?$")
 
 View = dict[str, Any]
@@ -47,19 +45,6 @@ retry_config, schedule, circuit_breaker."""
 
 Window = tuple[int, str, str]
 """A calling window as Dograh stores it: (day_of_week, start, end), 0 is Monday."""
-
-
-def upload_file_name(csv_path: str, sha256: str) -> str:
-    """``<stem>.<sha256[:16]>.csv``: Dograh keeps it in ``source_id``, so plan can tell
-    whether a live campaign's contacts are the file in git without downloading them."""
-    stem = _UNSAFE_NAME.sub("_", PurePath(csv_path).stem) or "contacts"
-    return f"{stem[:100]}.{sha256[:16]}.csv"
-
-
-def source_hash(source_id: str) -> str | None:
-    """The sha256 prefix a source_id carries, if this tool uploaded it."""
-    match = SOURCE_HASH.search(source_id)
-    return match.group(1) if match else None
 
 
 def retry_view(config: RetryConfig | ManifestRetry) -> dict[str, Any]:
@@ -188,7 +173,7 @@ def live_view(live: LiveCampaign) -> View:
     return {
         "name": live.name,
         "workflow": live.workflow_id,
-        "source": source_hash(live.source_id),
+        "source": mark.content if (mark := mark_of(live.source_id)) else None,
         "telephony": live.telephony_configuration_id,
         "max_concurrency": live.max_concurrency,
         "retry_config": retry_view(live.retry_config),

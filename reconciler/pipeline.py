@@ -2,41 +2,70 @@
 
     files --load (each share)--> manifests --summary--> cross-checks (this process)
     Dograh --fetch (a thread, meanwhile)--> live state
-    manifests + live --resolve, diff (each share)--> parts --assemble--> Plan
+    manifests + live --resolve, diff (each share)--> parts
+    parts --settle (this process: live contacts, workflows, reviews)--> assemble --> Plan
 
 ``validate`` stops after the summaries; ``plan`` and ``apply`` go on. The per-file work
 runs in shares (shares.py): one share, this process, for a few hundred files; one per
 CPU for thousands. Every problem of every kind (YAML, schema, CSV, resolution,
-conflicts) is collected in one run.
+preflight, conflicts) is collected in one run.
 """
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from reconciler.adoption import settle
+from reconciler.cache import ContactsCache
+from reconciler.calling_hours import (
+    check_manifest,
+    dialed,
+    dials,
+    hours_policy,
+    overlaps,
+    recipients_of,
+)
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from reconciler.diff import DiffPart, diff
 from reconciler.errors import UserError
-from reconciler.fetch import fetch_live
-from reconciler.live import LiveState
+from reconciler.fetch import fetch_definitions, fetch_live
+from reconciler.hours import HoursPolicy
+from reconciler.live import DIALING_STATES, TERMINAL_STATES, LiveState
 from reconciler.manifest.load import (
     Identity,
     Manifest,
+    PolicyDocument,
     duplicates,
     find_manifest_files,
     hash_of_parts,
     load_files,
 )
 from reconciler.manifest.paths import display_path
+from reconciler.manifest.policy import Policy
 from reconciler.normalize import fingerprint
-from reconciler.plan import Plan, Unmanaged
+from reconciler.owner import Owner, default_owner, mark_of, repository_root
+from reconciler.plan import CampaignChange, Conflict, Held, Plan, Unmanaged
 from reconciler.resolve import resolve
+from reconciler.review import decide
 from reconciler.shares import Shares, split, worker_count
+from reconciler.templates import TemplateCheck, check_template
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """What narrows or widens one plan, beyond the manifests themselves."""
+
+    targets: tuple[str, ...] = ()
+    base: str | None = None
+    """The git revision the change is reviewed against (``--base``)."""
+    resume: tuple[str, ...] = ()
+    """Campaigns an operator resumes by name (``--resume``)."""
+    jobs: int | None = None
 
 
 @dataclass(frozen=True)
@@ -44,38 +73,68 @@ class ShareSummary:
     """What a share says once loaded: enough for the cross-checks and for validate."""
 
     identities: list[Identity]
+    policies: list[PolicyDocument]
     diagnostics: list[Diagnostic]
     hash_parts: list[tuple[str, str, str, str]]
 
 
 @dataclass(frozen=True)
 class ShareContext:
-    """What a share needs to plan: the live campaigns its manifests may match (by name
-    or pinned id: a fraction of them, rather than all to send), the rest of the live
-    state, and the ids every manifest pins."""
+    """What a share needs to plan: the Policy's calling hours; and, for plan (not for
+    validate), the live campaigns its manifests may match (by name or pinned id: a
+    fraction of them, rather than all to send), the rest of the live state, the ids
+    every manifest pins, and this repository's owner token."""
 
-    live: LiveState
-    claimed: frozenset[int]
-    targets: frozenset[str]
+    hours: HoursPolicy
+    live: LiveState | None = None
+    claimed: frozenset[int] = frozenset()
+    targets: frozenset[str] = frozenset()
+    owner: str = ""
 
 
 class ManifestShare:
     """One share's manifests: loaded (and checked, CSVs included) when made."""
 
     def __init__(self, files: list[Path]) -> None:
-        self.manifests, self.diagnostics = load_files(files)
+        self.loaded = load_files(files)
+        self.recipients = {
+            id(manifest): recipients_of(manifest)
+            for manifest in self.loaded.manifests
+            if dials(manifest)
+        }
 
     def summary(self) -> ShareSummary:
+        manifests = self.loaded.manifests
         return ShareSummary(
-            [manifest.identity() for manifest in self.manifests],
-            self.diagnostics,
-            [manifest.hash_part() for manifest in self.manifests],
+            [manifest.identity() for manifest in manifests],
+            self.loaded.policies,
+            self.loaded.diagnostics,
+            [manifest.hash_part() for manifest in manifests]
+            + [policy.hash_part() for policy in self.loaded.policies],
         )
 
     def plan(self, context: ShareContext) -> DiffPart:
-        desired, findings = resolve(self.manifests, context.live)
-        part = diff(desired, context.live, claimed=context.claimed, targets=context.targets)
+        """The calling-hours check of the running manifests; with the live state, their
+        changes too, and the numbers they dial (for the overlap check)."""
+        running = [m for m in self.loaded.manifests if id(m) in self.recipients]
+        hours = [
+            finding
+            for manifest in running
+            for finding in check_manifest(manifest, self.recipients[id(manifest)], context.hours)
+        ]
+        if context.live is None:
+            return DiffPart(diagnostics=hours)
+        desired, findings = resolve(self.loaded.manifests, context.live)
+        part = diff(
+            desired,
+            context.live,
+            owner=context.owner,
+            claimed=context.claimed,
+            targets=context.targets,
+        )
         part.diagnostics.extend(findings)
+        part.diagnostics.extend(hours)
+        part.dialed = [dialed(m, self.recipients[id(m)]) for m in running]
         return part
 
 
@@ -94,18 +153,20 @@ class Validation:
 
 def validate_paths(paths: Sequence[str], *, jobs: int | None = None) -> Validation:
     files, problems = find_manifest_files(paths)
-    with Shares(ManifestShare, split(files, worker_count(len(files), jobs))) as run:
+    shares = split(files, worker_count(len(files), jobs))
+    with Shares(ManifestShare, shares) as run:
         summaries = run.summaries()
-    diagnostics, identities = _cross_checked(problems, summaries)
+        diagnostics, identities = _cross_checked(problems, summaries)
+        context = ShareContext(hours=hours_policy(_policy(summaries)))
+        parts = run.parts([context] * len(shares))
+    diagnostics.extend(d for part in parts for d in part.diagnostics)
     return Validation(sorted_diagnostics(diagnostics), len(identities), len(files))
 
 
 def plan_paths(
     paths: Sequence[str],
-    targets: Sequence[str],
     settings: ClientSettings,
-    *,
-    jobs: int | None = None,
+    options: PlanOptions = PlanOptions(),
 ) -> tuple[Plan, DograhClient | None]:
     """The plan of the manifests under ``paths``; also the client (None when the
     manifests did not validate and no key was given), which the caller closes.
@@ -117,8 +178,9 @@ def plan_paths(
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch")
     client: DograhClient | None = None
     reading: Future[LiveState] | None = None
+    shares = split(files, worker_count(len(files), options.jobs))
     try:
-        with Shares(ManifestShare, split(files, worker_count(len(files), jobs))) as run:
+        with Shares(ManifestShare, shares) as run:
             try:  # after the fork: the reading thread is not copied into the shares
                 client = DograhClient(settings)
                 reading = pool.submit(fetch_live, client)
@@ -126,22 +188,37 @@ def plan_paths(
                 client = None  # said after the manifests' own problems, below
             summaries = run.summaries()
             diagnostics, identities = _cross_checked(problems, summaries)
-            loaded_hash = hash_of_parts(p for s in summaries for p in s.hash_parts)
+            owner, found = _owner(summaries, paths)
+            diagnostics.extend(found)
             if client is None or reading is None:
                 if has_errors(diagnostics):
                     return Plan(diagnostics=tuple(sorted_diagnostics(diagnostics))), None
                 client = DograhClient(settings)  # raises the settings' problem now
                 raise AssertionError("unreachable: the settings were refused once")
-            _unknown_targets(targets, [identity.name for identity in identities])
+            _unknown_targets(options.targets, [identity.name for identity in identities])
             live = reading.result()
             claimed = frozenset(i.pinned_id for i in identities if i.pinned_id is not None)
+            hours = hours_policy(_policy(summaries))
             contexts = [
-                ShareContext(_relevant(live, s.identities), claimed, frozenset(targets))
+                ShareContext(
+                    hours,
+                    _relevant(live, s.identities),
+                    claimed,
+                    frozenset(options.targets),
+                    owner.token,
+                )
                 for s in summaries
             ]
             parts = run.parts(contexts)
-        plan = assemble(files, parts, diagnostics, live, targets, loaded_hash)
-        return plan, client
+        loaded = Loaded(
+            files=files,
+            diagnostics=diagnostics,
+            broken=has_errors(diagnostics),
+            manifests_hash=hash_of_parts(p for s in summaries for p in s.hash_parts),
+            owner=owner,
+            policy=next((p for s in summaries for p in s.policies), None),
+        )
+        return settle_and_assemble(client, settings, parts, loaded, live, options), client
     except BaseException:
         if client is not None:
             client.close()
@@ -150,13 +227,106 @@ def plan_paths(
         pool.shutdown(wait=True)
 
 
+@dataclass(frozen=True)
+class Loaded:
+    """What the loading told of the whole: for assembling the plan."""
+
+    files: Sequence[Path]
+    diagnostics: Sequence[Diagnostic]
+    broken: bool
+    """Some manifest did not load: campaigns without a manifest may be its."""
+    manifests_hash: str
+    owner: Owner = field(default_factory=lambda: Owner("repo", "directory repo"))
+    policy: PolicyDocument | None = None
+
+
+def settle_and_assemble(
+    client: DograhClient,
+    settings: ClientSettings,
+    parts: Sequence[DiffPart],
+    loaded: Loaded,
+    live: LiveState,
+    options: PlanOptions,
+) -> Plan:
+    """What only this process can settle, then the Plan: live contacts (cache, else
+    download), the workflows' template variables, the resumes' reviews."""
+    settled = settle(
+        [check for part in parts for check in part.contacts],
+        client,
+        ContactsCache(settings.base_url),
+    )
+    findings = preflight(client, [check for part in parts for check in part.templates], live)
+    decision = decide([r for part in parts for r in part.resumes], options.base, options.resume)
+    return assemble(
+        parts,
+        loaded,
+        live,
+        options,
+        extra_diagnostics=findings,
+        extra_conflicts=settled.conflicts,
+        refused=settled.refused,
+        decision_notes=decision.notes,
+        held=decision.held,
+    )
+
+
+def preflight(
+    client: DograhClient, checks: Sequence[TemplateCheck], live: LiveState
+) -> list[Diagnostic]:
+    """What Dograh's create would refuse that only its workflows tell: their template
+    variables against each new campaign's CSV (docs/dograh-api.md §7)."""
+    definitions = fetch_definitions(client, (check.workflow_id for check in checks))
+    names = {workflow.id: workflow.name for workflow in live.workflows}
+    findings: list[Diagnostic] = []
+    for check in checks:
+        found = definitions[check.workflow_id]
+        name = names.get(check.workflow_id, f"id {check.workflow_id}")
+        if not found.has_published:
+            findings.append(
+                replace(
+                    check.workflow,
+                    message=f"the workflow '{name}' has no published version: Dograh cannot "
+                    "create a campaign on it; publish it in Dograh first",
+                )
+            )
+            continue
+        findings.extend(check_template(check, found.published, found.draft, name))
+    return findings
+
+
 def _cross_checked(
     problems: list[Diagnostic], summaries: Sequence[ShareSummary]
 ) -> tuple[list[Diagnostic], list[Identity]]:
     identities = [identity for s in summaries for identity in s.identities]
     diagnostics = [*problems, *(d for s in summaries for d in s.diagnostics)]
     diagnostics.extend(duplicates(identities))
+    policies = [policy for s in summaries for policy in s.policies]
+    for extra in policies[1:]:
+        diagnostics.append(
+            extra.diagnostic(
+                "metadata.name",
+                f"a second Policy ('{extra.policy.metadata.name}'); the manifests may have one "
+                f"(the first is '{policies[0].policy.metadata.name}' in {policies[0].file})",
+            )
+        )
     return diagnostics, identities
+
+
+def _policy(summaries: Sequence[ShareSummary]) -> Policy | None:
+    policies = [policy for s in summaries for policy in s.policies]
+    return policies[0].policy if policies else None
+
+
+def _owner(
+    summaries: Sequence[ShareSummary], paths: Sequence[str]
+) -> tuple[Owner, list[Diagnostic]]:
+    """This repository's owner token: the Policy's, else from git, else the directory."""
+    policies = [policy for s in summaries for policy in s.policies]
+    if policies and policies[0].policy.spec.owner:
+        policy = policies[0]
+        return Owner(policy.policy.spec.owner or "", f"Policy '{policy.policy.metadata.name}'"), []
+    start = Path(paths[0]) if paths else Path()
+    return default_owner(repository_root(start if start.is_dir() else start.parent)), []
 
 
 def _unknown_targets(targets: Sequence[str], names: Sequence[str]) -> None:
@@ -179,52 +349,184 @@ def _relevant(live: LiveState, identities: Sequence[Identity]) -> LiveState:
 
 
 def assemble(
-    files: Sequence[Path],
     parts: Sequence[DiffPart],
-    diagnostics: Sequence[Diagnostic],
+    loaded: Loaded,
     live: LiveState,
-    targets: Sequence[str],
-    manifests_hash: str,
+    options: PlanOptions,
+    *,
+    extra_diagnostics: Sequence[Diagnostic] = (),
+    extra_conflicts: Sequence[Conflict] = (),
+    refused: Collection[int] = (),
+    decision_notes: dict[int, str] | None = None,
+    held: Sequence[Held] = (),
 ) -> Plan:
     """The parts in file order, as one process would have produced them, and what only
-    the whole can tell: the unmanaged campaigns and every live campaign's fingerprint."""
-    order = {display_path(file): index for index, file in enumerate(files)}
+    the whole can tell: campaigns whose manifest is gone (paused), renames, the
+    unmanaged campaigns, and every live campaign's fingerprint."""
+    order = {display_path(file): index for index, file in enumerate(loaded.files)}
 
     def place(where: str) -> int:
         # By file only: a file is in one share, which keeps its documents' order (the
         # sort is stable).
         return order.get(where.rsplit(":", 2)[0], len(order))
 
-    changes = sorted((c for p in parts for c in p.changes), key=lambda c: place(c.manifest))
-    conflicts = sorted((c for p in parts for c in p.conflicts), key=lambda c: place(c.manifest))
-    unchanged = [name for part in parts for name in part.unchanged]
+    held_ids = {h.id for h in held}
+    notes = decision_notes or {}
+    changes: list[CampaignChange] = []
+    for part in parts:
+        for change in part.changes:
+            if change.id in refused:
+                continue
+            if change.id in held_ids:
+                actions = tuple(a for a in change.actions if a != "resume")
+                if not actions:
+                    continue
+                change = change.model_copy(
+                    update={"actions": actions, "desired_state": change.live_state or "paused"}
+                )
+            elif change.id is not None and change.id in notes:
+                change = change.model_copy(update={"notes": (*change.notes, notes[change.id])})
+            changes.append(change)
     matched: dict[int, str] = {}
     for part in parts:
         matched.update(part.matched)
-    findings = [*diagnostics, *(d for part in parts for d in part.diagnostics)]
+    conflicts = [c for p in parts for c in p.conflicts]
+    conflicts.extend(extra_conflicts)
+    if not options.targets and not loaded.broken:
+        orphans, renames = _orphans(live, matched, changes, loaded.owner)
+        changes.extend(orphans)
+        renamed = {c.name for c in renames}
+        changes = [c for c in changes if not (c.id is None and c.name in renamed)]
+        conflicts.extend(renames)
+    changes.sort(key=lambda c: place(c.manifest))
+    conflicts.sort(key=lambda c: place(c.manifest))
+    unchanged = [name for part in parts for name in part.unchanged]
+    planned = {change.id for change in changes}
+    findings = [
+        *loaded.diagnostics,
+        *(d for part in parts for d in part.diagnostics),
+        *extra_diagnostics,
+        *overlaps(
+            sorted(
+                (campaign for part in parts for campaign in part.dialed),
+                key=lambda c: (c.at.file, c.at.line, c.at.column),
+            )
+        ),
+        *_limits(changes, loaded.policy),
+    ]
     return Plan(
         changes=tuple(changes),
         unchanged=tuple(sorted(unchanged)),
         conflicts=tuple(conflicts),
+        held=tuple(held),
         diagnostics=tuple(sorted_diagnostics(findings)),
         unmanaged=tuple(
             Unmanaged(id=c.id, name=c.name, state=c.state)
             for c in live.campaigns
-            if c.id not in matched
+            if c.id not in matched and c.id not in planned
         ),
         matched=dict(sorted(matched.items())),
-        targets=tuple(sorted(set(targets))),
+        targets=tuple(sorted(set(options.targets))),
         fingerprints={
             f"id:{c.id}": fingerprint(c) for c in sorted(live.campaigns, key=lambda c: c.id)
         },
-        manifests_hash=manifests_hash,
+        manifests_hash=loaded.manifests_hash,
         managed=sum(part.managed for part in parts),
         live=len(live.campaigns),
+        owner=loaded.owner.token,
         labels={
             "workflow": {w.id: w.name for w in live.workflows},
             "telephony": {t.id: t.name for t in live.telephony},
         },
     )
+
+
+def _limits(changes: Sequence[CampaignChange], policy: PolicyDocument | None) -> list[Diagnostic]:
+    """The Policy's blast radius of one apply: past it, the plan is blocked. The way past
+    is a reviewed change of the Policy, never a flag."""
+    if policy is None:
+        return []
+    limits = policy.policy.spec.limits
+    found = []
+    starts = [change.name for change in changes if change.places_calls]
+    if limits.max_starts_per_apply is not None and len(starts) > limits.max_starts_per_apply:
+        shown = ", ".join(starts[:10]) + (
+            f" and {len(starts) - 10} more" if len(starts) > 10 else ""
+        )
+        found.append(
+            policy.diagnostic(
+                "spec",
+                f"this plan starts or resumes {len(starts)} campaigns ({shown}); the Policy "
+                f"allows {limits.max_starts_per_apply} per apply (limits.max_starts_per_apply). "
+                "Apply fewer at a time (--target), or raise the limit in a reviewed change",
+            )
+        )
+    contacts = sum(
+        change.requests.upload.rows or 0
+        for change in changes
+        if change.id is None and change.requests.upload is not None
+    )
+    limit = limits.max_new_contacts_per_apply
+    if limit is not None and contacts > limit:
+        found.append(
+            policy.diagnostic(
+                "spec",
+                f"this plan puts {contacts:,} contacts into new campaigns; the Policy allows "
+                f"{limit:,} per apply (limits.max_new_contacts_per_apply). Create fewer at a "
+                "time (--target), or raise the limit in a reviewed change",
+            )
+        )
+    return found
+
+
+GONE = "(no manifest)"
+
+
+def _orphans(
+    live: LiveState, matched: dict[int, str], changes: Sequence[CampaignChange], owner: Owner
+) -> tuple[list[CampaignChange], list[Conflict]]:
+    """Campaigns this repository created that no manifest manages any more: paused when
+    they dial; and a new manifest with the same contacts is a rename, said as such."""
+    creates = {
+        change.requests.upload.content: change
+        for change in changes
+        if change.id is None and change.requests.upload is not None
+    }
+    pauses: list[CampaignChange] = []
+    renames: list[Conflict] = []
+    for campaign in live.campaigns:
+        mark = mark_of(campaign.source_id)
+        if campaign.id in matched or mark is None or mark.owner != owner.token:
+            continue
+        twin = creates.get(mark.content)
+        if twin is not None and campaign.state not in TERMINAL_STATES:
+            renames.append(
+                Conflict(
+                    name=twin.name,
+                    id=None,
+                    manifest=twin.manifest,
+                    message=f"this looks like campaign '{campaign.name}' (id {campaign.id}, "
+                    f"{campaign.state}) renamed: same contacts, created from this repository, "
+                    "and its manifest is gone. Creating a second campaign would call the same "
+                    f"people again: pin metadata.id: {campaign.id} to rename it instead, or "
+                    "keep its manifest (state: paused) to run a new campaign beside it",
+                )
+            )
+        if campaign.state in DIALING_STATES:
+            pauses.append(
+                CampaignChange(
+                    name=campaign.name,
+                    id=campaign.id,
+                    manifest=GONE,
+                    actions=("pause",),
+                    live_state=campaign.state,
+                    desired_state="paused",
+                    after={"state": "paused"},
+                    reason="its manifest is gone: a campaign created from this repository "
+                    "dials only while a manifest says so",
+                )
+            )
+    return pauses, renames
 
 
 def load_manifests(paths: Sequence[str]) -> tuple[list[Manifest], list[Diagnostic]]:
@@ -233,4 +535,4 @@ def load_manifests(paths: Sequence[str]) -> tuple[list[Manifest], list[Diagnosti
     files, problems = find_manifest_files(paths)
     share = ManifestShare(files)
     diagnostics, _ = _cross_checked(problems, [share.summary()])
-    return share.manifests, sorted_diagnostics(diagnostics)
+    return share.loaded.manifests, sorted_diagnostics(diagnostics)

@@ -160,6 +160,10 @@ class CampaignChange(_Model):
         description="Settings of `after` that the manifest leaves to Dograh's own default.",
     )
     notes: tuple[str, ...] = ()
+    reason: str | None = Field(
+        default=None,
+        description="Why a change no manifest asks for is planned (a manifest removed).",
+    )
     requests: Requests = Requests()
 
     @computed_field(description="Whether Dograh dials once this change is applied.")  # type: ignore[prop-decorator]
@@ -181,6 +185,16 @@ class Conflict(_Model):
     message: str
 
 
+class Held(_Model):
+    """A paused campaign whose manifest says running, left paused: no reviewed change asks
+    to resume it (``--base``), and no operator did (``--resume``)."""
+
+    name: str
+    id: int
+    manifest: str
+    reason: str
+
+
 class Unmanaged(_Model):
     id: int
     name: str
@@ -195,6 +209,7 @@ class Summary(_Model):
     resume: int
     places_calls: int
     unchanged: int
+    held: int
     conflicts: int
     errors: int
     unmanaged: int
@@ -210,6 +225,7 @@ class Plan(_Model):
     changes: tuple[CampaignChange, ...] = ()
     unchanged: tuple[str, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
+    held: tuple[Held, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = Field(
         default=(), description="Errors and warnings at manifest (and CSV) lines."
     )
@@ -224,6 +240,9 @@ class Plan(_Model):
         description="Per live campaign read (`id:42`), what a saved plan assumed of it.",
     )
     manifests_hash: str = ""
+    owner: str = Field(
+        default="", description="This repository's owner token, in the uploads it makes."
+    )
     managed: int = Field(default=0, description="Manifests planned (after --target).")
     live: int = Field(default=0, description="Live campaigns read.")
     labels: dict[str, dict[int, str]] = Field(default_factory=dict, exclude=True)
@@ -260,6 +279,7 @@ class Plan(_Model):
             **self.counts(),
             places_calls=len(self.places_calls),
             unchanged=len(self.unchanged),
+            held=len(self.held),
             conflicts=len(self.conflicts),
             errors=len(self.errors),
             unmanaged=len(self.unmanaged),

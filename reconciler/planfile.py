@@ -1,8 +1,10 @@
 """Saved plans (``plan --out``): what was reviewed, for ``apply PLANFILE``.
 
 The file is a ``SavedPlan``: the plan's own model (request bodies, fingerprints of the
-live campaigns read, the manifests' hash) wrapped with where it was made. It holds no
-API key. Written whole or not at all: a half-written plan must not be applied.
+live campaigns read, the manifests' hash) wrapped with how it was made. It is an
+expectation, not a program: apply plans again the same way and runs only if it gets the
+same plan (``differences``), so an edited file can refuse a plan but never make one.
+It holds no API key, and no path outside the repository. Written whole or not at all.
 """
 
 from __future__ import annotations
@@ -10,14 +12,14 @@ from __future__ import annotations
 import os
 import tempfile
 from datetime import datetime, timezone
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from reconciler import __version__
 from reconciler.errors import UserError
-from reconciler.plan import PLAN_FORMAT_VERSION, Plan
+from reconciler.plan import PLAN_FORMAT_VERSION, CampaignChange, Plan
 
 KIND: Literal["dograh-campaigns-plan"] = "dograh-campaigns-plan"
 
@@ -32,8 +34,50 @@ class SavedPlan(BaseModel):
         default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")
     )
     api_url: str = Field(description="The Dograh the plan was made against.")
-    paths: tuple[str, ...] = Field(description="The manifest paths it was made from.")
+    paths: tuple[str, ...] = Field(
+        description="The manifest paths it was made from, relative, inside the repository."
+    )
+    base: str | None = Field(default=None, description="`--base`, as the plan was made.")
+    resume: tuple[str, ...] = Field(default=(), description="`--resume`, as the plan was made.")
     plan: Plan
+
+    @field_validator("paths")
+    @classmethod
+    def _inside(cls, paths: tuple[str, ...]) -> tuple[str, ...]:
+        for path in paths:
+            parts = PurePath(path).parts
+            if PurePath(path).is_absolute() or ".." in parts:
+                raise ValueError(f"{path!r} is not a path inside the repository")
+        return paths
+
+
+def differences(saved: Plan, now: Plan) -> list[str]:
+    """What differs between a reviewed plan and the plan made again: campaigns, actions
+    and request bodies; empty when apply may run it."""
+    found = []
+    if saved.manifests_hash != now.manifests_hash:
+        found.append("the manifests or their CSVs changed since")
+    if now.blocked:
+        found.append("the plan made again is blocked")
+
+    def key(change: CampaignChange) -> str:
+        return f"{change.name} (id {change.id})" if change.id is not None else change.name
+
+    before = {key(change): change for change in saved.changes}
+    after = {key(change): change for change in now.changes}
+    for name in before.keys() - after.keys():
+        found.append(f"{name} is no longer planned ({', '.join(before[name].actions)})")
+    for name in after.keys() - before.keys():
+        found.append(f"{name} is now planned ({', '.join(after[name].actions)})")
+    for name in sorted(before.keys() & after.keys()):
+        old, new = before[name], after[name]
+        if old.actions != new.actions:
+            found.append(f"{name}: actions {', '.join(old.actions)} -> {', '.join(new.actions)}")
+        elif old.desired_state != new.desired_state:
+            found.append(f"{name}: state {old.desired_state} -> {new.desired_state}")
+        elif old.requests != new.requests:
+            found.append(f"{name}: the request bodies differ")
+    return sorted(found)
 
 
 def save_plan(path: str, saved: SavedPlan) -> None:

@@ -106,3 +106,12 @@ def dograh(
     target = sandbox_target(handle, dograh_run_prefix)
     yield target
     target.close()
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hermetic: no test writes to the user's cache directory (live contacts' hashes,
+    apply locks); each test gets an empty one."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))

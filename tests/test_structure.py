@@ -36,18 +36,21 @@ def _module_of(path: Path) -> str:
 
 
 def _imports(package: str) -> dict[str, set[str]]:
-    """Every module of ``package`` and the modules it imports (absolute names)."""
+    """Every module of ``package`` and the modules it imports (absolute names).
+    ``from package import module`` depends on the module, not on the package's
+    ``__init__`` (which Python runs first either way)."""
+    paths = sorted((ROOT / package).rglob("*.py"))
+    modules = {_module_of(path) for path in paths}
     graph: dict[str, set[str]] = {}
-    for path in sorted((ROOT / package).rglob("*.py")):
-        module = _module_of(path)
+    for path in paths:
         found: set[str] = set()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 found.update(alias.name for alias in node.names)
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                found.add(node.module)
-                found.update(f"{node.module}.{alias.name}" for alias in node.names)
-        graph[module] = found
+                submodules = {f"{node.module}.{alias.name}" for alias in node.names}
+                found.update(submodules & modules or {node.module})
+        graph[_module_of(path)] = found
     return graph
 
 

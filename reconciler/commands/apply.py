@@ -1,4 +1,10 @@
-"""`campaigns apply`: converge Dograh to the manifests, or run a saved plan exactly."""
+"""`campaigns apply`: converge Dograh to the manifests, or run a saved plan that still holds.
+
+The whole apply runs under the organization's lock (lock.py): the plan, the approval,
+the changes and the check that Dograh converged. A saved plan is an expectation, not a
+program: apply plans again from the manifests and Dograh, and runs only if that plan is
+the saved one (the same campaigns, actions and request bodies).
+"""
 
 from __future__ import annotations
 
@@ -8,25 +14,24 @@ from dataclasses import dataclass
 
 import click
 
-from reconciler.apply import Executor, Interrupted, summarize
+from reconciler.apply import Crashed, Executor, Interrupted, Outcome, summarize
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
+from reconciler.lock import organization_lock
 from reconciler.normalize import fingerprint
-from reconciler.pipeline import plan_paths
+from reconciler.pipeline import PlanOptions, plan_paths
 from reconciler.plan import CampaignChange, Plan
-from reconciler.planfile import SavedPlan, load_plan
+from reconciler.planfile import SavedPlan, differences, load_plan
 from reconciler.render.diagnostics import render_text
 from reconciler.render.plan_text import render_plan_text
 from reconciler.render.terminal import echo_lines, use_color
-
-QUESTION = "Do you want to perform these actions? Only 'yes' will be accepted."
 
 
 @dataclass(frozen=True)
 class ApplyRequest:
     plan_file: str | None
     paths: Sequence[str]
-    targets: Sequence[str]
+    options: PlanOptions
     auto_approve: bool
     parallelism: int
     color: bool | None
@@ -35,32 +40,69 @@ class ApplyRequest:
 
 
 def run_apply(request: ApplyRequest) -> int:
-    if request.plan_file:
-        saved = load_plan(request.plan_file)
-        with DograhClient(request.client) as client:
-            _check_saved(saved, request.plan_file, request.client, client)
-            click.echo(f"Applying the saved plan {request.plan_file} ({saved.created_at}).")
-            return _execute(
-                client, list(saved.plan.changes), saved.paths, saved.plan.targets, request
-            )
-    plan, opened = plan_paths(request.paths, request.targets, request.client)
-    if opened is None:  # the manifests did not validate
-        _echo_plan(plan, request.color)
-        return EXIT_ERROR
-    with opened as client:
-        _echo_plan(plan, request.color)
-        if plan.blocked:
+    say = lambda line: click.echo(line, err=True)  # noqa: E731 - a message on stderr
+    with organization_lock(request.client.base_url, request.client.api_key, say):
+        if request.plan_file:
+            return _apply_saved(request, load_plan(request.plan_file))
+        plan, opened = plan_paths(request.paths, request.client, request.options)
+        if opened is None:  # the manifests did not validate
+            _echo_plan(plan, request.color)
             return EXIT_ERROR
-        if not plan.changes:
-            return EXIT_OK
-        if not _approved(request):
-            return EXIT_ERROR
-        return _execute(
-            client, list(plan.changes), tuple(request.paths), tuple(request.targets), request
+        with opened as client:
+            _echo_plan(plan, request.color)
+            if plan.blocked:
+                return EXIT_ERROR
+            if not plan.changes:
+                return EXIT_OK
+            if not _approved(request, plan):
+                return EXIT_ERROR
+            return _execute(client, plan, tuple(request.paths), request.options, request)
+
+
+def _apply_saved(request: ApplyRequest, saved: SavedPlan) -> int:
+    """Plan again as the saved plan was made; run it only if it is the same plan."""
+    settings = request.client
+    if saved.api_url.rstrip("/") != settings.base_url.rstrip("/"):
+        raise UserError(
+            f"the plan was made against {saved.api_url}, not {settings.base_url}: make the "
+            "plan again for this Dograh"
         )
+    options = PlanOptions(targets=saved.plan.targets, base=saved.base, resume=saved.resume)
+    plan, opened = plan_paths(saved.paths, settings, options)
+    if opened is None or plan.errors:
+        for line in render_text(plan.errors):
+            click.echo(line, err=True)
+        if opened is not None:
+            opened.close()
+        raise UserError("the manifests of the saved plan no longer validate; nothing was changed")
+    with opened as client:
+        found = differences(saved.plan, plan)
+        found.extend(_drift(saved.plan, client))
+        if found:
+            raise UserError(
+                "Saved plan is stale: planning again gives another plan, so nothing was "
+                "changed; make the plan again and review it. What differs: " + "; ".join(found)
+            )
+        click.echo(f"Applying the saved plan {request.plan_file} ({saved.created_at}).")
+        return _execute(client, plan, saved.paths, options, request)
 
 
-def _approved(request: ApplyRequest) -> bool:
+def _drift(saved: Plan, client: DograhClient) -> list[str]:
+    """The live campaigns the plan acts on, changed since it was made (even in a way that
+    does not change the plan: a reviewed plan runs against the Dograh it was made for)."""
+    now = {f"id:{c.id}": fingerprint(c) for c in client.list_campaigns()}
+    found = []
+    for change in saved.changes:
+        if change.id is None:
+            continue
+        key = f"id:{change.id}"
+        if now.get(key) != saved.fingerprints.get(key):
+            what = "is gone" if key not in now else "changed in Dograh"
+            found.append(f"{change.name} (id {change.id}) {what}")
+    return found
+
+
+def _approved(request: ApplyRequest, plan: Plan) -> bool:
     if request.auto_approve:
         return True
     if not request.interactive:
@@ -68,82 +110,43 @@ def _approved(request: ApplyRequest) -> bool:
             "apply needs approval and there is no terminal to ask: pass --auto-approve "
             "(as CI does, after a reviewed plan), or apply a saved plan file"
         )
+    calling = len(plan.places_calls)
+    calls = (
+        f" {calling} campaign{'s' if calling != 1 else ''} will start placing calls."
+        if calling
+        else " No campaign will start placing calls."
+    )
     click.echo("")
-    answer = click.prompt(QUESTION, default="", show_default=False)
+    click.echo(f"Do you want to perform these actions in Dograh?{calls}")
+    answer = click.prompt("Only 'yes' will be accepted to approve", default="", show_default=False)
     if answer.strip() != "yes":
         click.echo("Apply cancelled: nothing was changed.", err=True)
         return False
     return True
 
 
-def _check_saved(
-    saved: SavedPlan, path: str, settings: ClientSettings, client: DograhClient
-) -> None:
-    """A saved plan holds only if its manifests and the campaigns it covers are unchanged."""
-    if saved.api_url.rstrip("/") != settings.base_url.rstrip("/"):
-        raise UserError(
-            f"the plan was made against {saved.api_url}, not {settings.base_url}: make the "
-            "plan again for this Dograh"
-        )
-    plan, opened = plan_paths(saved.paths, saved.plan.targets, settings)
-    if opened is not None:
-        opened.close()
-    if plan.errors:
-        for line in render_text(plan.errors):
-            click.echo(line, err=True)
-        raise UserError("the manifests of the saved plan no longer validate")
-    if plan.manifests_hash != saved.plan.manifests_hash:
-        raise UserError(
-            "Saved plan is stale: the manifests or their CSVs changed since the plan was made; "
-            "make the plan again"
-        )
-    live = client.list_campaigns()
-    now = {f"id:{c.id}": fingerprint(c) for c in live}
-    names = {c.name: c.id for c in live}
-    changed = []
-    for change in saved.plan.changes:
-        if change.id is not None:
-            key = f"id:{change.id}"
-            if now.get(key) != saved.plan.fingerprints.get(key):
-                what = "is gone" if key not in now else "changed"
-                changed.append(f"{change.name} (id {change.id}) {what}")
-        elif change.name in names:
-            changed.append(f"{change.name} now exists (id {names[change.name]})")
-    if changed:
-        raise UserError(
-            "Saved plan is stale: since it was made, "
-            + "; ".join(changed)
-            + ". Nothing was changed; make the plan again."
-        )
-
-
 def _execute(
     client: DograhClient,
-    changes: list[CampaignChange],
+    plan: Plan,
     paths: Sequence[str],
-    targets: Sequence[str],
+    options: PlanOptions,
     request: ApplyRequest,
 ) -> int:
-    executor = Executor(client, parallelism=request.parallelism, report=click.echo)
+    executor = Executor(
+        client, parallelism=request.parallelism, report=click.echo, owner=plan.owner
+    )
+    changes: list[CampaignChange] = list(plan.changes)
     try:
         outcomes = executor.run(changes)
     except Interrupted as stop:
-        done, failures = summarize(stop.outcomes)
-        not_started = [o.change.name for o in stop.outcomes if o.skipped]
-        click.echo(f"Apply interrupted. Done: {done}.", err=True)
-        for line in failures:
-            click.echo(f"  failed: {line}", err=True)
-        partial = [
-            f"{o.change.name} ({', '.join(o.remaining)})"
-            for o in stop.outcomes
-            if o.remaining and not o.skipped and not o.error
-        ]
-        if partial:
-            click.echo(f"  not finished: {', '.join(partial)}", err=True)
-        if not_started:
-            click.echo(f"  not started: {', '.join(not_started)}", err=True)
-        click.echo("Run apply again to finish: it plans from what Dograh holds now.", err=True)
+        _report_interrupted(stop.outcomes)
         return EXIT_INTERRUPTED
+    except Crashed as crash:
+        done, failures = summarize(crash.outcomes)
+        click.echo(f"Apply stopped by an internal error. Done: {done}.", err=True)
+        for line in failures:
+            click.echo(f"  {line}", err=True)
+        raise crash.bug from None
     done, failures = summarize(outcomes)
     if failures:
         click.secho(
@@ -156,12 +159,31 @@ def _execute(
             click.echo(f"  {line}")
         return EXIT_ERROR
     click.secho(f"Apply complete! {done}.", fg="green", bold=True, color=request.color)
-    return _converged(paths, targets, request)
+    return _converged(paths, options, request)
 
 
-def _converged(paths: Sequence[str], targets: Sequence[str], request: ApplyRequest) -> int:
-    """Plan again, from the same manifests: what remains is what apply could not do."""
-    plan, client = plan_paths(paths, targets, request.client)
+def _report_interrupted(outcomes: Sequence[Outcome]) -> None:
+    done, failures = summarize(outcomes)
+    not_started = [o.change.name for o in outcomes if o.skipped]
+    click.echo(f"Apply interrupted. Done: {done}.", err=True)
+    for line in failures:
+        click.echo(f"  failed: {line}", err=True)
+    partial = [
+        f"{o.change.name} ({', '.join(o.remaining)})"
+        for o in outcomes
+        if o.remaining and not o.skipped and not o.error
+    ]
+    if partial:
+        click.echo(f"  not finished: {', '.join(partial)}", err=True)
+    if not_started:
+        click.echo(f"  not started: {', '.join(not_started)}", err=True)
+    click.echo("Run apply again to finish: it plans from what Dograh holds now.", err=True)
+
+
+def _converged(paths: Sequence[str], options: PlanOptions, request: ApplyRequest) -> int:
+    """Plan again, from the same manifests: what remains is what apply could not do. The
+    resumes just made are not asked again (their campaigns now run)."""
+    plan, client = plan_paths(paths, request.client, options)
     if client is not None:
         client.close()
     if plan.changes or plan.blocked:

@@ -29,15 +29,17 @@ from pathlib import Path
 import click
 
 from reconciler.adopt import CannotAdopt, Draft, draft_manifest, file_stems, render_manifest
+from reconciler.calling_hours import check_manifest, dials, recipients_of
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.diagnostics import has_errors
 from reconciler.diff import diff
 from reconciler.errors import EXIT_ERROR, EXIT_OK, UserError
 from reconciler.live import TERMINAL_STATES, LiveCampaign, LiveState
 from reconciler.managed import Managed, read_managed
-from reconciler.manifest.contacts import MAX_CSV_BYTES, contacts_of_bytes
-from reconciler.manifest.load import MANIFEST_SUFFIXES, load_files
+from reconciler.manifest.contacts import contacts_of_bytes
+from reconciler.manifest.load import MANIFEST_SUFFIXES, Manifest, load_files
 from reconciler.manifest.paths import SourcePaths, display_path
+from reconciler.owner import mark_of
 from reconciler.render.diagnostics import render_text
 from reconciler.resolve import resolve
 
@@ -87,12 +89,10 @@ def run_import(request: ImportRequest) -> int:
                 f"tell which campaigns they manage; fix them first (campaigns validate "
                 f"{request.directory})"
             )
-        chosen = _select(managed, request.selectors)
-        if not chosen:
-            return EXIT_OK
+        chosen, refused = _select(managed, request.selectors)
         stems = file_stems(managed.live.campaigns)
         planned = [_plan(c, directory, stems[c.id], managed.live) for c in chosen]
-        written = refused = 0
+        written = 0
         if any(isinstance(item, Planned) for item in planned):
             directory.joinpath(CONTACTS_DIRECTORY).mkdir(parents=True, exist_ok=True)
         schema = _schema_reference(directory)
@@ -100,7 +100,7 @@ def run_import(request: ImportRequest) -> int:
             try:
                 if isinstance(item, Refusal):
                     raise item
-                _write(item, raw, schema, managed.live)
+                _write(item, raw, schema, managed)
                 written += 1
             except Refusal as refusal:
                 refused += _refuse(campaign, str(refusal))
@@ -123,8 +123,9 @@ def _has_manifests(directory: Path) -> bool:
     return any(path.name.endswith(MANIFEST_SUFFIXES) for path in directory.rglob("*"))
 
 
-def _select(managed: Managed, selectors: Sequence[str]) -> list[LiveCampaign]:
-    """The campaigns to import, in id order; those already managed are skipped, said so."""
+def _select(managed: Managed, selectors: Sequence[str]) -> tuple[list[LiveCampaign], int]:
+    """The campaigns to import, in id order, and how many chosen ones were refused;
+    those already managed are skipped, said so."""
     if not selectors:
         unmanaged = managed.unmanaged()
         active = [c for c in unmanaged if c.state not in TERMINAL_STATES]
@@ -142,22 +143,37 @@ def _select(managed: Managed, selectors: Sequence[str]) -> list[LiveCampaign]:
             )
         elif tail:
             click.echo(f"Importing every unmanaged campaign{tail}.")
-        return sorted(active, key=lambda c: c.id)
+        return sorted(active, key=lambda c: c.id), 0
     by_id = {c.id: c for c in managed.live.campaigns}
     chosen: dict[int, LiveCampaign] = {}
     unknown: list[str] = []
+    refused = 0
     for selector in selectors:
         found = [by_id[int(selector)]] if _is_id(selector) and int(selector) in by_id else []
         found = found or [c for c in managed.live.campaigns if c.name == selector]
         if not found:
             unknown.append(selector)
         for campaign in found:
-            if campaign.id in managed.matched:
-                manifest = managed.manifest_for(campaign.id)
-                where = manifest.where("metadata.name") if manifest else "a manifest"
-                click.echo(f"{_label(campaign)} is already managed by {where}: skipped.")
-            else:
+            if campaign.id not in managed.matched:
                 chosen[campaign.id] = campaign
+                continue
+            manifest = managed.manifest_for(campaign.id)
+            where = manifest.where("metadata.name") if manifest else "a manifest"
+            mark = mark_of(campaign.source_id)
+            if (
+                manifest is not None
+                and manifest.campaign.metadata.id is None
+                and (mark is None or mark.owner != managed.owner)
+            ):
+                refused += _refuse(
+                    campaign,
+                    f"{where} has its name but does not take it over, as this repository did "
+                    f"not create it; to manage it with that manifest, pin metadata.id: "
+                    f"{campaign.id} there (its CSV must hold the campaign's contacts)",
+                    written=False,
+                )
+            else:
+                click.echo(f"{_label(campaign)} is already managed by {where}: skipped.")
     if unknown:
         names = [c.name for c in managed.live.campaigns]
         hints = []
@@ -168,7 +184,7 @@ def _select(managed: Managed, selectors: Sequence[str]) -> list[LiveCampaign]:
         raise UserError(
             f"no live campaign has the name or id {', '.join(hints)}; nothing was imported"
         )
-    return sorted(chosen.values(), key=lambda c: c.id)
+    return sorted(chosen.values(), key=lambda c: c.id), refused
 
 
 def _is_id(selector: str) -> bool:
@@ -217,16 +233,11 @@ def _downloaded(
             )
 
 
-def _write(item: Planned, raw: bytes | Refusal, schema: str, live: LiveState) -> None:
+def _write(item: Planned, raw: bytes | Refusal, schema: str, managed: Managed) -> None:
     """Both files, or neither: the CSV as downloaded, then the manifest, each created
     exclusively; then the check that they plan clean."""
     if isinstance(raw, Refusal):
         raise raw
-    if len(raw) > MAX_CSV_BYTES:
-        raise Refusal(
-            "its contacts file is larger than 10 MiB, which Dograh does not accept for a new "
-            "campaign and validate refuses"
-        )
     contacts, findings = contacts_of_bytes(raw, str(item.csv), display_path(item.csv))
     if contacts is None:
         problems = "; ".join(f.message for f in findings if f.severity == "error")
@@ -238,7 +249,7 @@ def _write(item: Planned, raw: bytes | Refusal, schema: str, live: LiveState) ->
             with path.open("xb") as handle:
                 created.append(path)
                 handle.write(content)
-        _check(item, live)
+        manifest = _check(item, managed)
     except FileExistsError as exc:
         _remove(created)
         raise Refusal(
@@ -258,18 +269,40 @@ def _write(item: Planned, raw: bytes | Refusal, schema: str, live: LiveState) ->
     )
     for finding in findings:
         click.echo(f"  warning: {display_path(item.csv)}: {finding.message}")
+    if dials(manifest):
+        _calling_hours(manifest, managed)
 
 
-def _check(item: Planned, live: LiveState) -> None:
+def _calling_hours(manifest: Manifest, managed: Managed) -> None:
+    """A campaign that dials outside the calling-hours rules is written as it is: its
+    manifest says what Dograh does now, and validate and plan then refuse it until its
+    schedule is fixed and applied. Hiding it would leave it dialing, unmanaged."""
+    errors = [
+        d
+        for d in check_manifest(manifest, recipients_of(manifest), managed.hours)
+        if d.severity == "error"
+    ]
+    if errors:
+        click.secho(
+            f"  warning: {manifest.file}: Dograh dials this campaign outside the calling-hours "
+            f"rules ({errors[0].message}); validate and plan refuse the manifest until "
+            f"{errors[0].path} is fixed, and apply then changes the campaign to match",
+            fg="yellow",
+        )
+
+
+def _check(item: Planned, managed: Managed) -> Manifest:
     """The written manifest, read back as validate reads it, plans as "No changes"."""
-    manifests, problems = load_files([item.manifest])
+    live = managed.live
+    loaded = load_files([item.manifest])
+    manifests, problems = loaded.manifests, loaded.diagnostics
     if has_errors(problems) or len(manifests) != 1 or manifests[0].campaign != item.draft.model:
         shown = "; ".join(p.message for p in problems if p.severity == "error")
         raise Refusal(
             f"this is a bug in campaigns import: its manifest does not read back ({shown})"
         )
     desired, findings = resolve(manifests, live)
-    part = diff(desired, live, claimed=frozenset({item.campaign.id}))
+    part = diff(desired, live, owner=managed.owner, claimed=frozenset({item.campaign.id}))
     if part.unchanged != [manifests[0].name] or has_errors([*findings, *part.diagnostics]):
         said = [c.path for change in part.changes for c in change.changes]
         said += [c.message for c in part.conflicts]
@@ -278,6 +311,7 @@ def _check(item: Planned, live: LiveState) -> None:
             "this is a bug in campaigns import: its manifest would not plan as "
             f"'No changes' ({'; '.join(said) or 'a lifecycle action'}); nothing was kept"
         )
+    return manifests[0]
 
 
 def _remove(paths: Sequence[Path]) -> None:
@@ -293,8 +327,9 @@ def _schema_reference(directory: Path) -> str:
     return Path(os.path.relpath(root / SCHEMA_FILE, real)).as_posix()
 
 
-def _refuse(campaign: LiveCampaign, reason: str) -> int:
-    click.secho(f"Error: {_label(campaign)}: {reason}; nothing written for it.", err=True, fg="red")
+def _refuse(campaign: LiveCampaign, reason: str, *, written: bool = True) -> int:
+    tail = "; nothing written for it." if written else "."
+    click.secho(f"Error: {_label(campaign)}: {reason}{tail}", err=True, fg="red")
     return 1
 
 

@@ -9,7 +9,7 @@ import click
 
 from reconciler.client import ClientSettings
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
-from reconciler.pipeline import plan_paths
+from reconciler.pipeline import PlanOptions, plan_paths
 from reconciler.planfile import SavedPlan, save_plan
 from reconciler.render.plan_json import render_plan_json
 from reconciler.render.plan_markdown import render_plan_markdown
@@ -20,7 +20,7 @@ from reconciler.render.terminal import echo_lines, use_color
 @dataclass(frozen=True)
 class PlanRequest:
     paths: Sequence[str]
-    targets: Sequence[str]
+    options: PlanOptions
     output_format: str
     out: str | None
     detailed_exitcode: bool
@@ -30,7 +30,7 @@ class PlanRequest:
 
 
 def run_plan(request: PlanRequest) -> int:
-    plan, client = plan_paths(request.paths, request.targets, request.client)
+    plan, client = plan_paths(request.paths, request.client, request.options)
     if client is not None:
         client.close()
     if request.output_format == "json":
@@ -47,7 +47,13 @@ def run_plan(request: PlanRequest) -> int:
             click.echo("No plan file written: the plan is blocked.", err=True)
         return EXIT_ERROR
     if request.out:
-        saved = SavedPlan(api_url=request.client.base_url, paths=tuple(request.paths), plan=plan)
+        saved = SavedPlan(
+            api_url=request.client.base_url,
+            paths=tuple(request.paths),
+            base=request.options.base,
+            resume=request.options.resume,
+            plan=plan,
+        )
         save_plan(request.out, saved)
         click.echo(
             f"Plan saved to {request.out}; `campaigns apply {request.out}` applies exactly it.",

@@ -28,6 +28,7 @@ from reconciler.manifest.contacts import (
 from reconciler.manifest.messages import format_path, known_keys_of, problem_from_error
 from reconciler.manifest.model import API_VERSION, KIND, Campaign
 from reconciler.manifest.paths import SourcePaths, display_path
+from reconciler.manifest.policy import POLICY_KIND, Policy
 from reconciler.manifest.yaml_source import (
     Document,
     Position,
@@ -156,18 +157,47 @@ def find_manifest_files(paths: Sequence[str]) -> tuple[list[Path], list[Diagnost
     return list(found), problems
 
 
-def load_files(files: list[Path]) -> tuple[list[Manifest], list[Diagnostic]]:
+@dataclass(frozen=True)
+class PolicyDocument(_Located):
+    """A valid Policy document, with where it came from."""
+
+    policy: Policy
+    file: str
+    positions: dict[str, Position]
+    file_sha256: str
+
+    def hash_part(self) -> tuple[str, str, str, str]:
+        return (self.file, f"Policy {self.policy.metadata.name}", self.file_sha256, "")
+
+
+@dataclass
+class Loaded:
+    """One share's files, read: its campaign manifests, its policies, every problem."""
+
+    manifests: list[Manifest]
+    policies: list[PolicyDocument]
+    diagnostics: list[Diagnostic]
+
+
+def load_files(files: list[Path]) -> Loaded:
     source_paths = SourcePaths()
     contacts_cache: dict[str, ContactsFile | None] = {}
-    manifests: list[Manifest] = []
-    diagnostics: list[Diagnostic] = []
+    loaded = Loaded([], [], [])
+    manifests, diagnostics = loaded.manifests, loaded.diagnostics
     for file in files:
         display = display_path(file, source_paths.cwd)
         documents, problems = load_documents(file, display, TRACKED_PATHS)
         diagnostics.extend(problems)
         for document in documents:
-            campaign, problems = _campaign_of(document)
+            campaign, problems = _document_of(document)
             diagnostics.extend(problems)
+            if isinstance(campaign, Policy):
+                loaded.policies.append(
+                    PolicyDocument(
+                        campaign, document.file, document.positions, document.file_sha256
+                    )
+                )
+                continue
             # The CSV is checked even when the manifest has other errors: all at once.
             source = _source_of(document.data)
             if source is None:
@@ -180,7 +210,7 @@ def load_files(files: list[Path]) -> tuple[list[Manifest], list[Diagnostic]]:
                         campaign, document.file, contacts, document.positions, document.file_sha256
                     )
                 )
-    return manifests, diagnostics
+    return loaded
 
 
 def manifests_hash(manifests: Sequence[Manifest]) -> str:
@@ -197,7 +227,11 @@ def hash_of_parts(parts: Iterable[tuple[str, str, str, str]]) -> str:
     return digest.hexdigest()
 
 
-def _campaign_of(document: Document) -> tuple[Campaign | None, list[Diagnostic]]:
+KINDS: dict[str, type[Campaign] | type[Policy]] = {KIND: Campaign, POLICY_KIND: Policy}
+_KNOWN_KEYS_OF = {KIND: _KNOWN_KEYS, POLICY_KIND: known_keys_of(Policy)}
+
+
+def _document_of(document: Document) -> tuple[Campaign | Policy | None, list[Diagnostic]]:
     data, file, root = document.data, document.file, document.root
     if not isinstance(data, dict):
         return None, [
@@ -210,24 +244,35 @@ def _campaign_of(document: Document) -> tuple[Campaign | None, list[Diagnostic]]
             )
         ]
     envelope = []
-    for key, supported in (("apiVersion", API_VERSION), ("kind", KIND)):
-        value = data.get(key)
-        if value == supported:
-            continue
-        if key not in data:
-            message = f"'{key}' is required; this tool supports {key}: {supported}"
-            envelope.append(diagnostic_at(file, root.start_mark, key, message))
+    kinds = " or ".join(KINDS)
+    if data.get("apiVersion") != API_VERSION:
+        if "apiVersion" not in data:
+            message = f"'apiVersion' is required; this tool supports apiVersion: {API_VERSION}"
+            envelope.append(diagnostic_at(file, root.start_mark, "apiVersion", message))
         else:
-            message = f"unsupported {key} {value!r}; this tool supports {key}: {supported}"
-            envelope.append(diagnostic_at(file, locate(root, (key,)), key, message))
+            message = (
+                f"unsupported apiVersion {data['apiVersion']!r}; this tool supports "
+                f"apiVersion: {API_VERSION}"
+            )
+            envelope.append(
+                diagnostic_at(file, locate(root, ("apiVersion",)), "apiVersion", message)
+            )
+    if data.get("kind") not in KINDS:
+        if "kind" not in data:
+            message = f"'kind' is required; this tool supports kind: {kinds}"
+            envelope.append(diagnostic_at(file, root.start_mark, "kind", message))
+        else:
+            message = f"unsupported kind {data['kind']!r}; this tool supports kind: {kinds}"
+            envelope.append(diagnostic_at(file, locate(root, ("kind",)), "kind", message))
     if envelope:
         return None, envelope
+    kind = KINDS[data["kind"]]
     try:
-        return Campaign.model_validate(data), []
+        return kind.model_validate(data), []
     except ValidationError as exc:
         found = []
         for error in exc.errors(include_url=False):
-            problem = problem_from_error(error, _KNOWN_KEYS)
+            problem = problem_from_error(error, _KNOWN_KEYS_OF[data["kind"]])
             if problem is None:
                 continue
             mark = locate(root, problem.loc, key=problem.at_key)

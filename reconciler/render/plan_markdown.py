@@ -5,6 +5,7 @@ details are cut and the summary stays."""
 from __future__ import annotations
 
 from reconciler.plan import CampaignChange, Plan
+from reconciler.render.findings import findings
 from reconciler.render.plan_text import (
     NO_CHANGES,
     change_rows,
@@ -38,16 +39,9 @@ def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int
         who = plural(len(calling), "campaign")
         head.append(f"> [!WARNING]\n> **{who} will place calls:** {names}{more}")
         head.append("")
-    problems = [
-        f"- `{c.manifest}` **{c.name}**{_ident(c.id)}: {c.message}" for c in plan.conflicts
-    ] + [
-        f"- `{d.file}:{d.line}:{d.column}` {d.path + ': ' if d.path else ''}{d.message}"
-        for d in plan.errors
-    ]
-    warnings = [
-        f"- `{d.file}:{d.line}:{d.column}` {d.path + ': ' if d.path else ''}{d.message}"
-        for d in plan.warnings
-    ]
+    found = findings(plan)
+    problems = [f"- `{f.where}` {f.text}" for f in found if f.severity == "error"]
+    warnings = [f"- `{f.where}` {f.text}" for f in found if f.severity == "warning"]
     tail = []
     if plan.unmanaged:
         tail.append(

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from reconciler.plan import CampaignChange, Plan
+from reconciler.render.findings import findings
 from reconciler.render.values import contacts_label, describe_schedule, plural, show
 
 SYMBOLS = {"create": "+", "update": "~", "start": ">", "resume": ">", "pause": "||"}
@@ -54,15 +55,14 @@ def render_plan_text(plan: Plan, *, show_unmanaged: bool = False, color: bool = 
     afterwards costs a regular expression per line: at ten thousand campaigns, seconds)."""
     style: Styler = click.style if color else _plain
     lines: list[str] = []
-    for diagnostic in plan.diagnostics:
-        label = "warning" if diagnostic.severity == "warning" else "error"
-        colour = "yellow" if label == "warning" else "red"
-        where = f"{diagnostic.file}:{diagnostic.line}:{diagnostic.column}"
-        path = f" {diagnostic.path}:" if diagnostic.path else ""
+    found = findings(plan)
+    for finding in found:
+        colour = "yellow" if finding.severity == "warning" else "red"
         lines.append(
-            style(f"{where}: {label}:", fg=colour, bold=True) + f"{path} {diagnostic.message}"
+            style(f"{finding.where}: {finding.severity}:", fg=colour, bold=True)
+            + f" {finding.text}"
         )
-    if plan.diagnostics:
+    if found:
         lines.append("")
     if plan.changes:
         lines.append("Dograh campaigns will change as follows:")
@@ -80,20 +80,6 @@ def render_plan_text(plan: Plan, *, show_unmanaged: bool = False, color: bool = 
         for change in plan.changes:
             lines.append("")
             lines.extend(_block(change, plan.labels, style))
-        lines.append("")
-    if plan.conflicts:
-        count = len(plan.conflicts)
-        lines.append(
-            style(
-                f"Error: {plural(count, 'conflict')} {'blocks' if count == 1 else 'block'} this "
-                "plan; apply will change nothing until it is resolved:",
-                fg="red",
-                bold=True,
-            )
-        )
-        for conflict in plan.conflicts:
-            ident = f" (id {conflict.id})" if conflict.id else ""
-            lines.append(f"  {conflict.manifest}: {conflict.name}{ident}: {conflict.message}")
         lines.append("")
     if plan.blocked:
         problems = len(plan.conflicts) + len(plan.errors)

@@ -18,7 +18,7 @@ from dograh_sandbox.testing import SandboxHandle
 from reconciler.client import ClientSettings, RetryPolicy
 from reconciler.commands.apply import ApplyRequest, run_apply
 from reconciler.errors import UserError
-from reconciler.pipeline import plan_paths
+from reconciler.pipeline import PlanOptions, plan_paths
 
 COUNT = 200
 STATES = ("running", "paused", "draft", "running")
@@ -77,7 +77,7 @@ def test_apply_converges_through_chaos(
     request = ApplyRequest(
         plan_file=None,
         paths=("campaigns.d",),
-        targets=(),
+        options=PlanOptions(),
         auto_approve=True,
         parallelism=10,
         color=False,
@@ -122,7 +122,7 @@ def test_apply_converges_through_chaos(
     statuses = Counter(r.status for r in log if r.fault == "error")
     assert faults["dropped"] > 0 and statuses[429] > 0 and statuses[500] > 0
 
-    plan, client = plan_paths(("campaigns.d",), (), settings)
+    plan, client = plan_paths(("campaigns.d",), settings)
     assert client is not None
     client.close()
     assert (plan.changes, plan.blocked) == ((), False)

@@ -1,14 +1,17 @@
 """The client's reads for import and status: the contacts file through its signed URL
-(never with the API key, at most 10 MiB and a byte) and a campaign's progress."""
+(never with the API key, refused past 10 MiB without reading it all) and a campaign's
+progress."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from dograh_sandbox.testing import SandboxHandle
 from reconciler.client import (
-    DOWNLOAD_LIMIT,
+    MAX_DOWNLOAD,
     ClientSettings,
     DograhClient,
     DograhError,
@@ -60,16 +63,40 @@ def test_the_key_goes_to_dograh_and_never_to_storage() -> None:
     assert seen == {"dograh.test": settings.api_key, "storage.test": None}
 
 
-def test_a_download_stops_one_byte_past_the_limit() -> None:
-    assert DOWNLOAD_LIMIT == MAX_CSV_BYTES + 1
-    big = b"x" * (MAX_CSV_BYTES + 4096)
+class Endless(httpx.SyncByteStream):
+    """A body of ``total`` bytes, counting what the client pulled of it."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.sent = 0
+
+    def __iter__(self) -> Iterator[bytes]:
+        while self.sent < self.total:
+            size = min(self.CHUNK, self.total - self.sent)
+            self.sent += size
+            yield b"x" * size
+
+
+def test_a_download_past_the_limit_is_refused_unread() -> None:
+    assert MAX_DOWNLOAD == MAX_CSV_BYTES
+    bodies: list[Endless] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        return httpx.Response(200, content=big)
+        bodies.append(Endless(int(request.url.params["size"])))
+        return httpx.Response(200, stream=bodies[-1])
 
     settings = ClientSettings(base_url="https://dograh.test", api_key="dgr_key")
     with DograhClient(settings, transport=httpx.MockTransport(handler)) as client:
-        assert len(client.download("https://storage.test/a.csv")) == DOWNLOAD_LIMIT
+        assert len(client.download(f"https://storage.test/a.csv?size={MAX_DOWNLOAD}")) == (
+            MAX_DOWNLOAD
+        )
+        with pytest.raises(DograhError, match="the contacts file Dograh sent is over 10,485,760"):
+            client.download("https://storage.test/a.csv?size=1000000000")
+        with pytest.raises(DograhError, match="over 100 bytes"):
+            client.download("https://storage.test/a.csv?size=101", limit=100)
+    assert bodies[1].sent <= MAX_DOWNLOAD + Endless.CHUNK  # not a gigabyte
 
 
 def test_a_missing_file_is_an_error_that_hides_the_signed_url(sandbox: SandboxHandle) -> None:

@@ -3,7 +3,9 @@ environment pointing at the test's sandbox."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +28,29 @@ class Result:
 Campaigns = Callable[..., Result]
 
 
+ORIGIN = "https://github.com/acme/outbound.git"
+OWNER = "outbound-" + hashlib.sha256(b"github.com/acme/outbound").hexdigest()[:6]
+"""The owner token of the test repository: from its git remote, as in real use."""
+
+
+def git(directory: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", "-C", str(directory), *args], capture_output=True, text=True, check=True
+    )
+    return result.stdout
+
+
+def init_repository(directory: Path, origin: str = ORIGIN) -> None:
+    git(directory, "init", "-q", "-b", "main")
+    git(directory, "config", "user.email", "tests@example.com")
+    git(directory, "config", "user.name", "Tests")
+    git(directory, "config", "remote.origin.url", origin)
+
+
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: SandboxHandle) -> Path:
     shutil.copytree(ROOT / "campaigns.d", tmp_path / "campaigns.d")
-    (tmp_path / ".git").mkdir()
+    init_repository(tmp_path)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DOGRAH_API_URL", sandbox.url)
     monkeypatch.setenv("DOGRAH_API_KEY", sandbox.api_key)

@@ -15,7 +15,7 @@ from reconciler import apply as apply_module
 from reconciler.client import DograhClient
 from reconciler.commands import apply as apply_command
 from reconciler.live import LiveCampaign
-from tests.commands.conftest import Campaigns
+from tests.commands.conftest import OWNER, Campaigns, git
 
 
 def _live(sandbox: SandboxHandle) -> dict[str, dict[str, Any]]:
@@ -48,7 +48,7 @@ def test_create_and_start(campaigns: Campaigns, sandbox: SandboxHandle) -> None:
     # The manifest's settings sent, contacts uploaded under their content hash.
     east = live["spring-renewals-east"]
     assert east["circuit_breaker"]["enabled"] is True
-    assert east["source_id"].endswith("_spring-renewals-east.ee633c402405a415.csv")
+    assert east["source_id"].endswith(f"_spring-renewals-east.dc-{OWNER}.ee633c402405a415.csv")
     assert east["telephony_configuration_name"] == "Twilio US"
     starts = sandbox.admin.requests(method="POST")
     started = {r.campaign_id for r in starts if r.path.endswith("/start")}
@@ -68,9 +68,18 @@ def test_update_pause_and_resume_flows(
     live = _live(sandbox)
     assert live["spring-renewals-east"]["max_concurrency"] == 4
     assert live["appointments-west"]["state"] == "paused"
+    # Back to running: a resume, only when the reviewed change asks for it.
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "pause appointments-west")
     _edit(repo, "appointments-west", "state: paused", "state: running")
     result = campaigns("apply", "--auto-approve")
+    assert result.code == 0
+    assert result.out.endswith("No changes. Live campaigns match the manifests.\n")
+    assert "warning: appointments-west (id " in result.out
+    assert "held paused: no reviewed change asks for it (plan --base REV)" in result.out
+    result = campaigns("apply", "--auto-approve", "--base", "HEAD")
     assert "Apply complete! 1 resumed." in result.out
+    assert "the change under review sets state: running (state: paused at HEAD)" in result.out
     assert _live(sandbox)["appointments-west"]["state"] == "running"
 
 
@@ -106,18 +115,48 @@ def test_a_stale_plan_is_refused(campaigns: Campaigns, repo: Path, sandbox: Sand
     result = campaigns("apply", "reviewed.plan")
     assert result.code == 1
     assert (
-        f"Saved plan is stale: since it was made, spring-renewals-east (id {east}) changed. "
-        "Nothing was changed; make the plan again." in result.err
+        "Saved plan is stale: planning again gives another plan, so nothing was changed; "
+        "make the plan again and review it. What differs: "
+        f"spring-renewals-east (id {east}) changed in Dograh" in result.err
     )
     assert {r.method for r in sandbox.admin.requests()} == {"GET"}
 
 
+def test_an_edited_plan_is_refused_whatever_it_asks(campaigns: Campaigns, repo: Path) -> None:
+    """Issue 9, problem 10: a saved plan is an expectation, not a program. An edit that
+    starts a draft, or adds a campaign no manifest has (its CSV from outside the
+    repository), makes a plan that planning again does not give: refused, nothing done."""
+    assert campaigns("plan", "--out", "reviewed.plan").code == 0
+    original = json.loads((repo / "reviewed.plan").read_text())
+    changes = original["plan"]["changes"]
+    winback = next(c for c in changes if c["name"] == "winback-survey")
+    winback["actions"] = ["create", "start"]
+    winback["desired_state"] = "running"
+    intruder = json.loads(json.dumps(winback))
+    intruder["name"] = "intruder"
+    intruder["requests"]["create"]["name"] = "intruder"
+    intruder["requests"]["upload"]["path"] = "/etc/passwd.csv"
+    changes.append(intruder)
+    (repo / "edited.plan").write_text(json.dumps(original))
+    result = campaigns("apply", "edited.plan")
+    assert result.code == 1
+    assert "Saved plan is stale" in result.err
+    assert "intruder is no longer planned (create, start)" in result.err
+    assert "winback-survey: actions create, start -> create" in result.err
+    original["paths"] = ["../elsewhere"]
+    (repo / "outside.plan").write_text(json.dumps(original))
+    result = campaigns("apply", "outside.plan")
+    assert result.code == 1
+    assert "is not a path inside the repository" in result.err
+
+
 def test_a_plan_whose_manifests_changed_is_refused(campaigns: Campaigns, repo: Path) -> None:
     assert campaigns("plan", "--out", "reviewed.plan").code == 0
-    _edit(repo, "winback-survey", "state: draft", "state: running")
+    _edit(repo, "winback-survey", "name: winback-survey", "name: winback-survey\n  # edited")
     result = campaigns("apply", "reviewed.plan")
     assert result.code == 1
-    assert "Saved plan is stale: the manifests or their CSVs changed" in result.err
+    assert "Saved plan is stale" in result.err
+    assert "What differs: the manifests or their CSVs changed since\n" in result.err
 
 
 def test_a_plan_for_another_dograh_is_refused(campaigns: Campaigns) -> None:
@@ -149,7 +188,10 @@ def test_only_yes_is_accepted(
     monkeypatch.setattr("sys.stdin", io.StringIO(answer))
     result = campaigns("apply")
     assert result.code == code, result.out + result.err
-    assert "Do you want to perform these actions? Only 'yes' will be accepted." in result.out
+    assert (
+        "Do you want to perform these actions in Dograh? 2 campaigns will start placing "
+        "calls.\nOnly 'yes' will be accepted to approve: " in result.out
+    )
     assert len(_live(sandbox)) == created
 
 
@@ -203,9 +245,33 @@ class _InFlight:
 
 
 def test_a_failed_campaign_does_not_stop_the_others(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    # A refusal the plan cannot foresee: the second create is refused.
+    sandbox.admin.set_faults(
+        {
+            "method": "POST",
+            "path": "/api/v1/campaign/create",
+            "kind": "error",
+            "status": 400,
+            "body": "Workflow not found",
+            "skip": 1,
+            "count": 1,
+        }
+    )
+    result = campaigns("apply", "--auto-approve", "--parallelism", "1")
+    assert result.code == 1
+    assert "spring-renewals-east: FAILED: POST /campaign/create: Dograh refused it" in result.out
+    assert "Apply failed for 1 of 3 campaigns. Done: 2 created, 1 started." in result.out
+    assert "(not done: create, start)" in result.out
+    assert set(_live(sandbox)) == {"appointments-west", "winback-survey"}
+
+
+def test_a_workflow_variable_missing_from_the_csv_is_refused_by_the_plan(
     campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
 ) -> None:
-    # Valid by our rules, refused by Dograh: the workflow needs a first_name column.
+    """Issue 10, problem 1: the create Dograh would refuse is a plan error, and apply
+    changes nothing at all."""
     (repo / "campaigns.d" / "contacts" / "bare.csv").write_text("phone_number\n+15550199\n")
     text = (repo / "campaigns.d" / "winback-survey.yaml").read_text()
     (repo / "campaigns.d" / "bare.yaml").write_text(
@@ -214,13 +280,12 @@ def test_a_failed_campaign_does_not_stop_the_others(
     result = campaigns("apply", "--auto-approve")
     assert result.code == 1
     assert (
-        "bare: FAILED: POST /campaign/create: Dograh refused it: Workflow uses template "
-        "variables that are missing from the source data: 'first_name'" in result.out
+        "campaigns.d/bare.yaml:11:10: error: spec.source.csv: the workflow 'Customer survey' "
+        "uses template variables that campaigns.d/contacts/bare.csv has no column for: "
+        "'first_name'; Dograh would refuse the campaign" in result.out
     )
-    assert "Apply failed for 1 of 4 campaigns. Done: 3 created, 2 started." in result.out
-    assert "  bare: POST /campaign/create: Dograh refused it" in result.out
-    assert "(not done: create)" in result.out
-    assert set(_live(sandbox)) == {"spring-renewals-east", "appointments-west", "winback-survey"}
+    assert "Plan blocked" in result.out
+    assert _live(sandbox) == {}
 
 
 def test_a_create_whose_answer_is_lost_is_not_sent_twice(
@@ -236,15 +301,46 @@ def test_a_create_whose_answer_is_lost_is_not_sent_twice(
     assert sorted(_live(sandbox)) == ["appointments-west", "spring-renewals-east", "winback-survey"]
 
 
-def test_a_create_that_did_not_happen_is_sent_again(
+def test_a_create_answered_without_happening_is_sent_again(
     campaigns: Campaigns, sandbox: SandboxHandle
 ) -> None:
+    """Dograh answered (a 500 before its handler ran): a re-read that finds nothing means
+    the create did not happen, so sending it again is safe."""
+    sandbox.admin.set_faults(
+        {
+            "method": "POST",
+            "path": "/api/v1/campaign/create",
+            "kind": "error",
+            "status": 500,
+            "count": 1,
+        }
+    )
+    result = campaigns("apply", "--auto-approve", "--parallelism", "1")
+    assert result.code == 0, result.out + result.err
+    assert "Dograh answered the create without creating the campaign; sending it again" in (
+        result.out
+    )
+    assert len(_live(sandbox)) == 3
+
+
+def test_a_create_without_an_answer_is_never_sent_blindly(
+    campaigns: Campaigns, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 9, problem 11: no answer came (the connection dropped after sending), so
+    the create may still be running: looked for, then reported unknown, never re-sent;
+    the next apply finds out."""
+    monkeypatch.setattr(apply_module, "UNANSWERED_WAIT", 0.3)
     sandbox.admin.set_faults(
         {"method": "POST", "path": "/api/v1/campaign/create", "kind": "reset", "count": 1}
     )
     result = campaigns("apply", "--auto-approve", "--parallelism", "1")
+    assert result.code == 1
+    assert "outcome unknown: the create was sent and no answer came" in result.out
+    assert "Apply complete" not in result.out
+    assert len(sandbox.admin.requests(method="POST", path="/api/v1/campaign/create")) == 3
+    assert len(_live(sandbox)) == 2
+    result = campaigns("apply", "--auto-approve")
     assert result.code == 0, result.out + result.err
-    assert "the create had no answer and did not happen; sending it again" in result.out
     assert len(_live(sandbox)) == 3
 
 

@@ -31,10 +31,12 @@ PERSONAL_DATA = "The contacts CSVs hold personal data (phone numbers): keep them
 
 
 def survey_csv(first: int, rows: int = 2, *, crlf: bool = False, final: bool = True) -> bytes:
-    """Survey contacts (fictional +1 312 555 numbers), in one of several byte layouts."""
+    """Survey contacts in one of several byte layouts: numbers of Ofcom's drama range
+    (+44 20 7946 0xxx), which no calling-hours rule covers, so that the round trips test
+    import alone (a test of its own covers calling hours)."""
     end = "\r\n" if crlf else "\n"
     lines = ["phone_number,first_name"]
-    lines += [f'+1312555{first + n:04d},"Name {first + n}"' for n in range(rows)]
+    lines += [f'+44207946{(first + n) % 1000:04d},"Name {first + n}"' for n in range(rows)]
     return (end.join(lines) + (end if final else "")).encode()
 
 
@@ -505,6 +507,55 @@ def test_a_cap_no_manifest_can_hold_is_left_unmanaged(
     assert "max_concurrency" not in manifest["spec"]
     assert "# Its max_concurrency, 150, is outside 1..100: not managed.\n" in text
     _round_trip(campaigns, "imported")
+
+
+def test_a_campaign_dialing_outside_calling_hours_is_written_as_it_is(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    """Chicago numbers called at any hour: the manifest says what Dograh does, import
+    says it breaks the rules, and validate and plan refuse it until the schedule is fixed
+    (apply then changes the campaign). Hiding it would leave it dialing, unmanaged."""
+    chicago = b"phone_number,first_name\n+13125550100,Ada\n+13125550101,Ben\n"
+    campaign_id = _create(sandbox, "any-hour", chicago)
+    assert sandbox.request("POST", f"/api/v1/campaign/{campaign_id}/start").status_code == 200
+    result = campaigns("import", "--dir", "imported")
+    assert result.code == 0, result.err
+    assert (
+        "  warning: imported/any-hour.yaml: Dograh dials this campaign outside the "
+        "calling-hours rules (any-hour: no schedule: Dograh calls at any hour"
+    ) in result.out
+    assert "validate and plan refuse the manifest until spec.state is fixed" in result.out
+    _no_phone_numbers(result, [chicago])
+    validate = campaigns("validate", "imported")
+    assert validate.code == 1
+    assert "imported/any-hour.yaml:12:10: spec.state: any-hour: no schedule" in validate.out
+    # It stays managed: a second import does not write it again, nor refuse the others.
+    other = _create(sandbox, "other", survey_csv(0))
+    again = campaigns("import", "--dir", "imported")
+    assert again.code == 0, again.err
+    assert f'"other" (id {other})' in again.out
+    assert "any-hour" not in again.out
+
+
+def test_a_namesake_of_a_manifest_is_adopted_by_pinning_it(
+    campaigns: Campaigns, sandbox: SandboxHandle, repo: Path
+) -> None:
+    """A campaign made in Dograh under a manifest's name is not that manifest's to take
+    over (owner.py): import says how to adopt it instead of writing a second manifest."""
+    made = _create(sandbox, "winback-survey", survey_csv(0))
+    result = campaigns("import", "winback-survey")
+    assert result.code == 1
+    assert (
+        f'Error: "winback-survey" (id {made}): campaigns.d/winback-survey.yaml:7:9 has its '
+        "name but does not take it over, as this repository did not create it; to manage it "
+        f"with that manifest, pin metadata.id: {made} there (its CSV must hold the "
+        "campaign's contacts)." in result.err
+    )
+    assert sorted(p.name for p in (repo / "campaigns.d").glob("*.yaml")) == [
+        "appointments-west.yaml",
+        "spring-renewals-east.yaml",
+        "winback-survey.yaml",
+    ]
 
 
 def test_ambiguous_workflows_are_pinned_by_id(campaigns: Campaigns, sandbox: SandboxHandle) -> None:

@@ -21,9 +21,13 @@ def test_an_empty_organization_plans_every_create(
     assert "2 campaigns will place calls: appointments-west, spring-renewals-east." in result.out
     assert "# winback-survey will be created\n" in result.out
     assert campaigns("plan", "--detailed-exitcode").code == 2
-    # Four requests, whatever the number of campaigns, and nothing written.
+    # Four requests, whatever the number of campaigns, and one per workflow of the
+    # campaigns to create (three here), for their template variables; nothing written.
     logged = sandbox.admin.requests()
-    assert len(logged) == 8
+    assert len(logged) == 2 * (4 + 3)
+    assert sorted({r.path for r in logged if "/versions" in r.path}) == [
+        f"/api/v1/workflow/{n}/versions" for n in (1, 2, 3)
+    ]
     assert {r.method for r in logged} == {"GET"}
 
 
@@ -57,8 +61,11 @@ def test_changes_made_by_hand_show_as_exactly_those(
     assert changes["spring-renewals-east"]["changes"] == [
         {"path": "max_concurrency", "before": 2, "after": 5}
     ]
-    assert changes["appointments-west"]["actions"] == ["update", "resume"]
-    assert changes["appointments-west"]["places_calls"] is True
+    # Paused by hand: held, not resumed (issue 9), but its settings still updated.
+    assert changes["appointments-west"]["actions"] == ["update"]
+    assert changes["appointments-west"]["places_calls"] is False
+    assert [h["name"] for h in document["held"]] == ["appointments-west"]
+    assert "paused outside these manifests" in document["held"][0]["reason"]
     assert changes["appointments-west"]["changes"] == [
         {"path": "retry_config.retry_delay_seconds", "before": 900, "after": 600}
     ]
@@ -75,10 +82,13 @@ def test_changes_made_by_hand_show_as_exactly_those(
     text = campaigns("plan").out
     assert "~ max_concurrency = 2 -> 5" in text
     assert "~ retry_config.retry_delay_seconds = 900 -> 600" in text
+    assert f"# appointments-west (id {west}) will be updated in place\n" in text
+    resumed = campaigns("plan", "--resume", "appointments-west").out
     assert (
         f"# appointments-west (id {west}) will be updated in place, then resumed: PLACES CALLS"
-        in text
+        in resumed
     )
+    assert "note: resumed: --resume appointments-west" in resumed
 
 
 def test_a_paused_manifest_pauses_and_places_no_call(

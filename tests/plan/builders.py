@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-from reconciler.diff import diff
+from reconciler.diff import DiffPart, diff
 from reconciler.live import (
     CampaignDefaults,
     LiveCampaign,
@@ -18,10 +18,11 @@ from reconciler.live import (
     parse_answer,
 )
 from reconciler.manifest.load import Manifest
-from reconciler.normalize import upload_file_name
-from reconciler.pipeline import assemble, load_manifests
+from reconciler.owner import Owner, upload_file_name
+from reconciler.pipeline import Loaded, PlanOptions, assemble, load_manifests
 from reconciler.plan import Plan
 from reconciler.resolve import resolve
+from reconciler.review import decide
 
 WORKFLOWS = (
     Workflow(1, "Renewal reminder", "active"),
@@ -85,7 +86,7 @@ def manifests(tmp_path: Path, *specs: str) -> list[Manifest]:
 
 
 def source_id_for(manifest: Manifest) -> str:
-    name = upload_file_name(manifest.contacts.display, manifest.contacts.content)
+    name = upload_file_name(manifest.contacts.display, OWNER, manifest.contacts.content)
     return f"campaigns/1/0b9f1a2c-uuid_{name}"
 
 
@@ -115,9 +116,40 @@ def state(*campaigns: LiveCampaign, limit: int | None = 20) -> LiveState:
     )
 
 
-def plan_of(found: list[Manifest], live: LiveState, targets: tuple[str, ...] = ()) -> Plan:
+OWNER = "tests-0a1b2c"
+
+
+def diff_of(found: list[Manifest], live: LiveState) -> DiffPart:
+    """One share's part, as the pipeline's shares make it."""
+    desired, _ = resolve(found, live)
+    return diff(desired, live, owner=OWNER)
+
+
+def plan_of(
+    found: list[Manifest],
+    live: LiveState,
+    targets: tuple[str, ...] = (),
+    *,
+    resume: tuple[str, ...] = (),
+) -> Plan:
     """The plan of these manifests against ``live``, as the pipeline makes it in one
-    process (without the cross-checks of loading)."""
+    process, without the cross-checks of loading nor what needs Dograh (live contacts,
+    workflows: see tests/commands for those)."""
     desired, problems = resolve(found, live)
-    part = diff(desired, live, targets=frozenset(targets))
-    return assemble([], [part], problems, live, targets, "")
+    part = diff(desired, live, owner=OWNER, targets=frozenset(targets))
+    decision = decide(part.resumes, None, resume)
+    loaded = Loaded(
+        files=[],
+        diagnostics=problems,
+        broken=False,
+        manifests_hash="",
+        owner=Owner(OWNER, "tests"),
+    )
+    return assemble(
+        [part],
+        loaded,
+        live,
+        PlanOptions(targets=targets, resume=resume),
+        decision_notes=decision.notes,
+        held=decision.held,
+    )

@@ -12,7 +12,9 @@ from reconciler.manifest.load import Manifest
 from reconciler.plan import FieldChange, Plan
 from tests.plan.builders import (
     BREAKER,
+    OWNER,
     RETRY,
+    diff_of,
     live_campaign,
     manifests,
     plan_of,
@@ -67,7 +69,7 @@ def test_an_empty_organization_plans_creates(tmp_path: Path) -> None:
         "schedule_config": {"enabled": True, "timezone": "America/New_York", "slots": WEEKDAYS},
     }
     assert east.requests.upload is not None
-    assert east.requests.upload.file_name == f"c.{found[0].contacts.content}.csv"
+    assert east.requests.upload.file_name == f"c.dc-{OWNER}.{found[0].contacts.content}.csv"
     assert plan.counts() == {"create": 2, "update": 0, "start": 1, "pause": 0, "resume": 0}
     assert east.defaults == ()
 
@@ -247,7 +249,7 @@ def test_rename_through_a_pinned_id(tmp_path: Path) -> None:
     ("live_state", "desired", "actions"),
     [
         ("created", "running", ("start",)),
-        ("paused", "running", ("resume",)),
+        ("paused", "running", ()),  # held: see test_a_paused_campaign_is_held_unless_asked
         ("running", "paused", ("pause",)),
         ("syncing", "paused", ("pause",)),
         ("created", "paused", ()),
@@ -288,24 +290,55 @@ def test_immutable_fields_are_conflicts(tmp_path: Path) -> None:
         workflow_name="Appointment confirmation",
         telephony_configuration_id=2,
         telephony_configuration_name="Vonage EU",
-        source_id="campaigns/1/u_c.ffffffffffffffff.csv",
     )
     plan = plan_of([manifest], state(live))
     assert plan.blocked
     assert plan.changes == ()
     messages = _conflicts(plan)
-    assert len(messages) == 3
+    assert len(messages) == 2
     assert messages[0].startswith(f"{manifest.file}:8:13: the workflow cannot change")
     assert "'Appointment confirmation' (id 2)" in messages[0]
-    assert "sha256 ffffffffffffffff..." in messages[1]
-    assert "'Vonage EU'" in messages[2] and "'Twilio US'" in messages[2]
+    assert "'Vonage EU'" in messages[1] and "'Twilio US'" in messages[1]
     assert all("new metadata.name" in m for m in messages)
 
 
-def test_contacts_not_uploaded_by_this_tool_are_not_a_conflict(tmp_path: Path) -> None:
+def test_other_contacts_of_ours_are_left_to_the_pipeline_to_count(tmp_path: Path) -> None:
+    """The upload name says which contacts a campaign of ours has: other ones are a
+    conflict, settled (with counts, from the live file) where Dograh can be read."""
     (manifest,) = manifests(tmp_path, MANAGED)
-    live = _matching(manifest, source_id="campaigns/1/abc_contacts.csv")
-    assert plan_of([manifest], state(live)).changes == ()
+    other = f"campaigns/1/u_c.dc-{OWNER}.ffffffffffffffff.csv"
+    part = diff_of([manifest], state(_matching(manifest, source_id=other)))
+    assert (part.changes, part.conflicts) == ([], [])
+    (check,) = part.contacts
+    assert (check.live_content, check.content) == ("ffffffffffffffff", manifest.contacts.content)
+
+
+def test_a_campaign_made_elsewhere_is_never_taken_over_by_name(tmp_path: Path) -> None:
+    """Issue 9, problem 2: a new manifest named like another team's campaign."""
+    (manifest,) = manifests(tmp_path, MANAGED)
+    for source_id, who in (
+        ("campaigns/1/abc_contacts.csv", "not created by these manifests"),
+        ("campaigns/1/abc_c.dc-other-team.6a6d37f53df41255.csv", "owner 'other-team'"),
+    ):
+        live = _matching(manifest, id=31, source_id=source_id, state="running")
+        plan = plan_of([manifest], state(live))
+        (message,) = _conflicts(plan)
+        assert who in message
+        assert "pin metadata.id: 31" in message
+        assert plan.changes == ()
+
+
+def test_a_pinned_campaign_made_elsewhere_is_compared_by_its_live_contacts(
+    tmp_path: Path,
+) -> None:
+    """Issue 9, problem 1: adoption compares the live file with the CSV (by the
+    pipeline, which reads Dograh); the change waits for that comparison."""
+    (manifest,) = manifests(tmp_path, MANAGED.replace("name: east", "name: east\nid: 10"))
+    live = _matching(manifest, source_id="campaigns/1/abc_contacts.csv", max_concurrency=2)
+    part = diff_of([manifest], state(live))
+    (check,) = part.contacts
+    assert (check.live_content, check.why, check.campaign_id) == (None, "pinned", 10)
+    assert [c.actions for c in part.changes] == [("update",)]
 
 
 def test_a_started_campaign_cannot_return_to_draft(tmp_path: Path) -> None:
@@ -315,23 +348,34 @@ def test_a_started_campaign_cannot_return_to_draft(tmp_path: Path) -> None:
     assert "set state: paused" in _conflicts(plan)[0]
 
 
-def test_terminal_campaigns_accept_no_change(tmp_path: Path) -> None:
-    (manifest,) = manifests(tmp_path, MANAGED)
-    plan = plan_of([manifest], state(_matching(manifest, state="completed", max_concurrency=2)))
-    (message,) = _conflicts(plan)
-    assert "completed and Dograh accepts no change to it (max_concurrency)" in message
+def test_terminal_campaigns_are_warnings_not_conflicts(tmp_path: Path) -> None:
+    """Issue 9, problem 7: a failed campaign never blocks the plan of the others."""
+    found = manifests(tmp_path, MANAGED, MANAGED.replace("name: east", "name: west"))
+    done = _matching(found[0], state="completed", max_concurrency=2)
+    plan = plan_of(found, state(done))
+    assert not plan.blocked
+    assert [c.name for c in plan.changes] == ["west"]
+    (warning,) = plan.warnings
+    assert "completed and Dograh accepts no change to it (max_concurrency)" in warning.message
     logs = [{"ts": "2026-11-20T10:00:00+00:00", "level": "error", "event": "batch_failed",
-             "message": "phone number pool exhausted"}]  # fmt: skip
-    failed = _matching(manifest, state="failed", logs=logs)
-    (message,) = _conflicts(plan_of([manifest], state(failed)))
-    assert "failed (phone number pool exhausted) and Dograh cannot restart it" in message
+             "message": "Batch processing failed: no phone numbers"}]  # fmt: skip
+    failed = _matching(found[0], state="failed", logs=logs)
+    plan = plan_of(found, state(failed))
+    assert not plan.blocked
+    (warning,) = plan.warnings
+    assert warning.path == "spec.state"
+    assert (
+        "the campaign failed: Batch processing failed: no phone numbers; Dograh cannot "
+        "restart it" in warning.message
+    )
+    assert [c.name for c in plan.changes] == ["west"]
 
 
 def test_two_live_campaigns_of_one_name_name_both_ids(tmp_path: Path) -> None:
     (manifest,) = manifests(tmp_path, MANAGED)
     plan = plan_of([manifest], state(_matching(manifest, id=4), _matching(manifest, id=9)))
     (message,) = _conflicts(plan)
-    assert "2 live campaigns are named 'east' (ids 4, 9); pin the one" in message
+    assert "2 live campaigns named 'east' were created from this repository (ids 4, 9)" in message
     assert plan.unmanaged == ()
 
 
@@ -340,7 +384,10 @@ def test_a_pinned_id_wins_over_the_name(tmp_path: Path) -> None:
     live = state(_matching(manifest, id=4), _matching(manifest, id=9))
     plan = plan_of([manifest], live)
     assert not plan.blocked
-    assert [(u.id, u.name) for u in plan.unmanaged] == [(4, "east")]
+    # The other one, created from this repository and dialing, has no manifest: paused.
+    (pause,) = plan.changes
+    assert (pause.id, pause.actions, pause.manifest) == (4, ("pause",), "(no manifest)")
+    assert pause.reason is not None and "its manifest is gone" in pause.reason
 
 
 def test_a_pinned_id_that_does_not_exist(tmp_path: Path) -> None:

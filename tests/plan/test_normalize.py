@@ -12,9 +12,8 @@ from reconciler.normalize import (
     breaker_view,
     desired_schedule_view,
     live_schedule_view,
-    source_hash,
-    upload_file_name,
 )
+from reconciler.owner import Mark, mark_of, normalise_remote, upload_file_name
 
 
 def _schedule(slots: list[dict[str, Any]], timezone: str = "UTC") -> Schedule:
@@ -66,8 +65,22 @@ def test_a_breaker_never_sent_reads_as_the_response_default() -> None:
     assert breaker_view(breaker)["failure_threshold"] == 1.0
 
 
-def test_upload_names_carry_the_hash_and_only_safe_characters() -> None:
-    name = upload_file_name("contacts/spring east (v2).csv", "ab" * 32)
-    assert name == "spring_east__v2_.abababababababab.csv"
-    assert source_hash(f"campaigns/7/0f0e-uuid_{name}") == "ab" * 8
-    assert source_hash("campaigns/7/uuid_contacts.csv") is None
+def test_upload_names_carry_owner_and_contents_in_safe_characters() -> None:
+    name = upload_file_name("contacts/spring east (v2).csv", "acme-outbound", "ab" * 8)
+    assert name == "spring_east__v2_.dc-acme-outbound.abababababababab.csv"
+    assert mark_of(f"campaigns/7/0f0e-uuid_{name}") == Mark("acme-outbound", "ab" * 8)
+    assert mark_of("campaigns/7/uuid_contacts.csv") is None
+    assert mark_of("campaigns/7/uuid_spring.0123456789abcdef.csv") is None  # before owners
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "git@github.com:Acme/Outbound.git",
+        "https://github.com/acme/outbound",
+        "https://user:token@github.com/acme/outbound.git/",
+        "ssh://git@github.com/acme/outbound.git",
+    ],
+)
+def test_one_remote_however_written(url: str) -> None:
+    assert normalise_remote(url) == "github.com/acme/outbound"

@@ -67,7 +67,7 @@ def plan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Plan:
         live_campaign(id=23, name="legacy", state="running", source_id=source_id_for(legacy)),
         live_campaign(id=24, name="adhoc", state="completed", circuit_breaker=BREAKER),
     )
-    return plan_of(found, live)
+    return plan_of(found, live, resume=("west",))
 
 
 def _golden(name: str, text: str) -> None:

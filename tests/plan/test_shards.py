@@ -11,7 +11,9 @@ import pytest
 
 from dograh_sandbox.testing import SandboxHandle
 from reconciler.client import ClientSettings
-from reconciler.pipeline import plan_paths
+from reconciler.manifest.contacts import contacts_of_bytes
+from reconciler.owner import default_owner, upload_file_name
+from reconciler.pipeline import PlanOptions, plan_paths
 from reconciler.plan import Plan
 from tests.plan.builders import BREAKER, RETRY
 
@@ -45,7 +47,7 @@ def _repository(tmp_path: Path) -> None:
 
 def _plan(sandbox: SandboxHandle, jobs: int) -> Plan:
     settings = ClientSettings(base_url=sandbox.url, api_key=sandbox.api_key)
-    plan, client = plan_paths(("campaigns.d",), (), settings, jobs=jobs)
+    plan, client = plan_paths(("campaigns.d",), settings, PlanOptions(jobs=jobs))
     if client is not None:
         client.close()
     return plan
@@ -56,18 +58,30 @@ def test_shares_plan_like_one_process(
 ) -> None:
     _repository(tmp_path)
     monkeypatch.chdir(tmp_path)
-    # Live: some campaigns as the manifests want them, some not, one unmanaged.
-    records = [
-        {
-            "name": f"shard-{i:03d}",
-            "workflow": "Customer survey",
-            "state": "running" if i == 2 else "created",  # shard-002 wants draft: a conflict
-            "retry_config": RETRY,
-            "circuit_breaker": BREAKER,
-            "max_concurrency": 1 + i % 5 if i % 4 else 9,
-        }
-        for i in range(40)
-    ]
+    # Live: some campaigns as the manifests want them, some not, one unmanaged; made
+    # from this repository (their upload names), but for id 2, pinned by shard-007 and
+    # adopted: its contacts are shard-007's. Ids follow the records' order.
+    owner = default_owner(tmp_path).token
+    contacts = tmp_path / "campaigns.d" / "contacts"
+    records: list[dict[str, object]] = []
+    for i in range(40):
+        csv = (contacts / f"shard-{i:03d}.csv").read_bytes()
+        facts, _ = contacts_of_bytes(csv, "", "")
+        assert facts is not None
+        records.append(
+            {
+                "name": f"shard-{i:03d}",
+                "workflow": "Customer survey",
+                "state": "running" if i == 2 else "created",  # shard-002 wants draft: a conflict
+                "retry_config": RETRY,
+                "circuit_breaker": BREAKER,
+                "max_concurrency": 1 + i % 5 if i % 4 else 9,
+                "source_id": f"campaigns/1/{i:04d}_"
+                + upload_file_name(f"shard-{i:03d}.csv", owner, facts.content),
+            }
+        )
+    adopted = (contacts / "shard-007.csv").read_text()
+    records[1] = {**records[1], "source_id": "campaigns/1/ui_made.csv", "csv": adopted}
     records.append({"name": "not-ours", "workflow": "Customer survey", "state": "running"})
     sandbox.admin.insert_campaigns(records)
     alone = _plan(sandbox, jobs=1)

@@ -1,0 +1,130 @@
+"""The calling-hours check of the manifests: each running campaign's schedule against the
+places its contacts' numbers ring, under the Policy's rules (reconciler/hours).
+
+Offline, in ``validate`` and again in ``plan``: a manifest that is or will be running
+(``state: running``) is checked on every row of its CSV; a draft is not (it does not
+dial), but its change to running is. Findings are diagnostics at the manifest's
+``spec.schedule`` (or ``spec.state`` when it has none), prefixed with the campaign's
+name; they give counts and row numbers, never a number.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from reconciler.diagnostics import Diagnostic
+from reconciler.hours import (
+    HoursFinding,
+    HoursPolicy,
+    Recipients,
+    Slot,
+    analyze_recipients,
+    check_hours,
+    findings_for_numbers,
+)
+from reconciler.manifest.contacts import PHONE_COLUMN, read_records
+from reconciler.manifest.load import Manifest
+from reconciler.manifest.policy import Policy
+
+TIMEZONE_COLUMN = "timezone"
+
+
+def hours_policy(policy: Policy | None) -> HoursPolicy:
+    if policy is None:
+        return HoursPolicy()
+    hours = policy.spec.calling_hours
+    return HoursPolicy(rule_sets=tuple(hours.rules), margin_minutes=hours.margin_minutes)
+
+
+def dials(manifest: Manifest) -> bool:
+    """Whether the manifest asks its campaign to dial: only those are checked."""
+    return manifest.campaign.spec.state == "running"
+
+
+def recipients_of(manifest: Manifest) -> Recipients:
+    """Where each row's number rings, from the CSV the manifest names (its rows were
+    checked when it loaded), with the normalised numbers for the overlap check."""
+    return analyze_recipients(rows_of(manifest), numbers=True)
+
+
+def rows_of(manifest: Manifest) -> list[tuple[int, str, str | None]]:
+    contacts = manifest.contacts
+    text = contacts.raw.decode("utf-8")
+    records = read_records(text[1:] if text.startswith("\ufeff") else text)
+    columns = contacts.columns
+    phone_at = columns.index(PHONE_COLUMN)
+    zone_at = columns.index(TIMEZONE_COLUMN) if TIMEZONE_COLUMN in columns else -1
+    rows = []
+    for number, record in enumerate(records[1:], start=2):
+        phone = record[phone_at].strip() if len(record) > phone_at else ""
+        if not phone:
+            continue
+        zone = record[zone_at].strip() if 0 <= zone_at < len(record) else None
+        rows.append((number, phone, zone or None))
+    return rows
+
+
+def check_manifest(
+    manifest: Manifest, recipients: Recipients, policy: HoursPolicy
+) -> list[Diagnostic]:
+    schedule = manifest.campaign.spec.schedule
+    if schedule is None:
+        found = check_hours(None, None, recipients, policy)
+        path = "spec.state"
+    else:
+        slots = [Slot(day, start, end) for day, start, end in schedule.api_slots()]
+        found = check_hours(schedule.timezone, slots, recipients, policy)
+        path = "spec.schedule"
+    numbers = findings_for_numbers(recipients)
+    return [_diagnostic(manifest, path, f) for f in found] + [
+        _diagnostic(manifest, "spec.source.csv", f) for f in numbers
+    ]
+
+
+def _diagnostic(manifest: Manifest, path: str, finding: HoursFinding) -> Diagnostic:
+    return manifest.diagnostic(path, f"{manifest.name}: {finding.message}", finding.severity)
+
+
+@dataclass(frozen=True)
+class Dialed:
+    """The numbers a running campaign dials, as integers (E.164 digits), for the check
+    of one number in two campaigns across every share: compact to send."""
+
+    name: str
+    numbers: array[int]
+    at: Diagnostic
+    """Where to report: the manifest's ``metadata.name``."""
+
+
+def dialed(manifest: Manifest, recipients: Recipients) -> Dialed:
+    numbers = array("q")
+    for number in recipients.numbers or ():
+        digits = number[1:] if number.startswith("+") else number
+        if digits.isdigit() and len(digits) <= 18:
+            numbers.append(int(digits))
+    at = manifest.diagnostic("metadata.name", "", "warning")
+    return Dialed(manifest.name, numbers, at)
+
+
+def overlaps(campaigns: Iterable[Dialed]) -> list[Diagnostic]:
+    """One warning per pair of running campaigns that dial numbers in common: Dograh
+    calls each of those people twice. Counts only, never the numbers."""
+    first: dict[int, Dialed] = {}
+    pairs: dict[tuple[str, str], tuple[Dialed, Dialed, int]] = {}
+    for campaign in campaigns:
+        for number in campaign.numbers:
+            other = first.setdefault(number, campaign)
+            if other is not campaign:
+                key = (other.name, campaign.name)
+                _, _, count = pairs.get(key, (other, campaign, 0))
+                pairs[key] = (other, campaign, count + 1)
+    return [
+        replace(
+            later.at,
+            message=f"{count} number(s) of this campaign are also in '{earlier.name}', and "
+            "both dial: those people would be called by each",
+        )
+        for earlier, later, count in pairs.values()
+    ]

@@ -1,0 +1,214 @@
+"""The calling-hours check of one campaign: its schedule against its recipients' places.
+
+10,000 campaigns often share one schedule, and their contacts fall into a few dozen
+places; so a schedule is interned once per process and what it does in each place
+(under each rule, in each zone) is computed once and cached, leaving each campaign a
+lookup per place and the sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from operator import attrgetter
+
+from reconciler.hours.numbers import Place
+from reconciler.hours.recipients import Recipients
+from reconciler.hours.report import (
+    HoursFinding,
+    Template,
+    no_schedule_finding,
+    number_findings,
+    reach_template,
+    unplaced_template,
+)
+from reconciler.hours.rules import RULE_SETS, Rule, all_rules, rules_for
+from reconciler.hours.windows import Reach, Slot, evaluate
+from reconciler.hours.zones import jurisdiction_zones
+
+DEFAULT_ZONE = "UTC"
+"""The zone of a schedule that names none: Dograh's default."""
+
+_CACHE_LIMIT = 100_000
+"""Entries kept per cache before it is emptied: bounded memory for odd workloads."""
+
+
+@dataclass(frozen=True)
+class HoursPolicy:
+    """Which rules hold, and how long before a legal end calls must stop."""
+
+    rule_sets: tuple[str, ...] = RULE_SETS
+    margin_minutes: int = 15
+
+
+@dataclass(eq=False)
+class _Hit:
+    """One finding a schedule makes, whoever's contacts it counts: interned per
+    schedule, hashed by identity, with its words and its place in the report ready."""
+
+    rank: tuple[int, tuple[int, ...], str, str, str]
+    template: Template
+
+
+@dataclass(eq=False)
+class _Schedule:
+    """An interned schedule: compared and hashed by identity, so cache keys are cheap."""
+
+    zone: str
+    slots: tuple[Slot, ...]
+    hits: dict[tuple[Place, tuple[Rule, ...], int], tuple[_Hit, ...]] = field(default_factory=dict)
+    """The findings the schedule makes in each place, under a policy."""
+    interned: dict[object, _Hit] = field(default_factory=dict)
+
+
+_schedules: dict[tuple[str, tuple[Slot, ...]], _Schedule] = {}
+
+
+def check_hours(
+    schedule_zone: str | None,
+    slots: Sequence[Slot] | None,
+    recipients: Recipients,
+    policy: HoursPolicy,
+) -> list[HoursFinding]:
+    """Findings of calling hours for a campaign that is or will be running.
+
+    ``slots`` None means no schedule: Dograh then calls at any hour, an error for the
+    contacts of every rule. Each slot, in ``schedule_zone``, must reach each zone of
+    each recipient inside the window of every rule that holds there, less the margin,
+    on every date of the year. Invalid numbers and spellings are reported by
+    ``findings_for_numbers``, whatever the schedule.
+    """
+    rules = rules_for(tuple(policy.rule_sets))
+    if slots is None:
+        return _unscheduled(recipients, rules)
+    schedule = _schedule(schedule_zone or DEFAULT_ZONE, tuple(slots))
+    margin = policy.margin_minutes
+    known = schedule.hits
+    totals: dict[_Hit, tuple[int, list[int]]] = {}
+    for counted in recipients.places:
+        hits = known.get((counted.place, rules, margin))
+        if hits is None:
+            hits = _hits(schedule, counted.place, rules, margin)
+        for hit in hits:
+            total = totals.get(hit)
+            if total is None:
+                totals[hit] = (counted.contacts, list(counted.rows))
+            else:
+                total[1].extend(counted.rows)
+                totals[hit] = (total[0] + counted.contacts, total[1])
+    return [hit.template.finding(*totals[hit]) for hit in sorted(totals, key=attrgetter("rank"))]
+
+
+def findings_for_numbers(recipients: Recipients) -> list[HoursFinding]:
+    """Warnings about the numbers themselves (invalid, written two ways) and errors in
+    the ``timezone`` column: they hold whatever the schedule and the state."""
+    return number_findings(recipients)
+
+
+def _unscheduled(recipients: Recipients, rules: tuple[Rule, ...]) -> list[HoursFinding]:
+    found = []
+    for rule in rules:
+        contacts, rows = 0, list[int]()
+        for counted in recipients.places:
+            if _zones(counted.place, rule):
+                contacts += counted.contacts
+                rows.extend(counted.rows)
+        if contacts:
+            found.append(no_schedule_finding(rule, contacts, rows))
+    return found
+
+
+def _schedule(zone: str, slots: tuple[Slot, ...]) -> _Schedule:
+    key = (zone, slots)
+    found = _schedules.get(key)
+    if found is None:
+        if len(_schedules) >= _CACHE_LIMIT:
+            _schedules.clear()
+        found = _schedules[key] = _Schedule(zone, slots)
+    return found
+
+
+def _hits(
+    schedule: _Schedule, place: Place, rules: tuple[Rule, ...], margin: int
+) -> tuple[_Hit, ...]:
+    """The findings the schedule makes in a place, each once.
+
+    Numbers of no fixed place make one finding per rule and slot group, naming every
+    zone they may ring in, rather than one per zone.
+    """
+    found: list[_Hit] = []
+    for rule in rules:
+        unplaced: dict[Reach, dict[str, Reach]] = {}
+        for zone in _zones(place, rule):
+            for reach in _evaluate(schedule, zone, rule, margin):
+                if place.fixed:
+                    found.append(_intern(schedule, (rule, zone, reach), rule, zone, reach, margin))
+                else:
+                    key = Reach(reach.days, reach.start, reach.end, "", "", (), reach.breach)
+                    unplaced.setdefault(key, {})[zone] = reach
+        for key, zones in unplaced.items():
+            shown = dict(sorted(zones.items()))
+            found.append(
+                _intern(schedule, (rule, key, tuple(shown.items())), rule, "", key, margin, shown)
+            )
+    hits = schedule.hits[(place, rules, margin)] = tuple(found)
+    return hits
+
+
+def _intern(
+    schedule: _Schedule,
+    key: object,
+    rule: Rule,
+    zone: str,
+    reach: Reach,
+    margin: int,
+    zones: dict[str, Reach] | None = None,
+) -> _Hit:
+    hit = schedule.interned.get(key)
+    if hit is None:
+        if zones is None:
+            template = reach_template(schedule.zone, reach, zone, rule, margin)
+        else:
+            template = unplaced_template(schedule.zone, reach, zones, rule, margin)
+        rank = (_order()[rule.key], reach.days, reach.start, zone, reach.summer)
+        hit = schedule.interned[key] = _Hit(rank, template)
+    return hit
+
+
+@cache
+def _order() -> dict[str, int]:
+    return {rule.key: index for index, rule in enumerate(all_rules())}
+
+
+def _zones(place: Place, rule: Rule) -> tuple[str, ...]:
+    """The zones in which a place is held to a rule; none when the rule does not hold."""
+    if rule.country not in place.countries:
+        return ()
+    if not place.fixed:
+        return jurisdiction_zones(rule.place)
+    if rule.region is None or rule.place in place.regions:
+        return place.zones
+    return ()
+
+
+_evaluations: dict[tuple[_Schedule, str, Rule, int], tuple[Reach, ...]] = {}
+
+
+def _evaluate(schedule: _Schedule, zone: str, rule: Rule, margin: int) -> tuple[Reach, ...]:
+    key = (schedule, zone, rule, margin)
+    found = _evaluations.get(key)
+    if found is None:
+        if len(_evaluations) >= _CACHE_LIMIT:
+            _evaluations.clear()
+        found = _evaluations[key] = evaluate(
+            schedule.zone, schedule.slots, zone, rule, margin, _year()
+        )
+    return found
+
+
+@cache
+def _year() -> int:
+    """The reference year: this one, so that the time zone rules in force are used."""
+    return date.today().year

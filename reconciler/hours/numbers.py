@@ -1,0 +1,272 @@
+"""Where a phone number may ring: its place, from phonenumbers, cached per prefix.
+
+The check runs on every row of every running manifest, in `validate` too, and asking
+phonenumbers costs tens of microseconds a number; a million numbers would take a
+minute. What phonenumbers answers for a number (valid or not, its time zones, whether
+it has a fixed place) depends only on its country code, its leading digits and its
+length, so the answer is cached per prefix: for a NANP number, ``+1`` with the area
+code and exchange (``+1 NPA NXX``, the deepest prefix of phonenumbers' NANP time zone
+and validity data; the last four digits never matter) and the number's length. Numbers
+of other countries are rare here and their deciding prefixes vary, so each is looked up
+whole, in a bounded cache.
+
+A million real numbers still span some sixty thousand NANP prefixes; so for an area
+code of the table below, a new prefix costs a few microseconds, not twenty: validity is
+read from phonenumbers' own patterns for the region (``valid_in_region``, held to
+``is_valid_number_for_region`` by the tests for every exchange), and zones from its
+zone data once per area code when no exchange of it has zones of its own.
+
+A place is identified by a small integer so that tallying a row costs one dict lookup;
+the places themselves are interned here, per process.
+
+The state or province of a NANP number comes from its area code, through the table
+in area_codes.json, made once from phonenumbers' geocoder (see
+scripts/generate_area_codes.py); loading the geocoder itself costs half a second.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from importlib import resources
+
+import phonenumbers
+from phonenumbers import PhoneNumber, PhoneNumberType, timezone
+from phonenumbers.phonemetadata import PhoneMetadata, PhoneNumberDesc
+from phonenumbers.tzdata import TIMEZONE_DATA
+
+from reconciler.hours.rules import all_rules
+
+INVALID = -1
+"""The place id of a number phonenumbers finds invalid: it rings nowhere."""
+
+NANP = ("US", "CA")
+"""The countries of the North American Numbering Plan that rules here cover."""
+
+US_TERRITORIES = frozenset({"PR", "VI", "GU", "AS", "MP"})
+"""NANP regions under US federal law, which phonenumbers names apart from "US"."""
+
+_SEPARATORS = str.maketrans("", "", " -().\u00a0\t")
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where the numbers of one kind may ring, and so which rules hold for them."""
+
+    zones: tuple[str, ...]
+    """Candidate IANA zones; every one must pass."""
+    countries: tuple[str, ...]
+    """ISO 3166-1 codes whose rules apply ("US" for US states and territories)."""
+    regions: tuple[str, ...]
+    """ISO 3166-2 codes of the candidate states or provinces that have rules of their
+    own ("US-FL"); empty when unknown or when none has."""
+    fixed: bool
+    """False for numbers of no fixed place (toll-free, personal, premium) and numbers
+    of unknown zone: they may ring anywhere in their countries.
+
+    A NANP number of no fixed place is given both NANP countries here (toll-free
+    numbers are shared by the whole plan, so one may ring in Canada as well as in the
+    US) and no region: the check then holds it to every rule of both countries, each in
+    that rule's own zones (US federal in every US zone, Florida's in Florida's two,
+    Canada's in every Canadian zone)."""
+
+
+_places: list[Place] = []
+_place_ids: dict[Place, int] = {}
+_nanp: dict[str, int] = {}
+"""Place id per ``+1NPANXX`` prefix of a 12-character NANP number."""
+_nanp_other: dict[tuple[str, int], int] = {}
+"""Place id per (prefix, length) of NANP numbers of other lengths."""
+
+
+def normalise_e164(phone: str) -> str | None:
+    """The number as ``+`` and digits, as Dograh would dial it; None when it is not one.
+
+    Spaces, dashes, dots and parentheses are spellings, not digits. A number without
+    its leading ``+`` is not one: Dograh refuses it.
+    """
+    text = phone.strip()
+    if text[:1] != "+" or not text[1:].isdigit():
+        text = text.translate(_SEPARATORS)
+        if text[:1] != "+" or not text[1:].isdigit():
+            return None
+    return text if 4 <= len(text) <= 16 else None
+
+
+def place(place_id: int) -> Place:
+    return _places[place_id]
+
+
+def place_id(e164: str) -> int:
+    """The place id of a normalised number (see ``normalise_e164``), or ``INVALID``."""
+    if e164[1] == "1":
+        if len(e164) == 12:
+            found = _nanp.get(e164[:8])
+            if found is None:
+                found = _nanp[e164[:8]] = _classify(e164)
+            return found
+        key = (e164[:8], len(e164))
+        found = _nanp_other.get(key)
+        if found is None:
+            found = _nanp_other[key] = _classify(e164)
+        return found
+    return _classify_whole(e164)
+
+
+def nanp_cache() -> dict[str, int]:
+    """The per-prefix cache of 12-character NANP numbers, for the hot loop of
+    ``analyze_recipients`` (a miss goes through ``place_id``)."""
+    return _nanp
+
+
+@lru_cache(maxsize=1 << 16)
+def _classify_whole(e164: str) -> int:
+    return _classify(e164)
+
+
+def _classify(e164: str) -> int:
+    if e164[1] == "1" and len(e164) == 12:
+        regions = area_codes().get(e164[2:5])
+        if regions:
+            return _classify_geographic(e164, regions)
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return INVALID
+    kind = phonenumbers.number_type(number)
+    if kind == PhoneNumberType.UNKNOWN:
+        return INVALID
+    return _intern(_place_of(number, kind))
+
+
+def _classify_geographic(e164: str, regions: list[str]) -> int:
+    """A number of an area code the table places: its validity from phonenumbers'
+    patterns for its region, its zones from phonenumbers' zone data."""
+    country = regions[0][3:] if regions[0][3:] in US_TERRITORIES else regions[0][:2]
+    if not valid_in_region(e164[2:], country):
+        return INVALID
+    zones = _area_code_zones(e164[2:5])
+    if zones is None:
+        number = PhoneNumber(country_code=1, national_number=int(e164[2:]))
+        zones = timezone.time_zones_for_geographical_number(number)
+    return _geographic_place(zones, tuple(regions))
+
+
+def valid_in_region(national: str, region: str) -> bool:
+    """What ``phonenumbers.is_valid_number_for_region`` answers for a national number,
+    at a tenth of its cost: the same patterns, tried the same way, without building a
+    PhoneNumber. tests/hours/test_numbers.py holds it to phonenumbers' own answer for
+    every exchange of every area code in the table."""
+    general, kinds = _patterns(region)
+    if not _matches(national, general):
+        return False
+    return any(_matches(national, kind) for kind in kinds)
+
+
+_Pattern = tuple[frozenset[int], "re.Pattern[str] | None"]
+
+
+def _matches(national: str, pattern: _Pattern) -> bool:
+    lengths, regex = pattern
+    if lengths and len(national) not in lengths:
+        return False
+    return regex is not None and regex.fullmatch(national) is not None
+
+
+@cache
+def _patterns(region: str) -> tuple[_Pattern, tuple[_Pattern, ...]]:
+    """The region's general pattern and the patterns of its number types. A number is
+    valid when it matches the first and any of the others, so the others are tried
+    most likely first (fixed line, mobile) and those without a pattern are left out."""
+    metadata = PhoneMetadata.metadata_for_region(region)
+    assert metadata is not None, region
+    kinds = (
+        metadata.fixed_line,
+        metadata.mobile,
+        metadata.premium_rate,
+        metadata.toll_free,
+        metadata.shared_cost,
+        metadata.voip,
+        metadata.personal_number,
+        metadata.pager,
+        metadata.uan,
+        metadata.voicemail,
+    )
+    patterns = tuple(_pattern(kind) for kind in kinds)
+    return _pattern(metadata.general_desc), tuple(p for p in patterns if p[1] is not None)
+
+
+def _pattern(desc: PhoneNumberDesc | None) -> _Pattern:
+    if desc is None:
+        return frozenset(), None
+    text = desc.national_number_pattern
+    return frozenset(desc.possible_length or ()), re.compile(text) if text else None
+
+
+@cache
+def _geographic_place(zones: tuple[str, ...], regions: tuple[str, ...]) -> int:
+    known = tuple(z for z in zones if z != timezone.UNKNOWN_TIMEZONE)
+    countries = tuple(sorted({r[:2] for r in regions}))
+    ruled = tuple(r for r in regions if r in ruled_regions())
+    return _intern(Place(known, countries, ruled, bool(known)))
+
+
+@cache
+def _area_code_zones(area_code: str) -> tuple[str, ...] | None:
+    """The zones of every number of an area code, when phonenumbers' data has none
+    finer for it; None when its exchanges differ (850: Eastern and Central)."""
+    prefix = f"1{area_code}"
+    if any(len(key) > 4 and key.startswith(prefix) for key in _nanp_zone_keys()):
+        return None
+    zones: tuple[str, ...] | None = TIMEZONE_DATA.get(prefix)
+    return zones
+
+
+@cache
+def _nanp_zone_keys() -> tuple[str, ...]:
+    return tuple(key for key in TIMEZONE_DATA if key.startswith("1") and len(key) > 4)
+
+
+@cache
+def ruled_regions() -> frozenset[str]:
+    """States and provinces with rules of their own. Only these are kept in a place:
+    the others change nothing, and fewer places make fewer sums per campaign."""
+    return frozenset(rule.place for rule in all_rules() if rule.region is not None)
+
+
+def _place_of(number: PhoneNumber, kind: int) -> Place:
+    geographic = phonenumbers.is_number_type_geographical(kind, number.country_code or 0)
+    if geographic:
+        zones = timezone.time_zones_for_geographical_number(number)
+    else:
+        zones = timezone.time_zones_for_number(number)
+    known = tuple(z for z in zones if z != timezone.UNKNOWN_TIMEZONE)
+    fixed = geographic and bool(known)
+    if number.country_code == 1 and not fixed:
+        return Place(known, NANP, (), False)
+    region = phonenumbers.region_code_for_number(number) or ""
+    country = "US" if region in US_TERRITORIES else region
+    return Place(known, (country,) if country else (), (), fixed)
+
+
+def _intern(found: Place) -> int:
+    known = _place_ids.get(found)
+    if known is None:
+        known = _place_ids[found] = len(_places)
+        _places.append(found)
+    return known
+
+
+def intern_place(found: Place) -> int:
+    """The id of a place built elsewhere (a row whose ``timezone`` column overrides)."""
+    return _intern(found)
+
+
+@cache
+def area_codes() -> dict[str, list[str]]:
+    """NANP area code -> ISO 3166-2 codes of its states or provinces."""
+    text = resources.files("reconciler.hours").joinpath("area_codes.json").read_text("utf-8")
+    table: dict[str, list[str]] = json.loads(text)["area_codes"]
+    return table

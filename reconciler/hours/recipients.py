@@ -1,0 +1,182 @@
+"""Who a contacts CSV calls, reduced to where: counts per place, never the numbers.
+
+``analyze_recipients`` runs on every row of every running manifest's CSV, in
+`validate` too, so its loop does the least it can per row: a clean E.164 NANP number
+costs a slice and two dict lookups (see numbers.py for the per-prefix cache); other
+spellings, other countries and a ``timezone`` column take the slower path.
+
+Its result is small and picklable, because it travels between the processes that share
+out thousands of manifests: counts per place with a few example rows, and the set of
+numbers only when the caller asks for it (to find a number in two campaigns).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from reconciler.hours import numbers as where
+from reconciler.hours.numbers import INVALID, Place, normalise_e164
+from reconciler.hours.zones import canonical_zones
+
+EXAMPLE_ROWS = 5
+"""Rows named per finding: Dograh's own messages name five."""
+
+
+class Rows(NamedTuple):
+    """How many rows, and the first few of them (Dograh's numbering: the header is 1)."""
+
+    total: int
+    examples: tuple[int, ...]
+
+
+class PlaceCount(NamedTuple):
+    """The contacts of one place. A tuple, not a dataclass: a campaign has dozens, and a
+    frozen dataclass costs five times as much to make."""
+
+    place: Place
+    contacts: int
+    rows: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """Where a CSV's contacts may ring; no phone number unless ``numbers`` was asked."""
+
+    places: tuple[PlaceCount, ...]
+    invalid: Rows
+    """Rows whose number phonenumbers finds invalid (or that is not a number at all)."""
+    duplicates: tuple[tuple[int, int], ...]
+    """(first row, repeated row) of numbers written twice in different spellings."""
+    duplicate_count: int
+    bad_timezones: Rows
+    """Rows whose ``timezone`` cell is not a canonical IANA zone name."""
+    numbers: frozenset[str] | None = None
+    """Normalised E.164 numbers, only when asked (see ``analyze_recipients``)."""
+
+    @property
+    def contacts(self) -> int:
+        """Rows placed somewhere: every row with a valid number."""
+        return sum(p.contacts for p in self.places)
+
+    def __repr__(self) -> str:
+        shown = f", numbers=<{len(self.numbers)} numbers>" if self.numbers is not None else ""
+        return (
+            f"Recipients(places={len(self.places)}, contacts={self.contacts}, "
+            f"invalid={self.invalid.total}, duplicates={self.duplicate_count}, "
+            f"bad_timezones={self.bad_timezones.total}{shown})"
+        )
+
+
+def analyze_recipients(
+    rows: Iterable[tuple[int, str, str | None]], *, numbers: bool = False
+) -> Recipients:
+    """Places, counts and example rows of a CSV's rows.
+
+    ``rows`` are (Dograh's row number, the ``phone_number`` cell as written, the
+    ``timezone`` cell or None when the CSV has no such column). An empty phone cell is
+    skipped (the CSV check reports it). A valid ``timezone`` cell replaces the number's
+    zones for its row; the number still decides the state, whose law follows the area
+    code. ``numbers=True`` also returns every normalised number, for the check of one
+    number in two campaigns.
+    """
+    items = rows if isinstance(rows, (list, tuple)) else list(rows)
+    cache = where.nanp_cache().get
+    place_id = where.place_id
+    tally: dict[int, list[int]] = {}
+    tally_get = tally.get
+    spelled: list[tuple[int, str, str]] = []
+    bad_zones: list[int] = []
+    for row, phone, zone in items:
+        # The common case: a 12-character +1 number of a known prefix, no timezone cell.
+        found = cache(phone[:8])
+        if found is None or zone or len(phone) != 12 or not phone[8:].isdigit():
+            if not zone and len(phone) == 12 and phone[:2] == "+1" and phone[1:].isdigit():
+                found = place_id(phone)  # a prefix not seen yet
+            else:
+                found = _slow(row, phone, zone, spelled, bad_zones)
+                if found is None:
+                    continue
+        entry = tally_get(found)
+        if entry is None:
+            tally[found] = [row]
+        else:
+            entry.append(row)
+    duplicates = _duplicates(spelled, items) if spelled else []
+    invalid = tally.pop(INVALID, [])
+    places = tuple(
+        PlaceCount(where.place(pid), len(found_rows), tuple(found_rows[:EXAMPLE_ROWS]))
+        for pid, found_rows in tally.items()
+    )
+    return Recipients(
+        places=places,
+        invalid=Rows(len(invalid), tuple(invalid[:EXAMPLE_ROWS])),
+        duplicates=tuple(duplicates[:EXAMPLE_ROWS]),
+        duplicate_count=len(duplicates),
+        bad_timezones=Rows(len(bad_zones), tuple(bad_zones[:EXAMPLE_ROWS])),
+        numbers=_numbers(items, spelled) if numbers else None,
+    )
+
+
+def _slow(
+    row: int,
+    phone: str,
+    zone: str | None,
+    spelled: list[tuple[int, str, str]],
+    bad_zones: list[int],
+) -> int | None:
+    """The place id of a row off the fast path; None to skip the row (no phone)."""
+    text = phone.strip()
+    if not text:
+        return None
+    e164 = normalise_e164(text)
+    if e164 is None:
+        return INVALID
+    if e164 != text:
+        spelled.append((row, text, e164))
+    found = where.place_id(e164)
+    zone = zone.strip() if zone else ""
+    if not zone or found == INVALID:
+        return found
+    if zone not in canonical_zones():
+        bad_zones.append(row)
+        return found
+    own = where.place(found)
+    return where.intern_place(Place((zone,), own.countries, own.regions, True))
+
+
+def _duplicates(
+    spelled: list[tuple[int, str, str]], rows: Sequence[tuple[int, str, str | None]]
+) -> list[tuple[int, int]]:
+    """(first row, repeated row) for numbers written in two spellings.
+
+    Dograh compares the stripped text, so ``+1 415 555 0101`` and ``+14155550101`` are
+    two contacts to it, called twice. Only a number with a spelled-out form can have two
+    spellings; the same text twice is the CSV check's concern, not this one's.
+    """
+    spelling = {row: e164 for row, _, e164 in spelled}
+    targets = set(spelling.values())
+    first: dict[str, tuple[int, str]] = {}
+    found: list[tuple[int, int]] = []
+    for row, phone, _ in rows:
+        text = phone.strip()
+        e164 = spelling.get(row, text)
+        if e164 in targets:
+            seen = first.setdefault(e164, (row, text))
+            if seen[1] != text:
+                found.append((seen[0], row))
+    return found
+
+
+def _numbers(
+    rows: Sequence[tuple[int, str, str | None]], spelled: list[tuple[int, str, str]]
+) -> frozenset[str]:
+    """Every number as Dograh would dial it, valid or not."""
+    spelling = {row: e164 for row, _, e164 in spelled}
+    found = set()
+    for row, phone, _ in rows:
+        e164 = spelling.get(row) or normalise_e164(phone)
+        if e164 is not None:
+            found.add(e164)
+    return frozenset(found)

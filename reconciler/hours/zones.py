@@ -1,0 +1,84 @@
+"""Time zones: which names are real, which zones a jurisdiction spans, and their clocks.
+
+A zone's offset from UTC is a step function of time; the engine works on its steps
+(``pieces``) over one reference year instead of converting every call time, so that a
+whole year of a weekly schedule costs a few hundred arithmetic steps.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from datetime import datetime, timedelta, timezone
+from functools import cache
+
+from phonenumbers.tzdata import TIMEZONE_DATA
+
+from reconciler.hours.numbers import area_codes
+
+_MACHINE_DEPENDENT = frozenset({"localtime", "posixrules", "Factory"})
+DAY = 86400
+
+
+@cache
+def canonical_zones() -> frozenset[str]:
+    """Zone names as zoneinfo lists them, less those that depend on the machine."""
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in _MACHINE_DEPENDENT and not name.startswith(("posix/", "right/"))
+    )
+
+
+@cache
+def jurisdiction_zones(place: str) -> tuple[str, ...]:
+    """Every zone phonenumbers gives the area codes of a country ("US") or of a state or
+    province ("US-FL"): where a number of no fixed place may ring under its rules."""
+    by_area_code: dict[str, set[str]] = defaultdict(set)
+    for prefix, zones in TIMEZONE_DATA.items():
+        if prefix.startswith("1") and len(prefix) >= 4:
+            by_area_code[prefix[1:4]].update(zones)
+    found: set[str] = set()
+    for area_code, regions in area_codes().items():
+        if any(r == place or r.startswith(f"{place}-") for r in regions):
+            found |= by_area_code.get(area_code, set())
+    return tuple(sorted(found))
+
+
+@cache
+def pieces(zone: str, year: int) -> tuple[tuple[int, int], ...]:
+    """The zone's offsets over the reference span of ``year`` (see ``span``): each
+    (UTC second it starts at, offset in seconds), in order, the first at the span's
+    start. Found by sampling each day at noon UTC and bisecting each change to the
+    second; zones change their clocks at most once a day."""
+    tz = zoneinfo.ZoneInfo(zone)
+    start, end = span(year)
+
+    def offset(at: int) -> int:
+        delta = datetime.fromtimestamp(at, timezone.utc).astimezone(tz).utcoffset()
+        return int(delta.total_seconds()) if delta is not None else 0
+
+    found = [(start, offset(start))]
+    previous = start
+    for at in range(start - start % DAY + DAY // 2, end + DAY, DAY):
+        current = offset(at)
+        if current != found[-1][1]:
+            low, high = previous, at
+            while high - low > 1:
+                middle = (low + high) // 2
+                if offset(middle) == current:
+                    high = middle
+                else:
+                    low = middle
+            found.append((high, current))
+        previous = at
+    return tuple(found)
+
+
+@cache
+def span(year: int) -> tuple[int, int]:
+    """UTC seconds from two days before 1 January of ``year`` to 9 days into the next:
+    every weekday of the year in every zone, both clocks, and both clock changes."""
+    first = datetime(year, 1, 1, tzinfo=timezone.utc) - timedelta(days=2)
+    last = datetime(year + 1, 1, 10, tzinfo=timezone.utc)
+    return int(first.timestamp()), int(last.timestamp())

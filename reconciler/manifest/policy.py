@@ -1,0 +1,130 @@
+"""The Policy document: the rules a repository's campaigns are held to.
+
+One ``kind: Policy`` document among the manifests (at most one per run): the owner
+token that marks the campaigns this repository created, the calling-hours rules and
+their margin, and the limits on what one apply may start. Changing it is a reviewed
+change like any other; no command-line flag loosens it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from reconciler.manifest.model import NAME_PATTERN
+
+POLICY_KIND = "Policy"
+OWNER_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?(?!\n)$"
+RuleSet = Literal["us-federal", "us-states", "ca-crtc"]
+DEFAULT_RULES: tuple[RuleSet, ...] = ("us-federal", "us-states", "ca-crtc")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, regex_engine="python-re")
+
+
+class PolicyMetadata(_Strict):
+    name: str = Field(
+        min_length=1,
+        max_length=255,
+        pattern=NAME_PATTERN,
+        description="A name for the policy, for messages.",
+        examples=["org-policy"],
+    )
+
+
+class CallingHours(_Strict):
+    rules: list[RuleSet] = Field(
+        default_factory=lambda: list(DEFAULT_RULES),
+        min_length=1,
+        json_schema_extra={"uniqueItems": True},
+        description=(
+            "The rule sets campaigns are checked against: us-federal (47 CFR "
+            "64.1200(c)(1)), us-states (the stricter states' statutes), ca-crtc (Canada)."
+        ),
+        examples=[["us-federal", "us-states", "ca-crtc"]],
+    )
+    margin_minutes: int = Field(
+        default=15,
+        ge=0,
+        le=240,
+        description=(
+            "End calling this long before the legal end: Dograh checks the schedule only "
+            "when it queues a batch, so calls start a little after a window closes."
+        ),
+        examples=[15],
+    )
+
+
+class Limits(_Strict):
+    max_starts_per_apply: int | None = Field(
+        default=None,
+        ge=0,
+        description=(
+            "Most campaigns one apply may start, resume, or redial and start; a plan past "
+            "it is blocked. None: no limit."
+        ),
+        examples=[5],
+    )
+    max_new_contacts_per_apply: int | None = Field(
+        default=None,
+        ge=0,
+        description=(
+            "Most contacts one apply may put into new campaigns (creates and redials); a "
+            "plan past it is blocked. None: no limit."
+        ),
+        examples=[20000],
+    )
+
+
+class PolicySpec(_Strict):
+    owner: str | None = Field(
+        default=None,
+        pattern=OWNER_PATTERN,
+        max_length=32,
+        description=(
+            "The owner token that marks the campaigns this repository creates (lowercase "
+            "letters, digits and dashes). Default: derived from the git remote 'origin', "
+            "else the repository directory's name. Changing it disowns every campaign "
+            "created so far."
+        ),
+        examples=["acme-outbound"],
+    )
+    calling_hours: CallingHours = Field(
+        default_factory=CallingHours,
+        description="Calling-hours rules for running campaigns, in each contact's local time.",
+        examples=[{"rules": ["us-federal", "us-states"], "margin_minutes": 15}],
+    )
+    limits: Limits = Field(
+        default_factory=Limits,
+        description="The blast radius of one apply; none by default.",
+        examples=[{"max_starts_per_apply": 5, "max_new_contacts_per_apply": 20000}],
+    )
+
+
+class Policy(_Strict):
+    """The rules a repository's campaigns are held to."""
+
+    model_config = ConfigDict(
+        title="Dograh campaigns policy",
+        strict=True,
+        extra="forbid",
+        frozen=True,
+        regex_engine="python-re",
+    )
+
+    api_version: Literal["dograh-campaigns/v1"] = Field(
+        alias="apiVersion", description="Manifest format version.", examples=["dograh-campaigns/v1"]
+    )
+    kind: Literal["Policy"] = Field(
+        description="What this document describes.", examples=["Policy"]
+    )
+    metadata: PolicyMetadata = Field(
+        description="The policy's name.", examples=[{"name": "org-policy"}]
+    )
+    spec: PolicySpec = Field(
+        default_factory=PolicySpec,
+        description="Owner, calling hours and limits.",
+        examples=[{"owner": "acme-outbound", "limits": {"max_starts_per_apply": 5}}],
+    )
