@@ -1,7 +1,7 @@
 """`campaigns import`: live campaigns that no manifest manages become manifests.
 
 For each chosen campaign it writes ``DIR/<stem>.yaml`` (``metadata.id`` pinned, only
-the settings that differ from what omitting them means: adopt.py) and
+the settings that differ from what omitting them means: importing.py) and
 ``DIR/contacts/<stem>.csv``, the contacts file as Dograh holds it, byte for byte, so
 that plan finds the live contacts equal to the file.
 
@@ -28,12 +28,12 @@ from pathlib import Path
 
 import click
 
-from reconciler.adopt import CannotAdopt, Draft, draft_manifest, file_stems, render_manifest
 from reconciler.calling_hours import check_manifest, dials, recipients_of
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.diagnostics import has_errors
 from reconciler.diff import diff
 from reconciler.errors import EXIT_ERROR, EXIT_OK, UserError
+from reconciler.importing import CannotAdopt, Draft, draft_manifest, file_stems, render_manifest
 from reconciler.live import TERMINAL_STATES, LiveCampaign, LiveState
 from reconciler.managed import Managed, read_managed
 from reconciler.manifest.contacts import contacts_of_bytes

@@ -8,6 +8,8 @@ and DOGRAH_TEST_API_KEY set) is the last test; it creates campaigns but never st
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -18,8 +20,8 @@ import yaml
 
 from dograh_sandbox.seed import DEFAULT_SEED_DATA
 from dograh_sandbox.testing import DograhTarget, SandboxHandle
-from reconciler.adopt import Draft, draft_manifest, file_stems, scalar, slug
 from reconciler.cli import run
+from reconciler.importing import Draft, draft_manifest, file_stems, scalar, slug
 from reconciler.live import LiveCampaign, LiveState, RetryConfig
 from reconciler.manifest.model import Campaign
 from tests.commands.conftest import ROOT, Campaigns, Result
@@ -663,6 +665,18 @@ def test_every_string_reads_back_as_itself(text: str) -> None:
     document = f"key: {scalar(text)}\n"
     assert yaml.safe_load(document) == {"key": text}
     assert yaml.load(document, Loader=_Loader) == {"key": text}
+
+
+def test_the_writer_loads_no_http_library() -> None:
+    """importing.py is pure, like the diff it plans with: no request of its own."""
+    code = (
+        "import sys, reconciler.importing\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('httpx', 'httpcore')))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert found.stdout.strip() == "[]"
 
 
 def test_slugs_and_stems() -> None:
