@@ -345,6 +345,74 @@ def schema(options: GlobalOptions, check: bool, output: str) -> int:
     return run_schema(SchemaRequest(output, check))
 
 
+@cli.command("import")
+@click.argument("selectors", nargs=-1, metavar="[NAME | ID]...")
+@click.option(
+    "--dir",
+    "directory",
+    default=DEFAULT_PATH,
+    show_default=True,
+    metavar="DIR",
+    help="Where the manifests are written (their CSVs under DIR/contacts).",
+)
+@click.pass_obj
+def import_(options: GlobalOptions, selectors: tuple[str, ...], directory: str) -> int:
+    """Write a manifest and its contacts CSV for live campaigns no manifest manages.
+
+    NAME or ID selects campaigns (a completed or failed one too); without any, every
+    unmanaged campaign that is not completed or failed. Never overwrites a file.
+    """
+    from reconciler.commands.import_ import ImportRequest, run_import
+
+    return run_import(ImportRequest(selectors, directory, options.client_settings()))
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines.",
+)
+@click.option(
+    "--progress",
+    is_flag=True,
+    help="Also read each managed campaign's progress (one request per campaign).",
+)
+@click.option(
+    "--fail-on",
+    "fail_on",
+    type=click.Choice(["failed"]),
+    help="Exit 1 when a managed campaign is failed (for a scheduled CI job).",
+)
+@click.pass_obj
+def status(
+    options: GlobalOptions,
+    paths: tuple[str, ...],
+    output_format: str,
+    progress: bool,
+    fail_on: str | None,
+) -> int:
+    """Each managed campaign's state, progress, why it is held or failed, and its redial.
+
+    PATH is a manifest file or a directory (default: campaigns.d). Needs the API key.
+    """
+    from reconciler.commands.status import StatusRequest, run_status
+
+    request = StatusRequest(
+        paths=paths or (DEFAULT_PATH,),
+        output_format=output_format,
+        progress=progress,
+        fail_on=fail_on,
+        color=options.color,
+        client=options.client_settings(),
+    )
+    return run_status(request)
+
+
 def _add_sandbox_command() -> None:
     """The CLI hook: the one place where the tool meets the sandbox, a package of its own
     that is installed beside it (its server needs the ``sandbox`` extra)."""

@@ -50,6 +50,7 @@ from reconciler.errors import UserError
 from reconciler.live import (
     CampaignDefaults,
     CampaignList,
+    CampaignProgress,
     DownloadTarget,
     LiveCampaign,
     TelephonyConfig,
@@ -84,6 +85,9 @@ ACCEPT_ENCODING = "gzip, deflate"
 and zstd when installed, and inflate each chunk whole)."""
 SHOWN_TEXT = 300
 """Characters of server text (a ``detail``, an error page) quoted in a message."""
+MAX_DOWNLOAD = 10 * 1024 * 1024
+"""Dograh's upload limit (docs/dograh-api.md §6.1): no contacts file is larger."""
+_S3_CODE = re.compile(rb"<Code>([A-Za-z]+)</Code>")
 
 log = logging.getLogger("reconciler.client")
 T = TypeVar("T")
@@ -820,22 +824,34 @@ class DograhClient:
         return parse_list(WorkflowVersion, self._body("GET", path), f"GET {path}")
 
     def source_download_url(self, campaign_id: int) -> DownloadTarget:
-        """Where a campaign's contacts file can be read (docs/dograh-api.md §2.11)."""
+        """A signed URL of the campaign's contacts file, valid for an hour
+        (docs/dograh-api.md §2.11)."""
         path = f"/campaign/{campaign_id}/source-download-url"
         return parse_answer(DownloadTarget, self._body("GET", path), f"GET {path}")
 
-    def download(self, url: str, limit: int = 10 * 1024 * 1024) -> bytes:
-        """A file from storage (a presigned URL: the API key is not sent there), read no
-        further than ``limit`` bytes: Dograh's contacts files are at most 10 MiB."""
+    def download(self, url: str, limit: int = MAX_DOWNLOAD) -> bytes:
+        """The object at a signed storage URL, through the storage client: the URL is
+        its own credential, and the API key is never sent to storage (§6.1). Read no
+        further than ``limit`` bytes; the URL, which opens personal data, stays out of
+        every message."""
         parts = urlsplit(url)
         origin = without_userinfo(f"{parts.scheme}://{parts.netloc}")  # no signed query
         label = "GET download URL"
-        answer = self._send(
-            "storage", label, "GET", url, idempotent=True, origin=origin, limit=limit
-        )
-        if answer.status >= 300:
+        try:
+            answer = self._send(
+                "storage", label, "GET", url, idempotent=True, origin=origin, limit=limit
+            )
+        except ResponseTooLarge:
             raise DograhError(
-                f"downloading a contacts file failed with HTTP {answer.status}",
+                f"the contacts file Dograh sent is over {limit:,} bytes, Dograh's own limit for "
+                "a contacts file; it was not read further",
+                request=label,
+            ) from None
+        if answer.status >= 300:
+            code = _S3_CODE.search(answer.body)
+            named = f" ({code.group(1).decode()})" if code else ""
+            raise DograhError(
+                f"downloading the contacts file failed with HTTP {answer.status}{named}",
                 status=answer.status,
                 request=label,
             )
@@ -844,6 +860,10 @@ class DograhClient:
     def campaign_defaults(self) -> CampaignDefaults:
         path = "/organizations/campaign-defaults"
         return parse_answer(CampaignDefaults, self._body("GET", path), f"GET {path}")
+
+    def campaign_progress(self, campaign_id: int) -> CampaignProgress:
+        path = f"/campaign/{campaign_id}/progress"
+        return parse_answer(CampaignProgress, self._body("GET", path), f"GET {path}")
 
     # -- writing ---------------------------------------------------------------------
 

@@ -212,6 +212,29 @@ class DownloadTarget:
     download_url: str
 
 
+@dataclass(frozen=True)
+class SourceSync:
+    status: str = ""
+    """``pending``, ``in_progress``, ``completed`` or ``failed``."""
+    last_synced_at: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class CampaignProgress:
+    """``GET /campaign/{id}/progress`` (docs/dograh-api.md §2.10): what the list does not
+    carry, the failed calls and the state of the contacts' sync."""
+
+    campaign_id: int
+    state: str
+    total_rows: int = 0
+    processed_rows: int = 0
+    failed_calls: int = 0
+    """Calls whose last status is failed, busy or no-answer, retries included."""
+    progress_percentage: float = 0.0
+    source_sync: SourceSync = field(default_factory=SourceSync)
+
+
 class AnswerShapeError(UserError):
     """Dograh answered with something this tool cannot read (another version, a proxy)."""
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole story on a fresh machine: a local Dograh sandbox, then validate, plan and
-# apply the manifests of campaigns.d/, then plan again to show nothing is left to do.
+# apply the manifests of campaigns.d/, plan again to show nothing is left to do, and
+# show how the campaigns are doing.
 # Run by `make demo` after it has installed the tool into .venv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,6 +53,22 @@ step campaigns apply --auto-approve
 
 step campaigns plan
 "$BIN/campaigns" plan --detailed-exitcode
+
+# The sandbox's clock is manual: one step of it lets Dograh's contact syncs finish, as
+# they would a moment after the starts on a real Dograh.
+"$BIN/python" - "$DOGRAH_API_URL" "$(read_ready admin_token)" <<'PY'
+import sys, urllib.request
+
+request = urllib.request.Request(
+    sys.argv[1] + "/_sandbox/clock/advance",
+    data=b'{"seconds": 0}',
+    headers={"Content-Type": "application/json", "X-Sandbox-Admin-Token": sys.argv[2]},
+)
+urllib.request.urlopen(request).close()
+PY
+
+step campaigns status
+"$BIN/campaigns" status
 
 stop_sandbox
 trap - EXIT

@@ -56,7 +56,7 @@ def test_the_repositorys_own_manifests_are_valid(
     # examples/github/ holds a GitHub workflow: skipped in a scan, and said so.
     assert run(["validate", "examples"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
-        "2 campaigns in 2 files are valid; 1 YAML file skipped: not a manifest"
+        "3 campaigns in 3 files are valid; 1 YAML file skipped: not a manifest"
     )
 
 
@@ -118,6 +118,22 @@ def test_the_same_pinned_id_twice(repo: Path, capsys: pytest.CaptureFixture[str]
         "campaigns.d/a.yaml:5:7: metadata.id: the campaign id 42 is also used at "
         "campaigns.d/b.yaml:5:7" in out
     )
+
+
+def test_one_name_twice_is_valid_when_each_pins_its_campaign(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dograh allows two campaigns of one name; pinned ids tell their manifests apart."""
+    pinned = "  name: east\n  id: {0}\n"
+    for file, campaign_id in (("a.yaml", 41), ("b.yaml", 42)):
+        text = GOOD.format(name="east", concurrency=1)
+        _write(repo, file, text.replace("  name: east\n", pinned.format(campaign_id)))
+    assert run(["validate"]) == 0
+    assert capsys.readouterr().out == "2 campaigns in 2 files are valid\n"
+    # One of them unpinned: its name is its identity again, and it is ambiguous.
+    _write(repo, "b.yaml", GOOD.format(name="east", concurrency=1))
+    assert run(["validate"]) == 1
+    assert "the campaign name 'east' is also used at" in capsys.readouterr().out
 
 
 def test_csv_problems_name_the_csv_and_its_rows(

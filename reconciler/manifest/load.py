@@ -499,7 +499,11 @@ def _missing(value: str, target: str, reason: str) -> str:
 
 
 def duplicates(identities: Iterable[Identity]) -> list[Diagnostic]:
-    """The same name, or the same pinned id, in two manifests: each place names the other."""
+    """The same name, or the same pinned id, in two manifests: each place names the other.
+
+    A name may repeat when every manifest that uses it pins an id: the id is then each
+    one's identity, as Dograh allows two campaigns of one name (``campaigns import``
+    writes them so)."""
     by_key: dict[tuple[str, Any], list[tuple[Identity, str]]] = {}
     for identity in identities:
         by_key.setdefault(("name", identity.name), []).append((identity, "metadata.name"))
@@ -508,6 +512,8 @@ def duplicates(identities: Iterable[Identity]) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for (kind, value), places in by_key.items():
         if len(places) < 2:
+            continue
+        if kind == "name" and all(identity.pinned_id is not None for identity, _ in places):
             continue
         wheres = [manifest.where(path) for manifest, path in places]
         for (manifest, path), here in zip(places, wheres, strict=True):

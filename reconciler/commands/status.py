@@ -1,0 +1,71 @@
+"""`campaigns status`: how the managed campaigns are doing, for an operator or a CI job.
+
+Exit 0 whatever the campaigns' states, so that a report is never mistaken for a
+failure; ``--fail-on failed`` makes a failed campaign exit 1, for a scheduled job that
+should go red. Errors in the manifests are reported as plan reports them and exit 1,
+after the report: a manifest that does not load matches no campaign, which would then
+be counted as unmanaged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import click
+
+from reconciler.client import ClientSettings, DograhClient
+from reconciler.errors import EXIT_ERROR, EXIT_OK
+from reconciler.live import CampaignProgress
+from reconciler.managed import Managed, read_managed
+from reconciler.render.diagnostics import render_text
+from reconciler.render.terminal import echo_lines, use_color
+from reconciler.status import build_status, render_status_text
+
+PROGRESS_AT_ONCE = 8
+
+
+@dataclass(frozen=True)
+class StatusRequest:
+    paths: Sequence[str]
+    output_format: str
+    progress: bool
+    fail_on: str | None
+    color: bool | None
+    client: ClientSettings
+
+
+def run_status(request: StatusRequest) -> int:
+    with DograhClient(request.client) as client:
+        managed = read_managed(request.paths, client)
+        progress = _progress(client, managed) if request.progress else None
+    report = build_status(managed, progress)
+    if managed.diagnostics:
+        echo_lines(render_text(managed.diagnostics), request.color, err=True)
+    if request.output_format == "json":
+        click.echo(report.model_dump_json())
+    else:
+        broken = frozenset(d.file for d in managed.diagnostics if d.severity == "error")
+        lines = render_status_text(report, color=use_color(request.color), broken=broken)
+        echo_lines(lines, request.color)
+    if not managed.ok:
+        click.secho(
+            "The manifests have errors (above): their campaigns may be counted as unmanaged.",
+            err=True,
+            fg="red",
+        )
+        return EXIT_ERROR
+    failed = [entry for entry in report.campaigns if entry.state == "failed"]
+    if request.fail_on == "failed" and failed:
+        names = ", ".join(f"{entry.name} (id {entry.id})" for entry in failed)
+        click.secho(f"--fail-on failed: {names} failed.", err=True, fg="red")
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def _progress(client: DograhClient, managed: Managed) -> dict[int, CampaignProgress]:
+    """One ``/progress`` request per managed live campaign, a few at once."""
+    ids = sorted(managed.matched)
+    with ThreadPoolExecutor(max_workers=PROGRESS_AT_ONCE, thread_name_prefix="progress") as pool:
+        return dict(zip(ids, pool.map(client.campaign_progress, ids), strict=True))

@@ -1,0 +1,91 @@
+"""Which live campaigns the manifests manage, with the live state, from one reading.
+
+``import`` must not write a second manifest for a campaign that one already manages,
+and ``status`` reports on exactly the campaigns that plan would act on. Both take the
+answer from the pipeline's own steps (loading and its cross-checks, this repository's
+owner token, resolve, diff), so a campaign counts as managed exactly when plan matches
+it. ``plan_paths`` would do the same but keeps the live state to itself, and both
+commands need it: status builds its whole report from the one campaign list, import
+writes manifests from it. Nothing else of a plan is needed, so nothing else is done:
+no contacts downloaded, no workflow read, no calling hours checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from reconciler.calling_hours import hours_policy
+from reconciler.client import DograhClient
+from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
+from reconciler.diff import diff
+from reconciler.fetch import fetch_live
+from reconciler.hours import HoursPolicy
+from reconciler.live import LiveCampaign, LiveState
+from reconciler.manifest.load import Manifest, find_manifest_files
+from reconciler.pipeline import ManifestShare, _cross_checked, _owner, _policy
+from reconciler.resolve import resolve
+
+
+@dataclass(frozen=True)
+class Managed:
+    manifests: tuple[Manifest, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    """Of loading and of resolving names (an unknown workflow): a manifest with an error
+    matches nothing, so its campaign would look unmanaged."""
+    live: LiveState
+    matched: dict[int, str]
+    """Live campaign id -> the name of the manifest that manages it (plan's ``matched``)."""
+    owner: str
+    """This repository's owner token (owner.py), as plan computes it."""
+    hours: HoursPolicy
+    """The Policy's calling hours, for what import writes."""
+
+    @property
+    def ok(self) -> bool:
+        return not has_errors(list(self.diagnostics))
+
+    def manifest_for(self, campaign_id: int) -> Manifest | None:
+        """The manifest that manages a live campaign: the one pinning its id, else the
+        unpinned one of its name (names repeat only among pinned manifests)."""
+        name = self.matched.get(campaign_id)
+        if name is None:
+            return None
+        pinned = [m for m in self.manifests if m.campaign.metadata.id == campaign_id]
+        if pinned:
+            return pinned[0]
+        return next(
+            (m for m in self.manifests if m.name == name and m.campaign.metadata.id is None),
+            None,
+        )
+
+    def unmanaged(self) -> list[LiveCampaign]:
+        return [c for c in self.live.campaigns if c.id not in self.matched]
+
+
+def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
+    """The manifests under ``paths`` (none: no manifest manages anything) matched to the
+    organization's campaigns, read in four requests while the files load."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as pool:
+        reading = pool.submit(fetch_live, client)
+        files, problems = find_manifest_files(paths) if paths else ([], [])
+        share = ManifestShare(files)
+        summary = share.summary()
+        diagnostics, _ = _cross_checked(problems, [summary])
+        owner, found = _owner([summary], paths)
+        live = reading.result()
+    manifests = share.loaded.manifests
+    desired, findings = resolve(manifests, live)
+    claimed = frozenset(
+        m.campaign.metadata.id for m in manifests if m.campaign.metadata.id is not None
+    )
+    part = diff(desired, live, owner=owner.token, claimed=claimed)
+    return Managed(
+        manifests=tuple(manifests),
+        diagnostics=tuple(sorted_diagnostics([*diagnostics, *found, *findings])),
+        live=live,
+        matched=dict(part.matched),
+        owner=owner.token,
+        hours=hours_policy(_policy([summary])),
+    )

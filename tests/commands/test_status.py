@@ -1,0 +1,298 @@
+"""`campaigns status` against the sandbox: states, progress, why a campaign is held or
+failed (from Dograh's logs), its redial, the JSON shape, and the requests it costs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from dograh_sandbox.testing import SandboxHandle
+from reconciler.status import redact
+from tests.commands.conftest import Campaigns, Result
+
+MONDAY_10_IN_NEW_YORK = "2026-03-02T15:00:00Z"
+"""spring-renewals-east may call (mon-fri 09:00-17:00 New York), appointments-west may
+not (16:00-20:00 Los Angeles)."""
+
+
+def _live(sandbox: SandboxHandle) -> dict[str, dict[str, Any]]:
+    answer = sandbox.request("GET", "/api/v1/campaign/").json()
+    return {campaign["name"]: campaign for campaign in answer["campaigns"]}
+
+
+def _phones(repo: Path) -> list[str]:
+    numbers = []
+    for csv in (repo / "campaigns.d/contacts").glob("*.csv"):
+        numbers += [line.split(",")[0] for line in csv.read_text().splitlines()[1:]]
+    return numbers
+
+
+def _no_phone_number(result: Result, repo: Path) -> None:
+    for number in _phones(repo):
+        assert number not in result.out + result.err
+
+
+def test_a_breaker_trip_holds_the_campaign(
+    campaigns: Campaigns, sandbox: SandboxHandle, repo: Path
+) -> None:
+    sandbox.admin.set_clock(MONDAY_10_IN_NEW_YORK)
+    assert campaigns("apply", "--auto-approve").code == 0
+    sandbox.admin.set_simulation(failure_rate=1.0)
+    sandbox.admin.advance(30)
+    live = _live(sandbox)
+    east, west, survey = (
+        live[name] for name in ("spring-renewals-east", "appointments-west", "winback-survey")
+    )
+    assert east["state"] == "paused"
+    (trip,) = [entry for entry in east["logs"] if entry["event"] == "circuit_breaker_tripped"]
+
+    result = campaigns("status")
+    assert result.code == 0
+    assert result.out == (
+        f"appointments-west (id {west['id']}): running\n"
+        f"    rows: 0 of 25 processed, 0 failed\n"
+        f"spring-renewals-east (id {east['id']}): paused, held: its manifest says running\n"
+        f"    circuit breaker tripped at {trip['ts']}: {trip['message']}\n"
+        f"    rows: {east['processed_rows']} of 40 processed, 0 failed\n"
+        f"winback-survey (id {survey['id']}): created (not started)\n"
+        "\n"
+        "3 managed campaigns: 1 created, 1 running, 1 paused (1 held).\n"
+    )
+    assert trip["message"].startswith("Paused: failure rate 100.00% (5/5) exceeded threshold")
+    _no_phone_number(result, repo)
+
+    document = json.loads(campaigns("status", "--format", "json").out)
+    entry = next(c for c in document["campaigns"] if c["name"] == "spring-renewals-east")
+    assert entry == {
+        "name": "spring-renewals-east",
+        "id": east["id"],
+        "manifest": "campaigns.d/spring-renewals-east.yaml:6:9",
+        "state": "paused",
+        "desired_state": "running",
+        "held": True,
+        "reason": {
+            "event": "circuit_breaker_tripped",
+            "level": "warning",
+            "at": trip["ts"],
+            "message": trip["message"],
+        },
+        "rows": {"total": 40, "processed": east["processed_rows"], "failed": 0},
+        "redial": None,
+        "progress": None,
+    }
+
+
+def test_the_json_shape(campaigns: Campaigns, sandbox: SandboxHandle) -> None:
+    """The keys the README documents, and only those: a script may rely on them."""
+    assert campaigns("apply", "--auto-approve").code == 0
+    document = json.loads(campaigns("status", "--format", "json").out)
+    assert list(document) == [
+        "format_version",
+        "tool_version",
+        "campaigns",
+        "unmanaged",
+        "live",
+        "summary",
+    ]
+    assert document["format_version"] == 1
+    assert [c["name"] for c in document["campaigns"]] == [
+        "appointments-west",
+        "spring-renewals-east",
+        "winback-survey",
+    ]
+    assert [list(c) for c in document["campaigns"]] == [
+        [
+            "name",
+            "id",
+            "manifest",
+            "state",
+            "desired_state",
+            "held",
+            "reason",
+            "rows",
+            "redial",
+            "progress",
+        ]
+    ] * 3
+    assert document["summary"] == {
+        "managed": 3,
+        "states": {"created": 1, "syncing": 2},
+        "held": 0,
+        "failed": 0,
+        "not_created": 0,
+    }
+    assert (document["unmanaged"], document["live"]) == (0, 3)
+
+
+def test_a_failed_sync_and_fail_on_failed(
+    campaigns: Campaigns, sandbox: SandboxHandle, repo: Path
+) -> None:
+    """A campaign whose contacts file is gone fails at its sync; the others are not in
+    Dograh yet. A scheduled job fails on it with --fail-on failed only."""
+    (failing,) = sandbox.admin.insert_campaigns(
+        [{"name": "winback-survey", "workflow": "Customer survey", "state": "syncing"}]
+    )
+    sandbox.admin.advance(0)
+    (entry,) = _live(sandbox)["winback-survey"]["logs"]
+    assert (entry["event"], _live(sandbox)["winback-survey"]["state"]) == (
+        "source_sync_failed",
+        "failed",
+    )
+
+    result = campaigns("status")
+    assert result.code == 0
+    assert result.out == (
+        "appointments-west: not in Dograh yet (apply creates it)\n"
+        "spring-renewals-east: not in Dograh yet (apply creates it)\n"
+        f"winback-survey (id {failing}): failed\n"
+        f"    source_sync_failed at {entry['ts']}: {redact(entry['message'])}\n"
+        "    rows: 0 of ? processed, 0 failed (total counted when the sync ends)\n"
+        "\n"
+        "3 managed campaigns: 1 failed, 2 not in Dograh.\n"
+    )
+    failed = campaigns("status", "--fail-on", "failed")
+    assert failed.code == 1
+    assert failed.out == result.out
+    assert f"--fail-on failed: winback-survey (id {failing}) failed.\n" in failed.err
+    document = json.loads(campaigns("status", "--format", "json", "--fail-on", "failed").out)
+    assert document["summary"]["failed"] == 1
+    assert document["summary"]["not_created"] == 2
+
+
+def test_dograh_words_lose_signed_urls_and_phone_numbers(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    message = (
+        "Batch processing failed: the carrier refused +1 (415) 555-0100; see "
+        "https://storage.example/campaigns/1/a.csv?X-Amz-Signature=s3cr3t&X-Amz-Expires=3600"
+    )
+    sandbox.admin.insert_campaigns(
+        [
+            {
+                "name": "winback-survey",
+                "state": "failed",
+                "logs": [
+                    {
+                        "ts": "2026-03-02T15:00:00+00:00",
+                        "level": "error",
+                        "event": "batch_failed",
+                        "message": message,
+                    }
+                ],
+            }
+        ]
+    )
+    result = campaigns("status", "winback-survey")
+    text = campaigns("status").out + campaigns("status", "--format", "json").out
+    assert "s3cr3t" not in text
+    assert "555-0100" not in text
+    assert (
+        "batch_failed at 2026-03-02T15:00:00+00:00: Batch processing failed: the carrier "
+        "refused <phone number>; see https://storage.example/campaigns/1/a.csv?<query removed>"
+    ) in text
+    assert result.code == 1  # not a manifest: said as plan says it
+    assert "winback-survey:1:1: no such file or directory" in result.err
+
+
+def test_a_redial_child_and_the_unmanaged_count(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    parent, child, other = sandbox.admin.insert_campaigns(
+        [
+            {
+                "name": "spring-renewals-east",
+                "state": "completed",
+                "redialed_campaign_id": 2,
+                "source_id": "campaigns/1/east.csv",
+                "csv": "phone_number,first_name,renewal_date\n+12125550100,Ada,2027-04-01\n",
+                "total_rows": 0,
+            },
+            {
+                "name": "spring-renewals-east (Redial)",
+                "state": "running",
+                "parent_campaign_id": 1,
+                "source_id": "campaigns/1/east.csv",  # a redial's contacts are its parent's
+            },
+            {"name": "made-in-the-ui", "state": "created"},
+        ]
+    )
+    assert (parent, child, other) == (1, 2, 3)
+    result = campaigns("status", "campaigns.d/spring-renewals-east.yaml")
+    assert result.code == 0
+    assert result.out == (
+        "spring-renewals-east (id 1): completed\n"
+        "    rows: 0 of 0 processed, 0 failed\n"
+        '    redial: "spring-renewals-east (Redial)" (id 2), running, not managed\n'
+        "\n"
+        "1 managed campaign: 1 completed.\n"
+        "2 live campaigns are not managed by any manifest (campaigns plan --show-unmanaged "
+        "lists them).\n"
+    )
+    document = json.loads(
+        campaigns("status", "campaigns.d/spring-renewals-east.yaml", "--format", "json").out
+    )
+    assert document["campaigns"][0]["redial"] == {
+        "id": 2,
+        "name": "spring-renewals-east (Redial)",
+        "state": "running",
+        "managed_by": None,
+    }
+    assert (document["unmanaged"], document["live"]) == (2, 3)
+    # Managed too, once imported.
+    assert campaigns("import", "--dir", "campaigns.d", "2").code == 0
+    document = json.loads(campaigns("status", "--format", "json").out)
+    east = next(c for c in document["campaigns"] if c["name"] == "spring-renewals-east")
+    assert east["redial"]["managed_by"] == "campaigns.d/spring-renewals-east-redial.yaml:7:9"
+
+
+def test_progress_costs_one_request_per_managed_campaign(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    assert campaigns("apply", "--auto-approve").code == 0
+    sandbox.admin.insert_campaigns([{"name": "made-in-the-ui"}])
+    sandbox.admin.advance(0)  # the syncs end
+    ids = sorted(c["id"] for name, c in _live(sandbox).items() if name != "made-in-the-ui")
+
+    sandbox.admin.clear_requests()
+    assert campaigns("status").code == 0
+    plain = sandbox.admin.requests()
+    assert sorted(r.path for r in plain) == [
+        "/api/v1/campaign/",
+        "/api/v1/organizations/campaign-defaults",
+        "/api/v1/organizations/telephony-configs",
+        "/api/v1/workflow/fetch",
+    ]
+
+    sandbox.admin.clear_requests()
+    result = campaigns("status", "--progress")
+    assert result.code == 0
+    logged = sandbox.admin.requests()
+    progress = sorted(r.path for r in logged if r.path.endswith("/progress"))
+    assert progress == sorted(f"/api/v1/campaign/{i}/progress" for i in ids)
+    assert len(logged) == len(plain) + len(ids)
+    assert {r.method for r in logged} == {"GET"}
+    assert result.out.count("    progress: 0.0%, 0 failed calls (failed, busy or no answer); ") == 3
+    assert "sync completed at " in result.out
+    assert "sync pending" in result.out  # winback-survey, a draft, never started
+    document = json.loads(campaigns("status", "--progress", "--format", "json").out)
+    assert {c["progress"]["source_sync"]["status"] for c in document["campaigns"]} == {
+        "completed",
+        "pending",
+    }
+
+
+def test_manifest_errors_are_reported_and_exit_1(campaigns: Campaigns, repo: Path) -> None:
+    east = repo / "campaigns.d/spring-renewals-east.yaml"
+    east.write_text(east.read_text().replace("max_concurrency: 5", "max_concurrency: 500"))
+    result = campaigns("status")
+    assert result.code == 1
+    assert "campaigns.d/spring-renewals-east.yaml:13:20: spec.max_concurrency:" in result.err
+    assert "The manifests have errors (above)" in result.err
+    assert "2 managed campaigns: 2 not in Dograh." in result.out
+    # A workflow renamed in Dograh: the manifest loads, but matches nothing.
+    east.write_text(east.read_text().replace("max_concurrency: 500", "max_concurrency: 5"))
+    east.write_text(east.read_text().replace("Renewal reminder", "Renewal remindr"))
+    result = campaigns("status")
+    assert result.code == 1
+    assert "spring-renewals-east: matched no campaign, as its manifest has errors\n" in result.out
