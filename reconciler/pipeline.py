@@ -392,8 +392,9 @@ def assemble(
         matched.update(part.matched)
     conflicts = [c for p in parts for c in p.conflicts]
     conflicts.extend(extra_conflicts)
+    orphan_warnings: list[Diagnostic] = []
     if not options.targets and not loaded.broken:
-        orphans, renames = _orphans(live, matched, changes, loaded.owner)
+        orphans, renames, orphan_warnings = _orphans(live, matched, changes, loaded.owner)
         changes.extend(orphans)
         renamed = {c.name for c in renames}
         changes = [c for c in changes if not (c.id is None and c.name in renamed)]
@@ -406,6 +407,7 @@ def assemble(
         *loaded.diagnostics,
         *(d for part in parts for d in part.diagnostics),
         *extra_diagnostics,
+        *orphan_warnings,
         *overlaps(
             sorted(
                 [campaign for part in parts for campaign in part.dialed],
@@ -484,7 +486,7 @@ GONE = "(no manifest)"
 
 def _orphans(
     live: LiveState, matched: dict[int, str], changes: Sequence[CampaignChange], owner: Owner
-) -> tuple[list[CampaignChange], list[Conflict]]:
+) -> tuple[list[CampaignChange], list[Conflict], list[Diagnostic]]:
     """Campaigns this repository created that no manifest manages any more: paused when
     they dial; and a new manifest with the same contacts is a rename, said as such."""
     creates = {
@@ -494,12 +496,25 @@ def _orphans(
     }
     pauses: list[CampaignChange] = []
     renames: list[Conflict] = []
+    warnings: list[Diagnostic] = []
     for campaign in live.campaigns:
         mark = mark_of(campaign.source_id)
         if campaign.id in matched or mark is None or mark.owner != owner.token:
             continue
         twin = creates.get(mark.content)
-        if twin is not None and campaign.state not in TERMINAL_STATES:
+        if twin is not None and campaign.state == "created":
+            warnings.append(
+                Diagnostic(
+                    *_place_of(twin.manifest),
+                    "metadata.name",
+                    f"this looks like campaign '{campaign.name}' (id {campaign.id}, never "
+                    "started) renamed: same contacts, and its manifest is gone; pin "
+                    f"metadata.id: {campaign.id} to rename it instead of creating a second "
+                    "campaign (the first would stay, unstarted)",
+                    "warning",
+                )
+            )
+        elif twin is not None and campaign.state not in TERMINAL_STATES:
             renames.append(
                 Conflict(
                     name=twin.name,
@@ -526,7 +541,12 @@ def _orphans(
                     "dials only while a manifest says so",
                 )
             )
-    return pauses, renames
+    return pauses, renames, warnings
+
+
+def _place_of(where: str) -> tuple[str, int, int]:
+    file, line, column = where.rsplit(":", 2)
+    return file, int(line), int(column)
 
 
 def load_manifests(paths: Sequence[str]) -> tuple[list[Manifest], list[Diagnostic]]:
