@@ -384,8 +384,9 @@ def test_a_draft_redial_is_made_and_never_started(
     assert result.code == 1
     assert f"What differs: {CHILD}: actions redial, start -> redial" in result.err
     assert sandbox.admin.requests(method="POST") == []
-
-    result = campaigns("apply", "--auto-approve")
+    # The plan as reviewed applies: the parent it redials has not changed since.
+    assert campaigns("plan", "--out", "reviewed.plan").code == 0
+    result = campaigns("apply", "reviewed.plan")
     assert result.code == 0, result.out + result.err
     assert "Apply complete! 1 redialed." in result.out
     child = _live(sandbox)[CHILD]
