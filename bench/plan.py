@@ -1,14 +1,21 @@
 """Benchmark: `campaigns plan` at N = 100, 1,000 and 10,000 campaigns.
 
 The sandbox (a separate process, manual clock) holds N live campaigns, and there are N
-manifests, each with its own 100-row CSV: half match their live campaign, a quarter
-differ from it (max_concurrency and retry delay), a quarter are new; the last quarter of
-the live campaigns has no manifest (unmanaged). Each run is a fresh
-`campaigns plan` process; the figures are its wall time and peak memory (medians of
-several runs) and the HTTP requests it made, read from the sandbox's request log, which
-must be the same at every N. Targets: 10,000 takes at most 12 times 1,000, and under 5 s.
+manifests, each running with its own 100-row CSV of real US and Canadian numbers
+(bench/phone_numbers.py: every zone, so the calling-hours check has work to do) and a
+schedule legal in all of them: half match their live campaign, a quarter differ from it
+(max_concurrency and retry delay), a quarter are new; the last quarter of the live
+campaigns has no manifest (unmanaged). With ``--outside``, half of the matched live
+campaigns were made outside this tool (in Dograh's UI): their manifests pin their ids,
+and plan compares their live contacts with the CSVs, downloading each file once; the
+figures are then for a warm cache (one run first fills it).
 
-    python bench/plan.py [--sizes 100 1000 10000] [--runs 5]
+Each run is a fresh `campaigns plan` process; the figures are its wall time and peak
+memory (medians of several runs) and the HTTP requests it made, read from the sandbox's
+request log, which must be the same at every N. Targets: 10,000 takes at most 12 times
+1,000, and under 5 s.
+
+    python bench/plan.py [--sizes 100 1000 10000] [--runs 5] [--outside]
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ from typing import Any
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from phone_numbers import us_canada_numbers  # noqa: E402
+
 from dograh_sandbox.testing import SandboxProcess, sandbox_process  # noqa: E402
 from reconciler.manifest.contacts import contacts_of_bytes  # noqa: E402
 from reconciler.owner import default_owner, upload_file_name  # noqa: E402
@@ -34,7 +43,7 @@ MANIFEST = """\
 apiVersion: dograh-campaigns/v1
 kind: Campaign
 metadata:
-  name: {name}
+  name: {name}{pin}
 spec:
   workflow: Renewal reminder
   source:
@@ -49,8 +58,8 @@ spec:
     timezone: America/New_York
     slots:
       - days: [mon, tue, wed, thu, fri]
-        start: "09:00"
-        end: "17:00"
+        start: "15:00"
+        end: "17:45"
   circuit_breaker:
     failure_threshold: 0.4
 """
@@ -65,7 +74,7 @@ RETRY = {
 SCHEDULE = {
     "enabled": True,
     "timezone": "America/New_York",
-    "slots": [{"day_of_week": d, "start_time": "09:00", "end_time": "17:00"} for d in range(5)],
+    "slots": [{"day_of_week": d, "start_time": "15:00", "end_time": "17:45"} for d in range(5)],
 }
 BREAKER = {
     "enabled": True,
@@ -75,42 +84,43 @@ BREAKER = {
 }
 
 
-def generate(directory: Path, count: int) -> list[dict[str, Any]]:
-    """N manifests and CSVs; returns N live records: the first 3N/4 manifests' and N/4
-    campaigns no manifest manages."""
+def generate(directory: Path, count: int, outside: bool) -> list[dict[str, Any]]:
+    """N CSVs and N live records: the first 3N/4 manifests' (with ``outside``, every
+    other one made outside this tool, with its CSV) and N/4 campaigns no manifest
+    manages. The manifests are written by ``write_manifests``, once the ids are known."""
     (directory / ".git").mkdir(parents=True)
     owner = default_owner(directory).token
     contacts = directory / "campaigns.d" / "contacts"
     contacts.mkdir(parents=True)
+    numbers = us_canada_numbers(count * 100, seed=count)
     live = []
     for i in range(count):
         name = f"bench-{i:05d}"
-        rows = "".join(f"+1{i:05d}{row:04d},Name {row},2027-04-01\n" for row in range(100))
+        rows = "".join(f"{numbers[i * 100 + row]},Name {row},2027-04-01\n" for row in range(100))
         content = ("phone_number,first_name,renewal_date\n" + rows).encode()
         csv_path = contacts / f"{name}.csv"
         csv_path.write_bytes(content)
-        (directory / "campaigns.d" / f"{name}.yaml").write_text(
-            MANIFEST.format(name=name), encoding="utf-8"
-        )
         if i >= count * 3 // 4:
             continue  # a quarter are new
         facts, _ = contacts_of_bytes(content, str(csv_path), name)
         assert facts is not None
         changed = i >= count // 2
-        live.append(
-            {
-                "name": name,
-                "workflow": "Renewal reminder",
-                "telephony": "Twilio US",
-                "state": "running",
-                "source_id": f"campaigns/1/{i:08x}-bench_"
-                + upload_file_name(str(csv_path), owner, facts.content),
-                "max_concurrency": 3 if changed else 5,
-                "retry_config": {**RETRY, "retry_delay_seconds": 600} if changed else RETRY,
-                "schedule_config": SCHEDULE,
-                "circuit_breaker": BREAKER,
-            }
-        )
+        record = {
+            "name": name,
+            "workflow": "Renewal reminder",
+            "telephony": "Twilio US",
+            "state": "running",
+            "source_id": f"campaigns/1/{i:08x}-bench_"
+            + upload_file_name(str(csv_path), owner, facts.content),
+            "max_concurrency": 3 if changed else 5,
+            "retry_config": {**RETRY, "retry_delay_seconds": 600} if changed else RETRY,
+            "schedule_config": SCHEDULE,
+            "circuit_breaker": BREAKER,
+        }
+        if outside and i % 2:
+            record["source_id"] = f"campaigns/1/{i:08x}_contacts.csv"
+            record["csv"] = content.decode()
+        live.append(record)
     for i in range(count - len(live)):
         live.append(
             {
@@ -125,18 +135,45 @@ def generate(directory: Path, count: int) -> list[dict[str, Any]]:
     return live
 
 
-def run_size(sandbox: SandboxProcess, size: int, runs: int) -> dict[str, Any]:
+def write_manifests(directory: Path, count: int, pinned: dict[str, int]) -> None:
+    for i in range(count):
+        name = f"bench-{i:05d}"
+        pin = f"\n  id: {pinned[name]}" if name in pinned else ""
+        (directory / "campaigns.d" / f"{name}.yaml").write_text(
+            MANIFEST.format(name=name, pin=pin), encoding="utf-8"
+        )
+
+
+def run_size(sandbox: SandboxProcess, size: int, runs: int, outside: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp:
         directory = Path(tmp)
-        records = generate(directory, size)
+        records = generate(directory, size, outside)
         sandbox.admin.reset()
+        pinned = {}
         for start in range(0, len(records), 2000):
-            sandbox.admin.insert_campaigns(records[start : start + 2000])
+            chunk = records[start : start + 2000]
+            ids = sandbox.admin.insert_campaigns(chunk)
+            pinned.update(
+                {
+                    record["name"]: id_
+                    for record, id_ in zip(chunk, ids, strict=True)
+                    if "csv" in record
+                }
+            )
+        write_manifests(directory, size, pinned)
         env = {
             **os.environ,
             "DOGRAH_API_URL": sandbox.url,
             "DOGRAH_API_KEY": sandbox.api_key,
+            "XDG_CACHE_HOME": str(directory / "cache"),
         }
+        downloads = 0
+        if outside:  # the first plan reads the live files made outside, and caches them
+            sandbox.admin.clear_requests()
+            _measure(directory, env)
+            downloads = sum(
+                r.path.endswith("/source-download-url") for r in sandbox.admin.requests()
+            )
         times, peaks, requests = [], [], []
         summary = ""
         for _ in range(runs):
@@ -151,6 +188,7 @@ def run_size(sandbox: SandboxProcess, size: int, runs: int) -> dict[str, Any]:
             "min": min(times),
             "peak_mib": statistics.median(peaks) / 1024,
             "requests": sorted(set(requests)),
+            "first_downloads": downloads,
             "summary": summary,
         }
 
@@ -181,16 +219,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument(
+        "--outside",
+        action="store_true",
+        help="half the matched live campaigns were made outside this tool (pinned)",
+    )
     args = parser.parse_args()
     results = []
     with sandbox_process(clock="manual") as sandbox:
         for size in args.sizes:
-            result = run_size(sandbox, size, args.runs)
+            result = run_size(sandbox, size, args.runs, args.outside)
             results.append(result)
             print(
                 f"N={size:>6}: median {result['median']:.3f} s (min {result['min']:.3f}), "
                 f"peak {result['peak_mib']:.0f} MiB, requests {result['requests']}, "
-                f"{result['summary']}",
+                f"{result['summary']}"
+                + (f" (first plan: {result['first_downloads']} downloads)" if args.outside else ""),
                 flush=True,
             )
     by_size = {r["size"]: r for r in results}

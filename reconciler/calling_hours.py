@@ -13,7 +13,7 @@ number.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from reconciler.diagnostics import Diagnostic
@@ -25,6 +25,7 @@ from reconciler.hours import (
     analyze_recipients,
     check_hours,
     findings_for_numbers,
+    normalise_e164,
 )
 from reconciler.manifest.contacts import PHONE_COLUMN, read_records
 from reconciler.manifest.load import Manifest
@@ -49,14 +50,17 @@ def dials(manifest: Manifest) -> bool:
     return spec.state == "running" or (spec.redial is not None and spec.redial.state == "running")
 
 
-def recipients_of(manifest: Manifest) -> Recipients:
+def recipients_of(manifest: Manifest) -> tuple[Recipients, Dialed]:
     """Where each row's number rings, from the CSV the manifest names (its rows were
-    checked when it loaded), with the normalised numbers for the overlap check."""
-    return analyze_recipients(rows_of(manifest), numbers=True)
+    checked when it loaded), and the numbers it dials, for the overlap check."""
+    rows = rows_of(manifest)
+    return analyze_recipients(rows), dialed(manifest, (phone for _, phone, _ in rows))
 
 
 def rows_of(manifest: Manifest) -> list[tuple[int, str, str | None]]:
     contacts = manifest.contacts
+    if contacts.phones and TIMEZONE_COLUMN not in contacts.columns:
+        return [(row, phone, None) for row, phone in enumerate(contacts.phones, start=2)]
     text = contacts.raw.decode("utf-8")
     records = read_records(text[1:] if text.startswith("\ufeff") else text)
     columns = contacts.columns
@@ -105,23 +109,41 @@ class Dialed:
     """Where to report: the manifest's ``metadata.name``."""
 
 
-def dialed(manifest: Manifest, recipients: Recipients) -> Dialed:
-    numbers = array("q")
-    for number in recipients.numbers or ():
-        digits = number[1:] if number.startswith("+") else number
-        if digits.isdigit() and len(digits) <= 18:
-            numbers.append(int(digits))
+def dialed(manifest: Manifest, phones: Iterable[str]) -> Dialed:
+    """The E.164 digits of each phone as an integer: a clean ``+digits`` cell as it is,
+    any other spelling normalised first (two spellings of one number are one number)."""
+    cells = list(phones)
+    if all(cell[:1] == "+" and cell[1:].isdigit() and len(cell) <= 19 for cell in cells):
+        numbers = array("q", [int(cell[1:]) for cell in cells])  # the common case, in bulk
+    else:
+        numbers = array("q")
+        for cell in cells:
+            normal = normalise_e164(cell) if not cell[1:].isdigit() else cell
+            digits = normal[1:] if normal else ""
+            if digits.isdigit() and len(digits) <= 18:
+                numbers.append(int(digits))
     at = manifest.diagnostic("metadata.name", "", "warning")
     return Dialed(manifest.name, numbers, at)
 
 
-def overlaps(campaigns: Iterable[Dialed]) -> list[Diagnostic]:
+def overlaps(campaigns: Sequence[Dialed]) -> list[Diagnostic]:
     """One warning per pair of running campaigns that dial numbers in common: Dograh
-    calls each of those people twice. Counts only, never the numbers."""
+    calls each of those people twice. Counts only, never the numbers.
+
+    A million numbers are mostly distinct: first the numbers seen twice are found with
+    set operations in C, and only those are traced to their campaigns."""
+    seen: set[int] = set()
+    repeated: set[int] = set()
+    for campaign in campaigns:
+        numbers = set(campaign.numbers)
+        repeated |= seen & numbers
+        seen |= numbers
+    if not repeated:
+        return []
     first: dict[int, Dialed] = {}
     pairs: dict[tuple[str, str], tuple[Dialed, Dialed, int]] = {}
     for campaign in campaigns:
-        for number in campaign.numbers:
+        for number in repeated.intersection(campaign.numbers):
             other = first.setdefault(number, campaign)
             if other is not campaign:
                 key = (other.name, campaign.name)

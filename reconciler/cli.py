@@ -26,6 +26,7 @@ import click
 from reconciler import __version__
 from reconciler.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.redact import RedactingFormatter, redact, register, register_url
+from reconciler.render import escape
 
 if TYPE_CHECKING:
     from reconciler.client import ClientSettings
@@ -486,7 +487,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         click.echo("Interrupted.", err=True)
         return EXIT_INTERRUPTED
     except UserError as exc:
-        click.secho(f"Error: {redact(str(exc))}", err=True, fg="red")
+        click.secho(f"Error: {escape.text(redact(str(exc)))}", err=True, fg="red")
         return EXIT_ERROR
     except BrokenPipeError:  # `campaigns plan | head`
         return EXIT_OK

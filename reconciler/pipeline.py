@@ -23,7 +23,6 @@ from reconciler.adoption import settle
 from reconciler.cache import ContactsCache
 from reconciler.calling_hours import (
     check_manifest,
-    dialed,
     dials,
     hours_policy,
     overlaps,
@@ -102,6 +101,7 @@ class ManifestShare:
             for manifest in self.loaded.manifests
             if dials(manifest)
         }
+        """Per running manifest: where its numbers ring, and the numbers it dials."""
 
     def summary(self) -> ShareSummary:
         manifests = self.loaded.manifests
@@ -120,7 +120,7 @@ class ManifestShare:
         hours = [
             finding
             for manifest in running
-            for finding in check_manifest(manifest, self.recipients[id(manifest)], context.hours)
+            for finding in check_manifest(manifest, self.recipients[id(manifest)][0], context.hours)
         ]
         if context.live is None:
             return DiffPart(diagnostics=hours)
@@ -134,7 +134,7 @@ class ManifestShare:
         )
         part.diagnostics.extend(findings)
         part.diagnostics.extend(hours)
-        part.dialed = [dialed(m, self.recipients[id(m)]) for m in running]
+        part.dialed = [self.recipients[id(m)][1] for m in running]
         return part
 
 
@@ -420,7 +420,7 @@ def assemble(
         *extra_diagnostics,
         *overlaps(
             sorted(
-                (campaign for part in parts for campaign in part.dialed),
+                [campaign for part in parts for campaign in part.dialed],
                 key=lambda c: (c.at.file, c.at.line, c.at.column),
             )
         ),

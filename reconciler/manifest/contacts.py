@@ -46,6 +46,9 @@ class ContactsFile:
     raw: bytes = field(repr=False, compare=False)
     """The file's bytes, for the checks of later stages (template variables, calling
     hours); a manifest's share keeps them, they never travel between processes."""
+    phones: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    """Each row's phone (stripped), rows 2, 3, ... in order, when every row has one: the
+    calling-hours check reads them from here rather than parse the file again."""
 
 
 def check_contacts(path: str, display: str) -> tuple[ContactsFile | None, list[Diagnostic]]:
@@ -180,6 +183,7 @@ def contacts_of_bytes(
             scan.phones,
             scan.columns,
             raw,
+            scan.phone_cells,
         ),
         findings,
     )
@@ -264,6 +268,8 @@ class _Scan:
     error: tuple[int, str] | None = None
     records_seen: list[list[str]] | None = None
     """The data records as read (the header's excluded), for the content hash."""
+    phone_cells: tuple[str, ...] = ()
+    """The phone of every row, stripped, when each row has one (the quick scan's case)."""
 
 
 def _quick_scan(text: str) -> _Scan | None:
@@ -288,7 +294,11 @@ def _quick_scan(text: str) -> _Scan | None:
     if len(set(phones)) != len(phones):
         return None
     return _Scan(
-        columns=columns, records=len(records), phones=len(phones), records_seen=records[1:]
+        columns=columns,
+        records=len(records),
+        phones=len(phones),
+        records_seen=records[1:],
+        phone_cells=tuple(phones),
     )
 
 

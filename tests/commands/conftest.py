@@ -28,6 +28,25 @@ class Result:
 Campaigns = Callable[..., Result]
 
 
+def phone_numbers(directory: Path) -> set[str]:
+    """Every phone number of the CSVs under ``directory``, as written and stripped."""
+    found = set()
+    for csv in directory.rglob("*.csv"):
+        try:
+            lines = csv.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        header = [cell.strip().lower() for cell in lines[0].split(",")] if lines else []
+        if "phone_number" not in header:
+            continue
+        at = header.index("phone_number")
+        for line in lines[1:]:
+            cells = line.split(",")
+            if len(cells) > at and len(cells[at].strip()) >= 8:
+                found.add(cells[at].strip())
+    return found
+
+
 ORIGIN = "https://github.com/acme/outbound.git"
 OWNER = "outbound-" + hashlib.sha256(b"github.com/acme/outbound").hexdigest()[:6]
 """The owner token of the test repository: from its git remote, as in real use."""
@@ -60,14 +79,17 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: SandboxHandle
 
 @pytest.fixture
 def campaigns(repo: Path, sandbox: SandboxHandle, capsys: pytest.CaptureFixture[str]) -> Campaigns:
-    """Runs the CLI; every output is checked never to hold the API key."""
+    """Runs the CLI; every output is checked never to hold the API key, nor a phone
+    number of the repository's CSVs (outputs give row numbers and counts only)."""
 
     def invoke(*args: str) -> Result:
         capsys.readouterr()
         code = run(["--no-color", *args])
         captured = capsys.readouterr()
-        assert sandbox.api_key not in captured.out
-        assert sandbox.api_key not in captured.err
+        printed = captured.out + captured.err
+        assert sandbox.api_key not in printed
+        leaked = [number for number in phone_numbers(repo) if number in printed]
+        assert leaked == [], f"phone numbers printed: {len(leaked)}"
         return Result(code, captured.out, captured.err)
 
     return invoke
