@@ -1,15 +1,19 @@
 """Executing a plan against Dograh: exactly its actions, safely, campaigns in parallel.
 
 Two phases, each with the campaigns side by side (``parallelism`` threads): the creates
-(upload, then create), then one re-read of the campaign list, then for each campaign its
-update and its one lifecycle action. A failure stops only its own campaign. The rules
-that hold whatever the network does:
+(upload, then create) and redials, then one re-read of the campaign list, then for each
+campaign its update and its one lifecycle action. A failure stops only its own campaign.
+The rules that hold whatever the network does:
 
 - **Never a duplicate.** A create whose answer is lost is looked for (by name, owner and
   contacts) before anything else. If Dograh answered (its handler finished) and the
   campaign is not there, it did not happen: sent again. If no answer came, the request
   may still be running: the list is read again for a while, and if the campaign is still
   not there the outcome is reported unknown ("run apply again"), never re-sent blindly.
+  A redial's lost answer is settled the same way, through its parent's
+  ``redialed_campaign_id`` (docs/dograh-api.md §2.9). Dograh's refusals that a redial
+  meets in the normal course are outcomes, not failures: "No subscribers match" means
+  nobody is left to call, "already been redialed" that the redial exists (it is read).
 - **At most one campaign per manifest dials.** After the creates, the list is read once:
   a campaign of the same owner, name and contacts that is older than ours means another
   apply (on another machine) created it first; ours is not started, and that is said.
@@ -45,13 +49,19 @@ from reconciler.owner import mark_of
 from reconciler.plan import CampaignChange
 
 CREATE_ATTEMPTS = 5
+REDIAL_ATTEMPTS = 5
 UPLOAD_ATTEMPTS = 5
 LIFECYCLE_ATTEMPTS = 5
 """Each attempt after an unknown outcome is preceded by a read that finds out whether
 the previous one happened; these bound how long a flaky Dograh is tried."""
 UNANSWERED_WAIT = 30.0
-"""How long a create that got no answer is looked for before its outcome is reported
-unknown: the request may still be running in Dograh."""
+"""How long a create (or redial) that got no answer is looked for before its outcome is
+reported unknown: the request may still be running in Dograh."""
+NO_SUBSCRIBERS = "No subscribers match the selected redial criteria"
+ALREADY_REDIALED = "has already been redialed"
+"""Dograh's refusals of a redial that are outcomes (§2.9): nobody to call again; a redial
+exists ("This campaign has already been redialed", or "Campaign N has already been
+redialed" when two raced)."""
 SYNC_WAIT = 300.0
 """How long a pause waits for Dograh's sync of the campaign to end."""
 SATISFIES = {
@@ -62,6 +72,7 @@ SATISFIES = {
 """Live states in which a lifecycle action has nothing left to do."""
 PAST = {
     "create": "created",
+    "redial": "redialed",
     "update": "updated",
     "start": "started",
     "pause": "paused",
@@ -83,10 +94,20 @@ class Outcome:
     """An exception this tool did not expect: re-raised once the others are done."""
     skipped: bool = False
     """Not started: apply was interrupted first."""
+    settled: str | None = None
+    """Why the rest of this change is not needed (a redial: nobody to call, or made
+    elsewhere and already started): an outcome, not a failure."""
+    nobody: bool = False
+    """Dograh found no contact to redial: planning again shows the redial again."""
 
     @property
     def remaining(self) -> list[str]:
-        return [a for a in self.change.actions if a not in self.done]
+        known = self.campaign_id is not None  # a redial found made needs no redial
+        return [
+            a
+            for a in self.change.actions
+            if a not in self.done and not (a == "redial" and known) and not self.settled
+        ]
 
 
 Report = Callable[[str], None]
@@ -128,14 +149,17 @@ class Executor:
         outcomes = [Outcome(change, campaign_id=change.id) for change in changes]
         for outcome in outcomes:
             _check_safe(outcome.change)
-        creating = [o for o in outcomes if "create" in o.change.actions]
-        if self._phase(creating, self._create_one):
+        creating = [o for o in outcomes if o.change.actions[0] in ("create", "redial")]
+        if self._phase(creating, self._make_one):
             self._twins([o for o in creating if "create" in o.done])
         if not self.stop.is_set():
-            self._phase([o for o in outcomes if not o.error and not o.skipped], self._rest_of)
+            rest = [o for o in outcomes if not (o.error or o.skipped or o.settled)]
+            self._phase(rest, self._rest_of)
         if self.stop.is_set():
             for outcome in outcomes:
-                outcome.skipped = outcome.skipped or (not outcome.done and not outcome.error)
+                outcome.skipped = outcome.skipped or not (
+                    outcome.done or outcome.error or outcome.settled
+                )
             raise Interrupted(outcomes)
         bug = next((o.bug for o in outcomes if o.bug is not None), None)
         if bug is not None:
@@ -185,9 +209,13 @@ class Executor:
         elapsed = self._clock() - started
         self.say(f"{outcome.change.name}: {PAST[action]}{ident} in {elapsed:.1f} s")
 
-    # -- phase 1: creates, never twice ------------------------------------------------
+    # -- phase 1: creates and redials, never twice -----------------------------------
 
-    def _create_one(self, outcome: Outcome) -> None:
+    def _make_one(self, outcome: Outcome) -> None:
+        if outcome.change.actions[0] == "redial":
+            self._redial_one(outcome)
+            return
+
         def create() -> None:
             outcome.campaign_id = self._create(outcome.change)
 
@@ -308,6 +336,126 @@ class Executor:
             )
             self.say(f"{outcome.change.name}: STOPPED: {outcome.error}")
 
+    def _redial_one(self, outcome: Outcome) -> None:
+        started = self._clock()
+        made = self._redial(outcome)
+        if made:
+            outcome.done.append("redial")
+            elapsed = self._clock() - started
+            self.say(
+                f"{outcome.change.name}: redialed (id {outcome.campaign_id}) in {elapsed:.1f} s"
+            )
+
+    def _redial(self, outcome: Outcome) -> bool:
+        """``POST /campaign/{parent}/redial``, at most once in effect: True when this apply
+        made the redial (``outcome.campaign_id`` is then it); False when Dograh says there
+        is nothing to make (``outcome.settled`` says why, and the redial made elsewhere, if
+        any, is ``outcome.campaign_id``)."""
+        change = outcome.change
+        link, request = change.redial, change.requests.redial
+        if link is None or request is None:
+            raise ApplyError("the plan has no redial request for this campaign")
+        for attempt in range(1, REDIAL_ATTEMPTS + 1):
+            try:
+                outcome.campaign_id = self.client.redial(link.parent_id, request.body()).id
+                return True
+            except Refused as exc:
+                detail = str(exc.detail or "")
+                if NO_SUBSCRIBERS in detail:
+                    self._nobody(outcome)
+                    return False
+                if ALREADY_REDIALED not in detail:
+                    raise
+                self._made_elsewhere(outcome)
+                return False
+            except OutcomeUnknown as exc:
+                found = self._settle_redial(change, exc)
+                if found is not None:
+                    outcome.campaign_id = found
+                    return True
+                if attempt == REDIAL_ATTEMPTS:
+                    raise ApplyError(
+                        f"redial failed {attempt} times, Dograh answering each time without "
+                        "having made it; try again later"
+                    ) from exc
+                self.say(
+                    f"{change.name}: Dograh answered the redial without making it; sending it again"
+                )
+                self._backoff(attempt)
+        raise ApplyError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _nobody(self, outcome: Outcome) -> None:
+        link = outcome.change.redial
+        assert link is not None
+        outcomes = " or ".join(o.replace("_", " ") for o in link.on)
+        outcome.nobody = True
+        outcome.settled = (
+            f"nothing to redial: no contact of '{link.parent_name}' (id {link.parent_id}) had "
+            f"a last call that ended in {outcomes} (Dograh: {NO_SUBSCRIBERS}). Dograh keeps "
+            "no trace of this: plans show this redial until spec.redial is removed or its "
+            "`on` changed"
+        )
+        self.say(f"{outcome.change.name}: {outcome.settled}")
+
+    def _made_elsewhere(self, outcome: Outcome) -> None:
+        """Dograh says the parent was redialed since the plan (another apply, someone in
+        its UI): that redial is the one, read through the parent; it is started as the
+        plan says only while it is still unstarted."""
+        link = outcome.change.redial
+        assert link is not None
+        child_id = self.client.get_campaign(link.parent_id).redialed_campaign_id
+        if child_id is None:
+            raise ApplyError(
+                f"Dograh says '{link.parent_name}' (id {link.parent_id}) has already been "
+                "redialed, but the campaign names no redial; plan again"
+            )
+        outcome.campaign_id = child_id
+        state = self.client.get_campaign(child_id).state
+        made = f"already redialed by another apply or in Dograh (id {child_id}, {state})"
+        if "start" in outcome.change.actions and state == "created":
+            self.say(f"{outcome.change.name}: {made}: not redialing again")
+            return
+        outcome.settled = f"{made}: nothing more to do here; plan again to see its state"
+        self.say(f"{outcome.change.name}: {outcome.settled}")
+
+    def _settle_redial(self, change: CampaignChange, lost: OutcomeUnknown) -> int | None:
+        """The redial if the lost request made it, read through the parent; None if it
+        surely did not (Dograh answered); an ApplyError when that cannot be known (no
+        answer came, and the parent names no redial after a bounded wait)."""
+        link = change.redial
+        assert link is not None
+
+        def child() -> int | None:
+            return self.client.get_campaign(link.parent_id).redialed_campaign_id
+
+        found = child()
+        if found is None and not lost.answered:
+            self.say(
+                f"{change.name}: the redial got no answer; reading '{link.parent_name}' again "
+                f"for up to {self.unanswered_wait:.0f} s before anything else"
+            )
+            deadline = self._clock() + self.unanswered_wait
+            attempt = 0
+            while found is None and self._clock() < deadline:
+                attempt += 1
+                self._backoff(attempt)
+                found = child()
+            if found is None:
+                raise ApplyError(
+                    "outcome unknown: the redial was sent and no answer came, and "
+                    f"'{link.parent_name}' (id {link.parent_id}) names no redial after "
+                    f"{self.unanswered_wait:.0f} s. It may still be made: run apply again (it "
+                    "finds the redial through its parent, and never sends a second one "
+                    "blindly)"
+                )
+        if found is not None:
+            why = "no answer" if not lost.answered else f"HTTP {lost.status}"
+            self.say(
+                f"{change.name}: the redial's answer was lost ({why}), but Dograh has it "
+                f"(id {found}): not redialing again"
+            )
+        return found
+
     # -- phase 2: updates and lifecycle -------------------------------------------------
 
     def _rest_of(self, outcome: Outcome) -> None:
@@ -315,7 +463,7 @@ class Executor:
         campaign_id = outcome.campaign_id
         assert campaign_id is not None
         for action in change.actions:
-            if action == "create" or self.stop.is_set():
+            if action in ("create", "redial") or self.stop.is_set():
                 continue
             self._timed(outcome, action, partial(self._act, campaign_id, action, change))
 
@@ -413,13 +561,20 @@ def _precondition(action: str) -> str:
 
 
 def _check_safe(change: CampaignChange) -> None:
-    """Refuse, before any request, a plan that would dial against its manifest."""
+    """Refuse, before any request, a plan that would dial against its manifest: for a
+    redial, ``desired_state`` is its manifest's ``spec.redial.state``."""
+    field = "spec.redial.state" if change.redial is not None else "state"
     for action in change.actions:
         if action in ("start", "resume") and change.desired_state != "running":
             raise ApplyError(
                 f"{change.name}: the plan asks to {action} a campaign whose manifest says "
-                f"state: {change.desired_state}; refusing (only state: running places calls)"
+                f"{field}: {change.desired_state}; refusing (only {field}: running places "
+                "calls)"
             )
+    if "redial" in change.actions and (
+        change.redial is None or change.requests.redial is None or change.id is not None
+    ):
+        raise ApplyError(f"{change.name}: the plan's redial names no parent or request; refusing")
 
 
 def _same_hash(content: bytes, sha256: str) -> bool:
@@ -432,8 +587,11 @@ def summarize(outcomes: Sequence[Outcome]) -> tuple[str, list[str]]:
     for outcome in outcomes:
         for action in outcome.done:
             counts[action] = counts.get(action, 0) + 1
-    order = ("create", "update", "start", "pause", "resume")
+    order = ("create", "redial", "update", "start", "pause", "resume")
     done = ", ".join(f"{counts[a]} {PAST[a]}" for a in order if counts.get(a)) or "nothing changed"
+    nobody = sum(outcome.nobody for outcome in outcomes)
+    if nobody:
+        done += f"; {nobody} redial{'s' if nobody != 1 else ''} found nobody to call again"
     failures = [
         f"{o.change.name}: {o.error} (not done: {', '.join(o.remaining) or 'nothing'})"
         for o in outcomes

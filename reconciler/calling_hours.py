@@ -2,10 +2,12 @@
 places its contacts' numbers ring, under the Policy's rules (reconciler/hours).
 
 Offline, in ``validate`` and again in ``plan``: a manifest that is or will be running
-(``state: running``) is checked on every row of its CSV; a draft is not (it does not
-dial), but its change to running is. Findings are diagnostics at the manifest's
-``spec.schedule`` (or ``spec.state`` when it has none), prefixed with the campaign's
-name; they give counts and row numbers, never a number.
+(``state: running``, or ``spec.redial.state: running``: the redial calls some of the
+same contacts in the same schedule, docs/dograh-api.md §2.9) is checked on every row of
+its CSV; a draft is not (it does not dial), but its change to running is. Findings are
+diagnostics at the manifest's ``spec.schedule`` (or the state that dials when it has
+none), prefixed with the campaign's name; they give counts and row numbers, never a
+number.
 """
 
 from __future__ import annotations
@@ -40,8 +42,12 @@ def hours_policy(policy: Policy | None) -> HoursPolicy:
 
 
 def dials(manifest: Manifest) -> bool:
-    """Whether the manifest asks its campaign to dial: only those are checked."""
-    return manifest.campaign.spec.state == "running"
+    """Whether the manifest asks its campaign, or its redial, to dial: only those are
+    checked. A redial calls the contacts of the CSV whose last call ended as
+    ``spec.redial.on`` says, in the schedule the campaign had (diff.py refuses to start
+    one whose schedule is not the manifest's)."""
+    spec = manifest.campaign.spec
+    return spec.state == "running" or (spec.redial is not None and spec.redial.state == "running")
 
 
 def recipients_of(manifest: Manifest) -> tuple[Recipients, Dialed]:
@@ -73,10 +79,11 @@ def rows_of(manifest: Manifest) -> list[tuple[int, str, str | None]]:
 def check_manifest(
     manifest: Manifest, recipients: Recipients, policy: HoursPolicy
 ) -> list[Diagnostic]:
-    schedule = manifest.campaign.spec.schedule
+    spec = manifest.campaign.spec
+    schedule = spec.schedule
     if schedule is None:
         found = check_hours(None, None, recipients, policy)
-        path = "spec.state"
+        path = "spec.state" if spec.state == "running" else "spec.redial.state"
     else:
         slots = [Slot(day, start, end) for day, start, end in schedule.api_slots()]
         found = check_hours(schedule.timezone, slots, recipients, policy)

@@ -9,10 +9,10 @@ it owns the rules that let a dialer trust the network:
   around it) is refused before any request. Every message passes through
   ``reconciler.redact``, server text included.
 - Only idempotent requests (GET, and a PATCH of the same body) are retried on a network
-  error or a 5xx. A request that is not idempotent (create, start, pause, resume) is
-  retried only when it surely never reached Dograh (no connection could be made, or a
-  429 said it was not processed); otherwise ``OutcomeUnknown`` is raised, and the caller
-  must find out what happened before it tries again.
+  error or a 5xx. A request that is not idempotent (create, redial, start, pause,
+  resume) is retried only when it surely never reached Dograh (no connection could be
+  made, or a 429 said it was not processed); otherwise ``OutcomeUnknown`` is raised, and
+  the caller must find out what happened before it tries again.
 - Every exchange is bounded: an answer larger than ``max_response_bytes`` is refused while
   it streams (counted raw and inflated), one request has ``request_timeout`` seconds for
   its whole exchange, and one run ``command_timeout`` seconds of waiting on Dograh in
@@ -904,6 +904,14 @@ class DograhClient:
     def create_campaign(self, body: Mapping[str, Any]) -> LiveCampaign:
         answer = self._body("POST", "/campaign/create", json=dict(body), idempotent=False)
         return parse_answer(LiveCampaign, answer, "POST /campaign/create")
+
+    def redial(self, campaign_id: int, body: Mapping[str, Any]) -> LiveCampaign:
+        """A completed campaign's redial: a new campaign, answered as one (docs/dograh-api.md
+        §2.9). Not idempotent: an unknown outcome is settled by the caller, through the
+        parent's ``redialed_campaign_id``."""
+        path = f"/campaign/{campaign_id}/redial"
+        answer = self._body("POST", path, json=dict(body), idempotent=False)
+        return parse_answer(LiveCampaign, answer, f"POST {path}")
 
     def update_campaign(self, campaign_id: int, body: Mapping[str, Any]) -> LiveCampaign:
         # PATCH replaces the sent objects whole: sending the same body twice is harmless.

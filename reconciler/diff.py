@@ -17,6 +17,11 @@ Settings are compared as effective values in the manifest's terms (normalize.py)
 setting the manifest omits is not managed: never sent on update, left to Dograh's own
 default on create, where the plan shows the value Dograh will use (docs/dograh-api.md
 §4).
+
+A completed campaign's ``spec.redial`` plans its redial (docs/dograh-api.md §2.9): made
+once, found again through the parent's ``redialed_campaign_id``, never by name; of the
+redial, only its state is the manifest's (``spec.redial.state``), under the rules of any
+campaign's state.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from reconciler.normalize import (
     api_retry,
     api_schedule,
     api_schedule_disabled,
+    breaker_view,
     group_windows,
     live_view,
     retry_view,
@@ -52,6 +58,8 @@ from reconciler.plan import (
     Conflict,
     CreateRequest,
     FieldChange,
+    RedialOf,
+    RedialRequest,
     Requests,
     UpdateRequest,
     Upload,
@@ -102,6 +110,9 @@ class DiffPart:
     resumes: list[Resume] = field(default_factory=list)
     """Paused campaigns the manifests want running: resumed only if a reviewed change
     asks for it (pipeline.py decides), else held."""
+    redials: dict[int, int] = field(default_factory=dict)
+    """A redial's live campaign id -> its parent's, whose manifest's spec.redial made it:
+    managed through that manifest (its state), so neither unmanaged nor an orphan."""
     managed: int = 0
 
 
@@ -128,14 +139,19 @@ class Resume:
     """A paused campaign whose manifest says running: what decides whether to resume."""
 
     name: str
+    """The campaign's name, as ``--resume`` names it."""
     campaign_id: int
     file: str
     """The manifest file, to read at the reviewed base revision."""
     pinned_id: int | None
     where: str
-    """The manifest's ``spec.state``."""
+    """Where the manifest says the state (``state_path``): ``file:line:column``."""
     reason: str
     """Why it is paused, from Dograh's logs."""
+    manifest_name: str | None = None
+    """The manifest's ``metadata.name`` when it is not the campaign's (a redial's)."""
+    state_path: str = "spec.state"
+    """Where the manifest says the campaign's state: ``spec.redial.state`` for a redial."""
 
 
 def diff(
@@ -158,6 +174,9 @@ def diff(
         match, conflict, notes = _match(item, by_id, by_name, claimed, owner)
         if match is not None:
             part.matched[match.id] = item.name
+            child = match.redialed_campaign_id
+            if child is not None and item.manifest.campaign.spec.redial and child not in claimed:
+                part.redials[child] = match.id
         elif conflict is not None:  # the namesakes it is about are not "unmanaged"
             for campaign in by_name.get(item.name, []):
                 if campaign.id not in claimed:
@@ -171,7 +190,7 @@ def diff(
         elif match is None:
             _plan_create(part, item, live, owner)
         else:
-            _plan_existing(part, item, match, live)
+            _plan_existing(part, item, match, live, by_id, claimed)
     return part
 
 
@@ -344,7 +363,14 @@ def _create_view(
 # -- update and lifecycle ---------------------------------------------------------------
 
 
-def _plan_existing(part: DiffPart, item: Desired, campaign: LiveCampaign, live: LiveState) -> None:
+def _plan_existing(
+    part: DiffPart,
+    item: Desired,
+    campaign: LiveCampaign,
+    live: LiveState,
+    by_id: dict[int, LiveCampaign],
+    claimed: frozenset[int],
+) -> None:
     where = item.manifest.where("metadata.name")
     before = live_view(campaign)
     after = dict(item.view)
@@ -387,6 +413,7 @@ def _plan_existing(part: DiffPart, item: Desired, campaign: LiveCampaign, live: 
             part.conflicts.extend(conflicts)
         else:
             part.unchanged.append(item.name)
+            _plan_redial(part, item, campaign, live, by_id, claimed)
         return
     action, lifecycle_problem = _lifecycle(item.state, campaign)
     if lifecycle_problem:
@@ -497,6 +524,232 @@ def _terminal(
     return found
 
 
+# -- redial ------------------------------------------------------------------------------
+
+
+def _plan_redial(
+    part: DiffPart,
+    item: Desired,
+    parent: LiveCampaign,
+    live: LiveState,
+    by_id: dict[int, LiveCampaign],
+    claimed: frozenset[int],
+) -> None:
+    """A completed campaign's ``spec.redial``: the redial to make, or the state of the
+    one made, found through ``redialed_campaign_id`` (never by name: Dograh makes one per
+    campaign, §2.9). A redial pinned by a manifest of its own is that manifest's."""
+    redial = item.manifest.campaign.spec.redial
+    if redial is None:
+        return
+    if parent.state != "completed":
+        part.diagnostics.append(
+            item.manifest.diagnostic(
+                "spec.redial",
+                f"the campaign is {parent.state}: Dograh redials only completed campaigns, so "
+                "nothing is planned for spec.redial",
+                severity="warning",
+            )
+        )
+        return
+    child_id = parent.redialed_campaign_id
+    if child_id is None:
+        _plan_new_redial(part, item, parent, live)
+        return
+    if child_id in claimed:
+        return
+    child = by_id.get(child_id)
+    if child is None:
+        part.diagnostics.append(
+            item.manifest.diagnostic(
+                "spec.redial",
+                f"'{parent.name}' (id {parent.id}) was redialed as campaign id {child_id}, "
+                "which Dograh's campaign list does not hold; nothing is planned for it",
+                severity="warning",
+            )
+        )
+        return
+    _plan_child(part, item, parent, child, live)
+
+
+def _plan_new_redial(part: DiffPart, item: Desired, parent: LiveCampaign, live: LiveState) -> None:
+    """``POST /campaign/{parent}/redial``, then a start when spec.redial.state is running.
+
+    The redial inherits the parent's settings as Dograh holds them, except its telephony
+    configuration: none is copied, so Dograh resolves the organization's default at each
+    batch (§2.9, §8.3). A redial that starts is preflighted as a start is, on that
+    configuration."""
+    redial = item.manifest.campaign.spec.redial
+    assert redial is not None
+    config = live.default_telephony()
+    view = live_view(parent)
+    starts = redial.state == "running"
+    if starts:
+        problems = _redial_problems(item, config, view["schedule"], parent, live)
+        if problems:
+            part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
+            return
+    retry = api_retry(redial.retry_config) if redial.retry_config else None
+    after: View = {
+        **view,
+        "name": redial.name or f"{parent.name} (Redial)",
+        "telephony": config.id if config else None,
+        "state": redial.state,
+    }
+    inherited = ["workflow", "source", "max_concurrency", "schedule", "circuit_breaker"]
+    if redial.retry_config is None:
+        inherited.insert(3, "retry_config")
+    else:
+        after["retry_config"] = retry_view(redial.retry_config)
+    defaults = ["telephony"] if config else []
+    if item.manifest.campaign.spec.circuit_breaker is None and view["circuit_breaker"] == (
+        breaker_view(None)
+    ):
+        # Never sent to the parent (it reads disabled): none is copied, and the redial
+        # runs Dograh's default breaker, as its parent did (§2.9, §4.2).
+        after["circuit_breaker"] = dict(DOGRAH_BREAKER)
+        inherited.remove("circuit_breaker")
+        defaults.append("circuit_breaker")
+    notes = []
+    if config is not None and parent.telephony_configuration_id not in (None, config.id):
+        was = parent.telephony_configuration_name or f"id {parent.telephony_configuration_id}"
+        notes.append(
+            f"'{parent.name}' called through '{was}'; Dograh does not copy a campaign's "
+            "telephony configuration to its redial, which calls through the organization's "
+            f"default, '{config.name}' (id {config.id})"
+        )
+    part.changes.append(
+        CampaignChange(
+            name=after["name"],
+            id=None,
+            manifest=item.manifest.where("spec.redial"),
+            actions=("redial", "start") if starts else ("redial",),
+            live_state=None,
+            desired_state=redial.state,
+            after=after,
+            defaults=tuple(defaults),
+            inherited=tuple(inherited),
+            notes=tuple(notes),
+            requests=Requests(
+                redial=RedialRequest(
+                    name=redial.name,
+                    retry_on_voicemail="voicemail" in redial.on,
+                    retry_on_no_answer="no_answer" in redial.on,
+                    retry_on_busy="busy" in redial.on,
+                    retry_config=retry,
+                )
+            ),
+            redial=RedialOf(
+                parent_id=parent.id,
+                parent_name=parent.name,
+                on=tuple(redial.on),
+                contacts_at_most=parent.total_rows or 0,
+            ),
+        )
+    )
+
+
+def _plan_child(
+    part: DiffPart, item: Desired, parent: LiveCampaign, child: LiveCampaign, live: LiveState
+) -> None:
+    """The redial made: only its state is the manifest's (spec.redial.state), under the
+    rules of any campaign's state; a paused one is resumed only when a reviewed change
+    asks for it (review.py)."""
+    redial = item.manifest.campaign.spec.redial
+    assert redial is not None
+    what = f"redial '{child.name}' (id {child.id})"
+    if child.state in TERMINAL_STATES:
+        if child.state == "failed" and redial.state == "running":
+            reason = f": {child.last_error}" if child.last_error else ""
+            part.diagnostics.append(
+                item.manifest.diagnostic(
+                    "spec.redial.state",
+                    f"the {what} failed{reason}; Dograh can neither restart it nor redial "
+                    f"'{parent.name}' again",
+                    severity="warning",
+                )
+            )
+        return
+    action, problem = _lifecycle(redial.state, child, what=what, field="spec.redial.state")
+    if problem:
+        part.conflicts.append(
+            Conflict(
+                name=child.name,
+                id=child.id,
+                manifest=item.manifest.where("spec.redial.state"),
+                message=problem,
+            )
+        )
+        return
+    if action is None:
+        return
+    if action in ("start", "resume"):
+        config = live.telephony_by_id(child.telephony_configuration_id) or live.default_telephony()
+        schedule = live_view(child)["schedule"]
+        problems = _redial_problems(item, config, schedule, child, live)
+        if problems:
+            part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
+            return
+    if action == "resume":
+        part.resumes.append(
+            Resume(
+                name=child.name,
+                campaign_id=child.id,
+                file=item.manifest.file,
+                pinned_id=item.pinned_id,
+                where=item.manifest.where("spec.redial.state"),
+                reason=pause_reason(child),
+                manifest_name=item.name,
+                state_path="spec.redial.state",
+            )
+        )
+    before = {**live_view(child), "state": child.state}
+    part.changes.append(
+        CampaignChange(
+            name=child.name,
+            id=child.id,
+            manifest=item.manifest.where("spec.redial"),
+            actions=(action,),
+            live_state=child.state,
+            desired_state=redial.state,
+            before=before,
+            after={**before, "state": redial.state},
+            notes=(
+                f"the redial of '{parent.name}' (id {parent.id}): its manifest's "
+                "spec.redial.state manages its state, and nothing else of it",
+            ),
+            redial=RedialOf(parent_id=parent.id, parent_name=parent.name, on=tuple(redial.on)),
+        )
+    )
+
+
+def _redial_problems(
+    item: Desired,
+    config: TelephonyConfig | None,
+    schedule: dict[str, Any] | None,
+    source: LiveCampaign,
+    live: LiveState,
+) -> list[tuple[str, str]]:
+    """Why a redial must not be started (or resumed): its telephony configuration, as for
+    any start; and a schedule other than the manifest's, since the calling-hours check
+    reads the manifest's (calling_hours.py) and Dograh accepts no change to a completed
+    parent whose schedule the redial copies."""
+    problems = [
+        ("spec.redial", message)
+        for _, message in _telephony_problems(item, config, True, live, who="the redial")
+    ]
+    if schedule != item.view["schedule"]:
+        problems.append(
+            (
+                "spec.redial",
+                f"the redial would call in the schedule Dograh holds for '{source.name}' (id "
+                f"{source.id}), which is not spec.schedule, and the calling hours are checked "
+                "on spec.schedule; set spec.schedule to the schedule Dograh holds, or keep "
+                "spec.redial.state: draft",
+            )
+        )
+    return problems
+
+
 def _immutable_changes(
     item: Desired, campaign: LiveCampaign, before: View, after: View
 ) -> list[tuple[str, str]]:
@@ -529,17 +782,19 @@ def _immutable_changes(
     return found
 
 
-def _lifecycle(desired: str, campaign: LiveCampaign) -> tuple[Action | None, str | None]:
+def _lifecycle(
+    desired: str, campaign: LiveCampaign, *, what: str = "campaign", field: str = "state"
+) -> tuple[Action | None, str | None]:
     """The lifecycle action to take for a campaign that is not completed or failed, or
-    why none can be."""
+    why none can be; ``field`` is where the manifest says the state."""
     live = campaign.state
     if desired == "draft":
         if live == "created":
             return None, None
         return (
             None,
-            f"the campaign is {live}: a started campaign cannot return to draft; set "
-            "state: paused to stop it dialing, or running to let it go on",
+            f"the {what} is {live}: a started campaign cannot return to draft; set "
+            f"{field}: paused to stop it dialing, or running to let it go on",
         )
     if desired == "running":
         return {"created": "start", "paused": "resume"}.get(live), None  # type: ignore[return-value]
@@ -613,7 +868,12 @@ def _update_request(item: Desired, campaign: LiveCampaign, changed: set[str]) ->
 
 
 def _telephony_problems(
-    item: Desired, config: TelephonyConfig | None, dials: bool, live: LiveState
+    item: Desired,
+    config: TelephonyConfig | None,
+    dials: bool,
+    live: LiveState,
+    *,
+    who: str = "the campaign",
 ) -> list[tuple[str, str]]:
     """Why Dograh would refuse the campaign on this configuration, or fail it once it
     dials (only asked when the campaign is or will be running)."""
@@ -624,13 +884,13 @@ def _telephony_problems(
                 (
                     path,
                     "the organization has no active telephony configuration, so Dograh would "
-                    "refuse the campaign (telephony_configuration_not_found); add one in Dograh",
+                    f"refuse {who} (telephony_configuration_not_found); add one in Dograh",
                 )
             ]
         return []
     reason = config.unusable_reason()
     if reason:
-        return [(path, f"{reason}; Dograh would refuse the campaign")]
+        return [(path, f"{reason}; Dograh would refuse {who}")]
     problem = config.dialing_problem() if dials else None
     return [(path, problem)] if problem else []
 

@@ -37,6 +37,9 @@ class Managed:
     live: LiveState
     matched: dict[int, str]
     """Live campaign id -> the name of the manifest that manages it (plan's ``matched``)."""
+    redials: dict[int, int]
+    """A redial's live campaign id -> its parent's id, whose manifest's ``spec.redial``
+    manages it (its state)."""
     owner: str
     """This repository's owner token (owner.py), as plan computes it."""
     hours: HoursPolicy
@@ -60,8 +63,15 @@ class Managed:
             None,
         )
 
+    def redial_manifest(self, campaign_id: int) -> Manifest | None:
+        """The manifest whose ``spec.redial`` made this campaign, if it manages it."""
+        parent = self.redials.get(campaign_id)
+        return None if parent is None else self.manifest_for(parent)
+
     def unmanaged(self) -> list[LiveCampaign]:
-        return [c for c in self.live.campaigns if c.id not in self.matched]
+        return [
+            c for c in self.live.campaigns if c.id not in self.matched and c.id not in self.redials
+        ]
 
 
 def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
@@ -86,6 +96,7 @@ def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
         diagnostics=tuple(sorted_diagnostics([*diagnostics, *found, *findings])),
         live=live,
         matched=dict(part.matched),
+        redials=dict(part.redials),
         owner=owner.token,
         hours=hours_policy(_policy([summary])),
     )

@@ -341,11 +341,20 @@ def _unknown_targets(targets: Sequence[str], names: Sequence[str]) -> None:
 
 
 def _relevant(live: LiveState, identities: Sequence[Identity]) -> LiveState:
-    """The live campaigns some of these manifests could match, and the rest of the state."""
+    """The live campaigns some of these manifests could match, their redials (a
+    ``spec.redial`` finds its campaign through the parent's ``redialed_campaign_id``), and
+    the rest of the state."""
     names = {identity.name for identity in identities}
     pinned = {identity.pinned_id for identity in identities if identity.pinned_id is not None}
-    campaigns = tuple(c for c in live.campaigns if c.name in names or c.id in pinned)
-    return replace(live, campaigns=campaigns)
+    matching = [c for c in live.campaigns if c.name in names or c.id in pinned]
+    redials = {c.redialed_campaign_id for c in matching if c.redialed_campaign_id is not None}
+    if redials and any(identity.redial_name is not None for identity in identities):
+        matching.extend(
+            c
+            for c in live.campaigns
+            if c.id in redials and c.name not in names and c.id not in pinned
+        )
+    return replace(live, campaigns=tuple(matching))
 
 
 def assemble(
@@ -375,7 +384,7 @@ def assemble(
     changes: list[CampaignChange] = []
     for part in parts:
         for change in part.changes:
-            if change.id in refused:
+            if change.id in refused or (change.redial and change.redial.parent_id in refused):
                 continue
             if change.id in held_ids:
                 actions = tuple(a for a in change.actions if a != "resume")
@@ -390,6 +399,9 @@ def assemble(
     matched: dict[int, str] = {}
     for part in parts:
         matched.update(part.matched)
+    for part in parts:  # a redial is managed through its parent's manifest
+        for child_id, parent_id in part.redials.items():
+            matched.setdefault(child_id, matched[parent_id])
     conflicts = [c for p in parts for c in p.conflicts]
     conflicts.extend(extra_conflicts)
     orphan_warnings: list[Diagnostic] = []
@@ -468,14 +480,23 @@ def _limits(changes: Sequence[CampaignChange], policy: PolicyDocument | None) ->
         for change in changes
         if change.id is None and change.requests.upload is not None
     )
+    # Dograh picks a redial's contacts when it makes it: its parent's are an upper bound.
+    redials = [c.redial for c in changes if c.id is None and c.redial is not None]
+    contacts += sum(redial.contacts_at_most or 0 for redial in redials)
     limit = limits.max_new_contacts_per_apply
     if limit is not None and contacts > limit:
+        bound = (
+            " (at most: a redial counts all its parent's contacts, of which Dograh calls "
+            "again those whose last call ended as spec.redial.on says)"
+            if redials
+            else ""
+        )
         found.append(
             policy.diagnostic(
                 "spec",
-                f"this plan puts {contacts:,} contacts into new campaigns; the Policy allows "
-                f"{limit:,} per apply (limits.max_new_contacts_per_apply). Create fewer at a "
-                "time (--target), or raise the limit in a reviewed change",
+                f"this plan puts {contacts:,} contacts into new campaigns{bound}; the Policy "
+                f"allows {limit:,} per apply (limits.max_new_contacts_per_apply). Create fewer "
+                "at a time (--target), or raise the limit in a reviewed change",
             )
         )
     return found

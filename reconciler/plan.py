@@ -22,12 +22,14 @@ from pydantic import (
 
 from reconciler import __version__
 from reconciler.diagnostics import Diagnostic
+from reconciler.manifest.model import RedialOutcome
 
-Action = Literal["create", "update", "start", "pause", "resume"]
-ACTIONS: tuple[Action, ...] = ("create", "update", "start", "pause", "resume")
+Action = Literal["create", "update", "redial", "start", "pause", "resume"]
+ACTIONS: tuple[Action, ...] = ("create", "update", "redial", "start", "pause", "resume")
 LIFECYCLE: tuple[Action, ...] = ("start", "pause", "resume")
 CALLING_ACTIONS = frozenset({"start", "resume"})
-"""The actions after which Dograh dials. A create with ``state: running`` includes start."""
+"""The actions after which Dograh dials. A create (or a redial) with ``state: running``
+includes start."""
 
 PLAN_FORMAT_VERSION: Literal[2] = 2
 
@@ -134,10 +136,42 @@ class UpdateRequest(_Body):
         return self.model_dump(mode="json")
 
 
+class RedialRequest(_Body):
+    """``POST /campaign/{id}/redial`` (docs/dograh-api.md §2.9). The three flags are always
+    sent (Dograh's default for each is true); ``name`` and ``retry_config`` left out
+    (None) take Dograh's defaults: ``"<parent name> (Redial)"``, the parent's retries."""
+
+    name: str | None = None
+    retry_on_voicemail: bool
+    retry_on_no_answer: bool
+    retry_on_busy: bool
+    retry_config: RetryBody | None = None
+
+    def body(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
 class Requests(_Model):
     upload: Upload | None = None
     create: CreateRequest | None = None
     update: UpdateRequest | None = None
+    redial: RedialRequest | None = None
+
+
+class RedialOf(_Model):
+    """A campaign that ``spec.redial`` makes (or made) from a completed one."""
+
+    parent_id: int = Field(description="The completed campaign it redials.")
+    parent_name: str = Field(description="That campaign's name in Dograh.")
+    on: tuple[RedialOutcome, ...] = Field(
+        description="The last outcomes whose contacts are called again (spec.redial.on)."
+    )
+    contacts_at_most: int | None = Field(
+        default=None,
+        description="For a redial to make: the parent's total_rows, an upper bound of the "
+        "contacts it calls (Dograh picks, when it makes it, those whose last call ended in "
+        "one of `on`). Null for a redial that exists.",
+    )
 
 
 class CampaignChange(_Model):
@@ -145,7 +179,8 @@ class CampaignChange(_Model):
     id: int | None = Field(description="The live campaign; null for one to create.")
     manifest: str = Field(description="`file:line:column` of the manifest's metadata.name.")
     actions: tuple[Action, ...] = Field(
-        description="In the order apply runs them: create, update, then one lifecycle action."
+        description="In the order apply runs them: create (or redial), update, then one "
+        "lifecycle action."
     )
     live_state: str | None
     desired_state: str
@@ -158,6 +193,15 @@ class CampaignChange(_Model):
     defaults: tuple[str, ...] = Field(
         default=(),
         description="Settings of `after` that the manifest leaves to Dograh's own default.",
+    )
+    inherited: tuple[str, ...] = Field(
+        default=(),
+        description="Settings of `after` that a redial takes from the campaign it redials.",
+    )
+    redial: RedialOf | None = Field(
+        default=None,
+        description="For the campaign a manifest's spec.redial makes (or made): its parent; "
+        "`manifest` is then that spec.redial. Null for a manifest's own campaign.",
     )
     notes: tuple[str, ...] = ()
     reason: str | None = Field(
@@ -207,6 +251,7 @@ class Summary(_Model):
     start: int
     pause: int
     resume: int
+    redial: int
     places_calls: int
     unchanged: int
     held: int

@@ -9,7 +9,8 @@ of some unrelated change. So a resume needs one of:
   ``running`` (or the manifest did not exist), the change under review sets it: resume.
 - ``--resume NAME``: an operator names the campaign.
 
-Otherwise the campaign is held, and the plan says why.
+Otherwise the campaign is held, and the plan says why. A redial is held and resumed by
+the same rules, its state being its parent manifest's ``spec.redial.state``.
 """
 
 from __future__ import annotations
@@ -48,17 +49,18 @@ def decide(resumes: Sequence[Resume], base: str | None, names: Collection[str]) 
             resumed.add(resume.campaign_id)
             notes[resume.campaign_id] = f"resumed: --resume {resume.name}"
             continue
+        field = resume.state_path.removeprefix("spec.")
         if base is not None:
-            was = states.get(resume.name)
+            was = states.get(resume.campaign_id)
             if was != "running":
                 resumed.add(resume.campaign_id)
-                said = f"state: {was}" if was else "no such manifest"
+                said = f"{field}: {was}" if was else "no such manifest"
                 notes[resume.campaign_id] = (
-                    f"resumed: the change under review sets state: running ({said} at {base})"
+                    f"resumed: the change under review sets {field}: running ({said} at {base})"
                 )
                 continue
         how = (
-            f"state: running is not new since {base}"
+            f"{field}: running is not new since {base}"
             if base
             else "no reviewed change asks for it (plan --base REV)"
         )
@@ -78,15 +80,16 @@ def _quoted(name: str) -> str:
     return name if name.replace("-", "").replace("_", "").isalnum() else repr(name)
 
 
-def _states_at(base: str, resumes: Sequence[Resume]) -> dict[str, str | None]:
-    """Each resume's manifest ``state`` at ``base``: None when it did not exist there."""
-    found: dict[str, str | None] = {}
+def _states_at(base: str, resumes: Sequence[Resume]) -> dict[int, str | None]:
+    """Each resume's manifest state at ``base``, by campaign id: None when the manifest
+    did not exist there."""
+    found: dict[int, str | None] = {}
     for resume in resumes:
         path = Path(resume.file).resolve()
         root = repository_root(path.parent)
         relative = path.relative_to(root).as_posix()
         text = _show(root, base, relative)
-        found[resume.name] = None if text is None else _state_in(text, resume)
+        found[resume.campaign_id] = None if text is None else _state_in(text, resume)
     return found
 
 
@@ -116,9 +119,11 @@ def _revision_exists(root: Path, base: str) -> bool:
 
 
 def _state_in(text: str, resume: Resume) -> str | None:
-    """The ``spec.state`` of the manifest of this name (or pinned id) in a file's text at
-    the base revision; None when there is none. Unreadable YAML there reads as no
-    manifest: the reviewed change is the one that made it valid."""
+    """The state (``spec.state``, or ``spec.redial.state`` for a redial) of the manifest
+    of this name (or pinned id) in a file's text at the base revision; None when there is
+    none. Unreadable YAML there reads as no manifest: the reviewed change is the one that
+    made it valid. A manifest without ``spec.redial`` there says draft for its redial:
+    it asked for no redial that dials."""
     if len(text) > MAX_FILE_BYTES:
         return None
     try:
@@ -132,10 +137,14 @@ def _state_in(text: str, resume: Resume) -> str | None:
         spec: Any = document.get("spec") or {}
         if not isinstance(metadata, dict) or not isinstance(spec, dict):
             continue
-        same = metadata.get("name") == resume.name or (
+        same = metadata.get("name") == (resume.manifest_name or resume.name) or (
             resume.pinned_id is not None and metadata.get("id") == resume.pinned_id
         )
         if same:
+            for key in resume.state_path.split(".")[1:-1]:
+                spec = spec.get(key) or {}
+                if not isinstance(spec, dict):
+                    return None
             state = spec.get("state", "draft")
             return state if isinstance(state, str) else None
     return None

@@ -82,7 +82,8 @@ class Redial(_Model):
     name: str | None = Field(description="Null when the list does not hold the redial.")
     state: str | None
     managed_by: str | None = Field(
-        description="`file:line:column` of the manifest that manages the redial, or null."
+        description="`file:line:column` of the manifest that manages the redial (its own "
+        "`metadata.name`, or the `spec.redial` of this campaign's manifest), or null."
     )
 
 
@@ -178,7 +179,7 @@ def build_status(
             entries.append(_entry(manifest, campaign, managed, by_id, found))
     return StatusReport(
         campaigns=tuple(entries),
-        unmanaged=len(managed.live.campaigns) - len(managed.matched),
+        unmanaged=len(managed.unmanaged()),
         live=len(managed.live.campaigns),
     )
 
@@ -255,11 +256,16 @@ def _redial(
         return None
     child = by_id.get(child_id)
     manifest = managed.manifest_for(child_id)
+    parents = managed.redial_manifest(child_id)
+    if manifest is not None:
+        managed_by: str | None = manifest.where("metadata.name")
+    else:
+        managed_by = parents.where("spec.redial") if parents is not None else None
     return Redial(
         id=child_id,
         name=child.name if child else None,
         state=child.state if child else None,
-        managed_by=manifest.where("metadata.name") if manifest else None,
+        managed_by=managed_by,
     )
 
 

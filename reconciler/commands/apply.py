@@ -93,12 +93,15 @@ def _drift(saved: Plan, client: DograhClient) -> list[str]:
     now = {f"id:{c.id}": fingerprint(c) for c in client.list_campaigns()}
     found = []
     for change in saved.changes:
-        if change.id is None:
+        acted_on = change.id
+        if acted_on is None and change.redial is not None:
+            acted_on = change.redial.parent_id  # a redial to make acts on its parent
+        if acted_on is None:
             continue
-        key = f"id:{change.id}"
+        key = f"id:{acted_on}"
         if now.get(key) != saved.fingerprints.get(key):
             what = "is gone" if key not in now else "changed in Dograh"
-            found.append(f"{change.name} (id {change.id}) {what}")
+            found.append(f"{change.name} (id {acted_on}) {what}")
     return found
 
 
@@ -159,7 +162,8 @@ def _execute(
             click.echo(f"  {line}")
         return EXIT_ERROR
     click.secho(f"Apply complete! {done}.", fg="green", bold=True, color=request.color)
-    return _converged(paths, options, request)
+    nobody = frozenset(o.change.redial.parent_id for o in outcomes if o.nobody and o.change.redial)
+    return _converged(paths, options, request, nobody)
 
 
 def _report_interrupted(outcomes: Sequence[Outcome]) -> None:
@@ -180,13 +184,25 @@ def _report_interrupted(outcomes: Sequence[Outcome]) -> None:
     click.echo("Run apply again to finish: it plans from what Dograh holds now.", err=True)
 
 
-def _converged(paths: Sequence[str], options: PlanOptions, request: ApplyRequest) -> int:
+def _converged(
+    paths: Sequence[str],
+    options: PlanOptions,
+    request: ApplyRequest,
+    nobody: frozenset[int] = frozenset(),
+) -> int:
     """Plan again, from the same manifests: what remains is what apply could not do. The
-    resumes just made are not asked again (their campaigns now run)."""
+    resumes just made are not asked again (their campaigns now run). A redial Dograh
+    just found nobody for (``nobody``: the parents' ids) is planned again, as Dograh
+    keeps no trace of it: that is not a failure to converge."""
     plan, client = plan_paths(paths, request.client, options)
     if client is not None:
         client.close()
-    if plan.changes or plan.blocked:
+    left = [
+        change
+        for change in plan.changes
+        if not (change.id is None and change.redial and change.redial.parent_id in nobody)
+    ]
+    if left or plan.blocked:
         click.secho(
             "Error: apply did not converge; planning again still shows:",
             fg="red",

@@ -73,6 +73,11 @@ TRACKED_PATHS = frozenset(
         "spec.retry_config",
         "spec.schedule",
         "spec.circuit_breaker",
+        "spec.redial",
+        "spec.redial.on",
+        "spec.redial.state",
+        "spec.redial.name",
+        "spec.redial.retry_config",
     }
 )
 """The places that plan and apply may point at in their messages."""
@@ -118,10 +123,19 @@ class Manifest(_Located):
         return self.campaign.metadata.name
 
     def identity(self) -> Identity:
-        keep = ("", "metadata.name", "metadata.id")
+        keep = ("", "metadata.name", "metadata.id", "spec.redial", "spec.redial.name")
         positions = {path: self.positions[path] for path in keep if path in self.positions}
         meta = self.campaign.metadata
-        return Identity(meta.name, meta.id, self.file, positions)
+        return Identity(meta.name, meta.id, self.file, positions, self.redial_name)
+
+    @property
+    def redial_name(self) -> str | None:
+        """The name of the campaign ``spec.redial`` makes: its own, else Dograh's default
+        (docs/dograh-api.md §2.9); None without a redial."""
+        redial = self.campaign.spec.redial
+        if redial is None:
+            return None
+        return redial.name or f"{self.name} (Redial)"
 
     def hash_part(self) -> tuple[str, str, str, str]:
         return (self.file, self.name, self.file_sha256, self.contacts.sha256)
@@ -136,6 +150,8 @@ class Identity(_Located):
     pinned_id: int | None
     file: str
     positions: dict[str, Position]
+    redial_name: str | None = None
+    """The name of the campaign its ``spec.redial`` makes, if any: a campaign's name too."""
 
 
 @dataclass
@@ -509,19 +525,40 @@ def duplicates(identities: Iterable[Identity]) -> list[Diagnostic]:
         by_key.setdefault(("name", identity.name), []).append((identity, "metadata.name"))
         if identity.pinned_id is not None:
             by_key.setdefault(("id", identity.pinned_id), []).append((identity, "metadata.id"))
+        if identity.redial_name is not None:
+            # A redial is a campaign of its name that this repository makes: a manifest of
+            # that name would match it (and it would match itself, named as its parent).
+            path = "spec.redial.name" if "spec.redial.name" in identity.positions else "spec.redial"
+            by_key.setdefault(("name", identity.redial_name), []).append((identity, path))
     found: list[Diagnostic] = []
     for (kind, value), places in by_key.items():
         if len(places) < 2:
             continue
-        if kind == "name" and all(identity.pinned_id is not None for identity, _ in places):
+        redial = any(path.startswith("spec.redial") for _, path in places)
+        # A pinned manifest matches its campaign by id, never by name: it shares a name
+        # with other pinned ones, or with one redial, harmlessly.
+        by_name = sum(
+            identity.pinned_id is None or path != "metadata.name" for identity, path in places
+        )
+        if kind == "name" and by_name < (2 if redial else 1):
             continue
         wheres = [manifest.where(path) for manifest, path in places]
+        need = (
+            "a redial is a campaign of its own, and needs a name no other campaign has"
+            if redial
+            else "each campaign needs one manifest"
+        )
         for (manifest, path), here in zip(places, wheres, strict=True):
             others = ", ".join(w for w in wheres if w != here)
             what = f"campaign name '{value}'" if kind == "name" else f"campaign id {value}"
-            message = f"the {what} is also used at {others}; each campaign needs one manifest"
+            message = f"the {what} is also used at {others}; {need}"
             found.append(manifest.diagnostic(path, message))
-    found.extend(_look_alike({name for kind, name in by_key if kind == "name"}, by_key))
+    named = {  # a redial's name is not a manifest's: look-alikes are the manifests' own
+        key: [place for place in places if place[1] == "metadata.name"]
+        for key, places in by_key.items()
+        if key[0] == "name"
+    }
+    found.extend(_look_alike({name for (_, name), places in named.items() if places}, named))
     return found
 
 

@@ -59,6 +59,10 @@ CSV_PATTERN = r"\.[cC][sS][vV](?!\n)$"
 
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 State = Literal["draft", "running", "paused"]
+RedialOutcome = Literal["no_answer", "busy", "voicemail"]
+"""A call's last outcome that a redial calls again: Dograh's ``retry_on_<outcome>`` flags
+(docs/dograh-api.md §2.9)."""
+REDIAL_OUTCOMES: tuple[RedialOutcome, ...] = ("no_answer", "busy", "voicemail")
 
 UNION_TAGS = frozenset({"by_name", "by_id", "by_days", "by_day_of_week"})
 """Branch names pydantic inserts into error locations; they are not manifest keys."""
@@ -374,6 +378,67 @@ class CircuitBreaker(_Strict):
     )
 
 
+RedialName = Annotated[
+    str,
+    Field(min_length=1, max_length=255, pattern=NAME_PATTERN),
+    AfterValidator(_identity),
+]
+"""A redial's name: a campaign's name, held to metadata.name's rules."""
+
+
+class Redial(_Strict):
+    """Once the campaign is completed, a new campaign that calls again the contacts whose
+    last call ended in one of ``on`` (``POST /campaign/{id}/redial``, docs/dograh-api.md
+    §2.9). Dograh makes it once per campaign; it inherits the workflow, contacts,
+    schedule, concurrency and breaker, but not the telephony configuration."""
+
+    on: list[RedialOutcome] = Field(
+        min_length=1,
+        max_length=3,
+        json_schema_extra={"uniqueItems": True},
+        description=(
+            "The last outcomes whose contacts are called again: no_answer, busy, voicemail "
+            "(at least one)."
+        ),
+        examples=[["no_answer", "busy"]],
+    )
+    state: State = Field(
+        default="draft",
+        description=(
+            "The redial's state, as spec.state is the campaign's: draft (created, not "
+            "dialing), running (started: it dials), paused."
+        ),
+        examples=["running"],
+    )
+    name: RedialName | None = Field(
+        default=None,
+        description=(
+            "The redial's name in Dograh, as metadata.name is written. Omitted: Dograh's "
+            'default, "<the campaign\'s name> (Redial)".'
+        ),
+        examples=["spring-east-redial"],
+    )
+    retry_config: RetryConfig | None = Field(
+        default=None,
+        description=(
+            "The redial's retries, sent whole. Omitted: the campaign's own, as Dograh copies it."
+        ),
+        examples=[{"max_retries": 1, "retry_delay_seconds": 600}],
+    )
+
+    @field_validator("on")
+    @classmethod
+    def _unique_outcomes(cls, outcomes: list[str]) -> list[str]:
+        repeated = sorted({o for o in outcomes if outcomes.count(o) > 1})
+        if repeated:
+            raise PydanticCustomError(
+                "outcomes_repeated",
+                "{outcomes} listed more than once",
+                {"outcomes": ", ".join(repeated)},
+            )
+        return outcomes
+
+
 class Spec(_Strict):
     workflow: WorkflowRef = Field(
         description="The workflow that talks to each contact: its name, or {id: N}.",
@@ -436,6 +501,14 @@ class Spec(_Strict):
             "defaults). Omitted: not managed; Dograh runs its default breaker."
         ),
         examples=[{"failure_threshold": 0.4}],
+    )
+    redial: Redial | None = Field(
+        default=None,
+        description=(
+            "Once the campaign is completed, call again the contacts whose last call ended "
+            "in one of `on`, in a new campaign Dograh makes once. Omitted: no redial."
+        ),
+        examples=[{"on": ["no_answer", "busy"], "state": "running"}],
     )
 
 

@@ -9,13 +9,7 @@ from reconciler.plan import CampaignChange, Plan
 from reconciler.render import escape
 from reconciler.render.escape import markdown, markdown_code
 from reconciler.render.findings import findings
-from reconciler.render.plan_text import (
-    NO_CHANGES,
-    change_rows,
-    create_rows,
-    headline,
-    summary_line,
-)
+from reconciler.render.plan_text import NO_CHANGES, headline, rows_of, summary_line
 from reconciler.render.values import plural, show
 
 LIMIT = 65_536
@@ -132,12 +126,11 @@ def _diff_block(change: CampaignChange, labels: dict[str, dict[int, str]]) -> li
     """One campaign in a ``diff`` block: every setting of a create, every changed setting
     of an update (the rows of the text plan), and where its manifest is."""
     lines = [f"# {headline(change)}", f"#   {escape.text(change.manifest)}"]
-    if "create" in change.actions:
+    if change.id is None:
         lines.append(f"+ campaign {show(change.name)}")
-        rows = create_rows(change, labels)
     else:
         lines.append(f"~ campaign {show(change.name)} (id {change.id})")
-        rows = change_rows(change, labels)
+    rows = rows_of(change, labels)
     width = max((len(path) for _, path, _ in rows), default=0)
     for mark, path, text in rows:
         if mark == "~":

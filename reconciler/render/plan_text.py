@@ -14,17 +14,35 @@ from reconciler.render import escape
 from reconciler.render.findings import findings
 from reconciler.render.values import contacts_label, describe_schedule, plural, show
 
-SYMBOLS = {"create": "+", "update": "~", "start": ">", "resume": ">", "pause": "||"}
-COLOURS = {"create": "green", "update": "yellow", "start": "red", "resume": "red", "pause": "cyan"}
+SYMBOLS = {
+    "create": "+",
+    "redial": "+",
+    "update": "~",
+    "start": ">",
+    "resume": ">",
+    "pause": "||",
+}
+COLOURS = {
+    "create": "green",
+    "redial": "green",
+    "update": "yellow",
+    "start": "red",
+    "resume": "red",
+    "pause": "cyan",
+}
 CALLS = "PLACES CALLS"
 NO_CHANGES = "No changes. Live campaigns match the manifests."
 
 
 def summary_line(plan: Plan) -> str:
+    """Terraform's line, which scripts grep; redials, when there are any, end it
+    (``..., 0 to resume, 1 to redial.``) so that every other plan's line is unchanged."""
     counts = plan.counts()
+    redials = f", {counts['redial']} to redial" if counts["redial"] else ""
     return (
         f"Plan: {counts['create']} to create, {counts['update']} to update, "
-        f"{counts['start']} to start, {counts['pause']} to pause, {counts['resume']} to resume."
+        f"{counts['start']} to start, {counts['pause']} to pause, {counts['resume']} to resume"
+        f"{redials}."
     )
 
 
@@ -36,6 +54,9 @@ def headline(change: CampaignChange) -> str:
     for action in change.actions:
         if action == "create":
             words.append("created")
+        elif action == "redial" and change.redial is not None:
+            parent = escape.text(change.redial.parent_name)
+            words.append(f"created by redialing {parent} (id {change.redial.parent_id})")
         elif action == "update":
             words.append(
                 "renamed and updated in place" if change.rename_from else "updated in place"
@@ -119,7 +140,7 @@ def _block(change: CampaignChange, labels: dict[str, dict[int, str]], style: Sty
     colour = COLOURS[first]
     lines = [style(f"  # {headline(change)}", bold=True)]
     lines.append(style(f"  {symbol} campaign {show(change.name)}", fg=colour) + " {")
-    rows = create_rows(change, labels) if first == "create" else change_rows(change, labels)
+    rows = rows_of(change, labels)
     width = max((len(path) for _, path, _ in rows), default=0)
     for mark, path, text in rows:
         line = f"      {mark} {path.ljust(width)} = {text}"
@@ -136,6 +157,15 @@ def _block(change: CampaignChange, labels: dict[str, dict[int, str]], style: Sty
 
 Row = tuple[str, str, str]
 """(mark, setting, value): ``+`` added, ``-`` removed, ``~`` changed."""
+
+
+def rows_of(change: CampaignChange, labels: dict[str, dict[int, str]]) -> list[Row]:
+    """A change's rows, as its first action calls for."""
+    if change.actions[0] == "create":
+        return create_rows(change, labels)
+    if change.actions[0] == "redial":
+        return redial_rows(change, labels)
+    return change_rows(change, labels)
 
 
 def create_rows(change: CampaignChange, labels: dict[str, dict[int, str]]) -> list[Row]:
@@ -159,6 +189,51 @@ def create_rows(change: CampaignChange, labels: dict[str, dict[int, str]]) -> li
             text = value_text(key, value, labels)
         if key in change.defaults:
             text += " (Dograh's default)"
+        rows.append(("+", key, text))
+    rows.append(("+", "state", show(change.desired_state)))
+    return rows
+
+
+def redial_rows(change: CampaignChange, labels: dict[str, dict[int, str]]) -> list[Row]:
+    """Every setting of a redial to make: whom it calls, and what it takes from its
+    parent, said as such; its telephony configuration is Dograh's default at each batch,
+    as a redial copies none (docs/dograh-api.md §2.9)."""
+    redial = change.redial
+    assert redial is not None
+    after = change.after
+    outcomes = " or ".join(o.replace("_", " ") for o in redial.on)
+    at_most = redial.contacts_at_most or 0
+    rows: list[Row] = [
+        ("+", "redial_of", f"{show(redial.parent_name)} (id {redial.parent_id})"),
+        ("+", "on", show(list(redial.on))),
+        (
+            "+",
+            "contacts",
+            f"at most {plural(at_most, 'contact')}: those of the parent whose last call ended "
+            f"in {outcomes} (Dograh picks them when it makes the redial)",
+        ),
+    ]
+    for key in (
+        "workflow",
+        "telephony",
+        "max_concurrency",
+        "retry_config",
+        "schedule",
+        "circuit_breaker",
+    ):
+        value = after.get(key)
+        if key == "max_concurrency" and value is None:
+            text = "(none: the organization's limit)"
+        elif key == "telephony" and value is None:
+            text = "(none: the organization has no usable configuration)"
+        else:
+            text = value_text(key, value, labels)
+        if key in change.inherited:
+            text += " (the parent's)"
+        elif key == "telephony":
+            text += " (Dograh's default, resolved at each batch: a redial copies none)"
+        elif key in change.defaults:
+            text += " (Dograh's default, as the parent's)"
         rows.append(("+", key, text))
     rows.append(("+", "state", show(change.desired_state)))
     return rows

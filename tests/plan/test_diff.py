@@ -70,7 +70,14 @@ def test_an_empty_organization_plans_creates(tmp_path: Path) -> None:
     }
     assert east.requests.upload is not None
     assert east.requests.upload.file_name == f"c.dc-{OWNER}.{found[0].contacts.content}.csv"
-    assert plan.counts() == {"create": 2, "update": 0, "start": 1, "pause": 0, "resume": 0}
+    assert plan.counts() == {
+        "create": 2,
+        "update": 0,
+        "redial": 0,
+        "start": 1,
+        "pause": 0,
+        "resume": 0,
+    }
     assert east.defaults == ()
 
 
