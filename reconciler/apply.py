@@ -47,6 +47,7 @@ from reconciler.errors import UserError
 from reconciler.live import LiveCampaign
 from reconciler.owner import mark_of
 from reconciler.plan import CampaignChange
+from reconciler.render import escape
 
 CREATE_ATTEMPTS = 5
 REDIAL_ATTEMPTS = 5
@@ -140,8 +141,10 @@ class Executor:
         self.sync_wait = SYNC_WAIT if sync_wait is None else sync_wait
 
     def say(self, line: str) -> None:
+        """One line of progress: a campaign's name and Dograh's words in it are escaped
+        (no raw newline, no control character, no line a CI log reads as a command)."""
         with self._lock:
-            self._report(line)
+            self._report(escape.text(line, line_start=True))
 
     def run(self, changes: Sequence[CampaignChange]) -> list[Outcome]:
         """Apply every change; on Ctrl-C, let the calls in flight finish, start no more,
@@ -593,8 +596,12 @@ def summarize(outcomes: Sequence[Outcome]) -> tuple[str, list[str]]:
     if nobody:
         done += f"; {nobody} redial{'s' if nobody != 1 else ''} found nobody to call again"
     failures = [
-        f"{o.change.name}: {o.error} (not done: {', '.join(o.remaining) or 'nothing'})"
+        escape.text(f"{o.change.name}: {o.error} (not done: {_left(o)})")
         for o in outcomes
         if o.error
     ]
     return done, failures
+
+
+def _left(outcome: Outcome) -> str:
+    return ", ".join(outcome.remaining) or "nothing"

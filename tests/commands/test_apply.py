@@ -373,3 +373,13 @@ def test_ctrl_c_lets_calls_in_flight_finish_and_reports(
     assert "not started:" in result.err
     assert "Run apply again to finish" in result.err
     assert len(_live(sandbox)) < 3
+
+
+def test_no_line_of_apply_reads_as_a_ci_command(campaigns: Campaigns, repo: Path) -> None:
+    """A campaign name is one line, but it may begin like a GitHub Actions workflow
+    command: apply's progress lines are escaped, like the plan's."""
+    _edit(repo, "winback-survey", "name: winback-survey", 'name: "::error title=x::boom"')
+    result = campaigns("apply", "--auto-approve")
+    assert result.code == 0, result.out
+    assert not [line for line in (result.out + result.err).splitlines() if line.startswith("::")]
+    assert "\\x3a:error title=x::boom: created" in result.out
