@@ -34,7 +34,7 @@ conformance: $(VENV)/.installed-test
 		echo "make conformance needs DOGRAH_TEST_API_URL and DOGRAH_TEST_API_KEY (a Dograh URL and an API key of a test organization)."; \
 		exit 1; \
 	fi
-	$(BIN)/pytest -n 2 -rs tests/sandbox
+	$(BIN)/pytest -n 2 -rs tests/sandbox tests/conformance "tests/commands/test_import.py::test_round_trip_on_the_target"
 
 demo: $(VENV)/.installed-demo
 	./scripts/demo.sh
