@@ -113,12 +113,14 @@ def dialed(manifest: Manifest, phones: Iterable[str]) -> Dialed:
     """The E.164 digits of each phone as an integer: a clean ``+digits`` cell as it is,
     any other spelling normalised first (two spellings of one number are one number)."""
     cells = list(phones)
-    if all(cell[:1] == "+" and cell[1:].isdigit() and len(cell) <= 19 for cell in cells):
-        numbers = array("q", [int(cell[1:]) for cell in cells])  # the common case, in bulk
-    else:
+    try:  # the common case in bulk: every cell is "+" and digits (int() takes no other)
+        numbers = array("q", [int(cell[1:]) for cell in cells if cell[:1] == "+"])
+        if len(numbers) != len(cells):
+            raise ValueError("a number without +")
+    except (ValueError, OverflowError):
         numbers = array("q")
         for cell in cells:
-            normal = normalise_e164(cell) if not cell[1:].isdigit() else cell
+            normal = normalise_e164(cell)
             digits = normal[1:] if normal else ""
             if digits.isdigit() and len(digits) <= 18:
                 numbers.append(int(digits))

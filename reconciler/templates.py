@@ -165,25 +165,19 @@ def facts_of(contacts: ContactsFile) -> CsvFacts:
     (blank lines too), numbered as Dograh numbers rows (the header is row 1)."""
     text = contacts.raw.decode("utf-8")
     records, lines = _records_and_lines(text)
-    columns = contacts.columns
-    rows: dict[str, list[int]] = {}
-    counts: dict[str, int] = {}
-    first_line: dict[str, int] = {}
-    for number, (record, line) in enumerate(zip(records[1:], lines[1:], strict=True), start=2):
-        for index, column in enumerate(columns):
-            if index < len(record) and record[index].strip():
-                continue
-            counts[column] = counts.get(column, 0) + 1
-            if column not in first_line:
-                first_line[column] = line
-            found = rows.setdefault(column, [])
-            if len(found) < LISTED_ROWS:
-                found.append(number)
-    empty = {
-        column: EmptyCells(tuple(rows[column]), counts[column], first_line[column])
-        for column in counts
-    }
-    return CsvFacts(frozenset(columns), empty)
+    data = records[1:]
+    empty = {}
+    for index, column in enumerate(contacts.columns):
+        # One comprehension per column: C-speed loops over the rows, not Python's.
+        missing = [
+            at
+            for at, record in enumerate(data)
+            if index >= len(record) or not record[index].strip()
+        ]
+        if missing:
+            rows = tuple(at + 2 for at in missing[:LISTED_ROWS])
+            empty[column] = EmptyCells(rows, len(missing), lines[missing[0] + 1])
+    return CsvFacts(frozenset(contacts.columns), empty)
 
 
 def _records_and_lines(text: str) -> tuple[list[list[str]], list[int]]:
