@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler.adoption import settle
-from reconciler.cache import ContactsCache
+from reconciler.cache import ContactsCache, PrefixCache
 from reconciler.calling_hours import (
     check_manifest,
     dials,
@@ -33,7 +33,7 @@ from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from reconciler.diff import DiffPart, diff
 from reconciler.errors import UserError
 from reconciler.fetch import fetch_definitions, fetch_live
-from reconciler.hours import HoursPolicy
+from reconciler.hours import HoursPolicy, known_prefixes, learn_prefixes
 from reconciler.live import DIALING_STATES, TERMINAL_STATES, LiveState
 from reconciler.manifest.load import (
     Identity,
@@ -96,12 +96,15 @@ class ManifestShare:
 
     def __init__(self, files: list[Path]) -> None:
         self.loaded = load_files(files)
-        self.recipients = {
-            id(manifest): recipients_of(manifest)
-            for manifest in self.loaded.manifests
-            if dials(manifest)
-        }
+        running = [manifest for manifest in self.loaded.manifests if dials(manifest)]
+        prefixes = PrefixCache()
+        if running:
+            learn_prefixes(prefixes.load())
+        known = len(known_prefixes())
+        self.recipients = {id(manifest): recipients_of(manifest) for manifest in running}
         """Per running manifest: where its numbers ring, and the numbers it dials."""
+        if len(known_prefixes()) > known:
+            prefixes.save(known_prefixes())
 
     def summary(self) -> ShareSummary:
         manifests = self.loaded.manifests

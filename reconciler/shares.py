@@ -58,13 +58,12 @@ def worker_count(files: int, jobs: int | None = None) -> int:
 
 
 def split(files: Sequence[Path], workers: int) -> list[list[Path]]:
-    """The files in ``workers + 1`` shares; this process's (the first) a little larger,
-    since a worker also pays for receiving its context and sending its part back."""
+    """The files in ``workers + 1`` equal shares, this process's first: a worker also
+    pays for receiving its context and sending its part back, and this process about as
+    much for reading Dograh meanwhile and assembling the parts."""
     if workers < 1:
         return [list(files)]
-    head = int(len(files) * 1.25 / (workers + 1.25))
-    rest = list(files[head:])
-    return [list(files[:head]), *(rest[i::workers] for i in range(workers))]
+    return [list(files[i :: workers + 1]) for i in range(workers + 1)]
 
 
 class WorkerFailed(RuntimeError):

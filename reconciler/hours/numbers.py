@@ -115,6 +115,21 @@ def place_id(e164: str) -> int:
     return _classify_whole(e164)
 
 
+def known_prefixes() -> dict[str, Place | None]:
+    """What this process has learnt of NANP prefixes: a ``+1NPANXX`` prefix's place (None:
+    invalid), to keep between runs (classifying a new prefix costs ~20 µs, and a
+    country-wide list has tens of thousands)."""
+    return {prefix: None if at == INVALID else _places[at] for prefix, at in _nanp.items()}
+
+
+def learn_prefixes(found: dict[str, Place | None]) -> None:
+    """Prefixes learnt by an earlier run (``known_prefixes``), with the same phonenumbers
+    data: taken as this process's own."""
+    for prefix, place in found.items():
+        if prefix not in _nanp:
+            _nanp[prefix] = INVALID if place is None else _intern(place)
+
+
 def nanp_cache() -> dict[str, int]:
     """The per-prefix cache of 12-character NANP numbers, for the hot loop of
     ``analyze_recipients`` (a miss goes through ``place_id``)."""
