@@ -1,6 +1,6 @@
 """A local Dograh sandbox: a Dograh-compatible API server for tests, benchmarks and demos.
 
-It follows ``dograh-api-contract.md`` on its own and imports nothing from the rest of
+It follows Dograh's code (docs/dograh-api.md) on its own and imports nothing from the rest of
 ``reconciler``: the client and the sandbox are two independent readings of one contract,
 so a misreading in one cannot be hidden by the same misreading in the other.
 

@@ -1,4 +1,4 @@
-"""Dograh's campaign routes, ``/api/v1/campaign`` (contract §1).
+"""Dograh's campaign routes, ``/api/v1/campaign`` (docs/dograh-api.md §2).
 
 Routes parse, delegate to ``campaigns`` and render; every one is ``async def`` so the
 store is only ever used from the event loop.

@@ -1,4 +1,4 @@
-"""Dograh's read-only catalog: workflows (contract §6), the organization's telephony
+"""Dograh's read-only catalog: workflows (docs/dograh-api.md §8), the organization's telephony
 configurations and campaign defaults, and health."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Uploads: Dograh's ``POST /api/v1/s3/presigned-upload-url`` (contract §5) and the
+"""Uploads: Dograh's ``POST /api/v1/s3/presigned-upload-url`` (docs/dograh-api.md §6.1) and the
 sandbox's storage endpoint that its presigned URLs point at."""
 
 from __future__ import annotations

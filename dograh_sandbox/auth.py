@@ -1,4 +1,4 @@
-"""``X-API-Key`` authentication as Dograh's ``get_user`` does it (contract §0).
+"""``X-API-Key`` authentication as Dograh's ``get_user`` does it (docs/dograh-api.md §1.2).
 
 A present, non-empty key is looked up by its SHA-256 and never falls back to the
 ``Authorization`` header; without a key the JWT path answers (the sandbox accepts no JWT).

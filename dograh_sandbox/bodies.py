@@ -1,4 +1,4 @@
-"""Dograh's request bodies (contract §1, §8 and the s3 route), so that FastAPI answers the
+"""Dograh's request bodies (docs/dograh-api.md §2.1, §2.9 and §6.1), so that FastAPI answers the
 same 422s: lax types (``"5"`` is 5, ``5.5`` is not), unknown keys dropped, Dograh's
 constraints and validator messages.
 """

@@ -2,7 +2,7 @@
 
 Each function takes the sandbox state and the caller's organization, does one API
 operation and returns the campaign row (or a body); a refusal is an ``HTTPException``
-with the status and ``detail`` of contract §1.
+with the status and ``detail`` of docs/dograh-api.md §2.
 """
 
 from __future__ import annotations

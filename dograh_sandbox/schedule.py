@@ -1,4 +1,4 @@
-"""Calling windows as Dograh's orchestrator reads them (contract §3).
+"""Calling windows as Dograh's orchestrator reads them (docs/dograh-api.md §2.8, §3.6).
 
 A slot matches when its ``day_of_week`` (0 = Monday) is today in the campaign's timezone
 and ``start_time <= now("%H:%M") < end_time``, compared as strings: so ``"24:00"`` ends a

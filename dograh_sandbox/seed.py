@@ -172,7 +172,7 @@ class SimulationSettings(_Strict):
     pause_lost_during_sync: bool = Field(
         default=True,
         description="Dograh's sync sets 'running' without re-reading the state, so a pause "
-        "sent while syncing is lost (contract §2).",
+        "sent while syncing is lost (docs/dograh-api.md §3.2).",
     )
     tick_seconds: float = Field(
         default=0.2, gt=0, description="Realtime clock: how often the simulation steps."

@@ -38,7 +38,7 @@ DEFAULT_CIRCUIT_BREAKER = {
     "window_seconds": 120,
     "min_calls_in_window": 5,
 }
-"""Dograh's runtime default: an omitted breaker runs enabled (contract §4)."""
+"""Dograh's runtime default: an omitted breaker runs enabled (docs/dograh-api.md §3.3, §4)."""
 
 POOL_WAIT_SECONDS = 600.0
 """``acquire_from_number``'s timeout: how long a batch waits for a free number."""
@@ -539,7 +539,7 @@ class _OrgRun:
         return freed
 
     def _resolve_cap(self, campaign: _Campaign, now: float) -> None:
-        """The campaign's slots, or what stops it from dialing (contract §2).
+        """The campaign's slots, or what stops it from dialing (docs/dograh-api.md §3).
 
         As Dograh's dispatcher: the configuration is resolved (and its readiness checked)
         at each batch; a resolution error fails the campaign with ``batch_failed``. A

@@ -1,5 +1,5 @@
-"""CSV sources as Dograh reads them (contract §5): decoding, parsing, create-time checks
-with Dograh's exact messages, and the rows that the sync turns into queued runs.
+"""CSV sources as Dograh reads them (docs/dograh-api.md §6, §7): decoding, parsing,
+create-time checks with Dograh's exact messages, and the rows that the sync turns into queued runs.
 
 Dograh fetches the object over HTTP and takes httpx's ``.text``: the charset of the
 stored Content-Type, else UTF-8 with replacement characters, and no BOM stripping (a BOM

@@ -95,7 +95,7 @@ SCHEMA_VERSION = "2"
 """Bumped when the tables change: a database of another version is seeded anew."""
 
 DEFAULT_ORG_CONCURRENCY_LIMIT = 10
-"""Dograh's env default ``DEFAULT_ORG_CONCURRENCY_LIMIT`` (contract §4)."""
+"""Dograh's env default ``DEFAULT_ORG_CONCURRENCY_LIMIT`` (docs/dograh-api.md §5)."""
 
 CAMPAIGN_COLUMNS = (
     "org_id",

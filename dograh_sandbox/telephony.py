@@ -1,4 +1,4 @@
-"""Telephony configuration resolution and limits (contract §4 and §6).
+"""Telephony configuration resolution and limits (docs/dograh-api.md §5 and §8).
 
 Shared by create (which resolves and checks max_concurrency), PATCH (which checks it
 against the stored configuration) and the simulation (which dials through it).

@@ -1,4 +1,4 @@
-"""Timestamps as Dograh writes them (contract §9), and as the sandbox stores them.
+"""Timestamps as Dograh writes them (docs/dograh-api.md §10.1), and as the sandbox stores them.
 
 The store keeps integer microseconds since the epoch, so that a value read back is the
 value written. Responses show ``created_at`` and friends as pydantic does for an aware

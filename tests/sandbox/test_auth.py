@@ -1,4 +1,4 @@
-"""Authentication, the order of checks, and organization isolation (contract §0)."""
+"""Authentication, the order of checks, and organization isolation (docs/dograh-api.md §1)."""
 
 from __future__ import annotations
 
@@ -189,7 +189,7 @@ def test_organizations_are_isolated(sandbox: SandboxHandle) -> None:
 
 
 def test_another_orgs_file_key_is_readable_at_create(sandbox: SandboxHandle) -> None:
-    """Dograh does not check the key's org prefix at create (contract §5, inferred)."""
+    """Dograh does not check the key's org prefix at create (docs/dograh-api.md §6.2, inferred)."""
     sandbox.admin.reset(TWO_ORGS)
     acme_wf = call(sandbox, "GET", "/api/v1/workflow/fetch", ACME).json()[0]["id"]
     foreign = sandbox.upload_csv("phone_number,first_name\n+15550000001,Ada\n", api_key=GLOBEX)

@@ -1,4 +1,4 @@
-"""Workflows, telephony configurations and campaign defaults (contract §6)."""
+"""Workflows, telephony configurations and campaign defaults (docs/dograh-api.md §8, §4.3)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """The life cycle under the manual clock: sync, dialing pace, concurrency, schedules,
-circuit breaker, retries, pause and resume, completion (contract §2-§4). No sleeping:
+circuit breaker, retries, pause and resume, completion (docs/dograh-api.md §3-§4). No sleeping:
 the tests move the sandbox's clock."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""POST /campaign/{id}/redial (contract §8)."""
+"""POST /campaign/{id}/redial (docs/dograh-api.md §2.9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Presigned uploads and the sandbox's storage URLs (contract §5, s3 route)."""
+"""Presigned uploads and the sandbox's storage URLs (docs/dograh-api.md §6.1)."""
 
 from __future__ import annotations
 
