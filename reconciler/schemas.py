@@ -1,6 +1,7 @@
 """The JSON Schemas this tool publishes, generated from its models and committed.
 
-- ``schema/campaign.schema.json``: the manifest format, so that editors validate
+- ``schema/campaign.schema.json``: the manifest format, both kinds of document
+  (``Campaign`` and ``Policy``, told apart by ``kind``), so that editors validate
   manifests as they are typed (the ``yaml-language-server`` comment at the top of each
   manifest points to it);
 - ``schema/plan.schema.json``: the plan format, what ``campaigns plan --format json``
@@ -14,14 +15,22 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 from pydantic_core import CoreSchema
 
 from reconciler.manifest.model import Campaign
+from reconciler.manifest.policy import Policy
 from reconciler.plan import Plan
+
+
+class Document(RootModel[Annotated[Campaign | Policy, Field(discriminator="kind")]]):
+    """A document of the manifests: a campaign, or the repository's Policy."""
+
+    model_config = ConfigDict(title="Dograh campaigns manifest")
+
 
 SCHEMA_DIRECTORY = "schema"
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -45,7 +54,7 @@ def _schema(model: type[BaseModel], schema_id: str, mode: JsonSchemaMode) -> dic
 SCHEMAS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
     "campaign.schema.json": (
         "urn:dograh-campaigns:schema:campaign:v1",
-        lambda: _schema(Campaign, "urn:dograh-campaigns:schema:campaign:v1", "validation"),
+        lambda: _schema(Document, "urn:dograh-campaigns:schema:campaign:v1", "validation"),
     ),
     "plan.schema.json": (
         "urn:dograh-campaigns:schema:plan:v2",

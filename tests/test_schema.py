@@ -13,10 +13,9 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from reconciler.cli import run
-from reconciler.manifest.model import Campaign
 from reconciler.manifest.yaml_source import load_documents
 from reconciler.pipeline import validate_paths
-from reconciler.schemas import DRAFT, SCHEMAS, render_schema
+from reconciler.schemas import DRAFT, SCHEMAS, Document, render_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "campaign.schema.json"
@@ -42,7 +41,7 @@ def _schema_accepts(data: Any) -> bool:
 
 def _model_accepts(data: Any) -> bool:
     try:
-        Campaign.model_validate(data)
+        Document.model_validate(data)
     except ValidationError:
         return False
     return True

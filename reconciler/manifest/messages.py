@@ -66,6 +66,8 @@ _PATTERN_MEANING = {
     "end": 'a time as "HH:MM" (two-digit hour), from "00:00" to "23:59", or "24:00"',
     "name": "one line of text without leading or trailing spaces",
     "csv": "a path ending in .csv",
+    "owner": "an owner token: 1 to 32 lowercase letters, digits and dashes, with no dash "
+    "at either end",
 }
 
 _EXPECTED = {
