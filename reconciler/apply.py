@@ -44,7 +44,7 @@ from pathlib import Path
 
 from reconciler.client import DograhClient, DograhError, OutcomeUnknown, Refused, Unavailable
 from reconciler.errors import UserError
-from reconciler.live import LiveCampaign
+from reconciler.live import AnswerShapeError, LiveCampaign
 from reconciler.owner import mark_of
 from reconciler.plan import CampaignChange
 from reconciler.render import escape
@@ -83,6 +83,14 @@ PAST = {
 
 class ApplyError(UserError):
     """One campaign's failure (the others go on), or a plan refused before any request."""
+
+
+class AcceptedUnread(ApplyError):
+    """Dograh accepted an update or lifecycle call, but its answer cannot be read: the
+    action counts as done (it happened) and the campaign as failed (unconfirmed)."""
+
+    def __init__(self, action: str, answer: AnswerShapeError) -> None:
+        super().__init__(f"the {action} was accepted, but {answer}")
 
 
 @dataclass
@@ -196,7 +204,7 @@ class Executor:
             return
         try:
             work(outcome)
-        except (DograhError, ApplyError, OSError) as exc:
+        except (UserError, OSError) as exc:
             outcome.error = str(exc)
             self.say(f"{outcome.change.name}: FAILED: {exc}")
         except Exception as exc:  # a bug: recorded, reported, re-raised after the others
@@ -206,7 +214,11 @@ class Executor:
 
     def _timed(self, outcome: Outcome, action: str, work: Callable[[], object]) -> None:
         started = self._clock()
-        work()
+        try:
+            work()
+        except AcceptedUnread:
+            outcome.done.append(action)
+            raise
         outcome.done.append(action)
         ident = f" (id {outcome.campaign_id})" if action == "create" else ""
         elapsed = self._clock() - started
@@ -232,6 +244,8 @@ class Executor:
         for attempt in range(1, CREATE_ATTEMPTS + 1):
             try:
                 return self.client.create_campaign(body).id
+            except AnswerShapeError as exc:
+                return self._unreadable(change, "create", exc, self._find_created(change))
             except OutcomeUnknown as exc:
                 found = self._settle_create(change, exc)
                 if found is not None:
@@ -247,6 +261,22 @@ class Executor:
                 )
                 self._backoff(attempt)
         raise ApplyError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _unreadable(
+        self, change: CampaignChange, action: str, exc: AnswerShapeError, found: int | None
+    ) -> int:
+        """A success answer this tool cannot read (a proxy, another Dograh version): the
+        request happened, so it is never sent again; the campaign it made is looked up."""
+        if found is None:
+            raise ApplyError(
+                f"{exc}. The {action} was accepted, but the campaign it made is not found: "
+                f"not sending it again. Look in Dograh, then plan again"
+            ) from exc
+        self.say(
+            f"{change.name}: Dograh's answer to the {action} could not be read, but Dograh has "
+            f"the campaign (id {found}): going on with it"
+        )
+        return found
 
     def _settle_create(self, change: CampaignChange, lost: OutcomeUnknown) -> int | None:
         """The campaign if the lost create happened; None if it surely did not (Dograh
@@ -362,6 +392,10 @@ class Executor:
             try:
                 outcome.campaign_id = self.client.redial(link.parent_id, request.body()).id
                 return True
+            except AnswerShapeError as exc:
+                made = self.client.get_campaign(link.parent_id).redialed_campaign_id
+                outcome.campaign_id = self._unreadable(change, "redial", exc, made)
+                return True
             except Refused as exc:
                 detail = str(exc.detail or "")
                 if NO_SUBSCRIBERS in detail:
@@ -473,7 +507,10 @@ class Executor:
     def _act(self, campaign_id: int, action: str, change: CampaignChange) -> None:
         if action == "update":
             assert change.requests.update is not None
-            self.client.update_campaign(campaign_id, change.requests.update.body())
+            try:
+                self.client.update_campaign(campaign_id, change.requests.update.body())
+            except AnswerShapeError as exc:
+                raise AcceptedUnread(action, exc) from exc
         elif action == "pause":
             self._pause(campaign_id, change)
         else:
@@ -517,6 +554,8 @@ class Executor:
             try:
                 self.client.lifecycle(campaign_id, action)
                 return
+            except AnswerShapeError as exc:
+                raise AcceptedUnread(action, exc) from exc
             except Refused as exc:
                 if "current state" not in str(exc.detail or ""):
                     raise

@@ -393,3 +393,34 @@ def test_a_draft_redial_is_made_and_never_started(
     assert child["state"] == "created"
     assert _starts(sandbox, child["id"]) == []
     assert campaigns("plan").out == "No changes. Live campaigns match the manifests.\n"
+
+
+def test_a_redial_answered_unreadably_is_found_through_its_parent(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A success answer without the redial's ``id`` (a proxy, another version; no Dograh
+    does it, so the client is made to read one): the redial happened, so it is found
+    through the parent, never sent again, and started as the manifest says."""
+    _manifest(repo)
+    parent = _completed(campaigns, sandbox)
+    real = DograhClient._body
+
+    def body(self: DograhClient, method: str, path: str, **kwargs: Any) -> bytes:
+        answer = real(self, method, path, **kwargs)
+        if not path.endswith("/redial"):
+            return answer
+        fields = json.loads(answer)
+        del fields["id"]
+        return json.dumps(fields).encode()
+
+    monkeypatch.setattr(DograhClient, "_body", body)
+    result = campaigns("apply", "--auto-approve")
+    assert result.code == 0, result.out + result.err
+    child = _live(sandbox)[CHILD]
+    assert (
+        f"{CHILD}: Dograh's answer to the redial could not be read, but Dograh has the "
+        f"campaign (id {child['id']}): going on with it" in result.out
+    )
+    assert "Apply complete! 1 redialed, 1 started." in result.out
+    assert len(_redials(sandbox, parent["id"])) == 1
+    assert child["state"] == "running"
