@@ -89,14 +89,17 @@ def generate(directory: Path, count: int) -> list[str]:
 
 def timed(command: list[str], cwd: Path) -> tuple[float, int]:
     """Wall time and peak RSS (KiB) of one run of a command, with its exit status checked."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - start
-    out = process.stdout.read().decode() if process.stdout else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        err = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"{command[0]} failed: {out[-500:]} {err[-500:]}")
+    # Outputs go to files, not pipes: a pipe nobody reads stops the child when it fills.
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        if os.waitstatus_to_exitcode(status) != 0:
+            out.seek(0)
+            err.seek(0)
+            said = out.read().decode(errors="replace")[-500:], err.read().decode(errors="replace")
+            raise SystemExit(f"{command[0]} failed: {said[0]} {said[1][-500:]}")
     return elapsed, usage.ru_maxrss
 
 

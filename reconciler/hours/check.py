@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
-from operator import attrgetter
 
+from reconciler.hours.clock import days_text
 from reconciler.hours.numbers import Place
 from reconciler.hours.recipients import Recipients
 from reconciler.hours.report import (
@@ -50,6 +50,11 @@ class _Hit:
 
     rank: tuple[int, tuple[int, ...], str, str, str]
     template: Template
+    holiday: tuple[str, object] | None = None
+    """For a holiday warning, its rule and place: the warnings of one campaign that share
+    them are said once, naming every slot (they differ in nothing else)."""
+    slot: str = ""
+    """The slot group as the manifest writes it: ``mon-fri 09:00-17:00``."""
 
 
 @dataclass(eq=False)
@@ -98,7 +103,33 @@ def check_hours(
             else:
                 total[1].extend(counted.rows)
                 totals[hit] = (total[0] + counted.contacts, total[1])
-    return [hit.template.finding(*totals[hit]) for hit in sorted(totals, key=attrgetter("rank"))]
+    return _said_once(schedule.zone, [(hit, totals[hit]) for hit in sorted(totals, key=_rank)])
+
+
+def _rank(hit: _Hit) -> tuple[int, tuple[int, ...], str, str, str]:
+    return hit.rank
+
+
+def _said_once(
+    schedule_zone: str, hits: list[tuple[_Hit, tuple[int, list[int]]]]
+) -> list[HoursFinding]:
+    """The findings, each holiday warning once per rule and place however many slots
+    reach it (a weekday schedule of five slots would otherwise say it five times)."""
+    groups: dict[tuple[str, object], list[tuple[_Hit, tuple[int, list[int]]]]] = {}
+    for hit, total in hits:
+        if hit.holiday is not None:
+            groups.setdefault(hit.holiday, []).append((hit, total))
+    found = []
+    for hit, (contacts, rows) in hits:
+        group = groups.get(hit.holiday) if hit.holiday is not None else None
+        if group is None or len(group) == 1:
+            found.append(hit.template.finding(contacts, rows))
+        elif group[0][0] is hit:
+            slots = ", ".join(member.slot for member, _ in group)
+            words = hit.template._replace(head=f"{slots} {schedule_zone} reach ")
+            most = max(total[0] for _, total in group)
+            found.append(words.finding(most, {r for _, total in group for r in total[1]}))
+    return found
 
 
 def findings_for_numbers(recipients: Recipients) -> list[HoursFinding]:
@@ -173,7 +204,10 @@ def _intern(
         else:
             template = unplaced_template(schedule.zone, reach, zones, rule, margin)
         rank = (_order()[rule.key], reach.days, reach.start, zone, reach.summer)
-        hit = schedule.interned[key] = _Hit(rank, template)
+        place = zone if zones is None else tuple(zones)
+        holiday = (rule.key, place) if reach.breach == "holiday" else None
+        slot = f"{days_text(reach.days)} {reach.start}-{reach.end}"
+        hit = schedule.interned[key] = _Hit(rank, template, holiday, slot)
     return hit
 
 

@@ -194,6 +194,16 @@ def test_rhode_island_holidays_are_a_warning_and_its_sundays_an_error() -> None:
     ]
 
 
+def test_a_holiday_warning_is_said_once_for_every_slot_that_reaches_it() -> None:
+    two = [*slots([0, 1, 2], "10:00", "12:00"), *slots([3, 4], "13:00", "15:00")]
+    found = check("America/New_York", two, recipients(PROVIDENCE, PROVIDENCE))
+    assert [(f.severity, f.contacts) for f in found] == [("warning", 2)]
+    assert found[0].message.startswith(
+        "mon-wed 10:00-12:00, thu-fri 13:00-15:00 America/New_York reach 2 contacts in "
+        "America/New_York where Rhode Island also forbids calls on state or federal holidays"
+    )
+
+
 def test_south_dakota_allows_automated_calls_on_weekdays_only() -> None:
     found = check("America/Chicago", slots([5], "10:00", "12:00"), recipients(SIOUX_FALLS))
     assert [f.rule for f in found] == ["us-sd"]
