@@ -427,8 +427,19 @@ def _add_sandbox_command() -> None:
 _add_sandbox_command()
 
 
-GLOBAL_FLAGS = frozenset({"--insecure", "--no-color", "-v", "-vv", "-vvv", "--verbose"})
-GLOBAL_WITH_VALUE = frozenset({"--api-url", "--api-key"})
+def _global_options() -> tuple[frozenset[str], frozenset[str]]:
+    """The group's options, read from its definition: (flags, options taking a value)."""
+    flags: set[str] = set()
+    valued: set[str] = set()
+    for param in cli.params:
+        if isinstance(param, click.Option):
+            names = [*param.opts, *param.secondary_opts]
+            (flags if param.is_flag or param.count else valued).update(names)
+    flags.update({"-vv", "-vvv"})
+    return frozenset(flags), frozenset(valued)
+
+
+GLOBAL_FLAGS, GLOBAL_WITH_VALUE = _global_options()
 
 
 def hoist_global_options(argv: Sequence[str]) -> list[str]:

@@ -136,9 +136,10 @@ def test_an_unexpected_exception_in_a_worker_is_a_bug_with_a_crash_log(
 
 
 def test_global_options_after_the_command(campaigns: Campaigns) -> None:
-    result = campaigns("plan", "-v")
+    result = campaigns("plan", "-v", "--request-timeout", "5", "--max-response-size=64MiB")
     assert result.code == 0, result.err
     assert "GET /campaign/ -> 200" in result.err
+    assert campaigns("plan", "--request-timeout", "0").code == 1
 
 
 def test_a_saved_plan_with_paths_is_refused(campaigns: Campaigns, repo: Path) -> None:
