@@ -80,6 +80,23 @@ def differences(saved: Plan, now: Plan) -> list[str]:
     return sorted(found)
 
 
+def saved_paths(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """The manifest paths as a plan file holds them, relative to the working directory
+    (where apply will run); one outside it is refused before anything is planned."""
+    here = Path.cwd()
+    inside = []
+    for path in paths:
+        absolute = Path(os.path.normpath(here / path))
+        if absolute != here and here not in absolute.parents:
+            raise UserError(
+                f"--out: {path} is outside this directory ({here}); a plan file holds "
+                "manifest paths inside the directory apply runs from: run plan from a "
+                "directory that holds the manifests"
+            )
+        inside.append(absolute.relative_to(here).as_posix())
+    return tuple(inside)
+
+
 def check_destination(path: str) -> None:
     """Refuse a ``--out`` that cannot be written before anything is planned: the plan
     would be thrown away after Dograh was read, and a path that is a directory would be

@@ -10,7 +10,7 @@ import click
 from reconciler.client import ClientSettings
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from reconciler.pipeline import PlanOptions, plan_paths
-from reconciler.planfile import SavedPlan, check_destination, save_plan
+from reconciler.planfile import SavedPlan, check_destination, save_plan, saved_paths
 from reconciler.render.plan_json import render_plan_json
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
@@ -30,9 +30,11 @@ class PlanRequest:
 
 
 def run_plan(request: PlanRequest) -> int:
-    if request.out:
-        check_destination(request.out)  # before Dograh is read, not after
-    plan, client = plan_paths(request.paths, request.client, request.options)
+    paths = tuple(request.paths)
+    if request.out:  # before Dograh is read, not after
+        check_destination(request.out)
+        paths = saved_paths(paths)
+    plan, client = plan_paths(paths, request.client, request.options)
     if client is not None:
         client.close()
     if request.output_format == "json":
@@ -51,7 +53,7 @@ def run_plan(request: PlanRequest) -> int:
     if request.out:
         saved = SavedPlan(
             api_url=request.client.base_url,
-            paths=tuple(request.paths),
+            paths=paths,
             base=request.options.base,
             resume=request.options.resume,
             plan=plan,

@@ -4,6 +4,7 @@ file beside the target, no crash log."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 
@@ -53,6 +54,25 @@ def test_out_under_a_file_is_an_error(campaigns: Campaigns, repo: Path, crash_lo
         result.err
     )
     assert list(crash_logs.iterdir()) == []
+
+
+def test_manifests_outside_the_directory_are_refused_before_dograh_is_read(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle, crash_logs: Path
+) -> None:
+    """A plan file holds only paths inside the directory apply runs from: one outside is
+    a sentence at the start, not a crash at the end."""
+    outside = repo.parent / f"{repo.name}-elsewhere"
+    outside.mkdir()
+    for path in ("../x", str(outside)):
+        result = campaigns("plan", "--out", "plan.json", path)
+        assert result.code == 1
+        assert f"Error: --out: {path} is outside this directory" in result.err
+        assert list(crash_logs.iterdir()) == []
+    assert sandbox.admin.requests() == []
+    # An absolute path inside it is saved relative, and the plan applies.
+    assert campaigns("plan", "--out", "plan.json", str(repo / "campaigns.d")).code == 0
+    assert json.loads((repo / "plan.json").read_text())["paths"] == ["campaigns.d"]
+    assert campaigns("apply", "plan.json").code == 0
 
 
 def test_a_failed_write_leaves_no_temporary_file(
