@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from reconciler.hours import numbers as where
 from reconciler.hours.numbers import INVALID, Place, normalise_e164
-from reconciler.hours.zones import canonical_zones
+from reconciler.manifest.timezones import is_canonical
 
 EXAMPLE_ROWS = 5
 """Rows named per finding: Dograh's own messages name five."""
@@ -139,7 +139,7 @@ def _slow(
     zone = zone.strip() if zone else ""
     if not zone or found == INVALID:
         return found
-    if zone not in canonical_zones():
+    if not is_canonical(zone):  # the names schedule.timezone accepts, no other
         bad_zones.append(row)
         return found
     own = where.place(found)

@@ -135,8 +135,10 @@ def number_findings(recipients: Recipients) -> list[HoursFinding]:
     bad = recipients.bad_timezones
     if bad.total:
         message = (
-            f"{_rows(bad.total, bad.examples)}: the timezone column names no IANA time "
-            "zone (such as America/New_York); the number's own zones are checked instead"
+            f"{_rows(bad.total, bad.examples)}: the timezone column names no IANA "
+            "area/location zone (such as America/New_York; legacy aliases such as "
+            "US/Eastern are refused, as in schedule.timezone); the number's own zones are "
+            "checked instead"
         )
         found.append(HoursFinding("error", message, bad.total, bad.examples, None))
     return found

@@ -16,18 +16,7 @@ from phonenumbers.tzdata import TIMEZONE_DATA
 
 from reconciler.hours.numbers import area_codes
 
-_MACHINE_DEPENDENT = frozenset({"localtime", "posixrules", "Factory"})
 DAY = 86400
-
-
-@cache
-def canonical_zones() -> frozenset[str]:
-    """Zone names as zoneinfo lists them, less those that depend on the machine."""
-    return frozenset(
-        name
-        for name in zoneinfo.available_timezones()
-        if name not in _MACHINE_DEPENDENT and not name.startswith(("posix/", "right/"))
-    )
 
 
 @cache

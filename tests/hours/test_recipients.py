@@ -62,16 +62,18 @@ def test_a_timezone_cell_that_names_no_zone_is_an_error_naming_its_rows() -> Non
         (4, NEW_YORK, "posix/America/New_York"),
         (5, NEW_YORK, " America/Chicago "),
         (6, NEW_YORK, ""),
+        (7, NEW_YORK, "US/Eastern"),  # refused in schedule.timezone, so here too
     ]
     found = analyze_recipients(rows)
     result = findings_for_numbers(found)
-    assert [(f.severity, f.rows) for f in result] == [("error", (2, 3, 4))]
+    assert [(f.severity, f.rows) for f in result] == [("error", (2, 3, 4, 7))]
     assert result[0].message == (
-        "rows 2, 3, 4: the timezone column names no IANA time zone (such as "
-        "America/New_York); the number's own zones are checked instead"
+        "rows 2, 3, 4, 7: the timezone column names no IANA area/location zone (such as "
+        "America/New_York; legacy aliases such as US/Eastern are refused, as in "
+        "schedule.timezone); the number's own zones are checked instead"
     )
     zones = sorted((p.place.zones, p.contacts) for p in found.places)
-    assert zones == [(("America/Chicago",), 1), (("America/New_York",), 4)]
+    assert zones == [(("America/Chicago",), 1), (("America/New_York",), 5)]
 
 
 def test_numbers_only_when_asked_and_never_in_a_repr() -> None:
