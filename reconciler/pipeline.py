@@ -198,7 +198,10 @@ def plan_paths(
                     return Plan(diagnostics=tuple(sorted_diagnostics(diagnostics))), None
                 client = DograhClient(settings)  # raises the settings' problem now
                 raise AssertionError("unreachable: the settings were refused once")
-            _unknown_targets(options.targets, [identity.name for identity in identities])
+            names = [identity.name for identity in identities]
+            _unknown_names("--target", options.targets, names)
+            redials = [i.redial_name for i in identities if i.redial_name is not None]
+            _unknown_names("--resume", options.resume, [*names, *redials])
             live = reading.result()
             claimed = frozenset(i.pinned_id for i in identities if i.pinned_id is not None)
             hours = hours_policy(_policy(summaries))
@@ -332,15 +335,17 @@ def _owner(
     return default_owner(repository_root(start if start.is_dir() else start.parent)), []
 
 
-def _unknown_targets(targets: Sequence[str], names: Sequence[str]) -> None:
-    """Refuse a --target that names no manifest, with the closest name."""
-    unknown = [target for target in targets if target not in names]
+def _unknown_names(option: str, given: Sequence[str], names: Sequence[str]) -> None:
+    """Refuse a --target or --resume that names no campaign of the manifests, with the
+    closest name: a typo must not pass silently (a resume that was asked for would not
+    happen, and nobody would know why)."""
+    unknown = [name for name in given if name not in names]
     if unknown:
         hints = []
-        for target in unknown:
-            close = difflib.get_close_matches(target, names, n=1)
-            hints.append(f"'{target}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-        raise UserError(f"--target names no campaign of the manifests: {', '.join(hints)}")
+        for name in unknown:
+            close = difflib.get_close_matches(name, names, n=1)
+            hints.append(f"'{name}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        raise UserError(f"{option} names no campaign of the manifests: {', '.join(hints)}")
 
 
 def _relevant(live: LiveState, identities: Sequence[Identity]) -> LiveState:

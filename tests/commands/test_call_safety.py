@@ -194,7 +194,14 @@ def test_4_the_breakers_pause_is_held_until_a_reviewed_change_or_an_operator(
     assert "Paused: failure rate" in result.out and "held paused" in result.out
     assert _dialing_requests(sandbox) == []
     assert _live(sandbox)["spring-renewals-east"]["state"] == "paused"
-    # An operator who looked into it resumes it by name.
+    # An operator who looked into it resumes it by name; a typo resumes nothing, and says so.
+    result = campaigns("apply", "--auto-approve", "--resume", "spring-renewal-east")
+    assert result.code == 1
+    assert (
+        "Error: --resume names no campaign of the manifests: 'spring-renewal-east' (did you "
+        "mean 'spring-renewals-east'?)" in result.err
+    )
+    assert _dialing_requests(sandbox) == []
     result = campaigns("apply", "--auto-approve", "--resume", "spring-renewals-east")
     assert result.code == 0, result.out
     assert "Apply complete! 1 resumed." in result.out
