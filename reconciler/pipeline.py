@@ -478,7 +478,8 @@ def _limits(changes: Sequence[CampaignChange], policy: PolicyDocument | None) ->
         found.append(
             policy.diagnostic(
                 "spec",
-                f"this plan starts or resumes {len(starts)} campaigns ({shown}); the Policy "
+                f"this plan starts or resumes {len(starts)} "
+                f"campaign{'' if len(starts) == 1 else 's'} ({shown}); the Policy "
                 f"allows {limits.max_starts_per_apply} per apply (limits.max_starts_per_apply). "
                 "Apply fewer at a time (--target), or raise the limit in a reviewed change",
             )

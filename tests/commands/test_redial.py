@@ -324,7 +324,7 @@ def test_the_policy_counts_a_redial_that_starts(
     result = campaigns("apply", "--auto-approve")
     assert result.code == 1
     assert (
-        f"campaigns.d/policy.yaml:6:3: error: spec: this plan starts or resumes 1 campaigns "
+        f"campaigns.d/policy.yaml:6:3: error: spec: this plan starts or resumes 1 campaign "
         f"({CHILD}); the Policy allows 0 per apply (limits.max_starts_per_apply)" in result.out
     )
     policy.write_text(POLICY.format(limit="max_new_contacts_per_apply: 39"))
