@@ -296,9 +296,10 @@ class Executor:
             if found is None:
                 raise ApplyError(
                     "outcome unknown: the create was sent and no answer came, and the "
-                    f"campaign has not appeared in {self.unanswered_wait:.0f} s. It may still "
-                    "be created: run apply again (it finds the campaign if it exists, and "
-                    "never sends a second create blindly)"
+                    f"campaign has not appeared in {self.unanswered_wait:.0f} s. Dograh may "
+                    "still be handling it: wait a few minutes, then run apply again (it finds "
+                    "the campaign once it exists; a create sent again before then makes a "
+                    "second campaign, which is never started)"
                 )
         if found is not None:
             why = "no answer" if not lost.answered else f"HTTP {lost.status}"
@@ -481,9 +482,9 @@ class Executor:
                 raise ApplyError(
                     "outcome unknown: the redial was sent and no answer came, and "
                     f"'{link.parent_name}' (id {link.parent_id}) names no redial after "
-                    f"{self.unanswered_wait:.0f} s. It may still be made: run apply again (it "
-                    "finds the redial through its parent, and never sends a second one "
-                    "blindly)"
+                    f"{self.unanswered_wait:.0f} s. Dograh may still be handling it: wait a few "
+                    "minutes, then run apply again (it finds the redial through its parent, "
+                    "and Dograh refuses a second redial of one campaign)"
                 )
         if found is not None:
             why = "no answer" if not lost.answered else f"HTTP {lost.status}"
@@ -634,13 +635,11 @@ def summarize(outcomes: Sequence[Outcome]) -> tuple[str, list[str]]:
     nobody = sum(outcome.nobody for outcome in outcomes)
     if nobody:
         done += f"; {nobody} redial{'s' if nobody != 1 else ''} found nobody to call again"
-    failures = [
-        escape.text(f"{o.change.name}: {o.error} (not done: {_left(o)})")
-        for o in outcomes
-        if o.error
-    ]
+    failures = [escape.text(f"{o.change.name}: {o.error}{_left(o)}") for o in outcomes if o.error]
     return done, failures
 
 
 def _left(outcome: Outcome) -> str:
-    return ", ".join(outcome.remaining) or "nothing"
+    """`` (not done: start)``; nothing when every action was sent (its failure is then
+    one of confirmation, which the message says)."""
+    return f" (not done: {', '.join(outcome.remaining)})" if outcome.remaining else ""

@@ -225,8 +225,10 @@ def _match(
             twins = ", ".join(str(c.id) for c in ours[1:])
             note = item.manifest.diagnostic(
                 "metadata.name",
-                f"live campaigns {twins} are unstarted twins of '{item.name}' (id "
-                f"{ours[0].id}), left by two applies at once; this manifest manages id "
+                f"live campaign{'s' if len(ours) > 2 else ''} {twins} "
+                f"{'are unstarted twins' if len(ours) > 2 else 'is an unstarted twin'} of "
+                f"'{item.name}' (id {ours[0].id}), left by two applies at once or by a create "
+                "answered too late; this manifest manages id "
                 f"{ours[0].id} and never starts the twins (Dograh cannot delete them)",
                 severity="warning",
             )
@@ -888,11 +890,14 @@ def _telephony_problems(
                 )
             ]
         return []
+    # A manifest that names no configuration gets the organization's default: say so,
+    # or the message names a configuration the manifest never mentions.
+    whose = "" if item.telephony is not None else " (the organization's default: no spec.telephony)"
     reason = config.unusable_reason()
     if reason:
-        return [(path, f"{reason}; Dograh would refuse {who}")]
+        return [(path, f"{reason}{whose}; Dograh would refuse {who}")]
     problem = config.dialing_problem() if dials else None
-    return [(path, problem)] if problem else []
+    return [(path, f"{problem}{whose}")] if problem else []
 
 
 def _concurrency_problems(

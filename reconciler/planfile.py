@@ -66,9 +66,15 @@ def differences(saved: Plan, now: Plan) -> list[str]:
     before = {key(change): change for change in saved.changes}
     after = {key(change): change for change in now.changes}
     for name in before.keys() - after.keys():
-        found.append(f"{name} is no longer planned ({', '.join(before[name].actions)})")
+        found.append(
+            f"{name} ({', '.join(before[name].actions)}) is in the saved plan, not in the "
+            "plan made now"
+        )
     for name in after.keys() - before.keys():
-        found.append(f"{name} is now planned ({', '.join(after[name].actions)})")
+        found.append(
+            f"{name} ({', '.join(after[name].actions)}) is in the plan made now, not in the "
+            "saved plan"
+        )
     for name in sorted(before.keys() & after.keys()):
         old, new = before[name], after[name]
         if old.actions != new.actions:

@@ -69,8 +69,8 @@ def _breach(schedule_zone: str, reach: Reach, where: str, rule: Rule, margin: in
     tail = f"{where} ({_source(rule)})"
     if reach.breach == "margin":
         tail += (
-            f", within the last {margin} minutes before the legal end, which the policy "
-            "keeps free (margin_minutes)"
+            f", within the last {margin} minutes before the legal end, which are kept free "
+            "(a Policy's spec.calling_hours.margin_minutes; 15 by default)"
         )
     return Template("error", _head(reach, schedule_zone), tail, rule.key)
 

@@ -141,7 +141,7 @@ def test_an_edited_plan_is_refused_whatever_it_asks(campaigns: Campaigns, repo: 
     result = campaigns("apply", "edited.plan")
     assert result.code == 1
     assert "Saved plan is stale" in result.err
-    assert "intruder is no longer planned (create, start)" in result.err
+    assert "intruder (create, start) is in the saved plan, not in the plan made now" in result.err
     assert "winback-survey: actions create, start -> create" in result.err
     original["paths"] = ["../elsewhere"]
     (repo / "outside.plan").write_text(json.dumps(original))

@@ -187,7 +187,8 @@ def test_a_redial_without_any_answer_is_never_sent_blindly(
     assert result.code == 1
     assert (
         f"outcome unknown: the redial was sent and no answer came, and '{PARENT}' (id "
-        f"{parent['id']}) names no redial after 0 s. It may still be made: run apply again"
+        f"{parent['id']}) names no redial after 0 s. Dograh may still be handling it: wait a "
+        "few minutes, then run apply again"
     ) in result.out
     assert "Apply failed for 1 of 1 campaigns. Done: nothing changed." in result.out
     assert len(_redials(sandbox, parent["id"])) == 1

@@ -74,8 +74,8 @@ def test_florida_ends_at_eight_in_both_its_zones() -> None:
     )
     florida = "Florida: 08:00-20:00, Fla. Stat. § 501.616(6)(a)"
     margin = (
-        ", within the last 15 minutes before the legal end, which the policy keeps free "
-        "(margin_minutes)"
+        ", within the last 15 minutes before the legal end, which are kept free "
+        "(a Policy's spec.calling_hours.margin_minutes; 15 by default)"
     )
     assert messages(found) == [
         "mon-fri 19:00-19:50 America/Chicago reaches 1 contact in America/New_York at "

@@ -386,6 +386,21 @@ def test_two_live_campaigns_of_one_name_name_both_ids(tmp_path: Path) -> None:
     assert plan.unmanaged == ()
 
 
+def test_an_unstarted_twin_is_named_and_left_alone(tmp_path: Path) -> None:
+    """Two applies at once, or a create that landed after apply gave up on it: the
+    oldest campaign is the manifest's; the unstarted later one is named, never started."""
+    (manifest,) = manifests(tmp_path, MANAGED)
+    plan = plan_of(
+        [manifest], state(_matching(manifest, id=4), _matching(manifest, id=9, state="created"))
+    )
+    assert not plan.blocked and plan.changes == ()
+    (warning,) = [d.message for d in plan.diagnostics if d.severity == "warning"]
+    assert warning.startswith(
+        "live campaign 9 is an unstarted twin of 'east' (id 4), left by two applies at once "
+        "or by a create answered too late; this manifest manages id 4 and never starts"
+    )
+
+
 def test_a_pinned_id_wins_over_the_name(tmp_path: Path) -> None:
     (manifest,) = manifests(tmp_path, MANAGED.replace("name: east", "name: east\nid: 9"))
     live = state(_matching(manifest, id=4), _matching(manifest, id=9))

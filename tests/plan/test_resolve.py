@@ -103,6 +103,20 @@ def test_a_configuration_without_numbers_blocks_a_running_campaign(tmp_path: Pat
     assert [c.name for c in plan.changes] == ["b"]
 
 
+def test_the_default_configuration_is_named_as_the_default(tmp_path: Path) -> None:
+    """A manifest that names no configuration is told which one Dograh would use."""
+    empty = dataclasses.replace(TELEPHONY[0], phone_number_count=0)
+    found = manifests(tmp_path, "name: a\nworkflow: Renewal reminder\nstate: running")
+    plan = plan_of(found, dataclasses.replace(state(), telephony=(empty, TELEPHONY[1])))
+    (error,) = plan.errors
+    assert error.path == "metadata.name"
+    assert error.message.startswith(
+        "the telephony configuration 'Twilio US' has no phone numbers: Dograh would fail the "
+        "campaign at its first call (phone_number_pool_exhausted) (the organization's "
+        "default: no spec.telephony)"
+    )
+
+
 def test_no_telephony_at_all_blocks_a_create(tmp_path: Path) -> None:
     found = manifests(tmp_path, "name: a\nworkflow: Renewal reminder")
     live = dataclasses.replace(state(), telephony=tuple[TelephonyConfig, ...]())
