@@ -15,7 +15,7 @@ from pathlib import Path
 import orjson
 import platformdirs
 
-from reconciler.hours import Place
+from reconciler.hours import KnownPrefixes, Place, known_prefixes, learn_prefixes
 
 CACHE_VERSION = 1
 _UNSAFE = re.compile(r"[^A-Za-z0-9.-]")
@@ -60,34 +60,46 @@ class ContactsCache:
 
 class PrefixCache:
     """Where NANP number prefixes ring (``+1NPANXX`` -> a place), as the calling-hours
-    check learnt it: one JSON file per version of the phonenumbers data, merged by every
-    process that learnt more (a lost merge only costs the lookups again)."""
+    check learnt it: one JSON file per version of the phonenumbers data, each place
+    written once and each prefix as its index, merged by every process that learnt more
+    (a lost merge only costs the lookups again)."""
 
     def __init__(self, directory: Path | None = None) -> None:
         import phonenumbers
 
         version = _UNSAFE.sub("_", phonenumbers.__version__)
-        self.path = (directory or cache_directory()) / f"prefixes-v1-{version}.json"
+        self.path = (directory or cache_directory()) / f"prefixes-v2-{version}.json"
+        self._learnt = 0
 
-    def load(self) -> dict[str, Place | None]:
+    def load(self) -> KnownPrefixes:
         try:
             raw = orjson.loads(self.path.read_bytes())
-            return {
-                prefix: None
-                if value is None
-                else Place(tuple(value[0]), tuple(value[1]), tuple(value[2]), bool(value[3]))
-                for prefix, value in raw.items()
-            }
-        except (OSError, ValueError, TypeError, IndexError):
-            return {}
+            places = tuple(
+                Place(tuple(zones), tuple(countries), tuple(regions), bool(fixed))
+                for zones, countries, regions, fixed in raw["places"]
+            )
+            prefixes: dict[str, int] = raw["prefixes"]
+            if not all(isinstance(at, int) and -1 <= at < len(places) for at in prefixes.values()):
+                return KnownPrefixes((), {})
+            return KnownPrefixes(places, prefixes)
+        except (OSError, ValueError, TypeError, KeyError):
+            return KnownPrefixes((), {})
 
-    def save(self, found: dict[str, Place | None]) -> None:
-        merged = {**self.load(), **found}
+    def learn(self) -> None:
+        """Take the saved prefixes as this process's own."""
+        learn_prefixes(self.load())
+        self._learnt = len(known_prefixes().prefixes)
+
+    def keep(self) -> None:
+        """Save what this process learnt since ``learn``, if anything, with what another
+        process saved meanwhile."""
+        if len(known_prefixes().prefixes) <= self._learnt:
+            return
+        learn_prefixes(self.load())
+        known = known_prefixes()
         data = {
-            prefix: None
-            if place is None
-            else [place.zones, place.countries, place.regions, place.fixed]
-            for prefix, place in merged.items()
+            "places": [[p.zones, p.countries, p.regions, p.fixed] for p in known.places],
+            "prefixes": known.prefixes,
         }
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)

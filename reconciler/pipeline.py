@@ -33,7 +33,7 @@ from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from reconciler.diff import DiffPart, diff
 from reconciler.errors import UserError
 from reconciler.fetch import fetch_definitions, fetch_live
-from reconciler.hours import HoursPolicy, known_prefixes, learn_prefixes
+from reconciler.hours import HoursPolicy
 from reconciler.live import DIALING_STATES, TERMINAL_STATES, LiveState
 from reconciler.manifest.load import (
     Identity,
@@ -99,12 +99,11 @@ class ManifestShare:
         running = [manifest for manifest in self.loaded.manifests if dials(manifest)]
         prefixes = PrefixCache()
         if running:
-            learn_prefixes(prefixes.load())
-        known = len(known_prefixes())
+            prefixes.learn()
         self.recipients = {id(manifest): recipients_of(manifest) for manifest in running}
         """Per running manifest: where its numbers ring, and the numbers it dials."""
-        if len(known_prefixes()) > known:
-            prefixes.save(known_prefixes())
+        if running:
+            prefixes.keep()
 
     def summary(self) -> ShareSummary:
         manifests = self.loaded.manifests

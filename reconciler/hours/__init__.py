@@ -13,7 +13,13 @@ no I/O beyond its own data files, nothing of the rest of the tool but its day na
 """
 
 from reconciler.hours.check import HoursPolicy, check_hours, findings_for_numbers
-from reconciler.hours.numbers import Place, known_prefixes, learn_prefixes, normalise_e164
+from reconciler.hours.numbers import (
+    KnownPrefixes,
+    Place,
+    known_prefixes,
+    learn_prefixes,
+    normalise_e164,
+)
 from reconciler.hours.recipients import PlaceCount, Recipients, Rows, analyze_recipients
 from reconciler.hours.report import HoursFinding
 from reconciler.hours.rules import RULE_SETS, Rule, all_rules
@@ -23,6 +29,7 @@ __all__ = [
     "RULE_SETS",
     "HoursFinding",
     "HoursPolicy",
+    "KnownPrefixes",
     "Place",
     "PlaceCount",
     "Recipients",

@@ -115,19 +115,28 @@ def place_id(e164: str) -> int:
     return _classify_whole(e164)
 
 
-def known_prefixes() -> dict[str, Place | None]:
-    """What this process has learnt of NANP prefixes: a ``+1NPANXX`` prefix's place (None:
-    invalid), to keep between runs (classifying a new prefix costs ~20 µs, and a
-    country-wide list has tens of thousands)."""
-    return {prefix: None if at == INVALID else _places[at] for prefix, at in _nanp.items()}
+@dataclass(frozen=True)
+class KnownPrefixes:
+    """What a process has learnt of NANP prefixes, to keep between runs (classifying a
+    new prefix costs ~20 µs, and a country-wide list has tens of thousands): the places,
+    and each ``+1NPANXX`` prefix's index among them (``INVALID``: rings nowhere). A few
+    hundred places serve tens of thousands of prefixes, so each is written once."""
+
+    places: tuple[Place, ...]
+    prefixes: dict[str, int]
 
 
-def learn_prefixes(found: dict[str, Place | None]) -> None:
-    """Prefixes learnt by an earlier run (``known_prefixes``), with the same phonenumbers
-    data: taken as this process's own."""
-    for prefix, place in found.items():
-        if prefix not in _nanp:
-            _nanp[prefix] = INVALID if place is None else _intern(place)
+def known_prefixes() -> KnownPrefixes:
+    return KnownPrefixes(tuple(_places), dict(_nanp))
+
+
+def learn_prefixes(known: KnownPrefixes) -> None:
+    """Prefixes learnt by an earlier run, with the same phonenumbers data: taken as this
+    process's own (what this process learnt itself wins)."""
+    ids = [_intern(place) for place in known.places]
+    learnt = {p: INVALID if at == INVALID else ids[at] for p, at in known.prefixes.items()}
+    learnt.update(_nanp)
+    _nanp.update(learnt)
 
 
 def nanp_cache() -> dict[str, int]:

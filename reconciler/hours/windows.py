@@ -15,8 +15,10 @@ minutes before the legal end: a call started at 20:59 is still going at 21:00.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Literal
 
 from reconciler.hours.clock import DAY_MINUTES, hhmm, minutes
@@ -95,28 +97,12 @@ def _slot(
     margin: int,
     year: int,
 ) -> tuple[str, str, tuple[str, ...], Breach] | None:
-    first, last = span(year)
-    ours = pieces(schedule_zone, year)
-    theirs = pieces(zone, year)
-    begin, finish = minutes(start) * 60, minutes(end) * 60
-    summer_day = (date(year, *SUMMER_FROM) - date(1970, 1, 1)).days
-    winter_day = (date(year, *WINTER_FROM) - date(1970, 1, 1)).days
-    summer = winter = ""
+    summer, winter, shapes = _reached(schedule_zone, day, start, end, zone, year)
     breaching: dict[str, Breach] = {}
-    local_day = first // DAY + 1
-    local_day += (day - (local_day + 3) % 7) % 7  # 1970-01-01 was a Thursday (3)
-    while local_day * DAY + finish < last - DAY:
-        intervals = _local(local_day * DAY + begin, local_day * DAY + finish, ours, theirs)
-        if intervals:
-            text = _text(intervals[0][0], intervals[-1][1])
-            if not summer and local_day >= summer_day:
-                summer = text
-            if not winter and local_day >= winter_day:
-                winter = text
-            breach = _breach(intervals, rule, margin * 60)
-            if breach is not None and _worse(breach, breaching.get(text)):
-                breaching[text] = breach
-        local_day += 7
+    for text, intervals in shapes:
+        breach = _breach(intervals, rule, margin * 60)
+        if breach is not None and _worse(breach, breaching.get(text)):
+            breaching[text] = breach
     if not breaching:
         return None
     worst: Breach = "holiday"
@@ -125,6 +111,43 @@ def _slot(
             worst = breach
     other = tuple(sorted(t for t, b in breaching.items() if t not in (summer, winter)))
     return summer, winter, other if worst != "holiday" else (), worst
+
+
+Shape = tuple[tuple[int, int], ...]
+
+
+@lru_cache(maxsize=100_000)
+def _reached(
+    schedule_zone: str, day: int, start: str, end: str, zone: str, year: int
+) -> tuple[str, str, tuple[tuple[str, Shape], ...]]:
+    """What one weekly slot reaches in ``zone`` over the year, whatever the rule: the
+    summer and winter local windows, and each distinct week (its local window's text and
+    its intervals, as in the first week of that shape). Weeks of one shape breach a rule
+    alike (the rules go by weekday), so each rule is checked on a few weeks, not 52."""
+    first, last = span(year)
+    ours = pieces(schedule_zone, year)
+    theirs = pieces(zone, year)
+    begin, finish = minutes(start) * 60, minutes(end) * 60
+    summer_day = (date(year, *SUMMER_FROM) - date(1970, 1, 1)).days
+    winter_day = (date(year, *WINTER_FROM) - date(1970, 1, 1)).days
+    summer = winter = ""
+    shapes: dict[Shape, tuple[str, Shape]] = {}
+    local_day = first // DAY + 1
+    local_day += (day - (local_day + 3) % 7) % 7  # 1970-01-01 was a Thursday (3)
+    while local_day * DAY + finish < last - DAY:
+        base = local_day * DAY
+        intervals = _local(base + begin, base + finish, ours, theirs)
+        if intervals:
+            text = _text(intervals[0][0], intervals[-1][1])
+            if not summer and local_day >= summer_day:
+                summer = text
+            if not winter and local_day >= winter_day:
+                winter = text
+            shape = tuple((low - base, high - base) for low, high in intervals)
+            if shape not in shapes:
+                shapes[shape] = (text, tuple(intervals))
+        local_day += 7
+    return summer, winter, tuple(shapes.values())
 
 
 def _local(
@@ -156,12 +179,14 @@ def _steps(
     return found
 
 
-def _bounded(steps: tuple[tuple[int, int], ...]) -> list[tuple[int, int, int]]:
+@lru_cache(maxsize=1024)
+def _bounded(steps: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int, int], ...]:
+    """A zone's clock pieces with their ends: made once per zone, not once per week."""
     ends = [start for start, _ in steps[1:]] + [1 << 62]
-    return [(start, end, offset) for (start, offset), end in zip(steps, ends, strict=True)]
+    return tuple((start, end, offset) for (start, offset), end in zip(steps, ends, strict=True))
 
 
-def _breach(intervals: list[tuple[int, int]], rule: Rule, margin: int) -> Breach | None:
+def _breach(intervals: Sequence[tuple[int, int]], rule: Rule, margin: int) -> Breach | None:
     """The worst breach of the rule over the local intervals, day by day."""
     worst: Breach | None = None
     for low, high in intervals:
