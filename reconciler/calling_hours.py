@@ -22,9 +22,11 @@ from reconciler.hours import (
     HoursPolicy,
     Recipients,
     Slot,
+    all_rules,
     analyze_recipients,
     check_hours,
     findings_for_numbers,
+    holidays_text,
     normalise_e164,
 )
 from reconciler.manifest.contacts import PHONE_COLUMN, read_records
@@ -78,7 +80,9 @@ def rows_of(manifest: Manifest) -> list[tuple[int, str, str | None]]:
 
 def check_manifest(
     manifest: Manifest, recipients: Recipients, policy: HoursPolicy
-) -> list[Diagnostic]:
+) -> tuple[list[Diagnostic], list[HolidayReach]]:
+    """The manifest's findings; its holiday warnings apart, said once per rule for all
+    the manifests together by ``holidays_once``."""
     spec = manifest.campaign.spec
     schedule = spec.schedule
     if schedule is None:
@@ -89,9 +93,53 @@ def check_manifest(
         found = check_hours(schedule.timezone, slots, recipients, policy)
         path = "spec.schedule"
     numbers = findings_for_numbers(recipients)
-    return [_diagnostic(manifest, path, f) for f in found] + [
-        _diagnostic(manifest, "spec.source.csv", f) for f in numbers
+    holidays = [
+        HolidayReach(f.rule, manifest.name, f.contacts, _diagnostic(manifest, path, f))
+        for f in found
+        if f.holiday and f.rule is not None
     ]
+    return [_diagnostic(manifest, path, f) for f in found if not f.holiday] + [
+        _diagnostic(manifest, "spec.source.csv", f) for f in numbers
+    ], holidays
+
+
+@dataclass(frozen=True)
+class HolidayReach:
+    """A running campaign that reaches contacts of a rule that also forbids calls on
+    holidays, which no weekly schedule can skip. A national list reaches those states
+    from every campaign: one warning per rule, not one per campaign (``holidays_once``)."""
+
+    rule: str
+    campaign: str
+    contacts: int
+    said: Diagnostic
+    """The campaign's own warning, given as it is when no other campaign reaches the rule."""
+
+
+LISTED_CAMPAIGNS = 10
+
+
+def holidays_once(reaches: Sequence[HolidayReach]) -> list[Diagnostic]:
+    """One warning per rule: the campaign's own when it is the only one, else one that
+    names them (the first ten) at the first of them, by file and line."""
+    by_rule: dict[str, list[HolidayReach]] = {}
+    for reach in reaches:
+        by_rule.setdefault(reach.rule, []).append(reach)
+    rules = {rule.key: rule for rule in all_rules()}
+    found: list[Diagnostic] = []
+    for key, group in by_rule.items():
+        group.sort(key=lambda r: (r.said.file, r.said.line, r.said.column, r.campaign))
+        campaigns = list(dict.fromkeys(reach.campaign for reach in group))
+        if len(campaigns) == 1:
+            found.extend(reach.said for reach in group)
+            continue
+        names = ", ".join(campaigns[:LISTED_CAMPAIGNS])
+        if len(campaigns) > LISTED_CAMPAIGNS:
+            names += f" and {len(campaigns) - LISTED_CAMPAIGNS} more"
+        contacts = sum(max(r.contacts for r in group if r.campaign == c) for c in campaigns)
+        message = holidays_text(rules[key], len(campaigns), names, contacts)
+        found.append(replace(group[0].said, message=message))
+    return found
 
 
 def _diagnostic(manifest: Manifest, path: str, finding: HoursFinding) -> Diagnostic:

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.calling_hours import Dialed
+from reconciler.calling_hours import Dialed, HolidayReach
 from reconciler.diagnostics import Diagnostic
 from reconciler.live import (
     DIALING_STATES,
@@ -107,6 +107,8 @@ class DiffPart:
     """Matched campaigns whose live contacts must be compared with the CSV."""
     dialed: list[Dialed] = field(default_factory=list)
     """The numbers each running manifest dials, for the overlap check."""
+    holidays: list[HolidayReach] = field(default_factory=list)
+    """Running manifests that reach a rule's holidays, said once per rule for all."""
     resumes: list[Resume] = field(default_factory=list)
     """Paused campaigns the manifests want running: resumed only if a reviewed change
     asks for it (pipeline.py decides), else held."""

@@ -22,8 +22,10 @@ from pathlib import Path
 from reconciler.adoption import settle
 from reconciler.cache import ContactsCache, PrefixCache
 from reconciler.calling_hours import (
+    HolidayReach,
     check_manifest,
     dials,
+    holidays_once,
     hours_policy,
     overlaps,
     recipients_of,
@@ -119,13 +121,16 @@ class ManifestShare:
         """The calling-hours check of the running manifests; with the live state, their
         changes too, and the numbers they dial (for the overlap check)."""
         running = [m for m in self.loaded.manifests if id(m) in self.recipients]
-        hours = [
-            finding
-            for manifest in running
-            for finding in check_manifest(manifest, self.recipients[id(manifest)][0], context.hours)
-        ]
+        hours: list[Diagnostic] = []
+        holidays: list[HolidayReach] = []
+        for manifest in running:
+            recipients = self.recipients[id(manifest)][0]
+            found, reached = check_manifest(manifest, recipients, context.hours)
+            hours.extend(found)
+            holidays.extend(reached)
+        dialed = [self.recipients[id(m)][1] for m in running]
         if context.live is None:
-            return DiffPart(diagnostics=hours)
+            return DiffPart(diagnostics=hours, dialed=dialed, holidays=holidays)
         desired, findings = resolve(self.loaded.manifests, context.live)
         part = diff(
             desired,
@@ -136,7 +141,8 @@ class ManifestShare:
         )
         part.diagnostics.extend(findings)
         part.diagnostics.extend(hours)
-        part.dialed = [self.recipients[id(m)][1] for m in running]
+        part.dialed = dialed
+        part.holidays = holidays
         return part
 
 
@@ -162,7 +168,16 @@ def validate_paths(paths: Sequence[str], *, jobs: int | None = None) -> Validati
         context = ShareContext(hours=hours_policy(_policy(summaries)))
         parts = run.parts([context] * len(shares))
     diagnostics.extend(d for part in parts for d in part.diagnostics)
+    diagnostics.extend(_across(parts))
     return Validation(sorted_diagnostics(diagnostics), len(identities), len(files))
+
+
+def _across(parts: Sequence[DiffPart]) -> list[Diagnostic]:
+    """What only all the manifests together tell: numbers two running campaigns dial,
+    and the holiday warnings, once per rule."""
+    dialed = [campaign for part in parts for campaign in part.dialed]
+    dialed.sort(key=lambda c: (c.at.file, c.at.line, c.at.column))
+    return [*overlaps(dialed), *holidays_once([r for part in parts for r in part.holidays])]
 
 
 def plan_paths(
@@ -427,12 +442,7 @@ def assemble(
         *(d for part in parts for d in part.diagnostics),
         *extra_diagnostics,
         *orphan_warnings,
-        *overlaps(
-            sorted(
-                [campaign for part in parts for campaign in part.dialed],
-                key=lambda c: (c.at.file, c.at.line, c.at.column),
-            )
-        ),
+        *_across(parts),
         *_limits(changes, loaded.policy),
     ]
     return Plan(

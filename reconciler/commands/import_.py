@@ -279,7 +279,7 @@ def _calling_hours(manifest: Manifest, managed: Managed) -> None:
     schedule is fixed and applied. Hiding it would leave it dialing, unmanaged."""
     errors = [
         d
-        for d in check_manifest(manifest, recipients_of(manifest)[0], managed.hours)
+        for d in check_manifest(manifest, recipients_of(manifest)[0], managed.hours)[0]
         if d.severity == "error"
     ]
     if errors:

@@ -21,7 +21,7 @@ from reconciler.hours.numbers import (
     normalise_e164,
 )
 from reconciler.hours.recipients import PlaceCount, Recipients, Rows, analyze_recipients
-from reconciler.hours.report import HoursFinding
+from reconciler.hours.report import HoursFinding, holidays_text
 from reconciler.hours.rules import RULE_SETS, Rule, all_rules
 from reconciler.hours.windows import Slot
 
@@ -40,6 +40,7 @@ __all__ = [
     "analyze_recipients",
     "check_hours",
     "findings_for_numbers",
+    "holidays_text",
     "known_prefixes",
     "learn_prefixes",
     "normalise_e164",

@@ -26,6 +26,8 @@ class HoursFinding:
     """The first few rows concerned, in Dograh's numbering (the header is row 1)."""
     rule: str | None
     """The key of the rule breached, if any."""
+    holiday: bool = False
+    """A warning of holidays the rule forbids, which no weekly schedule can skip."""
 
 
 class Template(NamedTuple):
@@ -36,10 +38,11 @@ class Template(NamedTuple):
     head: str
     tail: str
     rule: str
+    holiday: bool = False
 
     def finding(self, contacts: int, rows: Iterable[int]) -> HoursFinding:
         message = f"{self.head}{_contacts(contacts)}{self.tail}"
-        return HoursFinding(self.severity, message, contacts, _first(rows), self.rule)
+        return HoursFinding(self.severity, message, contacts, _first(rows), self.rule, self.holiday)
 
 
 def reach_template(
@@ -82,11 +85,22 @@ def _holiday(schedule_zone: str, reach: Reach, where: str, rule: Rule) -> Templa
         "Dograh's weekly schedule cannot skip: pause the campaign on those days "
         f"({_source(rule)})"
     )
-    return Template("warning", _head(reach, schedule_zone), tail, rule.key)
+    return Template("warning", _head(reach, schedule_zone), tail, rule.key, holiday=True)
 
 
 def _head(reach: Reach, schedule_zone: str) -> str:
     return f"{days_text(reach.days)} {reach.start}-{reach.end} {schedule_zone} reaches "
+
+
+def holidays_text(rule: Rule, campaigns: int, names: str, contacts: int) -> str:
+    """The holiday warning of several campaigns at once: one line, whatever their number
+    (a national list reaches those states from every campaign)."""
+    assert rule.holidays is not None
+    return (
+        f"{campaigns} running campaigns ({names}) reach {_contacts(contacts)} where "
+        f"{rule.label} also forbids calls on {rule.holidays.which}, which Dograh's weekly "
+        f"schedule cannot skip: pause them on those days ({_source(rule)})"
+    )
 
 
 def _source(rule: Rule) -> str:

@@ -171,3 +171,34 @@ def test_the_policys_margin_moves_the_legal_end(campaigns: Campaigns, repo: Path
     result = campaigns("validate")
     assert result.code == 1
     assert "late: mon-fri 19:00-20:50 America/New_York" in result.out
+
+
+PROVIDENCE = ["+14012345678", "+14014567890", "+14017891234"]
+
+
+def test_a_holiday_warning_is_said_once_for_every_campaign_that_reaches_it(
+    campaigns: Campaigns, repo: Path
+) -> None:
+    """Rhode Island also forbids holidays, which no weekly schedule can skip. A national
+    list reaches it from every campaign: one warning names them, not one per campaign;
+    one campaign alone gets its own, with its slots; validate and plan say the same."""
+    weekdays = _schedule("America/New_York", "mon, tue, wed, thu, fri", "10:00", "12:00")
+    _campaign(repo, "ri-one", PROVIDENCE[:1], weekdays)
+    result = campaigns("validate")
+    assert result.code == 0, result.out
+    (alone,) = [line for line in result.out.splitlines() if "holidays" in line]
+    assert alone.startswith("campaigns.d/ri-one.yaml:11:5: warning: spec.schedule: ri-one: ")
+    assert "mon-fri 10:00-12:00 America/New_York reaches 1 contact in America/New_York" in alone
+    for name, numbers in (("ri-two", PROVIDENCE[1:2]), ("ri-three", PROVIDENCE[2:])):
+        _campaign(repo, name, numbers, weekdays)
+    for command in ("validate", "plan"):
+        result = campaigns(command)
+        assert result.code == 0, result.out
+        (once,) = [line for line in result.out.splitlines() if "holidays" in line]
+        assert once == (
+            "campaigns.d/ri-one.yaml:11:5: warning: spec.schedule: 3 running campaigns "
+            "(ri-one, ri-three, ri-two) reach 3 contacts where Rhode Island also forbids "
+            "calls on state or federal holidays, which Dograh's weekly schedule cannot "
+            "skip: pause them on those days (Rhode Island: mon-fri 09:00-18:00, sat "
+            "10:00-17:00, sun none, R.I. Gen. Laws §§ 5-61-3.6, 5-61-2)"
+        )
