@@ -129,15 +129,17 @@ def holidays_once(reaches: Sequence[HolidayReach]) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for key, group in by_rule.items():
         group.sort(key=lambda r: (r.said.file, r.said.line, r.said.column, r.campaign))
-        campaigns = list(dict.fromkeys(reach.campaign for reach in group))
+        reached: dict[str, int] = {}  # per campaign, in order: its contacts under the rule
+        for reach in group:
+            reached[reach.campaign] = max(reached.get(reach.campaign, 0), reach.contacts)
+        campaigns = list(reached)
         if len(campaigns) == 1:
             found.extend(reach.said for reach in group)
             continue
         names = ", ".join(campaigns[:LISTED_CAMPAIGNS])
         if len(campaigns) > LISTED_CAMPAIGNS:
             names += f" and {len(campaigns) - LISTED_CAMPAIGNS} more"
-        contacts = sum(max(r.contacts for r in group if r.campaign == c) for c in campaigns)
-        message = holidays_text(rules[key], len(campaigns), names, contacts)
+        message = holidays_text(rules[key], len(campaigns), names, sum(reached.values()))
         found.append(replace(group[0].said, message=message))
     return found
 
