@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import shutil
 import subprocess
@@ -58,6 +59,16 @@ def test_the_repositorys_own_manifests_are_valid(
     assert capsys.readouterr().out.splitlines()[-1] == (
         "3 campaigns in 3 files are valid; 1 YAML file skipped: not a manifest"
     )
+
+
+def test_run_in_process_leaves_the_interpreter_as_it_was(repo: Path) -> None:
+    """The batch tuning (no cyclic GC, ``os._exit``) belongs to the console script only:
+    a program or a test that calls ``run`` keeps its collector, and gets its code back."""
+    _write(repo, "a.yaml", GOOD.format(name="a", concurrency=2))
+    assert gc.isenabled()
+    assert run(["validate"]) == 0
+    assert run(["plan", "--help"]) == 0
+    assert gc.isenabled()
 
 
 def test_errors_of_every_file_are_reported_sorted(
