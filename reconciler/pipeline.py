@@ -18,6 +18,7 @@ from collections.abc import Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from reconciler.adoption import settle
 from reconciler.cache import ContactsCache, PrefixCache
@@ -93,6 +94,13 @@ class ShareContext:
     owner: str = ""
 
 
+class HoursCheck(NamedTuple):
+    """A share's calling-hours findings, its holiday reaches apart (said once for all)."""
+
+    diagnostics: list[Diagnostic]
+    holidays: list[HolidayReach]
+
+
 class ManifestShare:
     """One share's manifests: loaded (and checked, CSVs included) when made."""
 
@@ -106,6 +114,7 @@ class ManifestShare:
         """Per running manifest: where its numbers ring, and the numbers it dials."""
         if running:
             prefixes.keep()
+        self._checked: tuple[HoursPolicy, HoursCheck] | None = None
 
     def summary(self) -> ShareSummary:
         manifests = self.loaded.manifests
@@ -117,17 +126,33 @@ class ManifestShare:
             + [policy.hash_part() for policy in self.loaded.policies],
         )
 
+    def prepare(self) -> None:
+        """The calling-hours check under the Policy this share holds (else the default):
+        the one the context brings, unless another share holds the Policy."""
+        own = self.loaded.policies[0].policy if self.loaded.policies else None
+        policy = hours_policy(own)
+        self._checked = (policy, self._check_hours(policy))
+
+    def _check_hours(self, policy: HoursPolicy) -> HoursCheck:
+        hours: list[Diagnostic] = []
+        holidays: list[HolidayReach] = []
+        for manifest in self.loaded.manifests:
+            if id(manifest) in self.recipients:
+                recipients = self.recipients[id(manifest)][0]
+                found, reached = check_manifest(manifest, recipients, policy)
+                hours.extend(found)
+                holidays.extend(reached)
+        return HoursCheck(hours, holidays)
+
     def plan(self, context: ShareContext) -> DiffPart:
         """The calling-hours check of the running manifests; with the live state, their
         changes too, and the numbers they dial (for the overlap check)."""
+        if self._checked is not None and self._checked[0] == context.hours:
+            checked = self._checked[1]
+        else:
+            checked = self._check_hours(context.hours)
+        hours, holidays = list(checked.diagnostics), list(checked.holidays)
         running = [m for m in self.loaded.manifests if id(m) in self.recipients]
-        hours: list[Diagnostic] = []
-        holidays: list[HolidayReach] = []
-        for manifest in running:
-            recipients = self.recipients[id(manifest)][0]
-            found, reached = check_manifest(manifest, recipients, context.hours)
-            hours.extend(found)
-            holidays.extend(reached)
         dialed = [self.recipients[id(m)][1] for m in running]
         if context.live is None:
             return DiffPart(diagnostics=hours, dialed=dialed, holidays=holidays)

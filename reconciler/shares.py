@@ -5,7 +5,8 @@ Parsing, resolving and diffing a manifest cost about a millisecond: ten thousand
 seconds of CPU, which one process spends alone. Each share loads its files, reports a
 small summary (identities, diagnostics), waits for a context (the live state), plans
 against it and sends back its part. The manifests themselves never travel: they cost
-as much to send between processes as to parse.
+as much to send between processes as to parse. A worker usually waits for its context
+(this process also reads Dograh meanwhile): it spends the wait on ``prepare``.
 
 One share is one process; with one share (the common case, and the only one below
 ``MIN_FILES_PER_WORKER`` files each), everything runs in this process through the
@@ -41,6 +42,10 @@ class Share(Protocol[Summary_co, Context_contra, Part_co]):
     """The work of one share: built from its files (loading them), then planned."""
 
     def summary(self) -> Summary_co: ...
+
+    def prepare(self) -> None:
+        """Work of ``plan`` that may not need the context, done by a worker process while
+        it waits for it (this process, which builds the contexts, does not wait)."""
 
     def plan(self, context: Context_contra) -> Part_co: ...
 
@@ -136,6 +141,7 @@ def _work(factory: Factory[Any, Any, Any], files: list[Path], pipe: Any) -> None
     try:
         share = factory(files)
         pipe.send(share.summary())
+        share.prepare()
         context = pipe.recv()
         if context is not None:
             pipe.send(share.plan(context))

@@ -13,7 +13,7 @@ from dograh_sandbox.testing import SandboxHandle
 from reconciler.client import ClientSettings
 from reconciler.manifest.contacts import contacts_of_bytes
 from reconciler.owner import default_owner, upload_file_name
-from reconciler.pipeline import PlanOptions, plan_paths
+from reconciler.pipeline import PlanOptions, plan_paths, validate_paths
 from reconciler.plan import Plan
 from tests.plan.builders import BREAKER, RETRY
 
@@ -115,3 +115,39 @@ def test_shares_report_broken_manifests_like_one_process(
     assert shared.blocked
     assert shared.diagnostics == alone.diagnostics
     assert len(shared.errors) == 3  # the typo, and the name used twice (both places)
+
+
+SCHEDULE = (
+    "  schedule:\n    timezone: America/New_York\n    slots:\n"
+    '      - days: [mon, tue, wed, thu, fri]\n        start: "19:00"\n        end: "20:50"\n'
+)
+POLICY = "apiVersion: dograh-campaigns/v1\nkind: Policy\nmetadata:\n  name: org-policy\n"
+
+
+@pytest.mark.parametrize("policy_file", ["a-policy.yaml", "b-policy.yaml"])
+@pytest.mark.parametrize("margin", [0, 15])
+def test_a_worker_checks_calling_hours_under_the_policy_of_another_share(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy_file: str, margin: int
+) -> None:
+    """A worker checks calling hours early, under the Policy it holds (else the default);
+    the context's Policy decides. With two shares, a-*.yaml is this process's file and
+    b-*.yaml the worker's: New York numbers called until 20:50 pass with no margin only."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "campaigns.d" / "contacts").mkdir(parents=True)
+    (tmp_path / "campaigns.d" / "contacts" / "shard-001.csv").write_text(
+        "phone_number,first_name\n+12125550123,Ada\n+12124567890,Bo\n"
+    )
+    campaign = MANIFEST.format(i=1, pin="", state="running", concurrency=1) + SCHEDULE
+    campaign_file = "a-late.yaml" if policy_file.startswith("b") else "b-late.yaml"
+    (tmp_path / "campaigns.d" / campaign_file).write_text(campaign)
+    policy = POLICY + f"spec:\n  calling_hours:\n    margin_minutes: {margin}\n"
+    (tmp_path / "campaigns.d" / policy_file).write_text(policy)
+    monkeypatch.chdir(tmp_path)
+    alone = validate_paths(["campaigns.d"], jobs=1)
+    shared = validate_paths(["campaigns.d"], jobs=2)
+    assert shared.diagnostics == alone.diagnostics
+    found = [d.message for d in shared.diagnostics if d.severity == "error"]
+    if margin == 0:
+        assert found == []
+    else:
+        assert len(found) == 1 and "shard-001: mon-fri 19:00-20:50 America/New_York" in found[0]
