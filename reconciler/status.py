@@ -122,7 +122,11 @@ class CampaignStatus(_Model):
 
 
 class Summary(_Model):
-    managed: int = Field(description="Entries of `campaigns`.")
+    managed: int = Field(
+        description="Entries of `campaigns`, and the redials managed through their parent's "
+        "`spec.redial` (shown under the parent's `redial`, with no entry of their own)."
+    )
+    redials: int = Field(description="Of `managed`, the redials without an entry of their own.")
     states: dict[str, int] = Field(description="Managed campaigns per Dograh state.")
     held: int
     failed: int
@@ -143,13 +147,24 @@ class StatusReport(_Model):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def summary(self) -> Summary:
+        """Counts of every managed campaign: a redial dials too, so a summary that left
+        it out could read as if nothing were running."""
+        listed = {entry.id for entry in self.campaigns}
+        redials = [
+            entry.redial.state
+            for entry in self.campaigns
+            if entry.redial is not None
+            and entry.redial.managed_by is not None
+            and entry.redial.id not in listed
+        ]
         states: dict[str, int] = {}
-        for entry in self.campaigns:
-            if entry.state is not None:
-                states[entry.state] = states.get(entry.state, 0) + 1
+        for state in [entry.state for entry in self.campaigns] + redials:
+            if state is not None:
+                states[state] = states.get(state, 0) + 1
         ordered = sorted(states, key=lambda s: STATE_ORDER.index(s) if s in STATE_ORDER else 99)
         return Summary(
-            managed=len(self.campaigns),
+            managed=len(self.campaigns) + len(redials),
+            redials=len(redials),
             states={state: states[state] for state in ordered},
             held=sum(entry.held for entry in self.campaigns),
             failed=states.get("failed", 0),
@@ -397,4 +412,6 @@ def _summary_line(report: StatusReport) -> str:
     if summary.not_created:
         parts.append(f"{summary.not_created} not in Dograh")
     noun = "campaign" if count == 1 else "campaigns"
+    if summary.redials:
+        noun += f" ({summary.redials} of them {'a redial' if summary.redials == 1 else 'redials'})"
     return f"{count} managed {noun}: {', '.join(parts)}."

@@ -136,6 +136,10 @@ def test_a_redial_is_made_once_its_parent_completes_then_started(
         f'redial: "{CHILD}" (id {child["id"]}), running, managed by '
         "campaigns.d/spring-renewals-east.yaml:21:5" in status
     )
+    # Counted: a summary without the redial would read as if nothing were dialing.
+    assert status.endswith("2 managed campaigns (1 of them a redial): 1 running, 1 completed.\n"), (
+        status
+    )
     # Managed through spec.redial: not a campaign for import to adopt.
     assert campaigns("import").out.startswith("Nothing to import: every live campaign")
     # It completes in turn; the parent's manifest never makes a second one.

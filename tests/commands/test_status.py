@@ -117,6 +117,7 @@ def test_the_json_shape(campaigns: Campaigns, sandbox: SandboxHandle) -> None:
     ] * 3
     assert document["summary"] == {
         "managed": 3,
+        "redials": 0,
         "states": {"created": 1, "syncing": 2},
         "held": 0,
         "failed": 0,
