@@ -233,8 +233,61 @@ def _rule_dict(rule: FaultRule | Mapping[str, Any]) -> dict[str, Any]:
     return dict(rule)
 
 
+class _ClientCalls:
+    """Calls on Dograh's API as a client makes them, on one shared httpx client: for
+    both the sandbox's handle and a contract test's target."""
+
+    url: str
+    _http: httpx.Client | None
+
+    def _default_key(self) -> str:
+        raise NotImplementedError
+
+    def request(
+        self, method: str, path: str, *, api_key: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
+        """One call on a shared client; ``X-API-Key`` is the default key unless given
+        (``api_key=""`` sends none). ``path`` may also be a full URL (an upload URL)."""
+        if self._http is None:
+            self._http = httpx.Client(base_url=self.url, timeout=60, trust_env=False)
+        headers = dict(kwargs.pop("headers", {}))
+        key = self._default_key() if api_key is None else api_key
+        if key:
+            headers.setdefault("X-API-Key", key)
+        return self._http.request(method, path, headers=headers, **kwargs)
+
+    def upload_csv(
+        self, content: str | bytes, file_name: str = "contacts.csv", api_key: str | None = None
+    ) -> str:
+        """Upload a CSV as a client would (presigned URL, then PUT); returns its file_key."""
+        data = content.encode() if isinstance(content, str) else content
+        answer = self.request(
+            "POST",
+            "/api/v1/s3/presigned-upload-url",
+            api_key=api_key,
+            json={"file_name": file_name, "file_size": max(len(data), 1)},
+        )
+        answer.raise_for_status()
+        body = answer.json()
+        put = self.request(
+            "PUT",
+            body["upload_url"],
+            api_key="",
+            content=data,
+            headers={"Content-Type": "text/csv"},
+        )
+        put.raise_for_status()
+        return str(body["file_key"])
+
+    def close(self) -> None:
+        """Close the shared client (a server's lifetime is its context manager's)."""
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+
 @dataclass
-class SandboxHandle:
+class SandboxHandle(_ClientCalls):
     """A running sandbox: where it is, its default key, and its admin client."""
 
     url: str
@@ -264,47 +317,8 @@ class SandboxHandle:
         headers = {"X-API-Key": api_key or self.api_key, **kwargs.pop("headers", {})}
         return httpx.Client(base_url=self.url, headers=headers, trust_env=False, **kwargs)
 
-    def request(
-        self, method: str, path: str, *, api_key: str | None = None, **kwargs: Any
-    ) -> httpx.Response:
-        """One call on a shared client; ``X-API-Key`` is the default key unless given
-        (``api_key=""`` sends none). ``path`` may also be a full URL (an upload URL)."""
-        if self._http is None:
-            self._http = httpx.Client(base_url=self.url, timeout=60, trust_env=False)
-        headers = dict(kwargs.pop("headers", {}))
-        key = self.api_key if api_key is None else api_key
-        if key:
-            headers.setdefault("X-API-Key", key)
-        return self._http.request(method, path, headers=headers, **kwargs)
-
-    def upload_csv(
-        self, content: str | bytes, file_name: str = "contacts.csv", api_key: str | None = None
-    ) -> str:
-        """Upload a CSV as a client would (presigned URL, then PUT); returns its file_key."""
-        data = content.encode() if isinstance(content, str) else content
-        answer = self.request(
-            "POST",
-            "/api/v1/s3/presigned-upload-url",
-            api_key=api_key,
-            json={"file_name": file_name, "file_size": max(len(data), 1)},
-        )
-        answer.raise_for_status()
-        body = answer.json()
-        put = self.request(
-            "PUT",
-            body["upload_url"],
-            api_key="",
-            content=data,
-            headers={"Content-Type": "text/csv"},
-        )
-        put.raise_for_status()
-        return str(body["file_key"])
-
-    def close(self) -> None:
-        """Close the shared client (the server's lifetime is its context manager's)."""
-        if self._http is not None:
-            self._http.close()
-            self._http = None
+    def _default_key(self) -> str:
+        return self.api_key
 
 
 @contextmanager
@@ -462,7 +476,7 @@ class TargetWorkflow:
 
 
 @dataclass
-class DograhTarget:
+class DograhTarget(_ClientCalls):
     """Where a contract test sends its requests: the sandbox, or a real Dograh.
 
     ``admin`` is the sandbox's admin client, None on a real Dograh (tests that need it are
@@ -499,40 +513,8 @@ class DograhTarget:
         """The campaigns of ``campaigns`` that this run created (by the name prefix)."""
         return [item for item in campaigns if str(item.get("name", "")).startswith(self.prefix)]
 
-    def request(
-        self, method: str, path: str, *, api_key: str | None = None, **kwargs: Any
-    ) -> httpx.Response:
-        """One call; ``X-API-Key`` is the target's key unless given (``""``: none)."""
-        if self._http is None:
-            self._http = httpx.Client(base_url=self.url, timeout=60, trust_env=False)
-        headers = dict(kwargs.pop("headers", {}))
-        key = self.api_key if api_key is None else api_key
-        if key:
-            headers.setdefault("X-API-Key", key)
-        return self._http.request(method, path, headers=headers, **kwargs)
-
-    def upload_csv(
-        self, content: str | bytes, file_name: str = "contacts.csv", api_key: str | None = None
-    ) -> str:
-        """Presign and PUT, as a client does; returns the file_key."""
-        data = content.encode() if isinstance(content, str) else content
-        answer = self.request(
-            "POST",
-            "/api/v1/s3/presigned-upload-url",
-            api_key=api_key,
-            json={"file_name": file_name, "file_size": max(len(data), 1)},
-        )
-        answer.raise_for_status()
-        body = answer.json()
-        put = self.request(
-            "PUT",
-            body["upload_url"],
-            api_key="",
-            content=data,
-            headers={"Content-Type": "text/csv"},
-        )
-        put.raise_for_status()
-        return str(body["file_key"])
+    def _default_key(self) -> str:
+        return self.api_key
 
     def workflow(self) -> TargetWorkflow:
         """The first active workflow (by id) whose published version's variables a CSV can
@@ -569,11 +551,6 @@ class DograhTarget:
         for row in range(first, first + rows):
             lines.append(",".join([f"+1212555{row:04d}", *(f"v{row}" for _ in columns[1:])]))
         return "\n".join(lines) + "\n"
-
-    def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
 
 
 def _definition_texts(definition: Any) -> list[str]:
