@@ -278,6 +278,17 @@ class Executor:
         )
         return found
 
+    def _look_again(self, find: Callable[[], int | None]) -> int | None:
+        """``find`` again, backing off, until it finds or ``unanswered_wait`` seconds
+        pass: a request that got no answer may still be committed by Dograh."""
+        deadline = self._clock() + self.unanswered_wait
+        attempt, found = 0, None
+        while found is None and self._clock() < deadline:
+            attempt += 1
+            self._backoff(attempt)
+            found = find()
+        return found
+
     def _settle_create(self, change: CampaignChange, lost: OutcomeUnknown) -> int | None:
         """The campaign if the lost create happened; None if it surely did not (Dograh
         answered); an ApplyError when that cannot be known (no answer came)."""
@@ -287,12 +298,7 @@ class Executor:
                 f"{change.name}: the create got no answer; looking for the campaign for up "
                 f"to {self.unanswered_wait:.0f} s before anything else"
             )
-            deadline = self._clock() + self.unanswered_wait
-            attempt = 0
-            while found is None and self._clock() < deadline:
-                attempt += 1
-                self._backoff(attempt)
-                found = self._find_created(change)
+            found = self._look_again(lambda: self._find_created(change))
             if found is None:
                 raise ApplyError(
                     "outcome unknown: the create was sent and no answer came, and the "
@@ -472,12 +478,7 @@ class Executor:
                 f"{change.name}: the redial got no answer; reading '{link.parent_name}' again "
                 f"for up to {self.unanswered_wait:.0f} s before anything else"
             )
-            deadline = self._clock() + self.unanswered_wait
-            attempt = 0
-            while found is None and self._clock() < deadline:
-                attempt += 1
-                self._backoff(attempt)
-                found = child()
+            found = self._look_again(child)
             if found is None:
                 raise ApplyError(
                     "outcome unknown: the redial was sent and no answer came, and "
