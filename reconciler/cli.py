@@ -162,9 +162,7 @@ def cli(
         logger.setLevel(logging.INFO)
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, metavar="[PATH]...")
-@click.option(
+text_or_json = click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
@@ -172,6 +170,12 @@ def cli(
     show_default=True,
     help="text for people, json for machines.",
 )
+"""The output option of the commands that speak to people and to machines."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@text_or_json
 @click.pass_obj
 def validate(options: GlobalOptions, paths: tuple[str, ...], output_format: str) -> int:
     """Check manifests and their CSVs offline; report every error with file:line:column.
@@ -370,14 +374,7 @@ def import_(options: GlobalOptions, selectors: tuple[str, ...], directory: str) 
 
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines.",
-)
+@text_or_json
 @click.option(
     "--progress",
     is_flag=True,
