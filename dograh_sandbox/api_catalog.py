@@ -104,6 +104,15 @@ async def telephony_configs(request: Request, who: Authorized) -> Response:
     return json_response({"configurations": [telephony.listing_item(row) for row in rows]})
 
 
+@router.get("/organizations/context")
+async def organization_context(request: Request, who: Authorized) -> Response:
+    """``routes/organization.py``: the key's organization. Dograh's ``model_services`` (the
+    organization's AI service keys) is left out: nothing here reads it."""
+    return json_response(
+        {"organization_id": who.org_id, "organization_provider_id": f"org_oss_{who.org_id}"}
+    )
+
+
 @router.get("/organizations/campaign-defaults")
 async def campaign_defaults(request: Request, who: Authorized) -> Response:
     store = sandbox_of(request).store

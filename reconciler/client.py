@@ -53,6 +53,7 @@ from reconciler.live import (
     CampaignProgress,
     DownloadTarget,
     LiveCampaign,
+    OrganizationContext,
     TelephonyConfig,
     TelephonyList,
     UploadTarget,
@@ -856,6 +857,11 @@ class DograhClient:
                 request=label,
             )
         return answer.body
+
+    def organization(self) -> OrganizationContext:
+        """The organization the key belongs to: one request, asked once per run."""
+        path = "/organizations/context"
+        return parse_answer(OrganizationContext, self._body("GET", path), f"GET {path}")
 
     def campaign_defaults(self) -> CampaignDefaults:
         path = "/organizations/campaign-defaults"

@@ -202,6 +202,15 @@ class TelephonyList:
 
 
 @dataclass(frozen=True)
+class OrganizationContext:
+    """The key's organization (docs/dograh-api.md §4.4): what a Policy's organization is
+    checked against and what the apply lock is keyed by."""
+
+    organization_id: int
+    organization_provider_id: str | None = None
+
+
+@dataclass(frozen=True)
 class UploadTarget:
     upload_url: str
     file_key: str

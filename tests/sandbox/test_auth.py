@@ -208,3 +208,19 @@ def test_another_orgs_file_key_is_readable_at_create(sandbox: SandboxHandle) -> 
         403,
         {"detail": "Access denied: Source file does not belong to your organization"},
     )
+
+
+def test_context_names_the_keys_organization(sandbox: SandboxHandle) -> None:
+    """``routes/organization.py`` ``get_organization_context``: each key answers its own
+    organization's id, the identity a Policy's ``organization`` and the apply lock use."""
+    sandbox.admin.reset(TWO_ORGS)
+    ids = [org["id"] for org in sandbox.admin.organizations()]
+    acme = call(sandbox, "GET", "/api/v1/organizations/context", ACME).json()
+    globex = call(sandbox, "GET", "/api/v1/organizations/context", GLOBEX).json()
+    assert [acme["organization_id"], globex["organization_id"]] == ids
+    assert isinstance(acme["organization_provider_id"], str)
+
+
+def test_context_answers_every_key(dograh: DograhTarget) -> None:
+    answer = call(dograh, "GET", "/api/v1/organizations/context").json()
+    assert isinstance(answer["organization_id"], int)
