@@ -32,6 +32,7 @@ from typing import Any
 
 from reconciler.calling_hours import Dialed, HolidayReach
 from reconciler.diagnostics import Diagnostic
+from reconciler.explain import field_differences
 from reconciler.live import (
     DIALING_STATES,
     TERMINAL_STATES,
@@ -412,7 +413,7 @@ def _plan_existing(
     ]
     changes = field_changes(before, after)
     if campaign.state in TERMINAL_STATES:
-        part.diagnostics.extend(_terminal(item, campaign, changes))
+        part.diagnostics.extend(_terminal(item, campaign, changes, before, after))
         if conflicts:
             part.conflicts.extend(conflicts)
         else:
@@ -499,7 +500,11 @@ def pause_reason(campaign: LiveCampaign) -> str:
 
 
 def _terminal(
-    item: Desired, campaign: LiveCampaign, changes: Sequence[FieldChange]
+    item: Desired,
+    campaign: LiveCampaign,
+    changes: Sequence[FieldChange],
+    before: View,
+    after: View,
 ) -> list[Diagnostic]:
     """A completed or failed campaign takes no change and dials no more: a warning that
     says so (and why it failed), never a conflict that would block the other campaigns."""
@@ -515,11 +520,14 @@ def _terminal(
             )
         )
     if changes:
+        fields = field_differences(
+            {key: before[key] for key in MUTABLE}, {key: after[key] for key in MUTABLE}
+        )
         found.append(
             item.manifest.diagnostic(
                 "metadata.name",
                 f"the campaign is {campaign.state} and Dograh accepts no change to it "
-                f"({', '.join(dict.fromkeys(c.path for c in changes))}); nothing is planned "
+                f"({', '.join(fields)}); nothing is planned "
                 "for it. To run these contacts again with new settings, give this manifest "
                 "a new metadata.name (a new campaign)",
                 severity="warning",

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from reconciler import __version__
 from reconciler.errors import UserError
+from reconciler.explain import change_differences
 from reconciler.plan import PLAN_FORMAT_VERSION, CampaignChange, Plan
 
 KIND: Literal["dograh-campaigns-plan"] = "dograh-campaigns-plan"
@@ -52,8 +53,8 @@ class SavedPlan(BaseModel):
 
 
 def differences(saved: Plan, now: Plan) -> list[str]:
-    """What differs between a reviewed plan and the plan made again: campaigns, actions
-    and request bodies; empty when apply may run it."""
+    """What differs between a reviewed plan and the plan made again: campaigns, actions,
+    the desired state and each field of the request bodies; empty when apply may run it."""
     found = []
     if saved.manifests_hash != now.manifests_hash:
         found.append("the manifests or their CSVs changed since")
@@ -76,13 +77,7 @@ def differences(saved: Plan, now: Plan) -> list[str]:
             "saved plan"
         )
     for name in sorted(before.keys() & after.keys()):
-        old, new = before[name], after[name]
-        if old.actions != new.actions:
-            found.append(f"{name}: actions {', '.join(old.actions)} -> {', '.join(new.actions)}")
-        elif old.desired_state != new.desired_state:
-            found.append(f"{name}: state {old.desired_state} -> {new.desired_state}")
-        elif old.requests != new.requests:
-            found.append(f"{name}: the request bodies differ")
+        found.extend(f"{name}: {line}" for line in change_differences(before[name], after[name]))
     return sorted(found)
 
 

@@ -17,11 +17,14 @@ import click
 from reconciler.apply import Crashed, Executor, Interrupted, Outcome, summarize
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
+from reconciler.explain import live_differences
 from reconciler.lock import organization_lock
-from reconciler.normalize import fingerprint
+from reconciler.normalize import fingerprint, live_view
 from reconciler.pipeline import PlanOptions, plan_paths
 from reconciler.plan import CampaignChange, Plan
 from reconciler.planfile import SavedPlan, differences, load_plan
+from reconciler.redact import redact
+from reconciler.render import escape
 from reconciler.render.diagnostics import render_text
 from reconciler.render.plan_text import render_plan_text
 from reconciler.render.terminal import echo_lines, use_color
@@ -76,21 +79,31 @@ def _apply_saved(request: ApplyRequest, saved: SavedPlan) -> int:
             opened.close()
         raise UserError("the manifests of the saved plan no longer validate; nothing was changed")
     with opened as client:
-        found = differences(saved.plan, plan)
-        found.extend(_drift(saved.plan, client))
+        found = [*_drift(saved.plan, client), *differences(saved.plan, plan)]
         if found:
-            raise UserError(
-                "Saved plan is stale: planning again gives another plan, so nothing was "
-                "changed; make the plan again and review it. What differs: " + "; ".join(found)
-            )
+            _refuse_stale(found)
+            return EXIT_ERROR
         click.echo(f"Applying the saved plan {request.plan_file} ({saved.created_at}).")
         return _execute(client, plan, saved.paths, options, request)
 
 
+def _refuse_stale(found: list[str]) -> None:
+    """One line per difference: each names a campaign and its fields, old and new."""
+    click.secho(
+        "Error: Saved plan is stale: planning again gives another plan, so nothing was "
+        "changed; make the plan again and review it. What differs:",
+        err=True,
+        fg="red",
+    )
+    for line in found:
+        click.echo(f"  - {escape.text(redact(line))}", err=True)
+
+
 def _drift(saved: Plan, client: DograhClient) -> list[str]:
     """The live campaigns the plan acts on, changed since it was made (even in a way that
-    does not change the plan: a reviewed plan runs against the Dograh it was made for)."""
-    now = {f"id:{c.id}": fingerprint(c) for c in client.list_campaigns()}
+    does not change the plan: a reviewed plan runs against the Dograh it was made for),
+    with each field that changed where the plan read the campaign's settings."""
+    now = {c.id: c for c in client.list_campaigns()}
     found = []
     for change in saved.changes:
         acted_on = change.id
@@ -98,10 +111,17 @@ def _drift(saved: Plan, client: DograhClient) -> list[str]:
             acted_on = change.redial.parent_id  # a redial to make acts on its parent
         if acted_on is None:
             continue
-        key = f"id:{acted_on}"
-        if now.get(key) != saved.fingerprints.get(key):
-            what = "is gone" if key not in now else "changed in Dograh"
-            found.append(f"{change.name} (id {acted_on}) {what}")
+        live = now.get(acted_on)
+        if live is None:
+            found.append(f"{change.name} (id {acted_on}) is gone")
+            continue
+        if fingerprint(live) == saved.fingerprints.get(f"id:{acted_on}"):
+            continue
+        fields = []
+        if change.id == acted_on:
+            fields = live_differences(change.before, {**live_view(live), "state": live.state})
+        shown = f": {', '.join(fields)}" if fields else ""
+        found.append(f"{change.name} (id {acted_on}) changed in Dograh since the plan{shown}")
     return found
 
 

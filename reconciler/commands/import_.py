@@ -21,18 +21,20 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
 from reconciler.calling_hours import check_manifest, dials, recipients_of
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.diagnostics import has_errors
-from reconciler.diff import diff
+from reconciler.diff import MUTABLE, diff
 from reconciler.errors import EXIT_ERROR, EXIT_OK, UserError
+from reconciler.explain import field_differences
 from reconciler.importing import CannotAdopt, Draft, draft_manifest, file_stems, render_manifest
 from reconciler.live import TERMINAL_STATES, LiveCampaign, LiveState
 from reconciler.managed import Managed, read_managed
@@ -304,14 +306,24 @@ def _check(item: Planned, managed: Managed) -> Manifest:
     desired, findings = resolve(manifests, live)
     part = diff(desired, live, owner=managed.owner, claimed=frozenset({item.campaign.id}))
     if part.unchanged != [manifests[0].name] or has_errors([*findings, *part.diagnostics]):
-        said = [c.path for change in part.changes for c in change.changes]
+        said = [
+            line
+            for change in part.changes
+            for line in field_differences(_settings(change.before), _settings(change.after))
+        ]
+        said += [f"{action} the campaign" for c in part.changes if (action := c.lifecycle)]
         said += [c.message for c in part.conflicts]
         said += [d.message for d in [*findings, *part.diagnostics] if d.severity == "error"]
         raise Refusal(
             "this is a bug in campaigns import: its manifest would not plan as "
-            f"'No changes' ({'; '.join(said) or 'a lifecycle action'}); nothing was kept"
+            f"'No changes' ({'; '.join(said) or 'a change it did not name'}); nothing was kept"
         )
     return manifests[0]
+
+
+def _settings(view: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The settings a plan changes: what import's draft must leave as Dograh has them."""
+    return {key: (view or {}).get(key) for key in MUTABLE}
 
 
 def _remove(paths: Sequence[Path]) -> None:

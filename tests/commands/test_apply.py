@@ -116,10 +116,42 @@ def test_a_stale_plan_is_refused(campaigns: Campaigns, repo: Path, sandbox: Sand
     assert result.code == 1
     assert (
         "Saved plan is stale: planning again gives another plan, so nothing was changed; "
-        "make the plan again and review it. What differs: "
-        f"spring-renewals-east (id {east}) changed in Dograh" in result.err
+        "make the plan again and review it. What differs:\n"
+        f"  - spring-renewals-east (id {east}) changed in Dograh since the plan: "
+        "max_concurrency 5 -> 2\n" in result.err
     )
     assert {r.method for r in sandbox.admin.requests()} == {"GET"}
+
+
+def test_a_stale_plan_names_each_field_with_both_values(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
+) -> None:
+    """Settings changed in Dograh after the review: the refusal names each field, old and
+    new, as Dograh changed it, and the field the request made again adds."""
+    assert campaigns("apply", "--auto-approve").code == 0
+    _edit(repo, "spring-renewals-east", "max_concurrency: 5", "max_concurrency: 4")
+    assert campaigns("plan", "--out", "reviewed.plan").code == 0
+    east = _live(sandbox)["spring-renewals-east"]
+    slots = [{"day_of_week": day, "start_time": "09:00", "end_time": "18:30"} for day in range(5)]
+    schedule = {**east["schedule_config"], "slots": slots}
+    answer = sandbox.request(
+        "PATCH",
+        f"/api/v1/campaign/{east['id']}",
+        json={"max_concurrency": 3, "schedule_config": schedule},
+    )
+    assert answer.status_code == 200, answer.text
+    sandbox.admin.clear_requests()
+    result = campaigns("apply", "reviewed.plan")
+    assert result.code == 1
+    assert (
+        f"  - spring-renewals-east (id {east['id']}) changed in Dograh since the plan: "
+        "max_concurrency 5 -> 3, schedule.slots[0].end 17:00 -> 18:30\n" in result.err
+    )
+    assert f"  - spring-renewals-east (id {east['id']}): update request: schedule added\n" in (
+        result.err
+    )
+    assert {r.method for r in sandbox.admin.requests()} == {"GET"}
+    assert "bodies differ" not in result.err
 
 
 def test_an_edited_plan_is_refused_whatever_it_asks(campaigns: Campaigns, repo: Path) -> None:
@@ -156,7 +188,7 @@ def test_a_plan_whose_manifests_changed_is_refused(campaigns: Campaigns, repo: P
     result = campaigns("apply", "reviewed.plan")
     assert result.code == 1
     assert "Saved plan is stale" in result.err
-    assert "What differs: the manifests or their CSVs changed since\n" in result.err
+    assert "What differs:\n  - the manifests or their CSVs changed since\n" in result.err
 
 
 def test_a_plan_for_another_dograh_is_refused(campaigns: Campaigns) -> None:

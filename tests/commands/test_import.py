@@ -469,8 +469,8 @@ def test_a_manifest_that_would_not_plan_clean_is_not_kept(
     assert result.code == 1
     assert (
         f'Error: "guarded" (id {campaign_id}): this is a bug in campaigns import: its manifest '
-        "would not plan as 'No changes' (max_concurrency); nothing was kept; nothing written "
-        "for it." in result.err
+        "would not plan as 'No changes' (max_concurrency 2 -> 7); nothing was kept; nothing "
+        "written for it." in result.err
     )
     assert list(Path("imported").rglob("*.*")) == []
 

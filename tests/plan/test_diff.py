@@ -363,7 +363,8 @@ def test_terminal_campaigns_are_warnings_not_conflicts(tmp_path: Path) -> None:
     assert not plan.blocked
     assert [c.name for c in plan.changes] == ["west"]
     (warning,) = plan.warnings
-    assert "completed and Dograh accepts no change to it (max_concurrency)" in warning.message
+    refused = "completed and Dograh accepts no change to it (max_concurrency 2 -> 5)"
+    assert refused in warning.message
     logs = [{"ts": "2026-11-20T10:00:00+00:00", "level": "error", "event": "batch_failed",
              "message": "Batch processing failed: no phone numbers"}]  # fmt: skip
     failed = _matching(found[0], state="failed", logs=logs)

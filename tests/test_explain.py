@@ -1,0 +1,100 @@
+"""Field-by-field differences in the manifest's terms (reconciler/explain.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from reconciler.explain import change_differences, field_differences, live_differences
+from reconciler.plan import CampaignChange, Requests, UpdateRequest
+
+WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
+
+
+def _schedule(*slots: tuple[list[str], str, str]) -> dict[str, object]:
+    return {
+        "timezone": "America/New_York",
+        "slots": [{"days": days, "start": start, "end": end} for days, start, end in slots],
+    }
+
+
+def test_scalars_and_objects_name_each_field() -> None:
+    old = {"max_concurrency": 3, "retry_config": {"enabled": True}, "circuit_breaker": None}
+    new = {"max_concurrency": 5, "retry_config": {"enabled": True, "max_retries": 3}}
+    assert field_differences(old, new) == [
+        "circuit_breaker removed (was none)",
+        "max_concurrency 3 -> 5",
+        "retry_config.max_retries added: 3",
+    ]
+
+
+def test_a_slot_is_named_by_index_and_field() -> None:
+    old = {"schedule": _schedule((["sat"], "10:00", "12:00"), (WEEKDAYS, "09:00", "17:00"))}
+    new = {"schedule": _schedule((WEEKDAYS, "09:00", "18:30"), (["sat"], "10:00", "12:00"))}
+    assert field_differences(old, new) == ["schedule.slots[1].end 17:00 -> 18:30"]
+
+
+def test_one_days_new_hours_are_named_by_day() -> None:
+    """The grouping splits (Wednesday leaves the weekday slot): day by day, not a slot
+    replaced and another added."""
+    old = {"schedule": _schedule((WEEKDAYS, "09:00", "17:00"))}
+    split = [d for d in WEEKDAYS if d != "wed"]
+    new = {"schedule": _schedule((split, "09:00", "17:00"), (["wed"], "09:00", "18:30"))}
+    assert field_differences(old, new) == ["schedule.wed[0] 09:00-17:00 -> 09:00-18:30"]
+
+
+def test_an_added_slot_does_not_shift_the_others() -> None:
+    old = {"schedule": _schedule((WEEKDAYS, "09:00", "12:00"), (WEEKDAYS, "14:00", "17:00"))}
+    new = {
+        "schedule": _schedule(
+            (WEEKDAYS, "07:00", "08:00"), (WEEKDAYS, "09:00", "12:00"), (WEEKDAYS, "14:00", "17:00")
+        )
+    }
+    assert field_differences(old, new) == ["schedule.slots[0] added"]
+
+
+def test_live_differences_read_syncing_as_running_and_skip_unread_contacts() -> None:
+    old = {"state": "syncing", "source": None, "max_concurrency": 2}
+    new = {"state": "running", "source": "abc", "max_concurrency": 2}
+    assert live_differences(old, new) == []
+    assert live_differences(None, new) == []
+
+
+def _change(*actions: str, state: str, update: UpdateRequest | None) -> CampaignChange:
+    return CampaignChange(
+        name="n",
+        id=1,
+        manifest="campaigns.d/n.yaml:3:9",
+        actions=actions,  # type: ignore[arg-type]
+        live_state="paused",
+        desired_state=state,
+        after={},
+        requests=Requests(update=update),
+    )
+
+
+def test_change_differences_name_actions_state_and_request_fields() -> None:
+    saved = _change("update", state="paused", update=UpdateRequest(max_concurrency=3))
+    now = _change("update", "resume", state="running", update=UpdateRequest(max_concurrency=5))
+    assert change_differences(saved, now) == [
+        "actions update -> update, resume",
+        "state paused -> running",
+        "update request: max_concurrency 3 -> 5",
+    ]
+    assert change_differences(saved, saved) == []
+    assert change_differences(saved, _change("resume", state="paused", update=None)) == [
+        "actions update -> resume",
+        "update request removed",
+    ]
+
+
+def test_the_plan_path_does_not_import_deepdiff() -> None:
+    """deepdiff is loaded only where a difference is explained: a plan, an apply and an
+    import that refuse nothing never pay for its import."""
+    modules = (
+        "reconciler.cli, reconciler.commands.apply, reconciler.commands.plan, "
+        "reconciler.commands.import_, reconciler.pipeline, reconciler.diff"
+    )
+    code = f"import sys, {modules}; print('deepdiff' in sys.modules)"
+    answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (answer.returncode, answer.stdout) == (0, "False\n"), answer.stderr
