@@ -29,7 +29,7 @@ from reconciler.hours import (
     holidays_text,
     normalise_e164,
 )
-from reconciler.manifest.contacts import PHONE_COLUMN, read_records
+from reconciler.manifest.contacts import PHONE_COLUMN, column_at, read_records
 from reconciler.manifest.load import Manifest
 from reconciler.manifest.policy import Policy
 
@@ -66,8 +66,8 @@ def rows_of(manifest: Manifest) -> list[tuple[int, str, str | None]]:
     text = contacts.raw.decode("utf-8")
     records = read_records(text[1:] if text.startswith("\ufeff") else text)
     columns = contacts.columns
-    phone_at = columns.index(PHONE_COLUMN)
-    zone_at = columns.index(TIMEZONE_COLUMN) if TIMEZONE_COLUMN in columns else -1
+    phone_at = column_at(columns, PHONE_COLUMN)
+    zone_at = column_at(columns, TIMEZONE_COLUMN)
     rows = []
     for number, record in enumerate(records[1:], start=2):
         phone = record[phone_at].strip() if len(record) > phone_at else ""
