@@ -374,7 +374,10 @@ def _quick_scan(text: str) -> _Scan | None:
     phones = [row[at].strip() if len(row) > at else "" for row in records[1:]]
     if not all(phones) or any(phone[0] != "+" for phone in phones):
         return None
-    if len({person_of(phone) for phone in phones}) != len(phones):
+    joined = "".join(phones)  # each starts with "+": all "+digits" if these hold, in C
+    plain = joined.count("+") == len(phones) and joined.replace("+", "").isdigit()
+    people = set(phones) if plain else {person_of(phone) for phone in phones}
+    if len(people) != len(phones):
         return None
     return _Scan(
         columns=columns,
