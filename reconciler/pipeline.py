@@ -461,6 +461,7 @@ def assemble(
     matched: dict[int, str] = {}
     for part in parts:
         matched.update(part.matched)
+    idle = _idle(live, matched, held)  # before the redials join their parents' names
     for part in parts:  # a redial is managed through its parent's manifest
         for child_id, parent_id in part.redials.items():
             matched.setdefault(child_id, matched[parent_id])
@@ -486,7 +487,7 @@ def assemble(
             parts,
             loaded.policy.policy if loaded.policy is not None else None,
             blocking=True,
-            idle=_idle(live, matched, held),
+            idle=idle,
         ),
         *_limits(changes, loaded.policy),
     ]
