@@ -62,7 +62,9 @@ def _nothing_dialled(sandbox: SandboxHandle) -> None:
     assert sandbox.request("GET", "/api/v1/campaign/").json()["campaigns"] == []
 
 
-def test_a_header_dograh_reads_twice_is_an_error(campaigns: Campaigns, repo: Path) -> None:
+def test_a_header_dograh_reads_twice_is_an_error(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
+) -> None:
     """Dograh checks the first phone_number column at create and dials the last: the
     checks would pass a file whose other column is called at night."""
     _campaign(
@@ -78,9 +80,13 @@ def test_a_header_dograh_reads_twice_is_an_error(campaigns: Campaigns, repo: Pat
         "headers): each call dials column 3's number, while its checks at create read "
         "column 1; rename or remove all but one of them\n"
     )
+    assert campaigns("apply", "--auto-approve").code == 1
+    _nothing_dialled(sandbox)
 
 
-def test_one_person_in_three_spellings_is_an_error(campaigns: Campaigns, repo: Path) -> None:
+def test_one_person_in_three_spellings_is_an_error(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
+) -> None:
     number = _east_rows(repo)[0]
     area, exchange, line = number[2:5], number[5:8], number[8:]
     spellings = [number, f"+1 ({area}) {exchange}-{line}", f"+1.{area}.{exchange}.{line}"]
@@ -97,6 +103,10 @@ def test_one_person_in_three_spellings_is_an_error(campaigns: Campaigns, repo: P
         "brackets are dropped: Dograh would call them once per row; keep one row per number"
     ) in result.out
     assert all(spelling not in result.out for spelling in spellings)
+    result = campaigns("apply", "--auto-approve")
+    assert result.code == 1
+    assert all(spelling not in result.out for spelling in spellings)
+    _nothing_dialled(sandbox)
 
 
 def test_one_person_in_two_running_campaigns_blocks_apply(
