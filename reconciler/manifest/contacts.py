@@ -313,9 +313,9 @@ def _duplicates(duplicates: Sequence[tuple[int, int, int]], display: str) -> Dia
         duplicates[0][2],
         1,
         "",
-        f"{who} in more than one row ({rows} rows in all: {shown}{tail}), the same phone "
-        "number once its spaces, dashes and brackets are dropped: Dograh would call them "
-        "once per row; keep one row per number",
+        f"{who} in more than one row ({rows} rows in all: {shown}{tail}): one number, "
+        "however it is written; Dograh compares the text and would call them once per "
+        "row; keep one row per number",
     )
 
 

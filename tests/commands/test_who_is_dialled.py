@@ -99,8 +99,8 @@ def test_one_person_in_three_spellings_is_an_error(
     assert result.code == 1
     assert (
         "campaigns.d/contacts/spelled.csv:4:1: one person is in more than one row "
-        "(3 rows in all: rows 3, 4, 5), the same phone number once its spaces, dashes and "
-        "brackets are dropped: Dograh would call them once per row; keep one row per number"
+        "(3 rows in all: rows 3, 4, 5): one number, however it is written; Dograh compares "
+        "the text and would call them once per row; keep one row per number"
     ) in result.out
     assert all(spelling not in result.out for spelling in spellings)
     result = campaigns("apply", "--auto-approve")

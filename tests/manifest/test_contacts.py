@@ -68,9 +68,9 @@ def test_phones_without_plus_name_five_rows_and_how_many_more(tmp_path: Path) ->
 def test_duplicates_name_both_rows(tmp_path: Path) -> None:
     _, findings = _check(tmp_path, "phone_number\n+15550100\n+15550101\n +15550100 \n")
     assert findings == [
-        "4:error: one person is in more than one row (2 rows in all: rows 2, 4), the same "
-        "phone number once its spaces, dashes and brackets are dropped: Dograh would call "
-        "them once per row; keep one row per number"
+        "4:error: one person is in more than one row (2 rows in all: rows 2, 4): one number, "
+        "however it is written; Dograh compares the text and would call them once per row; "
+        "keep one row per number"
     ]
 
 
@@ -80,9 +80,9 @@ def test_one_number_in_three_spellings_is_one_person(tmp_path: Path) -> None:
     contacts, findings = _check(tmp_path, "phone_number\n" + "\n".join(rows) + "\n")
     assert contacts is None
     assert findings == [
-        "3:error: one person is in more than one row (3 rows in all: rows 2, 3, 5), the same "
-        "phone number once its spaces, dashes and brackets are dropped: Dograh would call "
-        "them once per row; keep one row per number"
+        "3:error: one person is in more than one row (3 rows in all: rows 2, 3, 5): one "
+        "number, however it is written; Dograh compares the text and would call them once "
+        "per row; keep one row per number"
     ]
     assert "415" not in findings[0]
 
@@ -92,9 +92,8 @@ def test_many_people_in_several_rows_are_counted(tmp_path: Path) -> None:
     _, findings = _check(tmp_path, "phone_number\n" + "\n".join(rows) + "\n")
     assert findings == [
         "9:error: 7 people are in more than one row (14 rows in all: rows 2, 9; rows 3, 10; "
-        "rows 4, 11; rows 5, 12; rows 6, 13; and 2 more), the same phone number once its "
-        "spaces, dashes and brackets are dropped: Dograh would call them once per row; keep "
-        "one row per number"
+        "rows 4, 11; rows 5, 12; rows 6, 13; and 2 more): one number, however it is written; "
+        "Dograh compares the text and would call them once per row; keep one row per number"
     ]
 
 
