@@ -10,6 +10,7 @@ plan is blocked.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from dograh_sandbox.testing import SandboxHandle
 from tests.commands.conftest import OWNER, Campaigns
@@ -54,6 +55,11 @@ def _east_rows(repo: Path) -> list[str]:
     """The numbers of the example campaign spring-renewals-east, rows 2, 3, ..."""
     text = (repo / "campaigns.d" / "contacts" / "spring-renewals-east.csv").read_text()
     return [line.split(",")[0] for line in text.splitlines()[1:]]
+
+
+def _live(sandbox: SandboxHandle) -> dict[str, dict[str, Any]]:
+    campaigns = sandbox.request("GET", "/api/v1/campaign/").json()["campaigns"]
+    return {c["name"]: c for c in campaigns}
 
 
 def _nothing_dialled(sandbox: SandboxHandle) -> None:
@@ -195,3 +201,31 @@ def test_a_draft_or_a_completed_campaign_shares_nobody(
     result = campaigns("apply", "--auto-approve")
     assert result.code == 0, result.out
     assert "also in" not in result.out
+
+
+def test_a_held_campaign_shares_nobody_until_it_is_resumed(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
+) -> None:
+    """Paused by Dograh's breaker, spring-renewals-east is held, and does not dial after
+    the plan; resuming it (--resume) would, and that plan is blocked."""
+    sandbox.admin.set_clock("2026-11-30T15:00:00Z")  # 10:00 in New York: east dials
+    assert campaigns("apply", "--auto-approve").code == 0
+    sandbox.admin.advance(1)  # the syncs end: running
+    sandbox.admin.set_simulation(failure_rate=1.0)
+    sandbox.admin.advance(30)
+    sandbox.admin.set_simulation(failure_rate=0.0)
+    assert _live(sandbox)["spring-renewals-east"]["state"] == "paused"
+    east = _east_rows(repo)
+    _campaign(repo, "again", f"phone_number,first_name\n{east[0]},A\n")
+    result = campaigns("plan")
+    assert result.code == 0, result.out
+    assert "held paused" in result.out
+    assert "also in" not in result.out
+    result = campaigns("apply", "--auto-approve", "--resume", "spring-renewals-east")
+    assert result.code == 1
+    assert "1 person in campaigns.d/contacts/spring-renewals-east.csv (row 2) is also in" in (
+        result.out
+    )
+    live = _live(sandbox)
+    assert "again" not in live
+    assert live["spring-renewals-east"]["state"] == "paused"
