@@ -129,7 +129,8 @@ def contacts_of_bytes(
             )
         )
         return None, findings
-    findings.extend(repeated_headers(scan.headers, scan.columns, display))
+    plain_header = '"' not in text.partition("\n")[0]
+    findings.extend(repeated_headers(scan.headers, scan.columns, display, plain_header))
     if PHONE_COLUMN not in scan.columns:
         shown = ", ".join(c for c in scan.columns if c) or "none"
         findings.append(
@@ -251,12 +252,14 @@ def _needs_quotes(cell: str) -> bool:
 
 
 def repeated_headers(
-    headers: Sequence[str], columns: Sequence[str], display: str
+    headers: Sequence[str], columns: Sequence[str], display: str, plain: bool
 ) -> list[Diagnostic]:
     """An error per header Dograh reads twice: two columns that strip and lowercase to
     one name are one key of each call's context, and the last one's value is the one
     used (the number dialled, a template variable's value), while Dograh's checks at
-    create read the first. Empty headers name nothing that is read, and pass."""
+    create read the first. Empty headers name nothing that is read, and pass. The
+    error is at the second of them on line 1 when the header line has no quotes
+    (``plain``: its cells are as written), else at line 1, column 1."""
     places: dict[str, list[int]] = {}
     for at, name in enumerate(columns):
         if name:
@@ -277,7 +280,7 @@ def repeated_headers(
             Diagnostic(
                 display,
                 1,
-                _header_column(headers, ats[1]),
+                sum(len(header) + 1 for header in headers[: ats[1]]) + 1 if plain else 1,
                 "",
                 f"columns {listed} are one column to Dograh, '{name}' (it strips and "
                 f"lowercases headers): {used}, while its checks at create read column "
@@ -285,14 +288,6 @@ def repeated_headers(
             )
         )
     return found
-
-
-def _header_column(headers: Sequence[str], at: int) -> int:
-    """The character column where header ``at`` starts, in a header line without quotes
-    (the common case); 1 otherwise."""
-    if any('"' in header or "\n" in header for header in headers):
-        return 1
-    return sum(len(header) + 1 for header in headers[:at]) + 1
 
 
 def _duplicates(duplicates: Sequence[tuple[int, int, int]], display: str) -> Diagnostic:

@@ -116,6 +116,9 @@ def test_a_header_dograh_reads_twice_is_an_error(tmp_path: Path) -> None:
     assert [(d.line, d.column) for d in diagnostics] == [(1, 6)]
     assert "columns 1 ('name'), 2 (' Name ') and 4 ('NAME')" in diagnostics[0].message
     assert "each call's 'name' is column 4's value" in diagnostics[0].message
+    path.write_text('"phone_number","Phone_Number"\n+14155550101,+14155550102\n')
+    _, diagnostics = check_contacts(str(path), "c.csv")
+    assert [(d.line, d.column) for d in diagnostics] == [(1, 1)]  # quoted: no column
 
 
 def test_the_checks_read_the_column_dograh_dials(tmp_path: Path) -> None:
