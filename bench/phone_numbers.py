@@ -55,9 +55,14 @@ def exchanges(area_code: str) -> tuple[str, ...]:
 
 
 def us_canada_numbers(count: int, seed: int = 0) -> list[str]:
-    """``count`` valid E.164 numbers (``+1NPANXXXXXX``), the same for the same seed."""
+    """``count`` distinct valid E.164 numbers (``+1NPANXXXXXX``), the same for the same
+    seed. Distinct, as a contact list is: plan refuses one person in two campaigns that
+    dial (limits.max_shared_contacts), and a million draws repeat a thousand numbers."""
     rng = random.Random(seed)
     codes = [code for code, _ in AREA_CODES]
     weights = [weight for _, weight in AREA_CODES]
-    chosen = rng.choices(codes, weights, k=count)
-    return [f"+1{code}{rng.choice(exchanges(code))}{rng.randrange(10000):04d}" for code in chosen]
+    found: dict[str, None] = {}
+    while len(found) < count:
+        for code in rng.choices(codes, weights, k=count - len(found)):
+            found[f"+1{code}{rng.choice(exchanges(code))}{rng.randrange(10000):04d}"] = None
+    return list(found)

@@ -22,7 +22,12 @@ from reconciler.client import DograhClient, DograhError
 from reconciler.diff import ContactCheck
 from reconciler.errors import UserError
 from reconciler.hours import normalise_e164
-from reconciler.manifest.contacts import PHONE_COLUMN, contacts_of_bytes, read_records
+from reconciler.manifest.contacts import (
+    PHONE_COLUMN,
+    column_at,
+    contacts_of_bytes,
+    read_records,
+)
 from reconciler.plan import Conflict
 
 
@@ -94,10 +99,9 @@ def _numbers(raw: bytes) -> set[str]:
         return set()
     if not records:
         return set()
-    columns = [cell.strip().lower() for cell in records[0]]
-    if PHONE_COLUMN not in columns:
+    at = column_at([cell.strip().lower() for cell in records[0]], PHONE_COLUMN)
+    if at < 0:
         return set()
-    at = columns.index(PHONE_COLUMN)
     found = set()
     for record in records[1:]:
         phone = record[at].strip() if len(record) > at else ""

@@ -12,8 +12,7 @@ number.
 
 from __future__ import annotations
 
-from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from reconciler.diagnostics import Diagnostic
@@ -27,11 +26,11 @@ from reconciler.hours import (
     check_hours,
     findings_for_numbers,
     holidays_text,
-    normalise_e164,
 )
-from reconciler.manifest.contacts import PHONE_COLUMN, read_records
+from reconciler.manifest.contacts import PHONE_COLUMN, column_at, read_records
 from reconciler.manifest.load import Manifest
 from reconciler.manifest.policy import Policy
+from reconciler.shared_contacts import Dialed, dialed
 
 TIMEZONE_COLUMN = "timezone"
 
@@ -54,9 +53,17 @@ def dials(manifest: Manifest) -> bool:
 
 def recipients_of(manifest: Manifest) -> tuple[Recipients, Dialed]:
     """Where each row's number rings, from the CSV the manifest names (its rows were
-    checked when it loaded), and the numbers it dials, for the overlap check."""
+    checked when it loaded), and the numbers it dials, for the check of one person in
+    two campaigns (shared_contacts.py)."""
     rows = rows_of(manifest)
-    return analyze_recipients(rows), dialed(manifest, (phone for _, phone, _ in rows))
+    redial = manifest.campaign.spec.redial
+    return analyze_recipients(rows), dialed(
+        manifest.name,
+        [(row, phone) for row, phone, _ in rows],
+        manifest.diagnostic("metadata.name", "", "warning"),
+        manifest.contacts.display,
+        by_redial=redial is not None and redial.state == "running",
+    )
 
 
 def rows_of(manifest: Manifest) -> list[tuple[int, str, str | None]]:
@@ -66,8 +73,8 @@ def rows_of(manifest: Manifest) -> list[tuple[int, str, str | None]]:
     text = contacts.raw.decode("utf-8")
     records = read_records(text[1:] if text.startswith("\ufeff") else text)
     columns = contacts.columns
-    phone_at = columns.index(PHONE_COLUMN)
-    zone_at = columns.index(TIMEZONE_COLUMN) if TIMEZONE_COLUMN in columns else -1
+    phone_at = column_at(columns, PHONE_COLUMN)
+    zone_at = column_at(columns, TIMEZONE_COLUMN)
     rows = []
     for number, record in enumerate(records[1:], start=2):
         phone = record[phone_at].strip() if len(record) > phone_at else ""
@@ -146,66 +153,3 @@ def holidays_once(reaches: Sequence[HolidayReach]) -> list[Diagnostic]:
 
 def _diagnostic(manifest: Manifest, path: str, finding: HoursFinding) -> Diagnostic:
     return manifest.diagnostic(path, f"{manifest.name}: {finding.message}", finding.severity)
-
-
-@dataclass(frozen=True)
-class Dialed:
-    """The numbers a running campaign dials, as integers (E.164 digits), for the check
-    of one number in two campaigns across every share: compact to send."""
-
-    name: str
-    numbers: array[int]
-    at: Diagnostic
-    """Where to report: the manifest's ``metadata.name``."""
-
-
-def dialed(manifest: Manifest, phones: Iterable[str]) -> Dialed:
-    """The E.164 digits of each phone as an integer: a clean ``+digits`` cell as it is,
-    any other spelling normalised first (two spellings of one number are one number)."""
-    cells = list(phones)
-    try:  # the common case in bulk: every cell is "+" and digits (int() takes no other)
-        numbers = array("q", [int(cell[1:]) for cell in cells if cell[:1] == "+"])
-        if len(numbers) != len(cells):
-            raise ValueError("a number without +")
-    except (ValueError, OverflowError):
-        numbers = array("q")
-        for cell in cells:
-            normal = normalise_e164(cell)
-            digits = normal[1:] if normal else ""
-            if digits.isdigit() and len(digits) <= 18:
-                numbers.append(int(digits))
-    at = manifest.diagnostic("metadata.name", "", "warning")
-    return Dialed(manifest.name, numbers, at)
-
-
-def overlaps(campaigns: Sequence[Dialed]) -> list[Diagnostic]:
-    """One warning per pair of running campaigns that dial numbers in common: Dograh
-    calls each of those people twice. Counts only, never the numbers.
-
-    A million numbers are mostly distinct: first the numbers seen twice are found with
-    set operations in C, and only those are traced to their campaigns."""
-    seen: set[int] = set()
-    repeated: set[int] = set()
-    for campaign in campaigns:
-        numbers = set(campaign.numbers)
-        repeated |= seen & numbers
-        seen |= numbers
-    if not repeated:
-        return []
-    first: dict[int, Dialed] = {}
-    pairs: dict[tuple[str, str], tuple[Dialed, Dialed, int]] = {}
-    for campaign in campaigns:
-        for number in repeated.intersection(campaign.numbers):
-            other = first.setdefault(number, campaign)
-            if other is not campaign:
-                key = (other.name, campaign.name)
-                _, _, count = pairs.get(key, (other, campaign, 0))
-                pairs[key] = (other, campaign, count + 1)
-    return [
-        replace(
-            later.at,
-            message=f"{count} number(s) of this campaign are also in '{earlier.name}', and "
-            "both dial: those people would be called by each",
-        )
-        for earlier, later, count in pairs.values()
-    ]

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.calling_hours import Dialed, HolidayReach
+from reconciler.calling_hours import HolidayReach
 from reconciler.diagnostics import Diagnostic
 from reconciler.explain import field_differences
 from reconciler.live import (
@@ -66,6 +66,7 @@ from reconciler.plan import (
     Upload,
 )
 from reconciler.resolve import Desired
+from reconciler.shared_contacts import Dialed
 from reconciler.templates import TemplateCheck, facts_of
 
 MUTABLE = ("name", "max_concurrency", "retry_config", "schedule", "circuit_breaker")
@@ -107,7 +108,8 @@ class DiffPart:
     contacts: list[ContactCheck] = field(default_factory=list)
     """Matched campaigns whose live contacts must be compared with the CSV."""
     dialed: list[Dialed] = field(default_factory=list)
-    """The numbers each running manifest dials, for the overlap check."""
+    """The numbers each running manifest dials, for the check of one person in two
+    campaigns (shared_contacts.py)."""
     holidays: list[HolidayReach] = field(default_factory=list)
     """Running manifests that reach a rule's holidays, said once per rule for all."""
     resumes: list[Resume] = field(default_factory=list)

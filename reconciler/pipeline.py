@@ -28,7 +28,6 @@ from reconciler.calling_hours import (
     dials,
     holidays_once,
     hours_policy,
-    overlaps,
     recipients_of,
 )
 from reconciler.client import ClientSettings, DograhClient
@@ -54,6 +53,7 @@ from reconciler.owner import Owner, default_owner, mark_of, repository_root
 from reconciler.plan import CampaignChange, Conflict, Held, Plan, Unmanaged
 from reconciler.resolve import resolve
 from reconciler.review import decide
+from reconciler.shared_contacts import shared_contacts
 from reconciler.shares import Shares, split, worker_count
 from reconciler.templates import TemplateCheck, check_template
 
@@ -190,19 +190,34 @@ def validate_paths(paths: Sequence[str], *, jobs: int | None = None) -> Validati
     with Shares(ManifestShare, shares) as run:
         summaries = run.summaries()
         diagnostics, identities = _cross_checked(problems, summaries)
-        context = ShareContext(hours=hours_policy(_policy(summaries)))
+        policy = _policy(summaries)
+        context = ShareContext(hours=hours_policy(policy))
         parts = run.parts([context] * len(shares))
     diagnostics.extend(d for part in parts for d in part.diagnostics)
-    diagnostics.extend(_across(parts))
+    diagnostics.extend(_across(parts, policy, blocking=False))
     return Validation(sorted_diagnostics(diagnostics), len(identities), len(files))
 
 
-def _across(parts: Sequence[DiffPart]) -> list[Diagnostic]:
-    """What only all the manifests together tell: numbers two running campaigns dial,
-    and the holiday warnings, once per rule."""
+def _across(
+    parts: Sequence[DiffPart],
+    policy: Policy | None,
+    *,
+    blocking: bool,
+    idle: Collection[str] = (),
+) -> list[Diagnostic]:
+    """What only all the manifests together tell: people two campaigns that dial would
+    both call (``blocking``: an error past the Policy's limit; ``idle``: campaigns that
+    will not dial after the plan), and the holiday warnings, once per rule."""
     dialed = [campaign for part in parts for campaign in part.dialed]
     dialed.sort(key=lambda c: (c.at.file, c.at.line, c.at.column))
-    return [*overlaps(dialed), *holidays_once([r for part in parts for r in part.holidays])]
+    shared = shared_contacts(
+        dialed,
+        allowed=policy.spec.limits.max_shared_contacts if policy is not None else 0,
+        policy=policy.metadata.name if policy is not None else None,
+        blocking=blocking,
+        idle=idle,
+    )
+    return [*shared, *holidays_once([r for part in parts for r in part.holidays])]
 
 
 def plan_paths(
@@ -446,6 +461,7 @@ def assemble(
     matched: dict[int, str] = {}
     for part in parts:
         matched.update(part.matched)
+    idle = _idle(live, matched, held)  # before the redials join their parents' names
     for part in parts:  # a redial is managed through its parent's manifest
         for child_id, parent_id in part.redials.items():
             matched.setdefault(child_id, matched[parent_id])
@@ -467,7 +483,12 @@ def assemble(
         *(d for part in parts for d in part.diagnostics),
         *extra_diagnostics,
         *orphan_warnings,
-        *_across(parts),
+        *_across(
+            parts,
+            loaded.policy.policy if loaded.policy is not None else None,
+            blocking=True,
+            idle=idle,
+        ),
         *_limits(changes, loaded.policy),
     ]
     return Plan(
@@ -495,6 +516,13 @@ def assemble(
             "telephony": {t.id: t.name for t in live.telephony},
         },
     )
+
+
+def _idle(live: LiveState, matched: dict[int, str], held: Sequence[Held]) -> set[str]:
+    """The manifests whose campaign will not dial after this plan: held paused, or
+    completed or failed (Dograh never runs those again; a redial is a campaign of its own)."""
+    done = {c.id for c in live.campaigns if c.state in TERMINAL_STATES}
+    return {h.name for h in held} | {name for id_, name in matched.items() if id_ in done}
 
 
 def _limits(changes: Sequence[CampaignChange], policy: PolicyDocument | None) -> list[Diagnostic]:

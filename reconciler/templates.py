@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.diagnostics import Diagnostic
-from reconciler.manifest.contacts import ContactsFile, read_records
+from reconciler.manifest.contacts import ContactsFile, column_at, read_records
 
 TOKEN = re.compile(r"\{\{\s*([^|\s}]+)(?:\s*\|\s*([^:}]+)(?::([^}]+))?)?\s*\}\}")
 """Dograh's ``TEMPLATE_VAR_PATTERN``: group 1 the name, group 2 a filter."""
@@ -167,7 +167,8 @@ def facts_of(contacts: ContactsFile) -> CsvFacts:
     records, lines = _records_and_lines(text)
     data = records[1:]
     empty = {}
-    for index, column in enumerate(contacts.columns):
+    for column in dict.fromkeys(contacts.columns):
+        index = column_at(contacts.columns, column)  # the value each call is given
         # One comprehension per column: C-speed loops over the rows, not Python's.
         missing = [
             at

@@ -82,7 +82,7 @@ def check_hours(
     ``slots`` None means no schedule: Dograh then calls at any hour, an error for the
     contacts of every rule. Each slot, in ``schedule_zone``, must reach each zone of
     each recipient inside the window of every rule that holds there, less the margin,
-    on every date of the year. Invalid numbers and spellings are reported by
+    on every date of the year. Invalid numbers and bad zone cells are reported by
     ``findings_for_numbers``, whatever the schedule.
     """
     rules = rules_for(tuple(policy.rule_sets))

@@ -47,9 +47,6 @@ class Recipients:
     places: tuple[PlaceCount, ...]
     invalid: Rows
     """Rows whose number phonenumbers finds invalid (or that is not a number at all)."""
-    duplicates: tuple[tuple[int, int], ...]
-    """(first row, repeated row) of numbers written twice in different spellings."""
-    duplicate_count: int
     bad_timezones: Rows
     """Rows whose ``timezone`` cell is not a canonical IANA zone name."""
     numbers: frozenset[str] | None = None
@@ -64,7 +61,7 @@ class Recipients:
         shown = f", numbers=<{len(self.numbers)} numbers>" if self.numbers is not None else ""
         return (
             f"Recipients(places={len(self.places)}, contacts={self.contacts}, "
-            f"invalid={self.invalid.total}, duplicates={self.duplicate_count}, "
+            f"invalid={self.invalid.total}, "
             f"bad_timezones={self.bad_timezones.total}{shown})"
         )
 
@@ -103,7 +100,6 @@ def analyze_recipients(
             tally[found] = [row]
         else:
             entry.append(row)
-    duplicates = _duplicates(spelled, items) if spelled else []
     invalid = tally.pop(INVALID, [])
     places = tuple(
         PlaceCount(where.place(pid), len(found_rows), tuple(found_rows[:EXAMPLE_ROWS]))
@@ -112,8 +108,6 @@ def analyze_recipients(
     return Recipients(
         places=places,
         invalid=Rows(len(invalid), tuple(invalid[:EXAMPLE_ROWS])),
-        duplicates=tuple(duplicates[:EXAMPLE_ROWS]),
-        duplicate_count=len(duplicates),
         bad_timezones=Rows(len(bad_zones), tuple(bad_zones[:EXAMPLE_ROWS])),
         numbers=_numbers(items, spelled) if numbers else None,
     )
@@ -144,29 +138,6 @@ def _slow(
         return found
     own = where.place(found)
     return where.intern_place(Place((zone,), own.countries, own.regions, True))
-
-
-def _duplicates(
-    spelled: list[tuple[int, str, str]], rows: Sequence[tuple[int, str, str | None]]
-) -> list[tuple[int, int]]:
-    """(first row, repeated row) for numbers written in two spellings.
-
-    Dograh compares the stripped text, so ``+1 415 555 0101`` and ``+14155550101`` are
-    two contacts to it, called twice. Only a number with a spelled-out form can have two
-    spellings; the same text twice is the CSV check's concern, not this one's.
-    """
-    spelling = {row: e164 for row, _, e164 in spelled}
-    targets = set(spelling.values())
-    first: dict[str, tuple[int, str]] = {}
-    found: list[tuple[int, int]] = []
-    for row, phone, _ in rows:
-        text = phone.strip()
-        e164 = spelling.get(row, text)
-        if e164 in targets:
-            seen = first.setdefault(e164, (row, text))
-            if seen[1] != text:
-                found.append((seen[0], row))
-    return found
 
 
 def _numbers(

@@ -119,8 +119,8 @@ def no_schedule_finding(rule: Rule, contacts: int, rows: Iterable[int]) -> Hours
 
 
 def number_findings(recipients: Recipients) -> list[HoursFinding]:
-    """Invalid numbers, two spellings of one number and bad ``timezone`` cells: what is
-    wrong with the rows whatever the schedule."""
+    """Invalid numbers and bad ``timezone`` cells: what is wrong with the rows whatever
+    the schedule (one number in two rows is the CSV check's, manifest/contacts.py)."""
     found = []
     invalid = recipients.invalid
     if invalid.total:
@@ -133,19 +133,6 @@ def number_findings(recipients: Recipients) -> list[HoursFinding]:
             f"dial {'it' if one else 'them'}; check {'it' if one else 'them'}"
         )
         found.append(HoursFinding("warning", message, invalid.total, invalid.examples, None))
-    if recipients.duplicate_count:
-        pairs = "; ".join(f"rows {a} and {b}" for a, b in recipients.duplicates)
-        more = recipients.duplicate_count - len(recipients.duplicates)
-        if more > 0:
-            pairs += f"; and {more} more"
-        message = (
-            f"the same number written two ways ({pairs}): Dograh compares the text and "
-            "would call it once per spelling; write each number once, as + and digits"
-        )
-        rows = tuple(sorted({r for pair in recipients.duplicates for r in pair}))
-        found.append(
-            HoursFinding("warning", message, recipients.duplicate_count, rows[:EXAMPLE_ROWS], None)
-        )
     bad = recipients.bad_timezones
     if bad.total:
         message = (

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from reconciler.diagnostics import Diagnostic
+from reconciler.hours.numbers import normalise_e164
 from reconciler.manifest.yaml_source import TooBig, decode_text, read_capped
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
@@ -49,6 +50,29 @@ class ContactsFile:
     phones: tuple[str, ...] = field(default=(), repr=False, compare=False)
     """Each row's phone (stripped), rows 2, 3, ... in order, when every row has one: the
     calling-hours check reads them from here rather than parse the file again."""
+
+
+def column_at(columns: Sequence[str], name: str) -> int:
+    """Where the column ``name`` is in headers as Dograh normalises them, -1 if nowhere.
+
+    Dograh's sync builds each call's context with ``dict(zip(headers, row))``: of two
+    columns of one name the last wins, and that is the one it dials (docs/dograh-api.md
+    §6.3), though its checks at create read the first. A CSV with two is refused
+    (``repeated_headers``); every reader of the rows still takes the one that is dialled.
+    """
+    for at in range(len(columns) - 1, -1, -1):
+        if columns[at] == name:
+            return at
+    return -1
+
+
+def person_of(phone: str) -> str:
+    """Who a phone cell calls: its E.164 form when it has one (``+1 415 555 0101`` and
+    ``+14155550101`` are one person), else the stripped text, compared as Dograh does."""
+    text = phone.strip()
+    if text[1:].isdigit() and text[:1] == "+":
+        return text
+    return normalise_e164(text) or text
 
 
 def check_contacts(path: str, display: str) -> tuple[ContactsFile | None, list[Diagnostic]]:
@@ -105,6 +129,8 @@ def contacts_of_bytes(
             )
         )
         return None, findings
+    plain_header = '"' not in text.partition("\n")[0]
+    findings.extend(repeated_headers(scan.headers, scan.columns, display, plain_header))
     if PHONE_COLUMN not in scan.columns:
         shown = ", ".join(c for c in scan.columns if c) or "none"
         findings.append(
@@ -132,20 +158,7 @@ def contacts_of_bytes(
             )
         )
     if scan.duplicates:
-        shown = "; ".join(
-            f"rows {first} and {again}" for first, again, _ in scan.duplicates[:LISTED_ROWS]
-        )
-        more = len(scan.duplicates) - LISTED_ROWS
-        tail = f"; and {more} more" if more > 0 else ""
-        findings.append(
-            Diagnostic(
-                display,
-                scan.duplicates[0][2],
-                1,
-                "",
-                f"phone numbers must be unique in a campaign: the same number is in {shown}{tail}",
-            )
-        )
+        findings.append(_duplicates(scan.duplicates, display))
     if not scan.phones:
         findings.append(
             Diagnostic(
@@ -238,6 +251,69 @@ def _needs_quotes(cell: str) -> bool:
     return cell == "" or any(c in cell for c in ',"\n\r')
 
 
+def repeated_headers(
+    headers: Sequence[str], columns: Sequence[str], display: str, plain: bool
+) -> list[Diagnostic]:
+    """An error per header Dograh reads twice: two columns that strip and lowercase to
+    one name are one key of each call's context, and the last one's value is the one
+    used (the number dialled, a template variable's value), while Dograh's checks at
+    create read the first. Empty headers name nothing that is read, and pass. The
+    error is at the second of them on line 1 when the header line has no quotes
+    (``plain``: its cells are as written), else at line 1, column 1."""
+    places: dict[str, list[int]] = {}
+    for at, name in enumerate(columns):
+        if name:
+            places.setdefault(name, []).append(at)
+    found = []
+    for name, ats in places.items():
+        if len(ats) < 2:
+            continue
+        shown = [f"{at + 1} ('{headers[at]}')" for at in ats]
+        listed = ", ".join(shown[:-1]) + f" and {shown[-1]}"
+        last = ats[-1] + 1
+        used = (
+            f"each call dials column {last}'s number"
+            if name == PHONE_COLUMN
+            else f"each call's '{name}' is column {last}'s value"
+        )
+        found.append(
+            Diagnostic(
+                display,
+                1,
+                sum(len(header) + 1 for header in headers[: ats[1]]) + 1 if plain else 1,
+                "",
+                f"columns {listed} are one column to Dograh, '{name}' (it strips and "
+                f"lowercases headers): {used}, while its checks at create read column "
+                f"{ats[0] + 1}; rename or remove all but one of them",
+            )
+        )
+    return found
+
+
+def _duplicates(duplicates: Sequence[tuple[int, int, int]], display: str) -> Diagnostic:
+    """One error for the rows that call one person again: by E.164, so that two
+    spellings of one number (which Dograh's own check, comparing the text, lets by and
+    then calls once each) are one person. Row numbers only, never the number."""
+    groups: dict[int, list[int]] = {}
+    for first, again, _ in duplicates:
+        groups.setdefault(first, [first]).append(again)
+    people = len(groups)
+    shown = "; ".join(_rows(rows) for rows in list(groups.values())[:LISTED_ROWS])
+    more = people - LISTED_ROWS
+    tail = f"; and {more} more" if more > 0 else ""
+    rows = sum(len(rows) for rows in groups.values())
+    who = "one person is" if people == 1 else f"{people} people are"
+    return Diagnostic(
+        display,
+        duplicates[0][2],
+        1,
+        "",
+        f"{who} in more than one row ({rows} rows in all: {shown}{tail}): one number, "
+        "however it is written; Dograh compares the text and would call them once per "
+        "row; keep one row per number",
+    )
+
+
 def too_big(size: int) -> str:
     return (
         f"the contacts file is {size:,} bytes; Dograh accepts at most 10 MiB "
@@ -257,6 +333,8 @@ class _Scan:
     """What one pass over the rows found; rows are numbered as Dograh numbers them."""
 
     columns: tuple[str, ...] | None = None
+    headers: tuple[str, ...] = ()
+    """The header row as written (its names are not personal data: messages show them)."""
     records: int = 0
     second_line: int = 1
     phones: int = 0
@@ -264,7 +342,7 @@ class _Scan:
     """(row, line) of phones without '+'."""
     empty: list[tuple[int, int]] = field(default_factory=list)
     duplicates: list[tuple[int, int, int]] = field(default_factory=list)
-    """(first row, repeated row, line of the repeat)."""
+    """(first row, repeated row, line of the repeat) of one person (``person_of``)."""
     error: tuple[int, str] | None = None
     records_seen: list[list[str]] | None = None
     """The data records as read (the header's excluded), for the content hash."""
@@ -285,16 +363,20 @@ def _quick_scan(text: str) -> _Scan | None:
     if len(records) < 2:
         return None
     columns = tuple(header.strip().lower() for header in records[0])
-    if PHONE_COLUMN not in columns:
+    at = column_at(columns, PHONE_COLUMN)
+    if at < 0 or len(set(columns)) != len(columns):
         return None
-    at = columns.index(PHONE_COLUMN)
     phones = [row[at].strip() if len(row) > at else "" for row in records[1:]]
     if not all(phones) or any(phone[0] != "+" for phone in phones):
         return None
-    if len(set(phones)) != len(phones):
+    joined = "".join(phones)  # each starts with "+": all "+digits" if these hold, in C
+    plain = joined.count("+") == len(phones) and joined.replace("+", "").isdigit()
+    people = set(phones) if plain else {person_of(phone) for phone in phones}
+    if len(people) != len(phones):
         return None
     return _Scan(
         columns=columns,
+        headers=tuple(records[0]),
         records=len(records),
         phones=len(phones),
         records_seen=records[1:],
@@ -322,9 +404,9 @@ def _scan(text: str) -> _Scan:
                 seen.append(record)
             number = scan.records
             if number == 1:
+                scan.headers = tuple(record)
                 scan.columns = tuple(header.strip().lower() for header in record)
-                if PHONE_COLUMN in scan.columns:
-                    phone_at = scan.columns.index(PHONE_COLUMN)
+                phone_at = column_at(scan.columns, PHONE_COLUMN)
             elif phone_at >= 0:
                 if number == 2:
                     scan.second_line = line
@@ -334,9 +416,10 @@ def _scan(text: str) -> _Scan:
                 else:
                     if phone[0] != "+":
                         scan.invalid.append((number, line))
-                    first = first_row.get(phone)
+                    person = person_of(phone)
+                    first = first_row.get(person)
                     if first is None:
-                        first_row[phone] = number
+                        first_row[person] = number
                     else:
                         scan.duplicates.append((first, number, line))
             line = reader.line_num + 1

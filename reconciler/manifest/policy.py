@@ -76,6 +76,16 @@ class Limits(_Strict):
         ),
         examples=[20000],
     )
+    max_shared_contacts: int = Field(
+        default=0,
+        ge=0,
+        description=(
+            "Most people (one E.164 number) that may be in the contacts of more than one "
+            "campaign that dials after a plan, in all: each such campaign calls them. Past "
+            "it, the plan is blocked. Default 0: nobody is called by two campaigns."
+        ),
+        examples=[0],
+    )
 
 
 class PolicySpec(_Strict):
@@ -98,7 +108,10 @@ class PolicySpec(_Strict):
     )
     limits: Limits = Field(
         default_factory=Limits,
-        description="The blast radius of one apply; none by default.",
+        description=(
+            "The blast radius of one apply (none by default), and how many people two "
+            "dialing campaigns may share (none by default)."
+        ),
         examples=[{"max_starts_per_apply": 5, "max_new_contacts_per_apply": 20000}],
     )
 

@@ -358,7 +358,9 @@ def test_8_line_endings_are_not_other_contacts(campaigns: Campaigns, repo: Path)
     assert (result.code, result.out) == (0, "No changes. Live campaigns match the manifests.\n")
 
 
-def test_9_one_person_in_two_running_campaigns_is_said(campaigns: Campaigns, repo: Path) -> None:
+def test_9_one_person_in_two_running_campaigns_blocks_the_plan(
+    campaigns: Campaigns, repo: Path
+) -> None:
     east = (repo / "campaigns.d" / "contacts" / "spring-renewals-east.csv").read_text()
     rows = east.splitlines()
     (repo / "campaigns.d" / "contacts" / "again.csv").write_text(
@@ -370,9 +372,12 @@ def test_9_one_person_in_two_running_campaigns_is_said(campaigns: Campaigns, rep
         )
     )
     result = campaigns("plan")
+    assert result.code == 1
     assert (
-        "campaigns.d/spring-renewals-east.yaml:6:9: warning: metadata.name: 2 number(s) of "
-        "this campaign are also in 'again', and both dial" in result.out
+        "campaigns.d/spring-renewals-east.yaml:6:9: error: metadata.name: spring-renewals-east: "
+        "2 people in campaigns.d/contacts/spring-renewals-east.csv (rows 2, 3) are also in "
+        "'again' (campaigns.d/again.yaml: campaigns.d/contacts/again.csv, rows 2, 3), and both "
+        "campaigns dial after this plan" in result.out
     )
     assert "+1212" not in result.out
 

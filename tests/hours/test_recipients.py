@@ -1,5 +1,5 @@
 """What a CSV's rows reduce to: counts per place, example rows, and the numbers only on
-request; invalid numbers, spellings and zone names reported whatever the schedule."""
+request; invalid numbers and zone names reported whatever the schedule."""
 
 from __future__ import annotations
 
@@ -42,19 +42,6 @@ def test_an_invalid_number_is_a_warning_and_rings_nowhere() -> None:
     assert check("America/New_York", None, recipients(FICTIONAL)) == []
 
 
-def test_two_spellings_of_one_number_are_a_warning() -> None:
-    found = analyze_recipients(
-        [(2, "+1 415 555 0101", None), (3, NEW_YORK, None), (4, "+14155550101", None)]
-    )
-    result = findings_for_numbers(found)
-    assert messages(result) == [
-        "the same number written two ways (rows 2 and 4): Dograh compares the text and "
-        "would call it once per spelling; write each number once, as + and digits"
-    ]
-    assert [(f.severity, f.contacts, f.rows) for f in result] == [("warning", 1, (2, 4))]
-    assert findings_for_numbers(recipients(NEW_YORK, NEW_YORK)) == []  # the CSV check's
-
-
 def test_a_timezone_cell_that_names_no_zone_is_an_error_naming_its_rows() -> None:
     rows = [
         (2, NEW_YORK, "America/NewYork"),
@@ -81,8 +68,7 @@ def test_numbers_only_when_asked_and_never_in_a_repr() -> None:
     found = analyze_recipients(rows, numbers=True)
     assert found.numbers == frozenset({NEW_YORK, HONOLULU, FICTIONAL})
     assert repr(found) == (
-        "Recipients(places=2, contacts=2, invalid=1, duplicates=0, bad_timezones=0, "
-        "numbers=<3 numbers>)"
+        "Recipients(places=2, contacts=2, invalid=1, bad_timezones=0, numbers=<3 numbers>)"
     )
     assert_no_phone_number([found, *found.places, *findings_for_numbers(found)])
 

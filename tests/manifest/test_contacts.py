@@ -68,8 +68,76 @@ def test_phones_without_plus_name_five_rows_and_how_many_more(tmp_path: Path) ->
 def test_duplicates_name_both_rows(tmp_path: Path) -> None:
     _, findings = _check(tmp_path, "phone_number\n+15550100\n+15550101\n +15550100 \n")
     assert findings == [
-        "4:error: phone numbers must be unique in a campaign: the same number is in rows 2 and 4"
+        "4:error: one person is in more than one row (2 rows in all: rows 2, 4): one number, "
+        "however it is written; Dograh compares the text and would call them once per row; "
+        "keep one row per number"
     ]
+
+
+def test_one_number_in_three_spellings_is_one_person(tmp_path: Path) -> None:
+    """Dograh compares the text, so its own check lets these by and calls each row."""
+    rows = ["+14155550101", "+1 415 555 0101", "+1 (415) 555-0102", "+1-415-555-0101"]
+    contacts, findings = _check(tmp_path, "phone_number\n" + "\n".join(rows) + "\n")
+    assert contacts is None
+    assert findings == [
+        "3:error: one person is in more than one row (3 rows in all: rows 2, 3, 5): one "
+        "number, however it is written; Dograh compares the text and would call them once "
+        "per row; keep one row per number"
+    ]
+    assert "415" not in findings[0]
+
+
+def test_many_people_in_several_rows_are_counted(tmp_path: Path) -> None:
+    rows = [f"+1415555{n:04d}" for n in range(7)] * 2
+    _, findings = _check(tmp_path, "phone_number\n" + "\n".join(rows) + "\n")
+    assert findings == [
+        "9:error: 7 people are in more than one row (14 rows in all: rows 2, 9; rows 3, 10; "
+        "rows 4, 11; rows 5, 12; rows 6, 13; and 2 more): one number, however it is written; "
+        "Dograh compares the text and would call them once per row; keep one row per number"
+    ]
+
+
+def test_a_header_dograh_reads_twice_is_an_error(tmp_path: Path) -> None:
+    """Dograh's sync builds each row with dict(zip(headers, row)): the last column of a
+    name is the one it dials, while its create checks read the first."""
+    contacts, findings = _check(
+        tmp_path, "phone_number,first_name,Phone_Number\n+14155550101,Ada,+18085550101\n"
+    )
+    assert contacts is None
+    assert findings == [
+        "1:error: columns 1 ('phone_number') and 3 ('Phone_Number') are one column to "
+        "Dograh, 'phone_number' (it strips and lowercases headers): each call dials column "
+        "3's number, while its checks at create read column 1; rename or remove all but one "
+        "of them"
+    ]
+    path = tmp_path / "c.csv"
+    path.write_text("name, Name ,phone_number,NAME\na,b,+14155550101,c\n")
+    _, diagnostics = check_contacts(str(path), "c.csv")
+    assert [(d.line, d.column) for d in diagnostics] == [(1, 6)]
+    assert "columns 1 ('name'), 2 (' Name ') and 4 ('NAME')" in diagnostics[0].message
+    assert "each call's 'name' is column 4's value" in diagnostics[0].message
+    path.write_text('"phone_number","Phone_Number"\n+14155550101,+14155550102\n')
+    _, diagnostics = check_contacts(str(path), "c.csv")
+    assert [(d.line, d.column) for d in diagnostics] == [(1, 1)]  # quoted: no column
+
+
+def test_the_checks_read_the_column_dograh_dials(tmp_path: Path) -> None:
+    """Its rows are checked in the last phone_number column, the one that is called."""
+    _, findings = _check(
+        tmp_path,
+        "phone_number,PHONE_NUMBER\n+14155550101,+14155550101\n+14155550102,4155550103\n"
+        "+14155550103,\n",
+    )
+    assert findings[1:] == [
+        "3:error: phone numbers must start with '+' and the country code; row 3 does not",
+        "4:warning: row 4 has no phone number; Dograh will skip it",
+    ]
+
+
+def test_empty_headers_twice_are_no_column_read(tmp_path: Path) -> None:
+    contacts, findings = _check(tmp_path, "phone_number,,\n+14155550101,,\n")
+    assert contacts is not None
+    assert findings == []
 
 
 def test_rows_without_phone_are_a_warning(tmp_path: Path) -> None:
