@@ -263,60 +263,63 @@ def test_a_workflow_without_a_published_version(sandbox: SandboxHandle) -> None:
     ],
 )
 def test_variables_as_dograh_extracts_them(
-    sandbox: SandboxHandle, definition: dict[str, Any], variables: list[str], columns: str
+    dograh: DograhTarget, definition: dict[str, Any], variables: list[str], columns: str
 ) -> None:
-    sandbox.admin.reset(one_workflow(definition=definition))
-    assert sandbox.admin.workflow(1)["template_variables"] == variables
+    workflow_id = dograh.new_workflow(definition, "variables")
     values = ",".join("v" for _ in columns.split(","))
-    answer = create(sandbox, f"phone_number,{columns}\n+15550000001,{values}\n", workflow_id=1)
+    answer = create(
+        dograh, f"phone_number,{columns}\n+15550000001,{values}\n", workflow_id=workflow_id
+    )
     assert answer.status_code == 200, answer.text
+    short = create(dograh, "phone_number\n+15550000001\n", workflow_id=workflow_id)
     if variables:
-        short = create(sandbox, "phone_number\n+15550000001\n", workflow_id=1)
-        assert short.json()["detail"].startswith(
-            "Workflow uses template variables that are missing from the source data: "
+        assert short.json() == {
+            "detail": "Workflow uses template variables that are missing from the source data: "
             + ", ".join(f"'{name}'" for name in variables)
-        )
+            + ". Add the missing columns or remove them from the workflow."
+        }
+    else:
+        assert short.status_code == 200, short.text
 
 
-def test_variables_keep_their_case(sandbox: SandboxHandle) -> None:
+def test_variables_keep_their_case(dograh: DograhTarget) -> None:
     """Headers are lowercased, variables are not: an uppercase variable never matches."""
-    sandbox.admin.reset(one_workflow(definition=flow("Hi {{Big}}")))
-    answer = create(sandbox, "phone_number,Big\n+15550000001,v\n", workflow_id=1)
+    workflow_id = dograh.new_workflow(flow("Hi {{Big}}"), "big")
+    answer = create(dograh, "phone_number,Big\n+15550000001,v\n", workflow_id=workflow_id)
     assert answer.json()["detail"].startswith(
         "Workflow uses template variables that are missing from the source data: 'Big'"
     )
 
 
-def test_empty_cells_and_blank_lines(sandbox: SandboxHandle) -> None:
-    sandbox.admin.reset(one_workflow(template_variables=["b"]))
+def test_empty_cells_and_blank_lines(dograh: DograhTarget) -> None:
+    workflow_id = dograh.new_workflow(generated_definition(["b"]), "empty-cells")
     csv = "phone_number,a,b\n+15550000001,x,\n\n+15550000002,y, \n" + "".join(
         f"+1555000001{n},z,\n" for n in range(5)
     )
-    answer = create(sandbox, csv, workflow_id=1)
+    answer = create(dograh, csv, workflow_id=workflow_id)
     assert answer.json() == {
         "detail": "Template variable 'b' is empty in rows: 2, 3, 4, 5, 6 and 3 more. All "
         "template variables used in the workflow must have values in every row."
     }
 
 
-@pytest.mark.parametrize(
-    "breakage",
-    [
-        "unknown node type",
-        "blank prompt",
-        "missing name",
-        "edge to nowhere",
-        "two start nodes",
-        "incoming edge on start",
-        "unreached agent",
-        "duplicate tool names",
-        "empty edge label",
-        "id not a string",
-    ],
-)
-def test_invalid_definitions_are_not_checked(sandbox: SandboxHandle, breakage: str) -> None:
-    """Dograh builds its DTO and graph inside a try that swallows every error: a definition
-    they reject is never checked, whatever variables it names."""
+ACCEPTED_AT_CREATE = [
+    "unknown node type",
+    "blank prompt",
+    "missing name",
+    "edge to nowhere",
+    "incoming edge on start",
+    "unreached agent",
+    "empty edge label",
+    "id not a string",
+]
+"""Breakages that ``POST /workflow/create/definition`` lets through (it checks only node
+counts and transition tool names, since a draft may be incomplete)."""
+REFUSED_AT_CREATE = ["two start nodes", "duplicate tool names"]
+
+
+def broken(breakage: str) -> dict[str, Any]:
+    """A definition that needs ``{{needed}}``, broken as ``breakage`` says."""
     definition = flow("{{needed}}")
     nodes, edges = definition["nodes"], definition["edges"]
     if breakage == "unknown node type":
@@ -326,7 +329,9 @@ def test_invalid_definitions_are_not_checked(sandbox: SandboxHandle, breakage: s
     elif breakage == "missing name":
         del nodes[1]["data"]["name"]
     elif breakage == "edge to nowhere":
-        edges.append({"id": "e", "source": "1", "target": "9", "data": edges[0]["data"]})
+        edges.append(
+            {"id": "e", "source": "1", "target": "9", "data": {"label": "on", "condition": "c"}}
+        )
     elif breakage == "two start nodes":
         nodes.append({**copy.deepcopy(nodes[0]), "id": "s2"})
     elif breakage == "incoming edge on start":
@@ -334,23 +339,9 @@ def test_invalid_definitions_are_not_checked(sandbox: SandboxHandle, breakage: s
             {"id": "e", "source": "2", "target": "1", "data": {"label": "b", "condition": "c"}}
         )
     elif breakage == "unreached agent":
-        nodes.append(
-            {
-                "id": "a",
-                "type": "agentNode",
-                "position": {"x": 0, "y": 0},
-                "data": {"name": "A", "prompt": "p"},
-            }
-        )
+        nodes.append(agent("a"))
     elif breakage == "duplicate tool names":
-        nodes.append(
-            {
-                "id": "a",
-                "type": "agentNode",
-                "position": {"x": 0, "y": 0},
-                "data": {"name": "A", "prompt": "p"},
-            }
-        )
+        nodes.append(agent("a"))
         edges.append(
             {"id": "e", "source": "1", "target": "a", "data": {"label": "Done", "condition": "c"}}
         )
@@ -359,9 +350,79 @@ def test_invalid_definitions_are_not_checked(sandbox: SandboxHandle, breakage: s
     elif breakage == "id not a string":
         nodes[1]["id"] = 2
         edges[0]["target"] = 2
-    sandbox.admin.reset(one_workflow(definition=definition))
+    return definition
+
+
+@pytest.mark.parametrize("breakage", ACCEPTED_AT_CREATE)
+def test_invalid_definitions_are_not_checked(dograh: DograhTarget, breakage: str) -> None:
+    """Dograh builds its DTO and graph inside a try that swallows every error: a definition
+    they reject is never checked, whatever variables it names."""
+    workflow_id = dograh.new_workflow(broken(breakage), "invalid")
+    answer = created(dograh, "phone_number\n+15550000001\n", workflow_id=workflow_id)
+    assert answer["state"] == "created"
+
+
+@pytest.mark.parametrize("breakage", REFUSED_AT_CREATE)
+def test_seeded_invalid_definitions_are_not_checked(sandbox: SandboxHandle, breakage: str) -> None:
+    """The breakages the public API refuses to create, seeded: not checked either."""
+    sandbox.admin.reset(one_workflow(definition=broken(breakage)))
     assert sandbox.admin.workflow(1)["template_variables"] is None
     assert created(sandbox, "phone_number\n+15550000001\n", workflow_id=1)["state"] == "created"
+
+
+def test_create_definition_refuses_counts_and_tool_names(dograh: DograhTarget) -> None:
+    """``create_workflow`` checks only what a draft cannot leave incomplete: at most one
+    start node, and distinct tool names among a node's transitions."""
+    answers = {
+        breakage: call(
+            dograh,
+            "POST",
+            "/api/v1/workflow/create/definition",
+            json={"name": dograh.name("refused"), "workflow_definition": broken(breakage)},
+        )
+        for breakage in REFUSED_AT_CREATE
+    }
+    assert {key: answer.status_code for key, answer in answers.items()} == dict.fromkeys(
+        REFUSED_AT_CREATE, 422
+    )
+    assert answers["two start nodes"].json()["detail"] == {
+        "is_valid": False,
+        "errors": [
+            {
+                "kind": "workflow",
+                "id": None,
+                "field": None,
+                "message": "Workflow can have at most one Start Call",
+            }
+        ],
+    }
+    duplicated = 'Transition tool name "done" is duplicated for this node. Use a unique edge label.'
+    assert answers["duplicate tool names"].json()["detail"] == {
+        "is_valid": False,
+        "errors": [
+            {"kind": "edge", "id": edge_id, "field": "data.label", "message": duplicated}
+            for edge_id in ("1-2", "e")
+        ],
+    }
+
+
+def test_create_definition_publishes_version_one(dograh: DograhTarget) -> None:
+    definition = generated_definition(["first_name"])
+    answer = call(
+        dograh,
+        "POST",
+        "/api/v1/workflow/create/definition",
+        json={"name": dograh.name("published"), "workflow_definition": definition},
+    )
+    assert answer.status_code == 200, answer.text
+    made = answer.json()
+    assert (made["name"], made["status"]) == (dograh.name("published"), "active")
+    assert made["workflow_definition"] == definition
+    [version] = versions(dograh, made["id"])
+    assert (version["version_number"], version["status"]) == (1, "published")
+    assert made["current_definition_id"] == version["id"]
+    missing = create(dograh, "phone_number\n+15550000001\n", workflow_id=made["id"])
+    assert "'first_name'" in missing.json()["detail"]
 
 
 def test_the_generated_definition_is_valid_and_scanned() -> None:
