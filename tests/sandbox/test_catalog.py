@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dograh_sandbox.testing import DograhTarget, SandboxHandle
+from dograh_sandbox.workflows import generated_definition
 from tests.sandbox.helpers import call, created
 from tests.sandbox.spec import assert_list_schema, assert_schema, assert_z
 
@@ -78,15 +79,16 @@ def test_invalid_status_filter_has_a_string_detail(dograh: DograhTarget) -> None
         )
 
 
-def test_get_workflow(sandbox: SandboxHandle) -> None:
-    answer = call(sandbox, "GET", "/api/v1/workflow/fetch/1")
+def test_get_workflow(dograh: DograhTarget) -> None:
+    workflow_id = dograh.new_workflow(generated_definition(["first_name", "renewal_date"]))
+    answer = call(dograh, "GET", f"/api/v1/workflow/fetch/{workflow_id}")
     assert_schema(answer.json(), "WorkflowResponse")
     prompt = answer.json()["workflow_definition"]["nodes"][0]["data"]["prompt"]
     assert "{{first_name}}" in prompt and "{{renewal_date}}" in prompt
-    missing = call(sandbox, "GET", "/api/v1/workflow/fetch/77")
+    missing = call(dograh, "GET", f"/api/v1/workflow/fetch/{2**31 - 1}")
     assert (missing.status_code, missing.json()) == (
         404,
-        {"detail": "Workflow with id 77 not found"},
+        {"detail": f"Workflow with id {2**31 - 1} not found"},
     )
 
 
