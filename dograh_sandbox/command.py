@@ -232,8 +232,10 @@ def sandbox(
 ) -> int:
     """Run a local Dograh-compatible API server (the sandbox) until interrupted.
 
-    It prints its URL and an API key; `curl -H "X-API-Key: KEY" URL/api/v1/campaign/`
-    then works. See docs/sandbox.md for the seed format, the admin API and faults.
+    It prints its URL, an API key and where its database is (the user's state
+    directory unless --db says otherwise); `curl -H "X-API-Key: KEY"
+    URL/api/v1/campaign/` then works. See docs/sandbox.md for the seed format, the admin
+    API and faults.
     """
     simulation = _simulation(
         calls_per_second=calls_per_second,
