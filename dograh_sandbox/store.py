@@ -380,6 +380,12 @@ class Store:
         )
         return workflow_id
 
+    def rename_workflow(self, workflow_id: int, name: str) -> None:
+        self.db.execute("UPDATE workflows SET name = ? WHERE id = ?", (name, workflow_id))
+
+    def set_workflow_status(self, workflow_id: int, status: str) -> None:
+        self.db.execute("UPDATE workflows SET status = ? WHERE id = ?", (status, workflow_id))
+
     def save_draft(self, workflow_id: int, definition: Any, now: int) -> None:
         """Dograh's ``save_workflow_draft``: the draft is updated in place, or created with
         the next version number (configurations and context from the published one)."""

@@ -551,9 +551,9 @@ class DograhTarget(_ClientCalls):
         """The id of a workflow of this run's own whose published version is ``definition``,
         made through Dograh's public API (``POST /workflow/create/definition``), so a test
         that needs particular variables runs on a real Dograh too. Dograh cannot delete
-        workflows: the name carries the run's prefix, and one definition is made once per
-        target."""
-        text = json.dumps(definition, sort_keys=True)
+        workflows: the name carries the run's prefix, and one name and definition are made
+        once per target."""
+        text = json.dumps([name, definition], sort_keys=True)
         if text not in self._made:
             answer = self.request(
                 "POST",

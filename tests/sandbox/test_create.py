@@ -239,18 +239,16 @@ def test_workflow_not_found(dograh: DograhTarget) -> None:
     assert detail(dograh, "junk", workflow_id=NO_SUCH_ID) == "Workflow not found"
 
 
-def test_archived_workflow_is_accepted(sandbox: SandboxHandle) -> None:
-    seed = {
-        "organizations": [
-            {
-                "name": "o",
-                "workflows": [{"name": "Old", "status": "archived"}],
-                "telephony_configurations": [{"name": "T"}],
-            }
-        ]
-    }
-    sandbox.admin.reset(seed)
-    assert created(sandbox, workflow_id=1)["workflow_name"] == "Old"
+def test_archived_workflow_is_accepted(dograh: DograhTarget) -> None:
+    definition = generated_definition([])
+    definition["nodes"][0]["data"]["prompt"] = "A workflow that create tests archive."
+    workflow_id = dograh.new_workflow(definition, "old")
+    archived = call(
+        dograh, "PUT", f"/api/v1/workflow/{workflow_id}/status", json={"status": "archived"}
+    )
+    assert archived.status_code == 200, archived.text
+    body = created(dograh, "phone_number\n+15550000001\n", workflow_id=workflow_id)
+    assert body["workflow_name"] == dograh.name("old")
 
 
 def test_missing_object(dograh: DograhTarget) -> None:

@@ -164,29 +164,104 @@ def test_a_csv_without_the_published_variables_is_refused(dograh: DograhTarget) 
 # -- the sandbox's seeds and admin routes ----------------------------------------------------
 
 
-def test_seeded_draft_and_published(sandbox: SandboxHandle) -> None:
-    sandbox.admin.reset(
-        one_workflow(template_variables=["first_name"], draft_template_variables=["nickname"])
+def own_workflow(dograh: DograhTarget, purpose: str, variables: list[str]) -> int:
+    """A workflow for one test alone (its definition names the test's purpose), which the
+    test may change: no other test of the run shares it."""
+    definition = generated_definition(variables)
+    definition["nodes"][0]["data"]["prompt"] += f" ({purpose})"
+    return dograh.new_workflow(definition, purpose)
+
+
+def save_draft(dograh: DograhTarget, workflow_id: int, variables: list[str]) -> Any:
+    answer = call(
+        dograh,
+        "PUT",
+        f"/api/v1/workflow/{workflow_id}",
+        json={"workflow_definition": generated_definition(variables)},
     )
-    draft, published = versions(sandbox, 1)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def publish(dograh: DograhTarget, workflow_id: int) -> Any:
+    answer = call(dograh, "POST", f"/api/v1/workflow/{workflow_id}/publish")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_a_draft_is_shown_and_the_published_version_checked(dograh: DograhTarget) -> None:
+    workflow_id = own_workflow(dograh, "draft-shown", ["first_name"])
+    saved = save_draft(dograh, workflow_id, ["nickname"])
+    assert (saved["version_number"], saved["version_status"]) == (2, "draft")
+    draft, published = versions(dograh, workflow_id)
     assert (draft["version_number"], draft["status"], draft["published_at"]) == (2, "draft", None)
     assert (published["version_number"], published["status"]) == (1, "published")
     assert published["published_at"] is not None
     assert "{{nickname}}" in draft["workflow_json"]["nodes"][0]["data"]["prompt"]
-    body = call(sandbox, "GET", "/api/v1/workflow/fetch/1").json()
+    body = call(dograh, "GET", f"/api/v1/workflow/fetch/{workflow_id}").json()
     assert_schema(body, "WorkflowResponse")
     assert (body["version_number"], body["version_status"]) == (2, "draft")
     assert body["current_definition_id"] == published["id"]
     assert body["call_disposition_codes"] == {"disposition_codes": []}
     # Create checks the published definition, not the draft.
-    assert created(sandbox, "phone_number,first_name\n+15550000001,Ada\n", workflow_id=1)
-    refused = create(sandbox, "phone_number,nickname\n+15550000001,Ada\n", workflow_id=1)
+    csv = "phone_number,first_name\n+15550000001,Ada\n"
+    assert created(dograh, csv, workflow_id=workflow_id)
+    refused = create(dograh, "phone_number,nickname\n+15550000001,Ada\n", workflow_id=workflow_id)
     assert refused.json()["detail"].startswith(
         "Workflow uses template variables that are missing from the source data: 'first_name'"
     )
 
 
-def test_admin_publish_archives_the_published_version(sandbox: SandboxHandle) -> None:
+def test_publish_archives_the_published_version(dograh: DograhTarget) -> None:
+    workflow_id = own_workflow(dograh, "publish", ["first_name"])
+    save_draft(dograh, workflow_id, ["city"])
+    published = publish(dograh, workflow_id)
+    assert (published["version_number"], published["status"]) == (2, "published")
+    assert_z(published["published_at"])
+    statuses = [(v["version_number"], v["status"]) for v in versions(dograh, workflow_id)]
+    assert statuses == [(2, "published"), (1, "archived")]
+    body = call(dograh, "GET", f"/api/v1/workflow/fetch/{workflow_id}").json()
+    assert (body["version_number"], body["version_status"]) == (2, "published")
+    csv = "phone_number,first_name\n+15550000001,Ada\n"
+    refused = create(dograh, csv, workflow_id=workflow_id)
+    assert "'city'" in refused.json()["detail"]
+    # A new draft takes the next number.
+    assert save_draft(dograh, workflow_id, [])["version_number"] == 3
+
+
+def test_workflow_changes_refused(dograh: DograhTarget) -> None:
+    workflow_id = own_workflow(dograh, "refusals", [])
+    assert call(dograh, "POST", f"/api/v1/workflow/{workflow_id}/publish").json() == {
+        "detail": "No draft to publish"
+    }
+    two_starts = generated_definition([])
+    two_starts["nodes"].append({**copy.deepcopy(two_starts["nodes"][0]), "id": "s2"})
+    update = call(
+        dograh,
+        "PUT",
+        f"/api/v1/workflow/{workflow_id}",
+        json={"workflow_definition": two_starts},
+    )
+    assert update.status_code == 409
+    assert update.json()["detail"]["errors"][0]["message"] == (
+        "Workflow can have at most one Start Call"
+    )
+    missing = 2**31 - 1
+    answers = {
+        "publish": call(dograh, "POST", f"/api/v1/workflow/{missing}/publish"),
+        "update": call(dograh, "PUT", f"/api/v1/workflow/{missing}", json={"name": "x"}),
+        "status": call(
+            dograh, "PUT", f"/api/v1/workflow/{missing}/status", json={"status": "archived"}
+        ),
+    }
+    assert {key: (a.status_code, a.json()) for key, a in answers.items()} == {
+        "publish": (404, {"detail": f"Workflow with id {missing} not found"}),
+        "update": (404, {"detail": f"Workflow with ID {missing} not found"}),
+        "status": (404, {"detail": f"Workflow with ID {missing} not found"}),
+    }
+
+
+def test_admin_discards_a_draft(sandbox: SandboxHandle) -> None:
     sandbox.admin.reset(one_workflow(template_variables=["first_name"]))
     view = sandbox.admin.change_workflow(1, draft_template_variables=["city"])
     assert (view["template_variables"], view["draft_template_variables"]) == (
@@ -194,13 +269,6 @@ def test_admin_publish_archives_the_published_version(sandbox: SandboxHandle) ->
         ["city"],
     )
     sandbox.admin.change_workflow(1, publish=True)
-    statuses = [(v["version_number"], v["status"]) for v in versions(sandbox, 1)]
-    assert statuses == [(2, "published"), (1, "archived")]
-    body = call(sandbox, "GET", "/api/v1/workflow/fetch/1").json()
-    assert (body["version_number"], body["version_status"]) == (2, "published")
-    refused = create(sandbox, "phone_number,first_name\n+15550000001,Ada\n", workflow_id=1)
-    assert "'city'" in refused.json()["detail"]
-    # A new draft takes the next number; discarding it leaves the published one.
     sandbox.admin.change_workflow(1, draft_template_variables=[])
     assert versions(sandbox, 1)[0]["version_number"] == 3
     assert sandbox.admin.change_workflow(1, discard_draft=True)["draft_version"] is None
