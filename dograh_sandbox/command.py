@@ -15,6 +15,8 @@ from typing import Any
 import click
 import platformdirs
 
+from dograh_sandbox.dblock import DatabaseInUse, lock_database
+
 
 def default_db() -> Path:
     """``sandbox/dograh.db`` in the user's state directory (``$XDG_STATE_HOME/dograh-campaigns``
@@ -54,6 +56,11 @@ def run_sandbox(request: SandboxRequest) -> int:
             "pip install 'dograh-campaigns[sandbox]'"
         ) from None
     db = str(default_db()) if request.db is None else request.db
+    try:
+        # Held while this process serves: the handle closes when it returns or exits.
+        held = lock_database(db)
+    except (DatabaseInUse, OSError) as error:
+        raise click.ClickException(str(error)) from None
     try:
         rules = tuple(parse_fault_spec(spec) for spec in request.faults)
         seed = None if request.seed is None else load_seed(request.seed)
@@ -114,6 +121,8 @@ def run_sandbox(request: SandboxRequest) -> int:
         serve(app, sock, ready, request.log_level)
     finally:
         state.store.close()
+        if held is not None:
+            held.close()
         if request.ready_file:
             Path(request.ready_file).unlink(missing_ok=True)
     return 0

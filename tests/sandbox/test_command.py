@@ -87,6 +87,23 @@ def test_command_prints_url_and_key_and_serves(tmp_path: Path) -> None:
         assert health.json()["status"] == "ok"
 
 
+def test_a_second_sandbox_on_the_same_database_is_refused(tmp_path: Path) -> None:
+    """The default database is one per user: a second sandbox would share the first's."""
+    with _command(tmp_path):
+        second = subprocess.run(
+            [*SANDBOX, "--port", "0"],
+            cwd=tmp_path,
+            env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert second.returncode == 1
+    db = tmp_path / "state" / "dograh-campaigns" / "sandbox" / "dograh.db"
+    assert f"another `campaigns sandbox` is using {db}" in second.stderr
+    assert "--db FILE" in second.stderr
+
+
 def test_without_the_admin_api_only_dograhs_routes_answer(tmp_path: Path) -> None:
     with _command(tmp_path, "--db", ":memory:", "--no-admin-api") as (info, log):
         assert info["admin_token"] is None
