@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI
 
-from dograh_sandbox import admin, api_campaigns, api_catalog, api_storage
+from dograh_sandbox import admin, api_campaigns, api_catalog, api_storage, api_workflows
 from dograh_sandbox.middleware import ASGIApp, SandboxMiddleware
 from dograh_sandbox.state import Options, SandboxState
 
@@ -64,7 +64,9 @@ def create_app(state: SandboxState) -> ASGIApp:
     api.include_router(api_campaigns.router)
     api.include_router(api_catalog.router)
     api.include_router(api_storage.router)
-    api.include_router(admin.router)
+    api.include_router(api_workflows.router)
+    if state.options.admin_api:
+        api.include_router(admin.router)
     return SandboxMiddleware(api, state)
 
 

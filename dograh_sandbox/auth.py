@@ -1,7 +1,10 @@
 """``X-API-Key`` authentication as Dograh's ``get_user`` does it (docs/dograh-api.md §1.2).
 
 A present, non-empty key is looked up by its SHA-256 and never falls back to the
-``Authorization`` header; without a key the JWT path answers (the sandbox accepts no JWT).
+``Authorization`` header; without a key the JWT path answers (the sandbox accepts no JWT):
+with local auth (``_handle_oss_auth``) an absent header asks for one and anything else,
+an API key sent as ``Bearer`` included, is an invalid token; with Stack auth it is
+"Unauthorized".
 It is a FastAPI dependency, so it runs where Dograh's does: after JSON decoding (a
 malformed body is a 422 even with a bad key) and before body validation (a bad key is a
 401 even with a bad body).
@@ -46,6 +49,11 @@ async def caller(
         state.store.touch_key(int(row["id"]), state.now())
         request.state.organization_id = int(row["org_id"])
         return Caller(int(row["org_id"]), int(row["id"]))
-    if state.auth_provider == "local" and not authorization:
+    if state.auth_provider != "local":
+        raise HTTPException(status_code=401, detail="Unauthorized")
+    if not authorization:
         raise HTTPException(status_code=401, detail="Authorization header required")
-    raise HTTPException(status_code=401, detail="Unauthorized")
+    token = authorization.removeprefix("Bearer ")
+    if not token:
+        raise HTTPException(status_code=401, detail="Invalid authorization token")
+    raise HTTPException(status_code=401, detail="Invalid or expired token")

@@ -13,15 +13,23 @@ from pathlib import Path
 from typing import Any
 
 import click
+import platformdirs
 
-DEFAULT_DB = ".sandbox/dograh.db"
+from dograh_sandbox.dblock import DatabaseInUse, lock_database
+
+
+def default_db() -> Path:
+    """``sandbox/dograh.db`` in the user's state directory (``$XDG_STATE_HOME/dograh-campaigns``
+    on Linux): outside any repository, so the database is never committed by mistake."""
+    state = Path(platformdirs.user_state_dir("dograh-campaigns", appauthor=False))
+    return state / "sandbox" / "dograh.db"
 
 
 @dataclass(frozen=True)
 class SandboxRequest:
     host: str
     port: int
-    db: str
+    db: str | None
     seed: str | None
     reset: bool
     ready_file: str | None
@@ -32,6 +40,7 @@ class SandboxRequest:
     simulation: dict[str, Any]
     check_content_type: bool | None
     log_level: str
+    admin_api: bool = True
 
 
 def run_sandbox(request: SandboxRequest) -> int:
@@ -46,17 +55,24 @@ def run_sandbox(request: SandboxRequest) -> int:
             f"the sandbox needs the 'sandbox' extra ({error.name} is missing): "
             "pip install 'dograh-campaigns[sandbox]'"
         ) from None
+    db = str(default_db()) if request.db is None else request.db
+    try:
+        # Held while this process serves: the handle closes when it returns or exits.
+        held = lock_database(db)
+    except (DatabaseInUse, OSError) as error:
+        raise click.ClickException(str(error)) from None
     try:
         rules = tuple(parse_fault_spec(spec) for spec in request.faults)
         seed = None if request.seed is None else load_seed(request.seed)
         options = Options(
-            db=request.db,
+            db=db,
             seed=seed,
             reset=request.reset,
             clock="manual"
             if request.clock == "manual"
             else ("realtime" if request.clock == "realtime" else None),
             admin_token=request.admin_token,
+            admin_api=request.admin_api,
             simulation=request.simulation,
             faults=rules,
             fault_seed=request.fault_seed,
@@ -82,14 +98,18 @@ def run_sandbox(request: SandboxRequest) -> int:
     def ready() -> None:
         click.echo(f"Dograh sandbox listening on {url}")
         click.echo(f"API key ({org}): {api_key}")
-        click.echo(f"Admin token (X-Sandbox-Admin-Token): {state.admin_token}")
-        click.echo(f"Database: {request.db}   Clock: {state.clock.mode}")
+        if request.admin_api:
+            click.echo(f"Admin token (X-Sandbox-Admin-Token): {state.admin_token}")
+        else:
+            click.echo("Admin API: off (only Dograh's routes are served)")
+        where = db if db == ":memory:" else str(Path(db).resolve())
+        click.echo(f"Database: {where}   Clock: {state.clock.mode}")
         click.echo(f'Try: curl -H "X-API-Key: {api_key}" {url}/api/v1/campaign/')
         if request.ready_file:
             info = {
                 "url": url,
                 "api_key": api_key,
-                "admin_token": state.admin_token,
+                "admin_token": state.admin_token if request.admin_api else None,
                 "pid": os.getpid(),
             }
             path = Path(request.ready_file)
@@ -101,6 +121,8 @@ def run_sandbox(request: SandboxRequest) -> int:
         serve(app, sock, ready, request.log_level)
     finally:
         state.store.close()
+        if held is not None:
+            held.close()
         if request.ready_file:
             Path(request.ready_file).unlink(missing_ok=True)
     return 0
@@ -121,10 +143,9 @@ def _simulation(**values: float | int | None) -> dict[str, Any]:
 )
 @click.option(
     "--db",
-    default=DEFAULT_DB,
-    show_default=True,
     metavar="FILE",
-    help="SQLite file that keeps the state across restarts; ':memory:' keeps nothing.",
+    help="SQLite file that keeps the state across restarts; ':memory:' keeps nothing "
+    "[default: sandbox/dograh.db in the user's state directory, printed at start].",
 )
 @click.option(
     "--seed",
@@ -182,15 +203,23 @@ def _simulation(**values: float | int | None) -> dict[str, Any]:
     "as S3 does [default: on].",
 )
 @click.option(
+    "--no-admin-api",
+    "no_admin_api",
+    is_flag=True,
+    help="Serve only Dograh's routes, without the /_sandbox admin API: a stand-in for a "
+    "real Dograh (make conformance).",
+)
+@click.option(
     "--log-level",
     default="warning",
     show_default=True,
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    help="How much the web server (uvicorn) logs to stderr.",
 )
 def sandbox(
     host: str,
     port: int,
-    db: str,
+    db: str | None,
     seed: str | None,
     reset: bool,
     ready_file: str | None,
@@ -207,12 +236,15 @@ def sandbox(
     idle_seconds: float | None,
     random_seed: int | None,
     check_content_type: bool | None,
+    no_admin_api: bool,
     log_level: str,
 ) -> int:
     """Run a local Dograh-compatible API server (the sandbox) until interrupted.
 
-    It prints its URL and an API key; `curl -H "X-API-Key: KEY" URL/api/v1/campaign/`
-    then works. See docs/sandbox.md for the seed format, the admin API and faults.
+    It prints its URL, an API key and where its database is (the user's state
+    directory unless --db says otherwise); `curl -H "X-API-Key: KEY"
+    URL/api/v1/campaign/` then works. See docs/sandbox.md for the seed format, the admin
+    API and faults.
     """
     simulation = _simulation(
         calls_per_second=calls_per_second,
@@ -239,5 +271,6 @@ def sandbox(
             simulation,
             check_content_type,
             log_level,
+            admin_api=not no_admin_api,
         )
     )

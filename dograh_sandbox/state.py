@@ -33,6 +33,8 @@ class Options:
     clock: ClockMode | None = None
     """None: the seed's clock mode, else realtime."""
     admin_token: str | None = None
+    admin_api: bool = True
+    """False: only Dograh's routes are served (no ``/_sandbox``), as on a real Dograh."""
     auth_provider: str = "local"
     """local: a missing key answers 'Authorization header required'; stack: 'Unauthorized'."""
     simulation: dict[str, Any] = field(default_factory=dict)

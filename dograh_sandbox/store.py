@@ -209,12 +209,13 @@ class Store:
     # -- reset and seeding -------------------------------------------------------------
 
     def derived_key(self, org_index: int, key_index: int) -> str:
-        """Dograh's format, ``dgr_`` and 32 URL-safe characters, from the secret: a seeded
-        key stays the same across resets and restarts of one database."""
+        """Dograh's format, ``dgr_`` and ``secrets.token_urlsafe(32)``'s 43 URL-safe
+        characters, from the secret: a seeded key stays the same across resets and
+        restarts of one database."""
         digest = hmac.new(
             self.secret().encode(), f"api-key:{org_index}:{key_index}".encode(), "sha256"
         ).digest()
-        return "dgr_" + base64.urlsafe_b64encode(digest).decode()[:32]
+        return "dgr_" + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
     def reset(self, seed: Seed, now: int) -> None:
         """Drop everything but the secret and admin token, then load the seed."""
@@ -361,6 +362,29 @@ class Store:
             (workflow_id, status),
         ).fetchone()
         return row
+
+    def create_workflow(self, org_id: int, name: str, definition: Any, now: int) -> int:
+        """Dograh's ``create_workflow``: an active workflow whose definition is version 1,
+        published and current."""
+        workflow_id = self.db.execute(
+            "INSERT INTO workflows (org_id, name, status, workflow_uuid, total_runs, "
+            "created_at) VALUES (?, ?, 'active', ?, 0, ?)",
+            (org_id, name, str(uuid.uuid4()), now),
+        ).lastrowid
+        assert workflow_id is not None
+        self.db.execute(
+            "INSERT INTO workflow_definitions (workflow_id, status, version_number, "
+            "workflow_json, is_current, created_at, published_at) "
+            "VALUES (?, 'published', 1, ?, 1, ?, ?)",
+            (workflow_id, dumps(definition), now, now),
+        )
+        return workflow_id
+
+    def rename_workflow(self, workflow_id: int, name: str) -> None:
+        self.db.execute("UPDATE workflows SET name = ? WHERE id = ?", (name, workflow_id))
+
+    def set_workflow_status(self, workflow_id: int, status: str) -> None:
+        self.db.execute("UPDATE workflows SET status = ? WHERE id = ?", (status, workflow_id))
 
     def save_draft(self, workflow_id: int, definition: Any, now: int) -> None:
         """Dograh's ``save_workflow_draft``: the draft is updated in place, or created with

@@ -328,8 +328,10 @@ def running_sandbox(
     clock: str = "manual",
     db: str = ":memory:",
     admin_token: str | None = None,
+    auth_provider: str = "local",
 ) -> Iterator[SandboxHandle]:
-    """A sandbox on a free loopback port, served by uvicorn in a thread of this process."""
+    """A sandbox on a free loopback port, served by uvicorn in a thread of this process.
+    ``auth_provider`` "stack" answers a keyless request as hosted Dograh does."""
     from dograh_sandbox.app import build
     from dograh_sandbox.seed import Seed
     from dograh_sandbox.server import ThreadedServer
@@ -341,6 +343,7 @@ def running_sandbox(
         reset=seed is not None,
         clock="manual" if clock == "manual" else "realtime",
         admin_token=admin_token or secrets.token_urlsafe(24),
+        auth_provider=auth_provider,
     )
     state, app = build(options)
     server = ThreadedServer(app)
@@ -493,6 +496,7 @@ class DograhTarget(_ClientCalls):
     sandbox: SandboxHandle | None = None
     _http: httpx.Client | None = field(default=None, repr=False)
     _workflow: TargetWorkflow | None = field(default=None, repr=False)
+    _made: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def is_sandbox(self) -> bool:
@@ -542,6 +546,24 @@ class DograhTarget(_ClientCalls):
                 )
                 return self._workflow
         raise RuntimeError(f"{self.url}: no active workflow with a usable published version")
+
+    def new_workflow(self, definition: Mapping[str, Any], name: str = "workflow") -> int:
+        """The id of a workflow of this run's own whose published version is ``definition``,
+        made through Dograh's public API (``POST /workflow/create/definition``), so a test
+        that needs particular variables runs on a real Dograh too. Dograh cannot delete
+        workflows: the name carries the run's prefix, and one name and definition are made
+        once per target."""
+        text = json.dumps([name, definition], sort_keys=True)
+        if text not in self._made:
+            answer = self.request(
+                "POST",
+                "/api/v1/workflow/create/definition",
+                json={"name": self.name(name), "workflow_definition": definition},
+            )
+            if answer.status_code != 200:
+                raise RuntimeError(f"{self.url}: workflow not created: {answer.text}")
+            self._made[text] = int(answer.json()["id"])
+        return self._made[text]
 
     def contacts_csv(self, rows: int = 3, *, first: int = 0) -> str:
         """A CSV for ``workflow()``: ``phone_number`` (fictional +1 212 555 01xx numbers)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from reconciler import __version__
+from reconciler.clihelp import WholeHelpGroup
 from reconciler.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.redact import RedactingFormatter, redact, register, register_url
 from reconciler.render import escape
@@ -81,7 +82,10 @@ def _byte_size(ctx: click.Context, param: click.Parameter, value: str | None) ->
 SECONDS = click.FloatRange(min=0, min_open=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=WholeHelpGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--api-url",
     envvar="DOGRAH_API_URL",

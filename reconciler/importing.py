@@ -273,10 +273,17 @@ _YAML_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "n
 """Plain words that some YAML reader (1.1 or 1.2) takes for a boolean or null."""
 
 
+SCHEMA_HINT = "(`campaigns schema`, run at the repository's root, writes it)"
+"""What follows a manifest's ``$schema`` path on its first line, in examples/, campaigns.d/
+and what import writes: a repository of one's own has no ``schema/`` until this command
+writes it. On the same line, so no manifest's line numbers move; the YAML language server
+reads the path up to the first space."""
+
+
 def render_manifest(draft: Draft, schema: str) -> str:
     """The manifest's text: the schema comment that editors read first, then the
     import's comments, then the document in the layout of campaigns.d/."""
-    lines = [f"# yaml-language-server: $schema={schema}"]
+    lines = [f"# yaml-language-server: $schema={schema}  {SCHEMA_HINT}"]
     lines.extend(f"# {text}" for text in draft.comments.get("", []))
     _mapping(draft.data, 0, "", draft.comments, lines)
     return "\n".join(lines) + "\n"

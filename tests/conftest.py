@@ -30,6 +30,11 @@ NEEDS_ADMIN = (
     "skipped against a real Dograh"
 )
 
+NEEDS_SANDBOX = (
+    "asks for the sandbox itself (a seed of its own, the clock, the simulation or bulk "
+    "insert); skipped against a real Dograh"
+)
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
@@ -53,6 +58,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         )
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Against a real Dograh, one counted line: how many tests ran, how many were skipped,
+    and why, grouped (``-rs`` lists them one by one)."""
+    settings = conformance_settings()
+    if settings is None:
+        return
+    stats = terminalreporter.stats
+    passed, failed = len(stats.get("passed", [])), len(stats.get("failed", []))
+    errors = len(stats.get("error", []))
+    reasons: dict[str, int] = {}
+    for report in stats.get("skipped", []):
+        longrepr = report.longrepr
+        text = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+        reason = text.removeprefix("Skipped: ").split("; ")[0]
+        reasons[reason] = reasons.get(reason, 0) + 1
+    skipped = sum(reasons.values())
+    ran = passed + failed + errors
+    terminalreporter.write_sep("=", "conformance", bold=True)
+    terminalreporter.write_line(
+        f"against {settings[0]}: {ran} of {ran + skipped} tests ran "
+        f"({passed} passed, {failed} failed, {errors} errors), {skipped} skipped:"
+    )
+    for reason, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0])):
+        terminalreporter.write_line(f"  {count:4d}  {reason}")
+
+
 @pytest.fixture(scope="session")
 def sandbox_server() -> Iterator[SandboxHandle]:
     """A Dograh sandbox in a thread of the test process, manual clock, in-memory state."""
@@ -67,7 +98,7 @@ def sandbox(request: pytest.FixtureRequest) -> SandboxHandle:
     Against a real Dograh, a contract test that asks for it is skipped: it needs the
     sandbox itself."""
     if conformance_settings() is not None and CONTRACT_SUITE in Path(request.path).parents:
-        pytest.skip(NEEDS_ADMIN)
+        pytest.skip(NEEDS_SANDBOX)
     handle: SandboxHandle = request.getfixturevalue("sandbox_server")
     handle.admin.reset()
     return handle

@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator
 from pydantic import ValidationError
 
 from reconciler.cli import run
+from reconciler.importing import SCHEMA_HINT
 from reconciler.manifest.yaml_source import load_documents
 from reconciler.pipeline import validate_paths
 from reconciler.schemas import DRAFT, SCHEMAS, Document, render_schema
@@ -141,3 +142,22 @@ def _assert_reported(path: Path) -> None:
     reported = _reported(path)
     for line in expected:
         assert any(r.startswith(line) for r in reported), (line, reported)
+
+
+def test_every_schema_comment_says_how_to_get_the_schema() -> None:
+    """A user's repository has no schema/ at first: each ``$schema`` comment names the
+    command that writes it, after the path (which the YAML language server reads up to
+    the first space)."""
+    files = [ROOT / "README.md", *sorted((ROOT / "examples").glob("*.yaml"))]
+    files += sorted((ROOT / "campaigns.d").glob("*.yaml"))
+    seen = 0
+    for path in files:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            if "$schema=" in line:
+                seen += 1
+                path_part, _, rest = line.partition("$schema=")[2].partition(" ")
+                assert path_part.endswith("schema/campaign.schema.json"), f"{path}:{number + 1}"
+                assert rest.strip() == SCHEMA_HINT, f"{path}:{number + 1}"
+    assert seen >= 7
+    assert "`campaigns schema`" in SCHEMA_HINT

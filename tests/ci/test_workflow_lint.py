@@ -225,3 +225,48 @@ def test_the_action_finds_its_comment_by_the_plans_marker() -> None:
 def test_the_pre_commit_hook_definition_is_valid() -> None:
     completed = _run(BIN / "pre-commit", "validate-manifest", ROOT / ".pre-commit-hooks.yaml")
     assert completed.returncode == 0, completed.stdout + completed.stderr
+
+
+def test_every_pin_of_this_action_is_the_examples(tmp_path: Path) -> None:
+    """The README, docs/ci.md and the example show one convention: the same owner, commit
+    and version comment, so a reader copying any of them gets the same action."""
+    [pin] = {
+        line.split("uses:", 1)[1].strip()
+        for line in EXAMPLE_FILE.read_text().splitlines()
+        if "/dograh-campaigns@" in line
+    }
+    assert re.fullmatch(r"dograh-hq/dograh-campaigns@[0-9a-f]{40} # v\d+\.\d+\.\d+", pin)
+    commit = pin.split("@", 1)[1].split(" ", 1)[0]
+    for path in (ROOT / "README.md", ROOT / "docs" / "ci.md"):
+        text = path.read_text()
+        assert "OWNER/dograh-campaigns" not in text, path.name
+        refs = re.findall(r"[\w.-]+/dograh-campaigns@\S+(?: # v[\d.]+)?", text)
+        assert refs, path.name
+        for ref in refs:
+            assert ref.startswith("dograh-hq/dograh-campaigns@" + commit), (path.name, ref)
+            assert ref.endswith(pin.split(" ", 1)[1]), (path.name, ref)
+
+
+def test_the_required_check_variant_in_the_guide_is_valid(tmp_path: Path) -> None:
+    """docs/ci.md's triggers for a required "Plan" check: GitHub's schema, every pull
+    request and merge group starts it, and a plan with no manifest changed is skipped by
+    its `if:` (which counts as a success), not by a `paths:` filter (which never reports)."""
+    section = (
+        (ROOT / "docs" / "ci.md").read_text().split("\n## Required checks and merge queues\n", 1)[1]
+    )
+    snippet = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    workflow = tmp_path / "required.yml"
+    workflow.write_text("name: Dograh campaigns\n" + snippet)
+    completed = _check_jsonschema("vendor.github-workflows", workflow)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    data = load_yaml(workflow)
+    on = triggers(data)
+    assert on["pull_request"] is None and "merge_group" in on
+    assert on["push"]["paths"] == triggers(load_yaml(EXAMPLE_FILE))["push"]["paths"]
+    plan = data["jobs"]["plan"]
+    assert plan["name"] == "Plan" and plan["needs"] == "changes"
+    assert plan["if"] == "needs.changes.outputs.manifests == 'true'"
+    for step in _steps(data):
+        assert "${{" not in step.get("run", "")
+        if "uses" in step:
+            assert re.fullmatch(r"[\w.-]+/[\w.-]+@[0-9a-f]{40}", step["uses"])

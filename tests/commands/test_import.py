@@ -21,7 +21,7 @@ import yaml
 from dograh_sandbox.seed import DEFAULT_SEED_DATA
 from dograh_sandbox.testing import DograhTarget, SandboxHandle
 from reconciler.cli import run
-from reconciler.importing import Draft, draft_manifest, file_stems, scalar, slug
+from reconciler.importing import SCHEMA_HINT, Draft, draft_manifest, file_stems, scalar, slug
 from reconciler.live import LiveCampaign, LiveState, RetryConfig
 from reconciler.manifest.model import Campaign
 from tests.commands.conftest import ROOT, Campaigns, Result
@@ -205,7 +205,9 @@ def test_every_setting_round_trips(campaigns: Campaigns, sandbox: SandboxHandle)
         assert manifest["metadata"] == {"name": name, "id": ids[name]}
         assert manifest["spec"].pop("source") == {"csv": f"contacts/{name}.csv"}
         assert manifest["spec"] == {"workflow": "Customer survey", **spec}, name
-        assert text.startswith("# yaml-language-server: $schema=../schema/campaign.schema.json\n")
+        assert text.startswith(
+            f"# yaml-language-server: $schema=../schema/campaign.schema.json  {SCHEMA_HINT}\n"
+        )
     assert written[ids["renewal"]][0]["spec"]["workflow"] == "Renewal reminder"
     _round_trip(campaigns, "imported")
 
@@ -498,7 +500,9 @@ def test_import_into_the_repository_after_apply(
     nested = _create(sandbox, "Nested", survey_csv(10))
     assert campaigns("import", "--dir", "campaigns.d/more", "Nested").code == 0
     text = (repo / "campaigns.d/more/nested.yaml").read_text(encoding="utf-8")
-    assert text.startswith("# yaml-language-server: $schema=../../schema/campaign.schema.json\n")
+    assert text.startswith(
+        f"# yaml-language-server: $schema=../../schema/campaign.schema.json  {SCHEMA_HINT}\n"
+    )
     assert f"  id: {nested}\n" in text
     _round_trip(campaigns, "campaigns.d")
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
-from dograh_sandbox.testing import DograhTarget, SandboxHandle
+from dograh_sandbox.testing import DograhTarget, SandboxHandle, running_sandbox
 from tests.sandbox.helpers import call, create, created
 from tests.sandbox.spec import assert_schema
 
@@ -33,6 +34,7 @@ TWO_ORGS = {
 }
 LOCAL_AUTH = {"detail": "Authorization header required"}
 STACK_AUTH = {"detail": "Unauthorized"}
+INVALID_TOKEN = {"detail": "Invalid or expired token"}
 ACME = "dgr_" + "a" * 32
 GLOBEX = "dgr_" + "z" * 32
 
@@ -47,11 +49,22 @@ def test_missing_key_asks_for_authorization(dograh: DograhTarget) -> None:
     assert (empty.status_code, empty.json()) == (401, answer.json())
 
 
-def test_bearer_token_is_not_accepted(dograh: DograhTarget) -> None:
-    answer = httpx.get(
-        f"{dograh.url}/api/v1/campaign/", headers={"Authorization": f"Bearer {dograh.api_key}"}
-    )
-    assert (answer.status_code, answer.json()) == (401, {"detail": "Unauthorized"})
+def test_an_api_key_sent_as_bearer_is_an_invalid_token(dograh: DograhTarget) -> None:
+    """Local auth reads a Bearer value as a session token (``_handle_oss_auth``): a key
+    there is an invalid token; Stack auth says Unauthorized."""
+    expected = [INVALID_TOKEN] if dograh.is_sandbox else [INVALID_TOKEN, STACK_AUTH]
+    for value in (f"Bearer {dograh.api_key}", dograh.api_key):
+        answer = httpx.get(f"{dograh.url}/api/v1/campaign/", headers={"Authorization": value})
+        assert answer.status_code == 401
+        assert answer.json() in expected
+
+
+@pytest.mark.needs_admin("runs a sandbox of its own, with Stack auth")
+def test_stack_auth_says_unauthorized() -> None:
+    with running_sandbox(auth_provider="stack") as stack:
+        for headers in ({}, {"Authorization": f"Bearer {stack.api_key}"}):
+            answer = httpx.get(f"{stack.url}/api/v1/campaign/", headers=headers)
+            assert (answer.status_code, answer.json()) == (401, STACK_AUTH)
 
 
 def test_invalid_key_never_falls_back_to_authorization(dograh: DograhTarget) -> None:
@@ -63,9 +76,10 @@ def test_invalid_key_never_falls_back_to_authorization(dograh: DograhTarget) -> 
 
 
 def test_key_format_is_dograhs(dograh: DograhTarget) -> None:
+    """``dgr_`` + ``secrets.token_urlsafe(32)`` (``api/utils/api_key.py``): 47 characters."""
     key = dograh.api_key
     assert key.startswith("dgr_")
-    assert len(key) == 36
+    assert len(key) == 47
     assert all(ch.isalnum() or ch in "-_" for ch in key[4:])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dograh_sandbox.testing import DograhTarget, SandboxHandle
+from dograh_sandbox.workflows import generated_definition
 from tests.sandbox.helpers import call, created
 from tests.sandbox.spec import assert_list_schema, assert_schema, assert_z
 
@@ -48,22 +49,30 @@ def test_default_seed_matches_the_demo_manifests(sandbox: SandboxHandle) -> None
     assert defaults["from_numbers_count"] == 10
 
 
-def test_workflow_listing_and_filters(sandbox: SandboxHandle) -> None:
-    sandbox.admin.reset(SEED)
-    everything = call(sandbox, "GET", "/api/v1/workflow/fetch")
+def test_workflow_listing_and_filters(dograh: DograhTarget) -> None:
+    live = dograh.new_workflow(generated_definition(["first_name"]), "live")
+    old_definition = generated_definition([])
+    old_definition["nodes"][0]["data"]["prompt"] = "A workflow that listing tests archive."
+    old = dograh.new_workflow(old_definition, "old")
+    archived = call(dograh, "PUT", f"/api/v1/workflow/{old}/status", json={"status": "archived"})
+    assert (archived.status_code, archived.json()["status"]) == (200, "archived")
+    everything = call(dograh, "GET", "/api/v1/workflow/fetch")
     assert_list_schema(everything.json(), "WorkflowListResponse")
-    assert [w["name"] for w in everything.json()] == ["Live", "Old", "Live"]
+    mine = {w["id"]: w["status"] for w in everything.json() if w["id"] in (live, old)}
+    assert mine == {live: "active", old: "archived"}
     for workflow in everything.json():
         assert_z(workflow["created_at"])
-    active = call(sandbox, "GET", "/api/v1/workflow/fetch", params={"status": "active"}).json()
-    assert [w["status"] for w in active] == ["active", "active"]
+    active = call(dograh, "GET", "/api/v1/workflow/fetch", params={"status": "active"}).json()
+    assert {w["status"] for w in active} == {"active"} and live in {w["id"] for w in active}
     both = call(
-        sandbox, "GET", "/api/v1/workflow/fetch", params={"status": "active, archived"}
+        dograh, "GET", "/api/v1/workflow/fetch", params={"status": "active, archived"}
     ).json()
-    assert len(both) == 3
-    summary = call(sandbox, "GET", "/api/v1/workflow/summary", params={"status": "archived"})
+    assert {live, old} <= {w["id"] for w in both}
+    assert {w["status"] for w in both} <= {"active", "archived"}
+    summary = call(dograh, "GET", "/api/v1/workflow/summary", params={"status": "archived"})
     assert_list_schema(summary.json(), "WorkflowSummaryResponse")
-    assert summary.json() == [{"id": 2, "name": "Old"}]
+    assert {"id": old, "name": dograh.name("old")} in summary.json()
+    assert live not in {w["id"] for w in summary.json()}
 
 
 def test_invalid_status_filter_has_a_string_detail(dograh: DograhTarget) -> None:
@@ -78,15 +87,16 @@ def test_invalid_status_filter_has_a_string_detail(dograh: DograhTarget) -> None
         )
 
 
-def test_get_workflow(sandbox: SandboxHandle) -> None:
-    answer = call(sandbox, "GET", "/api/v1/workflow/fetch/1")
+def test_get_workflow(dograh: DograhTarget) -> None:
+    workflow_id = dograh.new_workflow(generated_definition(["first_name", "renewal_date"]))
+    answer = call(dograh, "GET", f"/api/v1/workflow/fetch/{workflow_id}")
     assert_schema(answer.json(), "WorkflowResponse")
     prompt = answer.json()["workflow_definition"]["nodes"][0]["data"]["prompt"]
     assert "{{first_name}}" in prompt and "{{renewal_date}}" in prompt
-    missing = call(sandbox, "GET", "/api/v1/workflow/fetch/77")
+    missing = call(dograh, "GET", f"/api/v1/workflow/fetch/{2**31 - 1}")
     assert (missing.status_code, missing.json()) == (
         404,
-        {"detail": "Workflow with id 77 not found"},
+        {"detail": f"Workflow with id {2**31 - 1} not found"},
     )
 
 

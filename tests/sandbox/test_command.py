@@ -4,11 +4,15 @@ serves plain HTTP requests, and keeps its state in a database file across restar
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -19,22 +23,20 @@ from tests.sandbox.helpers import RENEWAL_CSV
 pytestmark = pytest.mark.needs_admin("runs sandbox processes of its own")
 
 
-def test_command_prints_url_and_key_and_serves(tmp_path: Path) -> None:
+SANDBOX = [sys.executable, "-m", "reconciler", "sandbox"]
+
+
+@contextmanager
+def _command(tmp_path: Path, *args: str) -> Iterator[tuple[dict[str, Any], Path]]:
+    """``campaigns sandbox --port 0`` run as a user runs it, from ``tmp_path``, with the
+    user's state directory in ``tmp_path/state``: the ready file's content and the log."""
     ready = tmp_path / "ready.json"
     log = tmp_path / "out.txt"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "reconciler",
-                "sandbox",
-                "--port",
-                "0",
-                "--ready-file",
-                str(ready),
-            ],
+            [*SANDBOX, "--port", "0", "--ready-file", str(ready), *args],
             cwd=tmp_path,
+            env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")},
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
@@ -45,12 +47,29 @@ def test_command_prints_url_and_key_and_serves(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)
         info = json.loads(ready.read_text())
-        assert set(info) == {"url", "api_key", "admin_token", "pid"}
         assert info["pid"] == process.pid
+        yield info, log
+    finally:
+        process.terminate()
+        assert process.wait(timeout=10) == 0
+    assert not ready.exists()  # removed on a clean exit
+
+
+def test_command_prints_url_and_key_and_serves(tmp_path: Path) -> None:
+    with _command(tmp_path) as (info, log):
+        assert set(info) == {"url", "api_key", "admin_token", "pid"}
         output = log.read_text()
         assert f"listening on {info['url']}" in output
         assert info["api_key"] in output and info["api_key"].startswith("dgr_")
-        assert (tmp_path / ".sandbox" / "dograh.db").exists()  # the default database
+        # The default database is in the user's state directory, not the current one.
+        db = tmp_path / "state" / "dograh-campaigns" / "sandbox" / "dograh.db"
+        assert db.exists()
+        assert f"Database: {db}" in output
+        assert sorted(path.name for path in tmp_path.iterdir()) == [
+            "out.txt",
+            "ready.json",
+            "state",
+        ]
         url = f"{info['url']}/api/v1/campaign/"
         curl = shutil.which("curl")
         if curl is not None:
@@ -66,10 +85,35 @@ def test_command_prints_url_and_key_and_serves(tmp_path: Path) -> None:
         assert json.loads(text) == {"campaigns": []}
         health = httpx.get(f"{info['url']}/api/v1/health")
         assert health.json()["status"] == "ok"
-    finally:
-        process.terminate()
-        assert process.wait(timeout=10) == 0
-    assert not ready.exists()  # removed on a clean exit
+
+
+def test_a_second_sandbox_on_the_same_database_is_refused(tmp_path: Path) -> None:
+    """The default database is one per user: a second sandbox would share the first's."""
+    with _command(tmp_path):
+        second = subprocess.run(
+            [*SANDBOX, "--port", "0"],
+            cwd=tmp_path,
+            env={**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")},
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert second.returncode == 1
+    db = tmp_path / "state" / "dograh-campaigns" / "sandbox" / "dograh.db"
+    assert f"another `campaigns sandbox` is using {db}" in second.stderr
+    assert "--db FILE" in second.stderr
+
+
+def test_without_the_admin_api_only_dograhs_routes_answer(tmp_path: Path) -> None:
+    with _command(tmp_path, "--db", ":memory:", "--no-admin-api") as (info, log):
+        assert info["admin_token"] is None
+        output = log.read_text()
+        assert "Admin API: off" in output and "X-Sandbox-Admin-Token" not in output
+        key = {"X-API-Key": info["api_key"]}
+        assert httpx.get(f"{info['url']}/api/v1/campaign/", headers=key).status_code == 200
+        admin = httpx.get(f"{info['url']}/_sandbox/state", headers={"X-Sandbox-Admin-Token": "x"})
+        assert admin.status_code == 404
+    assert not (tmp_path / "state").exists()  # :memory: writes nothing
 
 
 def test_state_survives_a_restart(tmp_path: Path) -> None:

@@ -7,11 +7,10 @@ from typing import Any
 import pytest
 
 from dograh_sandbox.testing import DograhTarget, SandboxHandle
+from dograh_sandbox.workflows import generated_definition
 from tests.sandbox.helpers import (
     TWILIO,
     VONAGE,
-    WORKFLOW_APPOINTMENT,
-    WORKFLOW_SURVEY,
     Target,
     call,
     create,
@@ -240,28 +239,26 @@ def test_workflow_not_found(dograh: DograhTarget) -> None:
     assert detail(dograh, "junk", workflow_id=NO_SUCH_ID) == "Workflow not found"
 
 
-def test_archived_workflow_is_accepted(sandbox: SandboxHandle) -> None:
-    seed = {
-        "organizations": [
-            {
-                "name": "o",
-                "workflows": [{"name": "Old", "status": "archived"}],
-                "telephony_configurations": [{"name": "T"}],
-            }
-        ]
-    }
-    sandbox.admin.reset(seed)
-    assert created(sandbox, workflow_id=1)["workflow_name"] == "Old"
+def test_archived_workflow_is_accepted(dograh: DograhTarget) -> None:
+    definition = generated_definition([])
+    definition["nodes"][0]["data"]["prompt"] = "A workflow that create tests archive."
+    workflow_id = dograh.new_workflow(definition, "old")
+    archived = call(
+        dograh, "PUT", f"/api/v1/workflow/{workflow_id}/status", json={"status": "archived"}
+    )
+    assert archived.status_code == 200, archived.text
+    body = created(dograh, "phone_number\n+15550000001\n", workflow_id=workflow_id)
+    assert body["workflow_name"] == dograh.name("old")
 
 
-def test_missing_object(sandbox: SandboxHandle) -> None:
+def test_missing_object(dograh: DograhTarget) -> None:
     answer = call(
-        sandbox,
+        dograh,
         "POST",
         "/api/v1/campaign/create",
         json={
-            "name": "x",
-            "workflow_id": 1,
+            "name": dograh.name("x"),
+            "workflow_id": dograh.workflow().id,
             "source_type": "csv",
             "source_id": "campaigns/1/nope.csv",
         },
@@ -325,46 +322,48 @@ TEMPLATE_CASES = [
 """Refused by the check of Renewal reminder's variables (first_name, renewal_date)."""
 
 
+def renewal_workflow(dograh: DograhTarget) -> int:
+    """A workflow of the test's own with Renewal reminder's variables."""
+    return dograh.new_workflow(generated_definition(["first_name", "renewal_date"]), "renewal")
+
+
 @pytest.mark.parametrize(("csv", "message"), CSV_CASES)
 def test_csv_checks(dograh: DograhTarget, csv: str, message: str) -> None:
     assert detail(dograh, csv) == message
 
 
 @pytest.mark.parametrize(("csv", "message"), TEMPLATE_CASES)
-def test_template_variable_checks(sandbox: SandboxHandle, csv: str, message: str) -> None:
-    assert detail(sandbox, csv) == message
+def test_template_variable_checks(dograh: DograhTarget, csv: str, message: str) -> None:
+    assert detail(dograh, csv, workflow_id=renewal_workflow(dograh)) == message
 
 
-def test_csv_edge_cases_that_pass(sandbox: SandboxHandle) -> None:
+def test_csv_edge_cases_that_pass(dograh: DograhTarget) -> None:
+    workflow_id = renewal_workflow(dograh)
     # Headers are stripped and lowercased; empty phone cells and short rows are skipped.
     csv = " Phone_Number ,FIRST_NAME,Renewal_Date\n+15550000001,Ada,x\n,Bo,y\n"
-    assert created(sandbox, csv)["state"] == "created"
+    assert created(dograh, csv, workflow_id=workflow_id)["state"] == "created"
     # No E.164 check beyond the leading '+'.
-    assert created(sandbox, "phone_number,first_name,renewal_date\n+1,A,x\n")["id"]
+    plus_one = "phone_number,first_name,renewal_date\n+1,A,x\n"
+    assert created(dograh, plus_one, workflow_id=workflow_id)["id"]
 
 
-def test_uppercase_template_variable_never_matches(sandbox: SandboxHandle) -> None:
-    seed = {
-        "organizations": [
-            {
-                "name": "o",
-                "workflows": [{"name": "Shouty", "template_variables": ["First_Name"]}],
-                "telephony_configurations": [{"name": "T"}],
-            }
-        ]
-    }
-    sandbox.admin.reset(seed)
-    message = detail(sandbox, "phone_number,First_Name\n+1555,Ada\n", workflow_id=1)
+def test_uppercase_template_variable_never_matches(dograh: DograhTarget) -> None:
+    workflow_id = dograh.new_workflow(generated_definition(["First_Name"]), "shouty")
+    message = detail(dograh, "phone_number,First_Name\n+1555,Ada\n", workflow_id=workflow_id)
     assert message.startswith(
         "Workflow uses template variables that are missing from the source data: 'First_Name'."
     )
 
 
-def test_the_template_check_uses_the_chosen_workflow(sandbox: SandboxHandle) -> None:
-    assert created(sandbox, survey_csv(3), workflow_id=WORKFLOW_SURVEY)["workflow_name"] == (
-        "Customer survey"
+def test_the_template_check_uses_the_chosen_workflow(dograh: DograhTarget) -> None:
+    survey = dograh.new_workflow(generated_definition(["first_name"]), "survey")
+    appointment = dograh.new_workflow(
+        generated_definition(["appointment_time", "first_name"]), "appointment"
     )
-    message = detail(sandbox, survey_csv(3), workflow_id=WORKFLOW_APPOINTMENT)
+    assert created(dograh, survey_csv(3), workflow_id=survey)["workflow_name"] == (
+        dograh.name("survey")
+    )
+    message = detail(dograh, survey_csv(3), workflow_id=appointment)
     assert "'appointment_time'" in message
 
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from dograh_sandbox.testing import SandboxHandle
-from tests.sandbox.helpers import call, campaign, created, started, survey_csv
+from dograh_sandbox.testing import DograhTarget, SandboxHandle
+from tests.sandbox.helpers import Target, call, campaign, created, started, survey_csv
 from tests.sandbox.spec import assert_schema, assert_z
 
 NOON = "2026-03-04T12:00:00Z"  # a Wednesday
 
 
-def action(sandbox: SandboxHandle, campaign_id: int, verb: str) -> Any:
+def action(sandbox: Target, campaign_id: int, verb: str) -> Any:
     return call(sandbox, "POST", f"/api/v1/campaign/{campaign_id}/{verb}")
 
 
@@ -245,9 +245,9 @@ def test_pause_and_resume(sandbox: SandboxHandle) -> None:
     assert campaign(sandbox, campaign_id)["processed_rows"] == 4
 
 
-def test_lifecycle_calls_are_not_idempotent(sandbox: SandboxHandle) -> None:
-    campaign_id = created(sandbox)["id"]
-    pause = action(sandbox, campaign_id, "pause")
+def test_a_created_campaign_cannot_be_paused_nor_resumed(dograh: DograhTarget) -> None:
+    campaign_id = created(dograh)["id"]
+    pause = action(dograh, campaign_id, "pause")
     assert (pause.status_code, pause.json()) == (
         400,
         {
@@ -255,10 +255,15 @@ def test_lifecycle_calls_are_not_idempotent(sandbox: SandboxHandle) -> None:
             "current state: created"
         },
     )
-    resume = action(sandbox, campaign_id, "resume")
+    resume = action(dograh, campaign_id, "resume")
     assert resume.json() == {
         "detail": "Campaign must be in 'paused' state to resume, current state: created"
     }
+    assert action(dograh, 2**31 - 1, "pause").json() == {"detail": "Campaign not found"}
+
+
+def test_lifecycle_calls_are_not_idempotent(sandbox: SandboxHandle) -> None:
+    campaign_id = created(sandbox)["id"]
     assert action(sandbox, campaign_id, "start").status_code == 200
     again = action(sandbox, campaign_id, "start")
     assert (again.status_code, again.json()) == (

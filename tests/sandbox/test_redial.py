@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from dograh_sandbox.testing import SandboxHandle
-from tests.sandbox.helpers import call, campaign, started, survey_csv
+from dograh_sandbox.testing import DograhTarget, SandboxHandle
+from tests.sandbox.helpers import Target, call, campaign, created, started, survey_csv
 from tests.sandbox.spec import assert_schema
 
 
-def redial(sandbox: SandboxHandle, campaign_id: int, body: Any = None) -> Any:
+def redial(sandbox: Target, campaign_id: int, body: Any = None) -> Any:
     return call(
         sandbox, "POST", f"/api/v1/campaign/{campaign_id}/redial", json={} if body is None else body
     )
@@ -99,3 +99,17 @@ def test_redial_preconditions(sandbox: SandboxHandle) -> None:
         {"detail": "Only completed campaigns can be redialed (current state: running)"},
     )
     assert redial(sandbox, 999).json() == {"detail": "Campaign not found"}
+
+
+def test_only_a_completed_campaign_is_redialed(dograh: DograhTarget) -> None:
+    """The refusals that need no call placed: the body is checked first, then the state."""
+    draft = created(dograh)["id"]
+    answer = redial(dograh, draft)
+    assert (answer.status_code, answer.json()) == (
+        400,
+        {"detail": "Only completed campaigns can be redialed (current state: created)"},
+    )
+    missing_body = call(dograh, "POST", f"/api/v1/campaign/{draft}/redial")
+    assert missing_body.status_code == 422
+    assert missing_body.json()["detail"][0]["loc"] == ["body"]
+    assert redial(dograh, 2**31 - 1).json() == {"detail": "Campaign not found"}

@@ -86,20 +86,18 @@ def test_put_just_before_expiry_works(sandbox: SandboxHandle) -> None:
     assert ok.status_code == 200
 
 
-def test_put_must_send_the_signed_content_type(sandbox: SandboxHandle) -> None:
-    body = presign(sandbox, file_name="a.csv", file_size=10).json()
+def test_put_must_send_the_signed_content_type(dograh: DograhTarget) -> None:
+    body = presign(dograh, file_name="a.csv", file_size=10).json()
     wrong = httpx.put(body["upload_url"], content=b"x")
     assert wrong.status_code == 403
     assert "SignatureDoesNotMatch" in wrong.text
-    custom = presign(
-        sandbox, file_name="b.csv", file_size=10, content_type="application/csv"
-    ).json()
+    custom = presign(dograh, file_name="b.csv", file_size=10, content_type="application/csv").json()
     ok = httpx.put(custom["upload_url"], content=b"x", headers={"Content-Type": "application/csv"})
     assert ok.status_code == 200
 
 
-def test_put_without_the_signature_is_refused(sandbox: SandboxHandle) -> None:
-    body = presign(sandbox, file_name="a.csv", file_size=10).json()
+def test_put_without_the_signature_is_refused(dograh: DograhTarget) -> None:
+    body = presign(dograh, file_name="a.csv", file_size=10).json()
     bare = body["upload_url"].split("?")[0]
     assert httpx.put(bare, content=b"x", headers={"Content-Type": "text/csv"}).status_code == 403
 

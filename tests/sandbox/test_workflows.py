@@ -164,29 +164,104 @@ def test_a_csv_without_the_published_variables_is_refused(dograh: DograhTarget) 
 # -- the sandbox's seeds and admin routes ----------------------------------------------------
 
 
-def test_seeded_draft_and_published(sandbox: SandboxHandle) -> None:
-    sandbox.admin.reset(
-        one_workflow(template_variables=["first_name"], draft_template_variables=["nickname"])
+def own_workflow(dograh: DograhTarget, purpose: str, variables: list[str]) -> int:
+    """A workflow for one test alone (its definition names the test's purpose), which the
+    test may change: no other test of the run shares it."""
+    definition = generated_definition(variables)
+    definition["nodes"][0]["data"]["prompt"] += f" ({purpose})"
+    return dograh.new_workflow(definition, purpose)
+
+
+def save_draft(dograh: DograhTarget, workflow_id: int, variables: list[str]) -> Any:
+    answer = call(
+        dograh,
+        "PUT",
+        f"/api/v1/workflow/{workflow_id}",
+        json={"workflow_definition": generated_definition(variables)},
     )
-    draft, published = versions(sandbox, 1)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def publish(dograh: DograhTarget, workflow_id: int) -> Any:
+    answer = call(dograh, "POST", f"/api/v1/workflow/{workflow_id}/publish")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def test_a_draft_is_shown_and_the_published_version_checked(dograh: DograhTarget) -> None:
+    workflow_id = own_workflow(dograh, "draft-shown", ["first_name"])
+    saved = save_draft(dograh, workflow_id, ["nickname"])
+    assert (saved["version_number"], saved["version_status"]) == (2, "draft")
+    draft, published = versions(dograh, workflow_id)
     assert (draft["version_number"], draft["status"], draft["published_at"]) == (2, "draft", None)
     assert (published["version_number"], published["status"]) == (1, "published")
     assert published["published_at"] is not None
     assert "{{nickname}}" in draft["workflow_json"]["nodes"][0]["data"]["prompt"]
-    body = call(sandbox, "GET", "/api/v1/workflow/fetch/1").json()
+    body = call(dograh, "GET", f"/api/v1/workflow/fetch/{workflow_id}").json()
     assert_schema(body, "WorkflowResponse")
     assert (body["version_number"], body["version_status"]) == (2, "draft")
     assert body["current_definition_id"] == published["id"]
     assert body["call_disposition_codes"] == {"disposition_codes": []}
     # Create checks the published definition, not the draft.
-    assert created(sandbox, "phone_number,first_name\n+15550000001,Ada\n", workflow_id=1)
-    refused = create(sandbox, "phone_number,nickname\n+15550000001,Ada\n", workflow_id=1)
+    csv = "phone_number,first_name\n+15550000001,Ada\n"
+    assert created(dograh, csv, workflow_id=workflow_id)
+    refused = create(dograh, "phone_number,nickname\n+15550000001,Ada\n", workflow_id=workflow_id)
     assert refused.json()["detail"].startswith(
         "Workflow uses template variables that are missing from the source data: 'first_name'"
     )
 
 
-def test_admin_publish_archives_the_published_version(sandbox: SandboxHandle) -> None:
+def test_publish_archives_the_published_version(dograh: DograhTarget) -> None:
+    workflow_id = own_workflow(dograh, "publish", ["first_name"])
+    save_draft(dograh, workflow_id, ["city"])
+    published = publish(dograh, workflow_id)
+    assert (published["version_number"], published["status"]) == (2, "published")
+    assert_z(published["published_at"])
+    statuses = [(v["version_number"], v["status"]) for v in versions(dograh, workflow_id)]
+    assert statuses == [(2, "published"), (1, "archived")]
+    body = call(dograh, "GET", f"/api/v1/workflow/fetch/{workflow_id}").json()
+    assert (body["version_number"], body["version_status"]) == (2, "published")
+    csv = "phone_number,first_name\n+15550000001,Ada\n"
+    refused = create(dograh, csv, workflow_id=workflow_id)
+    assert "'city'" in refused.json()["detail"]
+    # A new draft takes the next number.
+    assert save_draft(dograh, workflow_id, [])["version_number"] == 3
+
+
+def test_workflow_changes_refused(dograh: DograhTarget) -> None:
+    workflow_id = own_workflow(dograh, "refusals", [])
+    assert call(dograh, "POST", f"/api/v1/workflow/{workflow_id}/publish").json() == {
+        "detail": "No draft to publish"
+    }
+    two_starts = generated_definition([])
+    two_starts["nodes"].append({**copy.deepcopy(two_starts["nodes"][0]), "id": "s2"})
+    update = call(
+        dograh,
+        "PUT",
+        f"/api/v1/workflow/{workflow_id}",
+        json={"workflow_definition": two_starts},
+    )
+    assert update.status_code == 409
+    assert update.json()["detail"]["errors"][0]["message"] == (
+        "Workflow can have at most one Start Call"
+    )
+    missing = 2**31 - 1
+    answers = {
+        "publish": call(dograh, "POST", f"/api/v1/workflow/{missing}/publish"),
+        "update": call(dograh, "PUT", f"/api/v1/workflow/{missing}", json={"name": "x"}),
+        "status": call(
+            dograh, "PUT", f"/api/v1/workflow/{missing}/status", json={"status": "archived"}
+        ),
+    }
+    assert {key: (a.status_code, a.json()) for key, a in answers.items()} == {
+        "publish": (404, {"detail": f"Workflow with id {missing} not found"}),
+        "update": (404, {"detail": f"Workflow with ID {missing} not found"}),
+        "status": (404, {"detail": f"Workflow with ID {missing} not found"}),
+    }
+
+
+def test_admin_discards_a_draft(sandbox: SandboxHandle) -> None:
     sandbox.admin.reset(one_workflow(template_variables=["first_name"]))
     view = sandbox.admin.change_workflow(1, draft_template_variables=["city"])
     assert (view["template_variables"], view["draft_template_variables"]) == (
@@ -194,13 +269,6 @@ def test_admin_publish_archives_the_published_version(sandbox: SandboxHandle) ->
         ["city"],
     )
     sandbox.admin.change_workflow(1, publish=True)
-    statuses = [(v["version_number"], v["status"]) for v in versions(sandbox, 1)]
-    assert statuses == [(2, "published"), (1, "archived")]
-    body = call(sandbox, "GET", "/api/v1/workflow/fetch/1").json()
-    assert (body["version_number"], body["version_status"]) == (2, "published")
-    refused = create(sandbox, "phone_number,first_name\n+15550000001,Ada\n", workflow_id=1)
-    assert "'city'" in refused.json()["detail"]
-    # A new draft takes the next number; discarding it leaves the published one.
     sandbox.admin.change_workflow(1, draft_template_variables=[])
     assert versions(sandbox, 1)[0]["version_number"] == 3
     assert sandbox.admin.change_workflow(1, discard_draft=True)["draft_version"] is None
@@ -263,60 +331,63 @@ def test_a_workflow_without_a_published_version(sandbox: SandboxHandle) -> None:
     ],
 )
 def test_variables_as_dograh_extracts_them(
-    sandbox: SandboxHandle, definition: dict[str, Any], variables: list[str], columns: str
+    dograh: DograhTarget, definition: dict[str, Any], variables: list[str], columns: str
 ) -> None:
-    sandbox.admin.reset(one_workflow(definition=definition))
-    assert sandbox.admin.workflow(1)["template_variables"] == variables
+    workflow_id = dograh.new_workflow(definition, "variables")
     values = ",".join("v" for _ in columns.split(","))
-    answer = create(sandbox, f"phone_number,{columns}\n+15550000001,{values}\n", workflow_id=1)
+    answer = create(
+        dograh, f"phone_number,{columns}\n+15550000001,{values}\n", workflow_id=workflow_id
+    )
     assert answer.status_code == 200, answer.text
+    short = create(dograh, "phone_number\n+15550000001\n", workflow_id=workflow_id)
     if variables:
-        short = create(sandbox, "phone_number\n+15550000001\n", workflow_id=1)
-        assert short.json()["detail"].startswith(
-            "Workflow uses template variables that are missing from the source data: "
+        assert short.json() == {
+            "detail": "Workflow uses template variables that are missing from the source data: "
             + ", ".join(f"'{name}'" for name in variables)
-        )
+            + ". Add the missing columns or remove them from the workflow."
+        }
+    else:
+        assert short.status_code == 200, short.text
 
 
-def test_variables_keep_their_case(sandbox: SandboxHandle) -> None:
+def test_variables_keep_their_case(dograh: DograhTarget) -> None:
     """Headers are lowercased, variables are not: an uppercase variable never matches."""
-    sandbox.admin.reset(one_workflow(definition=flow("Hi {{Big}}")))
-    answer = create(sandbox, "phone_number,Big\n+15550000001,v\n", workflow_id=1)
+    workflow_id = dograh.new_workflow(flow("Hi {{Big}}"), "big")
+    answer = create(dograh, "phone_number,Big\n+15550000001,v\n", workflow_id=workflow_id)
     assert answer.json()["detail"].startswith(
         "Workflow uses template variables that are missing from the source data: 'Big'"
     )
 
 
-def test_empty_cells_and_blank_lines(sandbox: SandboxHandle) -> None:
-    sandbox.admin.reset(one_workflow(template_variables=["b"]))
+def test_empty_cells_and_blank_lines(dograh: DograhTarget) -> None:
+    workflow_id = dograh.new_workflow(generated_definition(["b"]), "empty-cells")
     csv = "phone_number,a,b\n+15550000001,x,\n\n+15550000002,y, \n" + "".join(
         f"+1555000001{n},z,\n" for n in range(5)
     )
-    answer = create(sandbox, csv, workflow_id=1)
+    answer = create(dograh, csv, workflow_id=workflow_id)
     assert answer.json() == {
         "detail": "Template variable 'b' is empty in rows: 2, 3, 4, 5, 6 and 3 more. All "
         "template variables used in the workflow must have values in every row."
     }
 
 
-@pytest.mark.parametrize(
-    "breakage",
-    [
-        "unknown node type",
-        "blank prompt",
-        "missing name",
-        "edge to nowhere",
-        "two start nodes",
-        "incoming edge on start",
-        "unreached agent",
-        "duplicate tool names",
-        "empty edge label",
-        "id not a string",
-    ],
-)
-def test_invalid_definitions_are_not_checked(sandbox: SandboxHandle, breakage: str) -> None:
-    """Dograh builds its DTO and graph inside a try that swallows every error: a definition
-    they reject is never checked, whatever variables it names."""
+ACCEPTED_AT_CREATE = [
+    "unknown node type",
+    "blank prompt",
+    "missing name",
+    "edge to nowhere",
+    "incoming edge on start",
+    "unreached agent",
+    "empty edge label",
+    "id not a string",
+]
+"""Breakages that ``POST /workflow/create/definition`` lets through (it checks only node
+counts and transition tool names, since a draft may be incomplete)."""
+REFUSED_AT_CREATE = ["two start nodes", "duplicate tool names"]
+
+
+def broken(breakage: str) -> dict[str, Any]:
+    """A definition that needs ``{{needed}}``, broken as ``breakage`` says."""
     definition = flow("{{needed}}")
     nodes, edges = definition["nodes"], definition["edges"]
     if breakage == "unknown node type":
@@ -326,7 +397,9 @@ def test_invalid_definitions_are_not_checked(sandbox: SandboxHandle, breakage: s
     elif breakage == "missing name":
         del nodes[1]["data"]["name"]
     elif breakage == "edge to nowhere":
-        edges.append({"id": "e", "source": "1", "target": "9", "data": edges[0]["data"]})
+        edges.append(
+            {"id": "e", "source": "1", "target": "9", "data": {"label": "on", "condition": "c"}}
+        )
     elif breakage == "two start nodes":
         nodes.append({**copy.deepcopy(nodes[0]), "id": "s2"})
     elif breakage == "incoming edge on start":
@@ -334,23 +407,9 @@ def test_invalid_definitions_are_not_checked(sandbox: SandboxHandle, breakage: s
             {"id": "e", "source": "2", "target": "1", "data": {"label": "b", "condition": "c"}}
         )
     elif breakage == "unreached agent":
-        nodes.append(
-            {
-                "id": "a",
-                "type": "agentNode",
-                "position": {"x": 0, "y": 0},
-                "data": {"name": "A", "prompt": "p"},
-            }
-        )
+        nodes.append(agent("a"))
     elif breakage == "duplicate tool names":
-        nodes.append(
-            {
-                "id": "a",
-                "type": "agentNode",
-                "position": {"x": 0, "y": 0},
-                "data": {"name": "A", "prompt": "p"},
-            }
-        )
+        nodes.append(agent("a"))
         edges.append(
             {"id": "e", "source": "1", "target": "a", "data": {"label": "Done", "condition": "c"}}
         )
@@ -359,9 +418,79 @@ def test_invalid_definitions_are_not_checked(sandbox: SandboxHandle, breakage: s
     elif breakage == "id not a string":
         nodes[1]["id"] = 2
         edges[0]["target"] = 2
-    sandbox.admin.reset(one_workflow(definition=definition))
+    return definition
+
+
+@pytest.mark.parametrize("breakage", ACCEPTED_AT_CREATE)
+def test_invalid_definitions_are_not_checked(dograh: DograhTarget, breakage: str) -> None:
+    """Dograh builds its DTO and graph inside a try that swallows every error: a definition
+    they reject is never checked, whatever variables it names."""
+    workflow_id = dograh.new_workflow(broken(breakage), "invalid")
+    answer = created(dograh, "phone_number\n+15550000001\n", workflow_id=workflow_id)
+    assert answer["state"] == "created"
+
+
+@pytest.mark.parametrize("breakage", REFUSED_AT_CREATE)
+def test_seeded_invalid_definitions_are_not_checked(sandbox: SandboxHandle, breakage: str) -> None:
+    """The breakages the public API refuses to create, seeded: not checked either."""
+    sandbox.admin.reset(one_workflow(definition=broken(breakage)))
     assert sandbox.admin.workflow(1)["template_variables"] is None
     assert created(sandbox, "phone_number\n+15550000001\n", workflow_id=1)["state"] == "created"
+
+
+def test_create_definition_refuses_counts_and_tool_names(dograh: DograhTarget) -> None:
+    """``create_workflow`` checks only what a draft cannot leave incomplete: at most one
+    start node, and distinct tool names among a node's transitions."""
+    answers = {
+        breakage: call(
+            dograh,
+            "POST",
+            "/api/v1/workflow/create/definition",
+            json={"name": dograh.name("refused"), "workflow_definition": broken(breakage)},
+        )
+        for breakage in REFUSED_AT_CREATE
+    }
+    assert {key: answer.status_code for key, answer in answers.items()} == dict.fromkeys(
+        REFUSED_AT_CREATE, 422
+    )
+    assert answers["two start nodes"].json()["detail"] == {
+        "is_valid": False,
+        "errors": [
+            {
+                "kind": "workflow",
+                "id": None,
+                "field": None,
+                "message": "Workflow can have at most one Start Call",
+            }
+        ],
+    }
+    duplicated = 'Transition tool name "done" is duplicated for this node. Use a unique edge label.'
+    assert answers["duplicate tool names"].json()["detail"] == {
+        "is_valid": False,
+        "errors": [
+            {"kind": "edge", "id": edge_id, "field": "data.label", "message": duplicated}
+            for edge_id in ("1-2", "e")
+        ],
+    }
+
+
+def test_create_definition_publishes_version_one(dograh: DograhTarget) -> None:
+    definition = generated_definition(["first_name"])
+    answer = call(
+        dograh,
+        "POST",
+        "/api/v1/workflow/create/definition",
+        json={"name": dograh.name("published"), "workflow_definition": definition},
+    )
+    assert answer.status_code == 200, answer.text
+    made = answer.json()
+    assert (made["name"], made["status"]) == (dograh.name("published"), "active")
+    assert made["workflow_definition"] == definition
+    [version] = versions(dograh, made["id"])
+    assert (version["version_number"], version["status"]) == (1, "published")
+    assert made["current_definition_id"] == version["id"]
+    missing = create(dograh, "phone_number\n+15550000001\n", workflow_id=made["id"])
+    assert "'first_name'" in missing.json()["detail"]
 
 
 def test_the_generated_definition_is_valid_and_scanned() -> None:
