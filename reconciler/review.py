@@ -15,6 +15,7 @@ the same rules, its state being its parent manifest's ``spec.redial.state``.
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -71,6 +72,7 @@ def decide(resumes: Sequence[Resume], base: str | None, names: Collection[str]) 
                 manifest=resume.where,
                 reason=f"{resume.reason}; held paused: {how}. To resume it, pass "
                 f"--resume {_quoted(resume.name)}",
+                resume=f"campaigns apply --resume {shlex.quote(resume.name)}",
             )
         )
     return Decision(resumed, held, notes)
