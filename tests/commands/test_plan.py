@@ -255,8 +255,8 @@ def test_a_plan_with_only_held_campaigns_has_no_changes_to_apply(
         f"  - spring-renewals-east (id {east['id']}): Dograh's circuit breaker paused it at "
     )
     assert lines[at + 2].endswith(
-        "held paused: no reviewed change asks for it (plan --base REV). To resume it, pass "
-        "--resume spring-renewals-east"
+        "held paused: no reviewed change asks for it (plan --base REV). To resume it: "
+        "campaigns apply --resume spring-renewals-east"
     )
 
     document = json.loads(campaigns("plan", "--format", "json").out)
