@@ -213,8 +213,8 @@ def _select(managed: Managed, selectors: Sequence[str]) -> tuple[list[LiveCampai
                     campaign,
                     f"{where} has its name but does not take it over, as this repository did "
                     f"not create it; to manage it with that manifest, pin metadata.id: "
-                    f"{campaign.id} there (its CSV must hold the campaign's contacts)",
-                    written=False,
+                    f"{campaign.id} there (its CSV must hold the campaign's contacts), or "
+                    "rename one of the two",
                 )
             else:
                 click.echo(f"{_label(campaign)} is already managed by {where}: skipped.")
@@ -442,9 +442,8 @@ def _schema_reference(directory: Path) -> str:
     return Path(os.path.relpath(root / SCHEMA_FILE, real)).as_posix()
 
 
-def _refuse(campaign: LiveCampaign, reason: str, *, written: bool = True) -> int:
-    tail = "; nothing written for it." if written else "."
-    click.secho(f"Error: {_label(campaign)}: {reason}{tail}", err=True, fg="red")
+def _refuse(campaign: LiveCampaign, reason: str) -> int:
+    click.secho(f"Error: {_label(campaign)}: {reason}; nothing written for it.", err=True, fg="red")
     return 1
 
 

@@ -571,7 +571,7 @@ def test_a_namesake_of_a_manifest_is_adopted_by_pinning_it(
         f'Error: "winback-survey" (id {made}): campaigns.d/winback-survey.yaml:7:9 has its '
         "name but does not take it over, as this repository did not create it; to manage it "
         f"with that manifest, pin metadata.id: {made} there (its CSV must hold the "
-        "campaign's contacts)." in result.err
+        "campaign's contacts), or rename one of the two; nothing written for it." in result.err
     )
     assert sorted(p.name for p in (repo / "campaigns.d").glob("*.yaml")) == [
         "appointments-west.yaml",
