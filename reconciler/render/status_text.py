@@ -91,6 +91,8 @@ def _details(entry: CampaignStatus) -> list[str]:
         rows = entry.rows
         total = "?" if rows.total is None else str(rows.total)
         counted = "" if rows.total is not None else " (total counted when the sync ends)"
+        if rows.total is not None and rows.processed > rows.total:
+            counted = " (Dograh counts each retry as a row processed)"
         lines.append(f"rows: {rows.processed} of {total} processed{counted}")
     if entry.calls is not None:
         calls = entry.calls

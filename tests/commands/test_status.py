@@ -330,7 +330,7 @@ def test_every_call_failed_and_the_retries_show_without_progress(
     sandbox.admin.set_clock(MONDAY_10_IN_NEW_YORK)
     sandbox.admin.set_simulation(busy_rate=1.0)
     assert campaigns("apply", "--auto-approve", "--target", "spring-renewals-east").code == 0
-    sandbox.admin.advance(60)
+    sandbox.admin.advance(400)  # past the first retries (300 s)
     live = _live(sandbox)["spring-renewals-east"]
     assert live["failed_rows"] == 0 and live["state"] == "running"
     retried = live["total_queued_count"] - live["total_rows"]
@@ -338,6 +338,10 @@ def test_every_call_failed_and_the_retries_show_without_progress(
 
     result = campaigns("status", "campaigns.d/spring-renewals-east.yaml")
     placed = live["executed_count"]
+    assert (
+        f"    rows: {live['processed_rows']} of 40 processed (Dograh counts each retry as a "
+        "row processed)\n"
+    ) in result.out
     assert (
         f"    calls: {placed} placed, {placed} failed (failed, busy or no answer), "
         f"{retried} retried\n"
