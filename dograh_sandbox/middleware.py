@@ -21,6 +21,7 @@ import socket
 import struct
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from email.utils import formatdate
 from http import HTTPStatus
 from typing import Any
 
@@ -149,6 +150,10 @@ class SandboxMiddleware:
 
         async def send_or_drop(message: Message) -> None:
             if message["type"] == "http.response.start":
+                # HTTP's Date from the sandbox's clock, as Dograh's server sends its own:
+                # the tool reads "now" there (a calling window is Dograh's to judge).
+                date = formatdate(self.state.now() / 1_000_000, usegmt=True).encode()
+                message = {**message, "headers": [*message.get("headers", []), (b"date", date)]}
                 record.handler_status = int(message["status"])
                 if drop:
                     record.fault = "dropped"

@@ -63,6 +63,7 @@ def _server(app: ASGIApp, log_level: str) -> uvicorn.Server:
         lifespan="on",
         proxy_headers=False,
         server_header=False,
+        date_header=False,  # the application's, from the sandbox's clock
         timeout_graceful_shutdown=2,
     )
     return uvicorn.Server(config)

@@ -382,7 +382,8 @@ def import_(options: GlobalOptions, selectors: tuple[str, ...], directory: str) 
 @click.option(
     "--progress",
     is_flag=True,
-    help="Also read each managed campaign's progress (one request per campaign).",
+    help="Also show each managed campaign's progress and contacts' sync (one request per "
+    "campaign; the failed calls are shown without it).",
 )
 @click.option(
     "--fail-on",
@@ -398,7 +399,7 @@ def status(
     progress: bool,
     fail_on: str | None,
 ) -> int:
-    """Each managed campaign's state, progress, why it is held or failed, and its redial.
+    """Each managed campaign's state, calls, window, why it is held or failed, and its redial.
 
     PATH is a manifest file or a directory (default: campaigns.d). Needs the API key.
     """

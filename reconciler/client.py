@@ -743,6 +743,9 @@ class DograhClient:
         self._lock = threading.Lock()
         self._opened: list[httpx.Client] = []
         self._sent = 0
+        self.server_date: str | None = None
+        """HTTP's ``Date`` of Dograh's latest answer: its clock, which decides whether a
+        campaign is inside its calling window (``status`` reads "now" there)."""
 
     @property
     def requests_sent(self) -> int:
@@ -959,6 +962,7 @@ class DograhClient:
         )
         if answer.status >= 400:
             raise error_for(answer.status, answer.body, label)
+        self.server_date = answer.headers.get("date") or self.server_date
         return answer.body
 
     def _send(

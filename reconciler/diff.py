@@ -293,6 +293,10 @@ def _content_of(campaign: LiveCampaign) -> str | None:
 
 def _plan_create(part: DiffPart, item: Desired, live: LiveState, owner: str) -> None:
     spec = item.manifest.campaign.spec
+    if item.telephony_unresolved:  # said by resolve; the organization's limit still holds
+        problems = _concurrency_problems(spec.max_concurrency, 0, live.concurrency_limit)
+        part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
+        return
     config = item.telephony or live.default_telephony()
     problems = _telephony_problems(item, config, item.state == "running", live)
     problems += _concurrency_problems(
@@ -387,6 +391,11 @@ def _plan_existing(
         if after[key] is None:
             after[key] = before[key]
     contacts = item.manifest.contacts
+    # Every problem of the campaign is said at once: a contacts conflict, an unknown
+    # telephony name, an immutable change, a lifecycle one, telephony and concurrency.
+    blocked = item.telephony_unresolved
+    if item.telephony_unresolved:
+        after["telephony"] = before["telephony"]
     if before["source"] != after["source"]:
         part.contacts.append(
             ContactCheck(
@@ -402,8 +411,10 @@ def _plan_existing(
             )
         )
         if before["source"] is not None:
-            return  # this tool's upload, of other contacts: a conflict, with counts
-        after["source"] = before["source"] = None  # compared by the pipeline
+            blocked = True  # this tool's upload, of other contacts: a conflict, with counts
+            after["source"] = before["source"]
+        else:
+            after["source"] = before["source"] = None  # compared by the pipeline
     conflicts = [
         Conflict(
             name=item.name,
@@ -418,7 +429,7 @@ def _plan_existing(
         part.diagnostics.extend(_terminal(item, campaign, changes, before, after))
         if conflicts:
             part.conflicts.extend(conflicts)
-        else:
+        elif not blocked:
             part.unchanged.append(item.name)
             _plan_redial(part, item, campaign, live, by_id, claimed)
         return
@@ -432,18 +443,16 @@ def _plan_existing(
                 message=lifecycle_problem,
             )
         )
-    if conflicts:
-        part.conflicts.extend(conflicts)
-        return
     problems: list[tuple[str, str]] = []
     config = live.telephony_by_id(campaign.telephony_configuration_id)
     if any(c.path == "max_concurrency" for c in changes):
         numbers = config.phone_number_count if config and not config.inactive else 0
         problems += _concurrency_problems(after["max_concurrency"], numbers, live.concurrency_limit)
-    if action in ("start", "resume"):
+    if action in ("start", "resume") and not item.telephony_unresolved:
         problems += _telephony_problems(item, config or live.default_telephony(), True, live)
-    if problems:
-        part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
+    part.conflicts.extend(conflicts)
+    part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
+    if conflicts or problems or blocked:
         return
     notes = []
     if any(c.path.startswith("circuit_breaker") for c in changes) and (

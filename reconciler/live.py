@@ -83,6 +83,10 @@ class LiveCampaign:
     total_rows: int | None = None
     processed_rows: int = 0
     failed_rows: int = 0
+    executed_count: int = 0
+    """Queued runs dispatched, retries included (docs/dograh-api.md §10.2)."""
+    total_queued_count: int = 0
+    """Queued runs, retries included: beyond ``total_rows``, the retries queued."""
     started_at: str | None = None
     completed_at: str | None = None
     max_concurrency: int | None = None

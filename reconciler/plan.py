@@ -237,6 +237,11 @@ class Held(_Model):
     id: int
     manifest: str
     reason: str
+    resume: str = Field(
+        default="",
+        description="The command that resumes it once reviewed: `campaigns apply --resume "
+        "NAME` (a plan with only held campaigns has no changes to apply).",
+    )
 
 
 class Unmanaged(_Model):

@@ -32,6 +32,10 @@ class Desired:
     telephony: TelephonyConfig | None
     """None when the manifest leaves telephony to Dograh's default."""
     view: View
+    telephony_unresolved: bool = False
+    """``spec.telephony`` names no configuration (resolve said so): the campaign is still
+    checked for every other problem (contacts, workflow, concurrency), so that all of
+    them are said at once, and no change is planned for it."""
 
     @property
     def name(self) -> str:
@@ -58,11 +62,11 @@ def resolve(
         workflow, problems = _resolve_workflow(manifest, spec.workflow, workflows)
         findings.extend(problems)
         config: TelephonyConfig | None = None
+        unresolved = False
         if spec.telephony is not None:
             config, problems = _resolve_telephony(manifest, spec.telephony, telephony)
             findings.extend(problems)
-            if config is None:
-                continue
+            unresolved = config is None
         if workflow is None:
             continue
         view: View = {
@@ -75,7 +79,7 @@ def resolve(
             "schedule": desired_schedule_view(spec.schedule),
             "circuit_breaker": breaker_view(spec.circuit_breaker) if spec.circuit_breaker else None,
         }
-        desired.append(Desired(manifest, workflow, config, view))
+        desired.append(Desired(manifest, workflow, config, view, unresolved))
     return desired, findings
 
 

@@ -15,6 +15,7 @@ the same rules, its state being its parent manifest's ``spec.redial.state``.
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -64,20 +65,17 @@ def decide(resumes: Sequence[Resume], base: str | None, names: Collection[str]) 
             if base
             else "no reviewed change asks for it (plan --base REV)"
         )
+        command = f"campaigns apply --resume {shlex.quote(resume.name)}"
         held.append(
             Held(
                 name=resume.name,
                 id=resume.campaign_id,
                 manifest=resume.where,
-                reason=f"{resume.reason}; held paused: {how}. To resume it, pass "
-                f"--resume {_quoted(resume.name)}",
+                reason=f"{resume.reason}; held paused: {how}. To resume it: {command}",
+                resume=command,
             )
         )
     return Decision(resumed, held, notes)
-
-
-def _quoted(name: str) -> str:
-    return name if name.replace("-", "").replace("_", "").isalnum() else repr(name)
 
 
 def _states_at(base: str, resumes: Sequence[Resume]) -> dict[int, str | None]:

@@ -1,11 +1,13 @@
 """The managed campaigns' status: a typed report, built from the one campaign list.
 
 Dograh's list carries, for every campaign at once, what an operator asks first
-(docs/dograh-api.md §2.2, §2.4): the state, the row counters, the log entries that say
-why a campaign was paused or failed (§9), and the link to its redial (§2.9). So status
-costs the four requests of a plan however many campaigns there are; only
-``--progress`` adds one request per managed campaign (§2.10: the failed calls and the
-contacts' sync, which the list does not carry).
+(docs/dograh-api.md §2.2, §2.4): the state, the row counters, the retries queued, the
+log entries that say why a campaign was paused or failed (§9), and the link to its
+redial (§2.9). Its ``failed_rows`` counts only busy or unanswered contacts out of
+retries (§10.2): a campaign whose every call failed reads 0. So the failed calls are
+read from ``/progress`` (§2.10) for each managed campaign that dialled at least once;
+``--progress`` reads it for all and shows the contacts' sync too. Rendering is in
+reconciler/render/status_text.py.
 
 The report is typed data that serialises itself: ``status --format json`` prints
 ``StatusReport.model_dump_json()``, a shape documented in the README (a removed or
@@ -19,14 +21,16 @@ a provider's error may quote the number it could not call.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from typing import Any, Literal
+import shlex
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Literal
 
-import click
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from reconciler import __version__
-from reconciler.live import TERMINAL_STATES, CampaignProgress, LiveCampaign, LogEntry
+from reconciler.calling_window import is_open, next_start
+from reconciler.live import DIALING_STATES, CampaignProgress, LiveCampaign, LogEntry
 from reconciler.managed import Managed
 from reconciler.manifest.load import Manifest
 
@@ -77,6 +81,33 @@ class Rows(_Model):
     )
 
 
+class Calls(_Model):
+    """The calls Dograh placed, whatever its row counters say."""
+
+    dispatched: int = Field(
+        description="Dograh's `executed_count`: calls placed, retries included."
+    )
+    failed: int | None = Field(
+        description="Calls whose last status is failed, busy or no answer, retries included "
+        "(from `/progress`); null when it could not be read."
+    )
+    retried: int | None = Field(
+        description="Retries queued: `total_queued_count` beyond `total_rows`; null until the "
+        "sync has counted the rows."
+    )
+
+
+class OutsideWindow(_Model):
+    """A campaign Dograh would dial, but whose calling window is closed now."""
+
+    now: str = Field(description="Dograh's clock (the `Date` of its answer), ISO 8601.")
+    timezone: str = Field(description="The schedule's zone.")
+    next_start: str | None = Field(
+        description="When the next window opens, ISO 8601 in the schedule's zone; null when "
+        "none opens within eight days."
+    )
+
+
 class Redial(_Model):
     id: int
     name: str | None = Field(description="Null when the list does not hold the redial.")
@@ -113,10 +144,23 @@ class CampaignStatus(_Model):
     )
     desired_state: str = Field(description="The manifest's `spec.state`.")
     held: bool = Field(description="Paused in Dograh while its manifest says running.")
+    held_by: Literal["circuit_breaker", "by_hand"] | None = Field(
+        default=None,
+        description="Why it is held: Dograh's circuit breaker (its trip in `reason`), or a "
+        "pause by hand or by another tool (no trip in Dograh's logs).",
+    )
+    resume: str | None = Field(
+        default=None, description="The command that resumes a held campaign."
+    )
     reason: Reason | None = Field(
         description="Why it is paused (the newest circuit breaker trip) or failed."
     )
     rows: Rows | None = Field(description="Null until the campaign is started.")
+    calls: Calls | None = Field(default=None, description="Null until the campaign is started.")
+    outside_window: OutsideWindow | None = Field(
+        default=None,
+        description="Set when Dograh would dial the campaign but its calling window is closed.",
+    )
     redial: Redial | None = Field(description="The campaign Dograh made to redial this one.")
     progress: Progress | None = Field(description="With `--progress` only.")
 
@@ -129,6 +173,7 @@ class Summary(_Model):
     redials: int = Field(description="Of `managed`, the redials without an entry of their own.")
     states: dict[str, int] = Field(description="Managed campaigns per Dograh state.")
     held: int
+    outside_window: int = Field(description="Campaigns Dograh would dial, outside their window.")
     failed: int
     not_created: int = Field(description="Manifests that Dograh has no campaign for yet.")
 
@@ -167,16 +212,23 @@ class StatusReport(_Model):
             redials=len(redials),
             states={state: states[state] for state in ordered},
             held=sum(entry.held for entry in self.campaigns),
+            outside_window=sum(entry.outside_window is not None for entry in self.campaigns),
             failed=states.get("failed", 0),
             not_created=sum(entry.state is None for entry in self.campaigns),
         )
 
 
 def build_status(
-    managed: Managed, progress: Mapping[int, CampaignProgress] | None = None
+    managed: Managed,
+    progress: Mapping[int, CampaignProgress],
+    now: datetime,
+    *,
+    show_progress: bool = False,
 ) -> StatusReport:
     """One entry per managed live campaign (a manifest matched to two, in a name
-    conflict, has two), and one per manifest that Dograh has no campaign for."""
+    conflict, has two), and one per manifest that Dograh has no campaign for.
+    ``progress``: what ``/progress`` answered, by campaign id (a campaign that never
+    dialled needs none: it has no failed call); ``now``: Dograh's clock."""
     by_id = {campaign.id: campaign for campaign in managed.live.campaigns}
     owned: dict[int, list[int]] = {}
     for campaign_id in sorted(managed.matched):
@@ -190,8 +242,11 @@ def build_status(
             entries.append(_absent(manifest))
         for campaign_id in ids:
             campaign = by_id[campaign_id]
-            found = progress.get(campaign_id) if progress is not None else None
-            entries.append(_entry(manifest, campaign, managed, by_id, found))
+            found = progress.get(campaign_id)
+            entry = _entry(manifest, campaign, managed, by_id, found, now)
+            if not show_progress:
+                entry = entry.model_copy(update={"progress": None})
+            entries.append(entry)
     return StatusReport(
         campaigns=tuple(entries),
         unmanaged=len(managed.unmanaged()),
@@ -220,26 +275,58 @@ def _entry(
     managed: Managed,
     by_id: Mapping[int, LiveCampaign],
     progress: CampaignProgress | None,
+    now: datetime,
 ) -> CampaignStatus:
     desired = manifest.campaign.spec.state
     entry = explanation(campaign)
+    held = campaign.state == "paused" and desired == "running"
+    started = campaign.state != "created"
     return CampaignStatus(
         name=manifest.name,
         id=campaign.id,
         manifest=manifest.where("metadata.name"),
         state=campaign.state,
         desired_state=desired,
-        held=campaign.state == "paused" and desired == "running",
+        held=held,
+        held_by=None if not held else "by_hand" if entry is None else "circuit_breaker",
+        resume=f"campaigns apply --resume {shlex.quote(manifest.name)}" if held else None,
         reason=None if entry is None else _reason(entry),
         rows=None
-        if campaign.state == "created"
+        if not started
         else Rows(
             total=campaign.total_rows,
             processed=campaign.processed_rows,
             failed=campaign.failed_rows,
         ),
+        calls=_calls(campaign, progress) if started else None,
+        outside_window=_outside_window(campaign, now),
         redial=_redial(campaign, managed, by_id),
         progress=None if progress is None else _progress(progress),
+    )
+
+
+def _calls(campaign: LiveCampaign, progress: CampaignProgress | None) -> Calls:
+    if progress is not None:
+        failed: int | None = progress.failed_calls
+    else:
+        failed = 0 if campaign.executed_count == 0 else None
+    total = campaign.total_rows
+    return Calls(
+        dispatched=campaign.executed_count,
+        failed=failed,
+        retried=None if total is None else max(0, campaign.total_queued_count - total),
+    )
+
+
+def _outside_window(campaign: LiveCampaign, now: datetime) -> OutsideWindow | None:
+    schedule = campaign.schedule_config
+    if campaign.state not in DIALING_STATES or schedule is None or is_open(schedule, now):
+        return None
+    opens = next_start(schedule, now)
+    return OutsideWindow(
+        now=now.isoformat(timespec="seconds"),
+        timezone=schedule.timezone,
+        next_start=None if opens is None else opens.isoformat(timespec="minutes"),
     )
 
 
@@ -295,123 +382,3 @@ def _progress(progress: CampaignProgress) -> Progress:
             error=None if sync.error is None else redact(sync.error),
         ),
     )
-
-
-# -- text ------------------------------------------------------------------------------
-
-Styler = Callable[..., str]
-
-
-def _plain(text: str, **_: Any) -> str:
-    return text
-
-
-def render_status_text(
-    report: StatusReport, *, color: bool = False, broken: frozenset[str] = frozenset()
-) -> list[str]:
-    """A headline per campaign (name, id, state), then indented lines: why it is held or
-    failed, its rows, its redial, its progress; then the counts. ``broken``: the files
-    with errors, whose manifests matched nothing for that reason."""
-    style: Styler = click.style if color else _plain
-    lines: list[str] = []
-    for entry in report.campaigns:
-        if entry.state is None and entry.manifest.rsplit(":", 2)[0] in broken:
-            lines.append(f"{entry.name}: matched no campaign, as its manifest has errors")
-            continue
-        lines.append(_headline(entry, style))
-        lines.extend(f"    {line}" for line in _details(entry))
-    if report.campaigns:
-        lines.append("")
-    lines.append(_summary_line(report))
-    if report.unmanaged:
-        count = report.unmanaged
-        lines.append(
-            f"{count} live {'campaign is' if count == 1 else 'campaigns are'} not managed by any "
-            "manifest (campaigns plan --show-unmanaged lists them)."
-        )
-    return lines
-
-
-def _headline(entry: CampaignStatus, style: Styler) -> str:
-    if entry.state is None:
-        if entry.id is not None:
-            return (
-                f"{entry.name} (id {entry.id}): not in Dograh (its pinned id matches no campaign)"
-            )
-        return f"{entry.name}: not in Dograh yet (apply creates it)"
-    text = f"{entry.name} (id {entry.id}): "
-    if entry.state == "failed":
-        return text + style("failed", fg="red", bold=True)
-    if entry.held:
-        return (
-            text
-            + "paused, "
-            + style("held", fg="yellow", bold=True)
-            + ": its manifest says running"
-        )
-    text += entry.state
-    if entry.state == "created":
-        text += " (not started)"
-    expected = LIVE_TO_MANIFEST.get(entry.state, entry.state)
-    if entry.state not in TERMINAL_STATES and expected != entry.desired_state:
-        text += f"; its manifest says {entry.desired_state}"
-    return text
-
-
-def _details(entry: CampaignStatus) -> list[str]:
-    lines = []
-    if entry.reason is not None:
-        what = (
-            "circuit breaker tripped"
-            if entry.reason.event == BREAKER_EVENT
-            else f"{entry.reason.event}"
-        )
-        lines.append(f"{what} at {entry.reason.at}: {entry.reason.message}")
-    elif entry.held:
-        lines.append("paused outside these manifests (no circuit breaker trip in Dograh's logs)")
-    elif entry.state == "failed":
-        lines.append("Dograh's logs do not say why")
-    if entry.rows is not None:
-        rows = entry.rows
-        total = "?" if rows.total is None else str(rows.total)
-        counted = "" if rows.total is not None else " (total counted when the sync ends)"
-        lines.append(f"rows: {rows.processed} of {total} processed, {rows.failed} failed{counted}")
-    if entry.progress is not None:
-        progress = entry.progress
-        sync = progress.source_sync
-        synced = f"sync {sync.status}" + (
-            f" at {sync.last_synced_at}" if sync.last_synced_at else ""
-        )
-        if sync.error:
-            synced += f": {sync.error}"
-        lines.append(
-            f"progress: {progress.progress_percentage:.1f}%, {progress.failed_calls} failed "
-            f"calls (failed, busy or no answer); {synced}"
-        )
-    if entry.redial is not None:
-        redial = entry.redial
-        if redial.name is None:
-            lines.append(f"redial: id {redial.id}, not in the campaign list")
-        else:
-            owner = f"managed by {redial.managed_by}" if redial.managed_by else "not managed"
-            lines.append(f'redial: "{redial.name}" (id {redial.id}), {redial.state}, {owner}')
-    return lines
-
-
-def _summary_line(report: StatusReport) -> str:
-    summary = report.summary
-    count = summary.managed
-    if not count:
-        return "No managed campaigns."
-    parts = []
-    for state, number in summary.states.items():
-        part = f"{number} {state}"
-        if state == "paused" and summary.held:
-            part += f" ({summary.held} held)"
-        parts.append(part)
-    if summary.not_created:
-        parts.append(f"{summary.not_created} not in Dograh")
-    noun = "campaign" if count == 1 else "campaigns"
-    if summary.redials:
-        noun += f" ({summary.redials} of them {'a redial' if summary.redials == 1 else 'redials'})"
-    return f"{count} managed {noun}: {', '.join(parts)}."

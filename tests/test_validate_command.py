@@ -102,11 +102,16 @@ def test_the_same_name_twice_names_both_places(
     _write(repo, "a.yaml", GOOD.format(name="east", concurrency=1))
     _write(repo, "b.yaml", GOOD.format(name="east", concurrency=2))
     assert run(["validate"]) == 1
+    fix = (
+        "each campaign needs one manifest: rename one, or, for two live campaigns of this "
+        "name (Dograh allows it), pin each manifest to its own with metadata.id (campaigns "
+        "status shows the ids)"
+    )
     assert capsys.readouterr().out == (
         "campaigns.d/a.yaml:4:9: metadata.name: the campaign name 'east' is also used at "
-        "campaigns.d/b.yaml:4:9; each campaign needs one manifest\n"
+        f"campaigns.d/b.yaml:4:9; {fix}\n"
         "campaigns.d/b.yaml:4:9: metadata.name: the campaign name 'east' is also used at "
-        "campaigns.d/a.yaml:4:9; each campaign needs one manifest\n"
+        f"campaigns.d/a.yaml:4:9; {fix}\n"
         "2 errors in 2 files\n"
     )
 
@@ -207,6 +212,33 @@ def test_missing_paths_and_empty_directories(
         "nowhere:1:1: no such file or directory\n"
         "2 errors in 2 files\n"
     )
+
+
+def test_run_from_inside_the_manifests_directory_says_where_it_looked(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _write(repo, "b.yaml", GOOD.format(name="b", concurrency=1))
+    monkeypatch.chdir(repo / "campaigns.d")
+    assert run(["validate"]) == 1
+    assert capsys.readouterr().out == (
+        f"campaigns.d:1:1: no such file or directory (looked for {repo}/campaigns.d/campaigns.d);"
+        f" it is at '.' from here: run from {repo} (the repository root), or pass the path: "
+        "'.'\n"
+        "1 error in 1 file\n"
+    )
+    assert run(["validate", "."]) == 0
+
+
+def test_a_semicolon_separated_csv_is_named_as_such(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / "campaigns.d" / "contacts.csv").write_text(
+        "phone_number;first_name\n+15550100;Ada\n", encoding="utf-8"
+    )
+    _write(repo, "b.yaml", GOOD.format(name="b", concurrency=1))
+    assert run(["validate"]) == 1
+    out = capsys.readouterr().out
+    assert "the separator looks like ';' (semicolon), and Dograh reads commas only" in out
 
 
 def test_colour_on_a_terminal_and_never_with_no_color(

@@ -14,6 +14,13 @@ exclusively, and an existing one is a refusal that names it.
 Before it keeps a manifest, import loads it as ``validate`` does and plans it against
 the campaign it came from: anything but "No changes" removes both files and is
 reported, as a manifest that planned a change would make apply change a live campaign.
+
+Import never leaves two manifests of one name that validate would refuse: a campaign
+with the name of an existing unpinned manifest is written only if that manifest can be
+pinned too (its campaign is the one this repository created, known by the owner token);
+then both are pinned, and said so. Otherwise it is refused and nothing is written for
+it. After writing, validate runs on the directory, and its errors in the files import
+wrote or pinned are reported (exit 1) instead of "plan shows no change".
 """
 
 from __future__ import annotations
@@ -36,12 +43,14 @@ from reconciler.diff import MUTABLE, diff
 from reconciler.errors import EXIT_ERROR, EXIT_OK, UserError
 from reconciler.explain import field_differences
 from reconciler.importing import CannotAdopt, Draft, draft_manifest, file_stems, render_manifest
-from reconciler.live import TERMINAL_STATES, LiveCampaign, LiveState
+from reconciler.live import TERMINAL_STATES, LiveCampaign
 from reconciler.managed import Managed, read_managed
 from reconciler.manifest.contacts import contacts_of_bytes
 from reconciler.manifest.load import MANIFEST_SUFFIXES, Manifest, load_files
 from reconciler.manifest.paths import SourcePaths, display_path
 from reconciler.owner import mark_of
+from reconciler.pinning import CannotPin, pin
+from reconciler.pipeline import validate_paths
 from reconciler.render.diagnostics import render_text
 from reconciler.resolve import resolve
 
@@ -75,6 +84,8 @@ class Planned:
     manifest: Path
     csv: Path
     draft: Draft
+    namesake: tuple[Manifest, int] | None = None
+    """An unpinned manifest of this name, and its own campaign's id: pinned on writing."""
 
 
 def run_import(request: ImportRequest) -> int:
@@ -93,8 +104,10 @@ def run_import(request: ImportRequest) -> int:
             )
         chosen, refused = _select(managed, request.selectors)
         stems = file_stems(managed.live.campaigns)
-        planned = [_plan(c, directory, stems[c.id], managed.live) for c in chosen]
+        planned = [_plan(c, directory, stems[c.id], managed) for c in chosen]
         written = 0
+        touched: list[Path] = []
+        pinned: set[tuple[str, str]] = set()
         if any(isinstance(item, Planned) for item in planned):
             directory.joinpath(CONTACTS_DIRECTORY).mkdir(parents=True, exist_ok=True)
         schema = _schema_reference(directory)
@@ -102,20 +115,51 @@ def run_import(request: ImportRequest) -> int:
             try:
                 if isinstance(item, Refusal):
                     raise item
-                _write(item, raw, schema, managed)
+                touched += _write(item, raw, schema, managed, pinned)
                 written += 1
             except Refusal as refusal:
                 refused += _refuse(campaign, str(refusal))
     if written:
         noun = "campaign" if written == 1 else "campaigns"
         click.echo(f"Imported {written} {noun} into {request.directory}. {PERSONAL_DATA}")
+    valid = _validated(request.directory, touched) if written else True
     if refused:
         noun = "campaign was" if refused == 1 else "campaigns were"
         click.secho(f"{refused} {noun} not imported (above).", err=True, fg="red")
         return EXIT_ERROR
+    if not valid:
+        return EXIT_ERROR
     if written:
-        click.echo(f"Next: campaigns plan {request.directory} shows no change for them.")
+        click.echo(
+            f"Checked: campaigns validate {request.directory} passes for them; campaigns plan "
+            f"{request.directory} shows no change for them."
+        )
     return EXIT_OK
+
+
+def _validated(directory: str, touched: Sequence[Path]) -> bool:
+    """Validate, as the command runs it, on the directory import wrote into: its errors in
+    the files written or pinned now are said, whatever said before that they were fine."""
+    ours = {display_path(path) for path in touched}
+    errors = [
+        d
+        for d in validate_paths([directory]).diagnostics
+        if d.severity == "error" and d.file in ours
+    ]
+    if not errors:
+        return True
+    for line in render_text(errors):
+        click.echo(line, err=True)
+    files = len({d.file for d in errors})
+    click.secho(
+        f"campaigns validate {directory} now fails: {len(errors)} "
+        f"{'error' if len(errors) == 1 else 'errors'} in {files} "
+        f"{'file' if files == 1 else 'files'} that import wrote (above); plan and apply "
+        "refuse the manifests until they are fixed.",
+        err=True,
+        fg="red",
+    )
+    return False
 
 
 def _has_manifests(directory: Path) -> bool:
@@ -171,8 +215,8 @@ def _select(managed: Managed, selectors: Sequence[str]) -> tuple[list[LiveCampai
                     campaign,
                     f"{where} has its name but does not take it over, as this repository did "
                     f"not create it; to manage it with that manifest, pin metadata.id: "
-                    f"{campaign.id} there (its CSV must hold the campaign's contacts)",
-                    written=False,
+                    f"{campaign.id} there (its CSV must hold the campaign's contacts), or "
+                    "rename one of the two",
                 )
             else:
                 click.echo(f"{_label(campaign)} is already managed by {where}: skipped.")
@@ -193,8 +237,11 @@ def _is_id(selector: str) -> bool:
     return selector.isascii() and selector.isdigit()
 
 
-def _plan(campaign: LiveCampaign, directory: Path, stem: str, live: LiveState) -> Planned | Refusal:
+def _plan(
+    campaign: LiveCampaign, directory: Path, stem: str, managed: Managed
+) -> Planned | Refusal:
     """What to write for a campaign, or why nothing can be, before any download."""
+    live = managed.live
     manifest = directory / f"{stem}.yaml"
     csv = directory / CONTACTS_DIRECTORY / f"{stem}.csv"
     for path in (manifest, csv):
@@ -207,7 +254,37 @@ def _plan(campaign: LiveCampaign, directory: Path, stem: str, live: LiveState) -
         draft = draft_manifest(campaign, live, f"{CONTACTS_DIRECTORY}/{stem}.csv")
     except CannotAdopt as reason:
         return Refusal(str(reason))
-    return Planned(campaign, manifest, csv, draft)
+    namesake = _namesake(draft, managed)
+    if isinstance(namesake, Refusal):
+        return namesake
+    return Planned(campaign, manifest, csv, draft, namesake)
+
+
+def _namesake(draft: Draft, managed: Managed) -> tuple[Manifest, int] | Refusal | None:
+    """An unpinned manifest with the draft's name, and the id of its campaign, which
+    this repository created (its owner token says so): both manifests get pinned. A
+    namesake without such a campaign cannot be pinned: a refusal that says what to do."""
+    name = draft.model.metadata.name
+    for manifest in managed.manifests:
+        if manifest.name != name or manifest.campaign.metadata.id is not None:
+            continue
+        own = [
+            campaign
+            for campaign in managed.live.campaigns
+            if managed.manifest_for(campaign.id) is manifest
+        ]
+        ours = [c for c in own if (mark := mark_of(c.source_id)) and mark.owner == managed.owner]
+        if len(ours) == 1 and len(own) == 1:
+            return manifest, ours[0].id
+        where = manifest.where("metadata.name")
+        return Refusal(
+            f"{where} has its name and no metadata.id, and Dograh has no campaign that this "
+            "repository created for it, so import cannot pin both manifests (two manifests "
+            "of one name must each pin metadata.id). Rename one of the campaigns, or, to "
+            f"manage this campaign with that manifest, pin metadata.id: {draft.campaign.id} "
+            "there (its CSV must then hold the campaign's contacts)"
+        )
+    return None
 
 
 def _downloaded(
@@ -235,9 +312,16 @@ def _downloaded(
             )
 
 
-def _write(item: Planned, raw: bytes | Refusal, schema: str, managed: Managed) -> None:
+def _write(
+    item: Planned,
+    raw: bytes | Refusal,
+    schema: str,
+    managed: Managed,
+    pinned: set[tuple[str, str]],
+) -> list[Path]:
     """Both files, or neither: the CSV as downloaded, then the manifest, each created
-    exclusively; then the check that they plan clean."""
+    exclusively; then the check that they plan clean; then the namesake manifest pinned
+    (``pinned``: those pinned in this run). Returns the manifests written or edited."""
     if isinstance(raw, Refusal):
         raise raw
     contacts, findings = contacts_of_bytes(raw, str(item.csv), display_path(item.csv))
@@ -252,6 +336,7 @@ def _write(item: Planned, raw: bytes | Refusal, schema: str, managed: Managed) -
                 created.append(path)
                 handle.write(content)
         manifest = _check(item, managed)
+        edited = _pin_namesake(item, pinned)
     except FileExistsError as exc:
         _remove(created)
         raise Refusal(
@@ -269,10 +354,38 @@ def _write(item: Planned, raw: bytes | Refusal, schema: str, managed: Managed) -
         f"Wrote {display_path(item.manifest)} and {display_path(item.csv)}: "
         f"{_label(campaign)}, {contacts.rows} {rows}, state {state}"
     )
+    if edited is not None:
+        namesake, own = edited
+        click.echo(
+            f"Pinned {namesake.file} to its campaign (id {own}, created from this repository): "
+            f"metadata.id: {own}, so that the two manifests of the name "
+            f"{_quoted(namesake.name)} are told apart by id"
+        )
     for finding in findings:
         click.echo(f"  warning: {display_path(item.csv)}: {finding.message}")
     if dials(manifest):
         _calling_hours(manifest, managed)
+    return [item.manifest] + ([Path(edited[0].file)] if edited is not None else [])
+
+
+def _pin_namesake(item: Planned, pinned: set[tuple[str, str]]) -> tuple[Manifest, int] | None:
+    """The namesake manifest pinned to its own campaign, once per run."""
+    if item.namesake is None:
+        return None
+    manifest, own = item.namesake
+    key = (manifest.file, manifest.name)
+    if key in pinned:
+        return None
+    try:
+        pin(manifest, own)
+    except CannotPin as reason:
+        raise Refusal(
+            f"{manifest.where('metadata.name')} has its name, and pinning it to its own "
+            f"campaign (id {own}) failed: {reason}; pin metadata.id: {own} there by hand, "
+            "then import again"
+        ) from None
+    pinned.add(key)
+    return item.namesake
 
 
 def _calling_hours(manifest: Manifest, managed: Managed) -> None:
@@ -285,10 +398,12 @@ def _calling_hours(manifest: Manifest, managed: Managed) -> None:
         if d.severity == "error"
     ]
     if errors:
+        # The error stands at the state that dials when there is no schedule; the fix is
+        # the schedule either way, as the error's own message says.
         click.secho(
             f"  warning: {manifest.file}: Dograh dials this campaign outside the calling-hours "
             f"rules ({errors[0].message}); validate and plan refuse the manifest until "
-            f"{errors[0].path} is fixed, and apply then changes the campaign to match",
+            "spec.schedule is fixed, and apply then changes the campaign to match",
             fg="yellow",
         )
 
@@ -339,9 +454,8 @@ def _schema_reference(directory: Path) -> str:
     return Path(os.path.relpath(root / SCHEMA_FILE, real)).as_posix()
 
 
-def _refuse(campaign: LiveCampaign, reason: str, *, written: bool = True) -> int:
-    tail = "; nothing written for it." if written else "."
-    click.secho(f"Error: {_label(campaign)}: {reason}{tail}", err=True, fg="red")
+def _refuse(campaign: LiveCampaign, reason: str) -> int:
+    click.secho(f"Error: {_label(campaign)}: {reason}; nothing written for it.", err=True, fg="red")
     return 1
 
 

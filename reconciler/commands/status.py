@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 
 import click
 
@@ -19,9 +21,11 @@ from reconciler.client import ClientSettings, DograhClient
 from reconciler.errors import EXIT_ERROR, EXIT_OK
 from reconciler.live import CampaignProgress
 from reconciler.managed import Managed, read_managed
+from reconciler.render import escape
 from reconciler.render.diagnostics import render_text
+from reconciler.render.status_text import render_status_json, render_status_text
 from reconciler.render.terminal import echo_lines, use_color
-from reconciler.status import build_status, render_status_text
+from reconciler.status import build_status
 
 PROGRESS_AT_ONCE = 8
 
@@ -39,12 +43,13 @@ class StatusRequest:
 def run_status(request: StatusRequest) -> int:
     with DograhClient(request.client) as client:
         managed = read_managed(request.paths, client)
-        progress = _progress(client, managed) if request.progress else None
-    report = build_status(managed, progress)
+        now = _dograh_now(client.server_date)
+        progress = _progress(client, managed, everything=request.progress)
+    report = build_status(managed, progress, now, show_progress=request.progress)
     if managed.diagnostics:
         echo_lines(render_text(managed.diagnostics), request.color, err=True)
     if request.output_format == "json":
-        click.echo(report.model_dump_json())
+        click.echo(render_status_json(report))
     else:
         broken = frozenset(d.file for d in managed.diagnostics if d.severity == "error")
         lines = render_status_text(report, color=use_color(request.color), broken=broken)
@@ -58,14 +63,36 @@ def run_status(request: StatusRequest) -> int:
         return EXIT_ERROR
     failed = [entry for entry in report.campaigns if entry.state == "failed"]
     if request.fail_on == "failed" and failed:
-        names = ", ".join(f"{entry.name} (id {entry.id})" for entry in failed)
+        names = ", ".join(f"{escape.text(entry.name)} (id {entry.id})" for entry in failed)
         click.secho(f"--fail-on failed: {names} failed.", err=True, fg="red")
         return EXIT_ERROR
     return EXIT_OK
 
 
-def _progress(client: DograhClient, managed: Managed) -> dict[int, CampaignProgress]:
-    """One ``/progress`` request per managed live campaign, a few at once."""
-    ids = sorted(managed.matched)
+def _dograh_now(date: str | None) -> datetime:
+    """Dograh's clock, from the ``Date`` of its answer: Dograh decides whether a window is
+    open. This machine's clock when Dograh sent none (or one that does not parse)."""
+    if date:
+        try:
+            return parsedate_to_datetime(date).astimezone(timezone.utc)
+        except (TypeError, ValueError):
+            pass
+    return datetime.now(timezone.utc)
+
+
+def _progress(
+    client: DograhClient, managed: Managed, *, everything: bool
+) -> dict[int, CampaignProgress]:
+    """One ``/progress`` request per managed live campaign that placed a call (the
+    failed calls, which the list does not count), or per managed campaign with
+    ``everything``; a few at once."""
+    by_id = {campaign.id: campaign for campaign in managed.live.campaigns}
+    ids = sorted(
+        campaign_id
+        for campaign_id in managed.matched
+        if everything or by_id[campaign_id].executed_count > 0
+    )
+    if not ids:
+        return {}
     with ThreadPoolExecutor(max_workers=PROGRESS_AT_ONCE, thread_name_prefix="progress") as pool:
         return dict(zip(ids, pool.map(client.campaign_progress, ids), strict=True))

@@ -139,8 +139,8 @@ def contacts_of_bytes(
                 1,
                 1,
                 "",
-                f"no '{PHONE_COLUMN}' column (the columns are: {shown}); name the column "
-                f"of phone numbers '{PHONE_COLUMN}'",
+                f"no '{PHONE_COLUMN}' column (the columns are: {shown}); "
+                + _column_fix(scan.columns),
             )
         )
         return None, findings
@@ -427,3 +427,19 @@ def _scan(text: str) -> _Scan:
         scan.error = (reader.line_num or 1, str(exc))
     scan.phones = len(first_row)
     return scan
+
+
+_SEPARATORS = {";": "';' (semicolon)", "\t": "a tab", "|": "'|' (pipe)"}
+
+
+def _column_fix(columns: Sequence[str]) -> str:
+    """A header that holds another separator is a file saved with it (a spreadsheet in a
+    locale whose decimal mark is a comma writes ';'): the fix is the separator, not a
+    column's name."""
+    for separator, name in _SEPARATORS.items():
+        if any(separator in column for column in columns):
+            return (
+                f"the separator looks like {name}, and Dograh reads commas only: save the "
+                "file as comma-separated (in Excel: 'CSV UTF-8 (Comma delimited)')"
+            )
+    return f"name the column of phone numbers '{PHONE_COLUMN}'"

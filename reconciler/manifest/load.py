@@ -182,6 +182,23 @@ def is_manifest_name(name: str) -> bool:
     return name.lower().endswith(MANIFEST_SUFFIXES)
 
 
+def _not_found(raw: str, cwd: str) -> str:
+    """A relative path missing here but found above (``campaigns.d`` run from inside
+    ``campaigns.d/``, the default path): where it looked, and the two ways to fix it."""
+    message = "no such file or directory"
+    if Path(raw).is_absolute():
+        return message
+    for parent in Path(cwd).parents:
+        if (parent / raw).exists():
+            there = os.path.relpath(parent / raw, cwd)
+            return (
+                f"{message} (looked for {printable(str(Path(cwd, raw)))}); it is at "
+                f"'{printable(there)}' from here: run from {printable(str(parent))} (the "
+                f"repository root), or pass the path: '{printable(there)}'"
+            )
+    return message
+
+
 def find_manifest_files(paths: Sequence[str]) -> tuple[list[Path], list[Diagnostic]]:
     """``*.yaml``/``*.yml`` (in any case) under each path, recursively; a named file is
     taken as it is, if it is a regular file inside the repository."""
@@ -196,7 +213,7 @@ def find_manifest_files(paths: Sequence[str]) -> tuple[list[Path], list[Diagnost
         try:
             mode = Path(raw).stat().st_mode
         except FileNotFoundError:
-            problems.append(Diagnostic(raw, 1, 1, "", "no such file or directory"))
+            problems.append(Diagnostic(raw, 1, 1, "", _not_found(raw, cwd)))
             continue
         except OSError as exc:
             problems.append(Diagnostic(raw, 1, 1, "", f"cannot read it: {exc.strerror}"))
@@ -543,11 +560,16 @@ def duplicates(identities: Iterable[Identity]) -> list[Diagnostic]:
         if kind == "name" and by_name < (2 if redial else 1):
             continue
         wheres = [manifest.where(path) for manifest, path in places]
-        need = (
-            "a redial is a campaign of its own, and needs a name no other campaign has"
-            if redial
-            else "each campaign needs one manifest"
-        )
+        if redial:
+            need = "a redial is a campaign of its own, and needs a name no other campaign has"
+        elif kind == "name":
+            need = (
+                "each campaign needs one manifest: rename one, or, for two live campaigns "
+                "of this name (Dograh allows it), pin each manifest to its own with "
+                "metadata.id (campaigns status shows the ids)"
+            )
+        else:
+            need = "each campaign needs one manifest"
         for (manifest, path), here in zip(places, wheres, strict=True):
             others = ", ".join(w for w in wheres if w != here)
             what = f"campaign name '{value}'" if kind == "name" else f"campaign id {value}"

@@ -9,7 +9,13 @@ from reconciler.plan import CampaignChange, Plan
 from reconciler.render import escape
 from reconciler.render.escape import markdown, markdown_code
 from reconciler.render.findings import findings
-from reconciler.render.plan_text import NO_CHANGES, headline, rows_of, summary_line
+from reconciler.render.plan_text import (
+    headline,
+    held_headline,
+    no_changes,
+    rows_of,
+    summary_line,
+)
 from reconciler.render.values import plural, show
 
 LIMIT = 65_536
@@ -25,8 +31,15 @@ def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int
     elif plan.changes:
         head.append(f"**{summary_line(plan)}**")
     else:
-        head.append(f"**{NO_CHANGES}**")
+        head.append(f"**{no_changes(plan)}**")
     head.append("")
+    if plan.held and not plan.blocked:
+        head.append(held_headline(plan))
+        head.append("")
+        head.extend(
+            f"- {markdown_code(h.name)} (id {h.id}): {markdown(h.reason)}" for h in plan.held
+        )
+        head.append("")
     calling = plan.places_calls
     if calling:
         names = ", ".join(

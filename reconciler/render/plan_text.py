@@ -32,6 +32,21 @@ COLOURS = {
 }
 CALLS = "PLACES CALLS"
 NO_CHANGES = "No changes. Live campaigns match the manifests."
+NOTHING_TO_APPLY = "No changes to apply."
+"""When campaigns are held: live campaigns do not match the manifests, and nothing the
+plan would do changes that without ``--resume`` or ``--base``."""
+
+
+def held_headline(plan: Plan) -> str:
+    """``1 campaign is held paused while its manifest says running:``."""
+    count = len(plan.held)
+    verb = "is" if count == 1 else "are"
+    whose = "its manifest says" if count == 1 else "their manifests say"
+    return f"{plural(count, 'campaign')} {verb} held paused while {whose} running:"
+
+
+def no_changes(plan: Plan) -> str:
+    return NOTHING_TO_APPLY if plan.held else NO_CHANGES
 
 
 def summary_line(plan: Plan) -> str:
@@ -129,7 +144,12 @@ def render_plan_text(plan: Plan, *, show_unmanaged: bool = False, color: bool = 
                 )
             )
     else:
-        lines.append(style(NO_CHANGES, fg="green"))
+        lines.append(style(no_changes(plan), fg="yellow" if plan.held else "green"))
+    if plan.held and not plan.blocked:
+        lines.append(held_headline(plan))
+        lines.extend(
+            f"  - {escape.text(h.name)} (id {h.id}): {escape.text(h.reason)}" for h in plan.held
+        )
     lines.extend(_unmanaged(plan, show_unmanaged))
     return lines
 

@@ -74,7 +74,11 @@ def test_update_pause_and_resume_flows(
     _edit(repo, "appointments-west", "state: paused", "state: running")
     result = campaigns("apply", "--auto-approve")
     assert result.code == 0
-    assert result.out.endswith("No changes. Live campaigns match the manifests.\n")
+    assert "match the manifests" not in result.out
+    assert (
+        "\nNo changes to apply.\n1 campaign is held paused while its manifest says running:\n"
+        "  - appointments-west (id "
+    ) in result.out
     assert "warning: appointments-west (id " in result.out
     assert "held paused: no reviewed change asks for it (plan --base REV)" in result.out
     result = campaigns("apply", "--auto-approve", "--base", "HEAD")

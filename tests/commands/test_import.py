@@ -533,17 +533,24 @@ def test_a_campaign_dialing_outside_calling_hours_is_written_as_it_is(
 ) -> None:
     """Chicago numbers called at any hour: the manifest says what Dograh does, import
     says it breaks the rules, and validate and plan refuse it until the schedule is fixed
-    (apply then changes the campaign). Hiding it would leave it dialing, unmanaged."""
+    (apply then changes the campaign). Hiding it would leave it dialing, unmanaged. Import
+    exits 1 with validate's own message, not "plan shows no change"."""
     chicago = b"phone_number,first_name\n+13125550100,Ada\n+13125550101,Ben\n"
     campaign_id = _create(sandbox, "any-hour", chicago)
     assert sandbox.request("POST", f"/api/v1/campaign/{campaign_id}/start").status_code == 200
     result = campaigns("import", "--dir", "imported")
-    assert result.code == 0, result.err
+    assert result.code == 1
+    assert "shows no change" not in result.out
+    assert "imported/any-hour.yaml:12:10: spec.state: any-hour: no schedule" in result.err
+    assert (
+        "campaigns validate imported now fails: 1 error in 1 file that import wrote (above); "
+        "plan and apply refuse the manifests until they are fixed.\n"
+    ) in result.err
     assert (
         "  warning: imported/any-hour.yaml: Dograh dials this campaign outside the "
         "calling-hours rules (any-hour: no schedule: Dograh calls at any hour"
     ) in result.out
-    assert "validate and plan refuse the manifest until spec.state is fixed" in result.out
+    assert "validate and plan refuse the manifest until spec.schedule is fixed" in result.out
     _no_phone_numbers(result, [chicago])
     validate = campaigns("validate", "imported")
     assert validate.code == 1
@@ -568,7 +575,7 @@ def test_a_namesake_of_a_manifest_is_adopted_by_pinning_it(
         f'Error: "winback-survey" (id {made}): campaigns.d/winback-survey.yaml:7:9 has its '
         "name but does not take it over, as this repository did not create it; to manage it "
         f"with that manifest, pin metadata.id: {made} there (its CSV must hold the "
-        "campaign's contacts)." in result.err
+        "campaign's contacts), or rename one of the two; nothing written for it." in result.err
     )
     assert sorted(p.name for p in (repo / "campaigns.d").glob("*.yaml")) == [
         "appointments-west.yaml",
@@ -772,3 +779,57 @@ def test_round_trip_on_the_target(
     code, out, err = invoke("plan", "imported", "--detailed-exitcode")
     assert code == 0, out + err
     assert out.startswith(NO_CHANGES)
+
+
+def test_a_namesake_of_an_applied_manifest_pins_both(
+    campaigns: Campaigns, sandbox: SandboxHandle, repo: Path
+) -> None:
+    """A campaign made in Dograh under the name of a manifest whose campaign this
+    repository created: two manifests of one name are valid only when both are pinned,
+    and the existing one's campaign is known by its owner token."""
+    assert campaigns("apply", "--auto-approve").code == 0
+    live = sandbox.request("GET", "/api/v1/campaign/").json()["campaigns"]
+    (own,) = [c["id"] for c in live if c["name"] == "winback-survey"]
+    made = _create(sandbox, "winback-survey", survey_csv(0))
+    before = (repo / "campaigns.d/winback-survey.yaml").read_text()
+
+    result = campaigns("import")
+    assert result.code == 0, result.err
+    assert (
+        f"Pinned campaigns.d/winback-survey.yaml to its campaign (id {own}, created from this "
+        f"repository): metadata.id: {own}, so that the two manifests of the name "
+        '"winback-survey" are told apart by id\n'
+    ) in result.out
+    assert result.out.endswith(
+        "Checked: campaigns validate campaigns.d passes for them; campaigns plan campaigns.d "
+        "shows no change for them.\n"
+    )
+    after = (repo / "campaigns.d/winback-survey.yaml").read_text()
+    assert after == before.replace(
+        "  name: winback-survey\n", f"  name: winback-survey\n  id: {own}\n"
+    )
+    written = _written(repo / "campaigns.d")
+    assert written[made][0]["metadata"] == {"name": "winback-survey", "id": made}
+    assert campaigns("validate").code == 0
+    plan = campaigns("plan", "--detailed-exitcode")
+    assert (plan.code, plan.out) == (0, NO_CHANGES)
+
+
+def test_a_namesake_of_a_manifest_not_in_dograh_is_refused_with_nothing_written(
+    campaigns: Campaigns, sandbox: SandboxHandle, repo: Path
+) -> None:
+    """The manifest has no campaign of this repository to be pinned to: import refuses,
+    writes nothing, and says which way out there is."""
+    assert campaigns("apply", "--auto-approve", "--target", "spring-renewals-east").code == 0
+    made = _create(sandbox, "winback-survey", survey_csv(0))
+    # The manifest matches the campaign made elsewhere by name (a conflict for plan), so
+    # it is named.
+    result = campaigns("import", str(made))
+    assert result.code == 1
+    assert f'Error: "winback-survey" (id {made}): ' in result.err
+    assert f"pin metadata.id: {made} there" in result.err
+    assert sorted(p.name for p in (repo / "campaigns.d").glob("**/*winback*")) == [
+        "winback-survey.csv",
+        "winback-survey.yaml",
+    ]
+    assert campaigns("validate").code == 0

@@ -227,3 +227,50 @@ def test_every_campaigns_csv_is_checked(campaigns: Campaigns, repo: Path) -> Non
     result = campaigns("plan", "--detailed-exitcode")
     assert result.code == 0
     assert warning in result.out
+
+
+def test_a_plan_with_only_held_campaigns_has_no_changes_to_apply(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    """Held is not a change (exit 0 with --detailed-exitcode), but the live campaign does
+    not match its manifest: the plan says so, and how to resume it, in every format."""
+    sandbox.admin.set_clock("2026-03-02T15:00:00Z")  # inside spring-renewals-east's window
+    assert campaigns("apply", "--auto-approve").code == 0
+    sandbox.admin.set_simulation(failure_rate=1.0)
+    sandbox.admin.advance(30)
+    east = next(
+        c
+        for c in sandbox.request("GET", "/api/v1/campaign/").json()["campaigns"]
+        if c["name"] == "spring-renewals-east"
+    )
+    assert east["state"] == "paused"
+
+    result = campaigns("plan", "--detailed-exitcode")
+    assert result.code == 0
+    assert "match the manifests" not in result.out
+    lines = result.out.splitlines()
+    at = lines.index("No changes to apply.")
+    assert lines[at + 1] == "1 campaign is held paused while its manifest says running:"
+    assert lines[at + 2].startswith(
+        f"  - spring-renewals-east (id {east['id']}): Dograh's circuit breaker paused it at "
+    )
+    assert lines[at + 2].endswith(
+        "held paused: no reviewed change asks for it (plan --base REV). To resume it: "
+        "campaigns apply --resume spring-renewals-east"
+    )
+
+    document = json.loads(campaigns("plan", "--format", "json").out)
+    assert document["changes"] == [] and document["summary"]["held"] == 1
+    (held,) = document["held"]
+    assert held["resume"] == "campaigns apply --resume spring-renewals-east"
+
+    markdown = campaigns("plan", "--format", "markdown").out
+    assert "match the manifests" not in markdown
+    assert (
+        "**No changes to apply.**\n\n1 campaign is held paused while its manifest says running:"
+        f"\n\n- `spring-renewals-east` (id {east['id']}): Dograh's circuit breaker paused it"
+    ) in markdown
+
+    resumed = campaigns("plan", "--resume", "spring-renewals-east", "--detailed-exitcode")
+    assert resumed.code == 2
+    assert "Plan: 0 to create, 0 to update, 0 to start, 0 to pause, 1 to resume." in resumed.out

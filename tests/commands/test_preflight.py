@@ -162,3 +162,44 @@ def test_a_quota_refusal_is_reported_for_its_campaign_alone(
     assert result.code == 1
     assert "Dograh refused for quota reasons: Monthly call quota reached" in result.out
     assert "3 created" in result.out
+
+
+def test_a_bad_telephony_name_does_not_hide_a_concurrency_over_the_limit(
+    campaigns: Campaigns, repo: Path
+) -> None:
+    _edit(repo, "spring-renewals-east", "telephony: Twilio US", "telephony: Twilio UK")
+    _edit(repo, "spring-renewals-east", "max_concurrency: 5", "max_concurrency: 50")
+    result = campaigns("plan")
+    assert result.code == 1
+    assert (
+        "campaigns.d/spring-renewals-east.yaml:11:14: error: spec.telephony: no telephony "
+        "configuration named 'Twilio UK' in this organization"
+    ) in result.out
+    assert (
+        "campaigns.d/spring-renewals-east.yaml:13:20: error: spec.max_concurrency: "
+        "max_concurrency (50) cannot exceed the organization's limit (20)\n"
+    ) in result.out
+
+
+def test_every_problem_of_a_live_campaign_is_said_at_once(campaigns: Campaigns, repo: Path) -> None:
+    """Other contacts, another workflow, an unknown telephony name and a concurrency over
+    the limit, all on one campaign: one plan names the four."""
+    assert campaigns("apply", "--auto-approve").code == 0
+    csv = repo / "campaigns.d/contacts/spring-renewals-east.csv"
+    csv.write_text(csv.read_text() + "+12125550199,Zed,2027-05-01\n")
+    _edit(repo, "spring-renewals-east", "workflow: Renewal reminder", "workflow: Customer survey")
+    _edit(repo, "spring-renewals-east", "max_concurrency: 5", "max_concurrency: 50")
+    result = campaigns("plan")
+    assert result.code == 1
+    east = [line for line in result.out.splitlines() if "spring-renewals-east.yaml" in line]
+    assert any("spec.source.csv" in line or "other contacts" in line for line in east), east
+    assert any("the workflow cannot change after creation" in line for line in east), east
+    assert any("max_concurrency (50) cannot exceed" in line for line in east), east
+
+    _edit(repo, "spring-renewals-east", "telephony: Twilio US", "telephony: Twilio UK")
+    result = campaigns("plan")
+    east = [line for line in result.out.splitlines() if "spring-renewals-east.yaml" in line]
+    assert any("no telephony configuration named 'Twilio UK'" in line for line in east), east
+    assert any("the workflow cannot change after creation" in line for line in east), east
+    assert any("max_concurrency (50) cannot exceed" in line for line in east), east
+    assert any("spec.source.csv" in line or "other contacts" in line for line in east), east

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from dograh_sandbox.testing import SandboxHandle
+from reconciler.render import escape
 from reconciler.status import redact
 from tests.commands.conftest import Campaigns, Result
 
@@ -49,15 +50,23 @@ def test_a_breaker_trip_holds_the_campaign(
 
     result = campaigns("status")
     assert result.code == 0
+    placed = east["executed_count"]
+    assert placed >= 5
     assert result.out == (
-        f"appointments-west (id {west['id']}): running\n"
-        f"    rows: 0 of 25 processed, 0 failed\n"
+        f"appointments-west (id {west['id']}): running, outside its calling window\n"
+        "    Dograh places no calls until its next window opens: Mon 2026-03-02 16:00 "
+        "America/Los_Angeles (now Mon 07:00 there)\n"
+        "    rows: 0 of 25 processed\n"
+        "    calls: 0 placed, 0 failed (failed, busy or no answer), 0 retried\n"
         f"spring-renewals-east (id {east['id']}): paused, held: its manifest says running\n"
-        f"    circuit breaker tripped at {trip['ts']}: {trip['message']}\n"
-        f"    rows: {east['processed_rows']} of 40 processed, 0 failed\n"
+        f"    held by Dograh's circuit breaker, tripped at {trip['ts']}: {trip['message']}\n"
+        "    to resume it: campaigns apply --resume spring-renewals-east\n"
+        f"    rows: {east['processed_rows']} of 40 processed\n"
+        f"    calls: {placed} placed, {placed} failed (failed, busy or no answer), 0 retried\n"
         f"winback-survey (id {survey['id']}): created (not started)\n"
         "\n"
-        "3 managed campaigns: 1 created, 1 running, 1 paused (1 held).\n"
+        "3 managed campaigns: 1 created, 1 running, 1 paused (1 held), 1 outside the calling "
+        "window.\n"
     )
     assert trip["message"].startswith("Paused: failure rate 100.00% (5/5) exceeded threshold")
     _no_phone_number(result, repo)
@@ -71,6 +80,8 @@ def test_a_breaker_trip_holds_the_campaign(
         "state": "paused",
         "desired_state": "running",
         "held": True,
+        "held_by": "circuit_breaker",
+        "resume": "campaigns apply --resume spring-renewals-east",
         "reason": {
             "event": "circuit_breaker_tripped",
             "level": "warning",
@@ -78,6 +89,8 @@ def test_a_breaker_trip_holds_the_campaign(
             "message": trip["message"],
         },
         "rows": {"total": 40, "processed": east["processed_rows"], "failed": 0},
+        "calls": {"dispatched": placed, "failed": placed, "retried": 0},
+        "outside_window": None,
         "redial": None,
         "progress": None,
     }
@@ -109,8 +122,12 @@ def test_the_json_shape(campaigns: Campaigns, sandbox: SandboxHandle) -> None:
             "state",
             "desired_state",
             "held",
+            "held_by",
+            "resume",
             "reason",
             "rows",
+            "calls",
+            "outside_window",
             "redial",
             "progress",
         ]
@@ -120,6 +137,7 @@ def test_the_json_shape(campaigns: Campaigns, sandbox: SandboxHandle) -> None:
         "redials": 0,
         "states": {"created": 1, "syncing": 2},
         "held": 0,
+        "outside_window": 2,  # the clock starts at 09:00 UTC, before either window
         "failed": 0,
         "not_created": 0,
     }
@@ -147,8 +165,9 @@ def test_a_failed_sync_and_fail_on_failed(
         "appointments-west: not in Dograh yet (apply creates it)\n"
         "spring-renewals-east: not in Dograh yet (apply creates it)\n"
         f"winback-survey (id {failing}): failed\n"
-        f"    source_sync_failed at {entry['ts']}: {redact(entry['message'])}\n"
-        "    rows: 0 of ? processed, 0 failed (total counted when the sync ends)\n"
+        f"    source_sync_failed at {entry['ts']}: {escape.text(redact(entry['message']))}\n"
+        "    rows: 0 of ? processed (total counted when the sync ends)\n"
+        "    calls: 0 placed, 0 failed (failed, busy or no answer), ? retried\n"
         "\n"
         "3 managed campaigns: 1 failed, 2 not in Dograh.\n"
     )
@@ -223,7 +242,8 @@ def test_a_redial_child_and_the_unmanaged_count(
     assert result.code == 0
     assert result.out == (
         "spring-renewals-east (id 1): completed\n"
-        "    rows: 0 of 0 processed, 0 failed\n"
+        "    rows: 0 of 0 processed\n"
+        "    calls: 0 placed, 0 failed (failed, busy or no answer), 0 retried\n"
         '    redial: "spring-renewals-east (Redial)" (id 2), running, not managed\n'
         "\n"
         "1 managed campaign: 1 completed.\n"
@@ -241,7 +261,10 @@ def test_a_redial_child_and_the_unmanaged_count(
     }
     assert (document["unmanaged"], document["live"]) == (2, 3)
     # Managed too, once imported.
-    assert campaigns("import", "--dir", "campaigns.d", "2").code == 0
+    imported = campaigns("import", "--dir", "campaigns.d", "2")
+    # Written as Dograh runs it, at any hour: validate's error is said, exit 1.
+    assert imported.code == 1
+    assert "campaigns validate campaigns.d now fails: 1 error in 1 file" in imported.err
     document = json.loads(campaigns("status", "--format", "json").out)
     east = next(c for c in document["campaigns"] if c["name"] == "spring-renewals-east")
     assert east["redial"]["managed_by"] == "campaigns.d/spring-renewals-east-redial.yaml:7:9"
@@ -273,7 +296,7 @@ def test_progress_costs_one_request_per_managed_campaign(
     assert progress == sorted(f"/api/v1/campaign/{i}/progress" for i in ids)
     assert len(logged) == len(plain) + len(ids)
     assert {r.method for r in logged} == {"GET"}
-    assert result.out.count("    progress: 0.0%, 0 failed calls (failed, busy or no answer); ") == 3
+    assert result.out.count("    progress: 0.0%; ") == 3
     assert "sync completed at " in result.out
     assert "sync pending" in result.out  # winback-survey, a draft, never started
     document = json.loads(campaigns("status", "--progress", "--format", "json").out)
@@ -297,3 +320,89 @@ def test_manifest_errors_are_reported_and_exit_1(campaigns: Campaigns, repo: Pat
     result = campaigns("status")
     assert result.code == 1
     assert "spring-renewals-east: matched no campaign, as its manifest has errors\n" in result.out
+
+
+def test_every_call_failed_and_the_retries_show_without_progress(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    """Dograh's failed_rows stays 0 when calls fail (it counts only busy or unanswered
+    contacts out of retries): status reads the failed calls all the same."""
+    sandbox.admin.set_clock(MONDAY_10_IN_NEW_YORK)
+    sandbox.admin.set_simulation(busy_rate=1.0)
+    assert campaigns("apply", "--auto-approve", "--target", "spring-renewals-east").code == 0
+    sandbox.admin.advance(400)  # past the first retries (300 s)
+    live = _live(sandbox)["spring-renewals-east"]
+    assert live["failed_rows"] == 0 and live["state"] == "running"
+    retried = live["total_queued_count"] - live["total_rows"]
+    assert retried > 0
+
+    result = campaigns("status", "campaigns.d/spring-renewals-east.yaml")
+    placed = live["executed_count"]
+    assert (
+        f"    rows: {live['processed_rows']} of 40 processed (Dograh counts each retry as a "
+        "row processed)\n"
+    ) in result.out
+    assert (
+        f"    calls: {placed} placed, {placed} failed (failed, busy or no answer), "
+        f"{retried} retried\n"
+    ) in result.out
+    document = json.loads(campaigns("status", "--format", "json").out)
+    entry = next(c for c in document["campaigns"] if c["name"] == "spring-renewals-east")
+    assert entry["calls"] == {"dispatched": placed, "failed": placed, "retried": retried}
+    assert entry["progress"] is None
+
+
+def test_a_campaign_paused_by_hand_says_so(campaigns: Campaigns, sandbox: SandboxHandle) -> None:
+    (paused,) = sandbox.admin.insert_campaigns(
+        [{"name": "spring-renewals-east", "state": "paused", "source_id": "campaigns/1/e.csv"}]
+    )
+    result = campaigns("status", "campaigns.d/spring-renewals-east.yaml")
+    assert result.out.startswith(
+        f"spring-renewals-east (id {paused}): paused, held: its manifest says running\n"
+        "    held: paused by hand or by another tool (no circuit breaker trip in Dograh's logs)\n"
+        "    to resume it: campaigns apply --resume spring-renewals-east\n"
+    )
+    document = json.loads(campaigns("status", "--format", "json").out)
+    assert document["campaigns"][1]["held_by"] == "by_hand"
+
+
+def test_what_dograh_says_is_escaped_in_every_format(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    """A log message or a redial name from Dograh cannot move a terminal's cursor, ring
+    its bell, or start a CI log's workflow command."""
+    sandbox.admin.insert_campaigns(
+        [
+            {
+                "name": "winback-survey",
+                "state": "failed",
+                "redialed_campaign_id": 2,
+                "logs": [
+                    {
+                        "ts": "2026-03-02T15:00:00+00:00",
+                        "level": "error",
+                        "event": "batch_failed",
+                        "message": "\n::warning::forged\x1b[2J\x07 ##[error]x",
+                    }
+                ],
+            },
+            {
+                "name": "::error::redial\x1b]0;title\x07",
+                "state": "running",
+                "parent_campaign_id": 1,
+            },
+        ]
+    )
+    text = campaigns("status").out
+    document = campaigns("status", "--format", "json").out
+    for output in (text, document):
+        assert "\x1b" not in output and "\x07" not in output and "##[" not in output
+        assert not any(line.lstrip().startswith("::") for line in output.splitlines())
+    assert (
+        "batch_failed at 2026-03-02T15:00:00+00:00: \\n::warning::forged\\x1b[2J\\x07 "
+        "##\\x5berror]x"
+    ) in text
+    assert '    redial: "::error::redial\\x1b]0;title\\x07" (id 2), running, not managed' in text
+    survey = json.loads(document)["campaigns"][2]
+    assert survey["reason"]["message"] == "\n::warning::forged\x1b[2J\x07 ##[error]x"
+    assert survey["redial"]["name"] == "::error::redial\x1b]0;title\x07"

@@ -300,3 +300,20 @@ def test_the_fast_hash_is_the_canonical_hash(text: str) -> None:
     columns = tuple(c.strip().lower() for c in records[0])
     slow = content_hash(text.replace("\n", "\r\n"), columns, records[1:])
     assert content_hash(text, columns, records[1:]) == slow
+
+
+@pytest.mark.parametrize(
+    ("separator", "named"), [(";", "';' (semicolon)"), ("\t", "a tab"), ("|", "'|' (pipe)")]
+)
+def test_another_separator_is_named_with_the_fix(
+    tmp_path: Path, separator: str, named: str
+) -> None:
+    """A spreadsheet in a locale whose decimal mark is a comma saves with ';': the header
+    reads as one column, and the fix is the separator, not a column's name."""
+    header = separator.join(["phone_number", "first_name"])
+    _, findings = _check(tmp_path, f"{header}\n+15550100{separator}Ada\n")
+    assert findings == [
+        f"1:error: no 'phone_number' column (the columns are: {header.lower()}); the "
+        f"separator looks like {named}, and Dograh reads commas only: save the file as "
+        "comma-separated (in Excel: 'CSV UTF-8 (Comma delimited)')"
+    ]
