@@ -16,26 +16,11 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from reconciler.errors import UserError
 from reconciler.manifest.load import is_manifest_name
-from reconciler.manifest.model import API_VERSION, KIND
-from reconciler.manifest.yaml_source import MAX_FILE_BYTES, decode_text, documents_of_text
-
-_GROUP = API_VERSION.split("/", 1)[0] + "/"
-"""``dograh-campaigns/``: a file that holds it was meant to be a manifest."""
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """A campaign manifest as the revision holds it: enough to match and read its state."""
-
-    file: str
-    """Its path in the tree, relative to the repository's root."""
-    name: str | None
-    pinned_id: int | None
-    spec: dict[str, Any]
+from reconciler.manifest.yaml_source import MAX_FILE_BYTES
+from reconciler.named import Named, named_in
 
 
 @dataclass
@@ -44,7 +29,8 @@ class Revision:
     meant as manifests but could not be read (which might have named any campaign)."""
 
     revision: str
-    manifests: list[Recorded] = field(default_factory=list)
+    manifests: list[Named] = field(default_factory=list)
+    """Their files: paths in the tree, relative to the repository's root."""
     unreadable: list[str] = field(default_factory=list)
 
 
@@ -81,35 +67,10 @@ def manifests_at(root: Path, revision: str) -> Revision:
 
 
 def _read(found: Revision, path: str, raw: bytes) -> None:
-    text, problem = decode_text(raw, path, "the manifest")
-    if text is None or problem is not None:
-        if _GROUP.encode() in raw:
-            found.unreadable.append(f"{path}: {problem.message if problem else 'unreadable'}")
-        return
-    documents, problems = documents_of_text(text, path)
-    if problems and _GROUP in text:
-        found.unreadable.append(f"{path}:{problems[0].line}:{problems[0].column}")
-    for document in documents:
-        data = document.data
-        if not isinstance(data, dict) or data.get("kind") != KIND:
-            continue
-        metadata = data.get("metadata")
-        spec = data.get("spec")
-        metadata = metadata if isinstance(metadata, dict) else {}
-        name = metadata.get("name")
-        pinned = metadata.get("id")
-        if isinstance(pinned, bool) or not isinstance(pinned, int):
-            pinned = None
-        found.manifests.append(
-            Recorded(
-                file=path,
-                name=name if isinstance(name, str) else None,
-                pinned_id=pinned
-                if isinstance(pinned, int) and not isinstance(pinned, bool)
-                else None,
-                spec=spec if isinstance(spec, dict) else {},
-            )
-        )
+    named, problem = named_in(raw, path)
+    found.manifests.extend(named)
+    if problem is not None:
+        found.unreadable.append(problem)
 
 
 def _git(root: Path, *args: str) -> bytes | None:

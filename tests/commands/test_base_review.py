@@ -117,5 +117,5 @@ def test_a_base_manifest_that_cannot_be_read_holds(
     assert "will be resumed" not in result.out
     assert (
         "held paused: what its manifest said at HEAD cannot be told: "
-        "campaigns.d/spring-renewals-east.yaml:4:1 could not be read there" in result.out
+        "campaigns.d/spring-renewals-east.yaml:4:1: invalid YAML: " in result.out
     )
