@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.diagnostics import Diagnostic
 from reconciler.manifest.model import API_VERSION, KIND
 from reconciler.manifest.yaml_source import decode_text, documents_of_text
 
@@ -46,14 +47,14 @@ class Named:
         return campaign_name in (self.name, self.redial_name)
 
 
-def named_in(raw: bytes, file: str) -> tuple[list[Named], str | None]:
+def named_in(raw: bytes, file: str) -> tuple[list[Named], Diagnostic | None]:
     """The campaign manifests of a file's bytes, and why some could not be read: None
     when all could. A file that never mentions the apiVersion is no manifest: skipped."""
     if MARK not in raw:
         return [], None
     text, problem = decode_text(raw, file, "the manifest")
     if text is None or problem is not None:
-        return [], problem.message if problem else "not UTF-8 text"
+        return [], problem or Diagnostic(file, 1, 1, "", "not UTF-8 text")
     documents, problems = documents_of_text(text, file)
     found: list[Named] = []
     for document in documents:
@@ -75,8 +76,4 @@ def named_in(raw: bytes, file: str) -> tuple[list[Named], str | None]:
                 spec=spec if isinstance(spec, dict) else {},
             )
         )
-    why = None
-    if problems:
-        first = problems[0]
-        why = f"{first.file}:{first.line}:{first.column}: {first.message}"
-    return found, why
+    return found, problems[0] if problems else None

@@ -70,7 +70,8 @@ def _read(found: Revision, path: str, raw: bytes) -> None:
     named, problem = named_in(raw, path)
     found.manifests.extend(named)
     if problem is not None:
-        found.unreadable.append(problem)
+        where = f"{problem.file}:{problem.line}:{problem.column}"
+        found.unreadable.append(f"{where}: {problem.message}")
 
 
 def _git(root: Path, *args: str) -> bytes | None:
