@@ -9,15 +9,19 @@ that a name such as ``2026-12-01`` or ``no`` is the same string here as in the p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.diagnostics import Diagnostic
 from reconciler.manifest.model import API_VERSION, KIND
-from reconciler.manifest.yaml_source import decode_text, documents_of_text
+from reconciler.manifest.yaml_source import Position, decode_text, documents_of_text
 
 MARK = API_VERSION.split("/", 1)[0].encode() + b"/"
 """``dograh-campaigns/``: a file without it holds no manifest, and is not parsed."""
+
+
+IDENTITY_PATHS = frozenset({"", "metadata.name", "metadata.id", "spec.redial", "spec.redial.name"})
+"""Where a manifest says what it names: for messages that point at it."""
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class Named:
     name: str | None
     pinned_id: int | None
     spec: dict[str, Any]
+    positions: dict[str, Position] = field(default_factory=dict)
+    """Where its identity is written: the keys of ``IDENTITY_PATHS``."""
 
     @property
     def redial_name(self) -> str | None:
@@ -55,7 +61,7 @@ def named_in(raw: bytes, file: str) -> tuple[list[Named], Diagnostic | None]:
     text, problem = decode_text(raw, file, "the manifest")
     if text is None or problem is not None:
         return [], problem or Diagnostic(file, 1, 1, "", "not UTF-8 text")
-    documents, problems = documents_of_text(text, file)
+    documents, problems = documents_of_text(text, file, IDENTITY_PATHS)
     found: list[Named] = []
     for document in documents:
         data = document.data
@@ -74,6 +80,7 @@ def named_in(raw: bytes, file: str) -> tuple[list[Named], Diagnostic | None]:
                 name=name if isinstance(name, str) else None,
                 pinned_id=pinned,
                 spec=spec if isinstance(spec, dict) else {},
+                positions=document.positions,
             )
         )
     return found, problems[0] if problems else None

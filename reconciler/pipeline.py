@@ -243,6 +243,7 @@ def plan_paths(
             redials = [i.redial_name for i in identities if i.redial_name is not None]
             _unknown_names("--resume", options.resume, [*names, *redials])
             beyond = outside(paths, [str(file) for file in files])
+            diagnostics.extend(_shared_with_outside(identities, beyond))
             live = reading.result()
             claimed = frozenset(i.pinned_id for i in identities if i.pinned_id is not None)
             claimed |= beyond.pinned  # pinned there: not matched here by name
@@ -361,6 +362,18 @@ def _cross_checked(
             )
         )
     return diagnostics, identities
+
+
+def _shared_with_outside(identities: Sequence[Identity], beyond: Outside) -> list[Diagnostic]:
+    """A name or pinned id that a manifest outside the given paths uses too: the same
+    error (or look-alike warning) a plan of the whole repository gives, said at the
+    planned manifests only (the campaign would be managed from two places)."""
+    if not beyond.manifests:
+        return []
+    here = {identity.file for identity in identities}
+    found = duplicates([*identities, *beyond.identities()])
+    said = {(d.file, d.line, d.column, d.path) for d in duplicates(identities)}
+    return [d for d in found if d.file in here and (d.file, d.line, d.column, d.path) not in said]
 
 
 def _policy(summaries: Sequence[ShareSummary]) -> Policy | None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from reconciler.diagnostics import Diagnostic
 from reconciler.live import LiveCampaign
-from reconciler.manifest.load import is_manifest_name
+from reconciler.manifest.load import Identity, is_manifest_name
 from reconciler.manifest.paths import display_path, repository_of
 from reconciler.manifest.yaml_source import MAX_FILE_BYTES, NotRegular, TooBig, read_capped
 from reconciler.named import Named, named_in
@@ -38,6 +38,14 @@ class Outside:
     manifests: tuple[Named, ...] = ()
     unreadable: tuple[Diagnostic, ...] = field(default=())
     """Why each file that looks like a manifest could not be read."""
+
+    def identities(self) -> list[Identity]:
+        """As the loaded manifests' identities, for the cross-checks (duplicates)."""
+        return [
+            Identity(m.name, m.pinned_id, m.file, m.positions, m.redial_name)
+            for m in self.manifests
+            if m.name is not None
+        ]
 
     @property
     def pinned(self) -> frozenset[int]:

@@ -114,3 +114,21 @@ def test_a_manifest_elsewhere_that_cannot_be_read_pauses_nothing(
         "manifest cannot be read (invalid YAML: " in result.out
     )
     assert "so no campaign is paused as gone in this plan" in result.out
+
+
+def test_a_name_a_manifest_elsewhere_uses_is_the_same_error_as_in_the_whole(
+    campaigns: Campaigns, repo: Path
+) -> None:
+    (repo / "other").mkdir()
+    winback = (repo / "campaigns.d" / "winback-survey.yaml").read_text()
+    (repo / "other" / "copy.yaml").write_text(
+        winback.replace("csv: contacts/", "csv: ../campaigns.d/contacts/")
+    )
+    result = campaigns("plan", "other")
+    assert result.code == 1
+    assert (
+        "other/copy.yaml:7:9: error: metadata.name: the campaign name 'winback-survey' is also "
+        "used at campaigns.d/winback-survey.yaml:7:9; each campaign needs one manifest"
+        in result.out
+    )
+    assert "campaigns.d/winback-survey.yaml:7:9: error" not in result.out
