@@ -132,3 +132,13 @@ def test_a_name_a_manifest_elsewhere_uses_is_the_same_error_as_in_the_whole(
         in result.out
     )
     assert "campaigns.d/winback-survey.yaml:7:9: error" not in result.out
+
+
+def test_import_into_another_folder_leaves_the_campaigns_of_the_repository_alone(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
+) -> None:
+    _applied(campaigns, sandbox)
+    result = campaigns("import", "--dir", "imported")
+    assert result.code == 0, result.out + result.err
+    assert "Nothing to import" in result.out
+    assert not (repo / "imported").exists()
