@@ -477,8 +477,8 @@ def assemble(
     ]
     out_of_scope = {c.id for c in beyond}
     orphan_warnings: list[Diagnostic] = []
-    if loaded.outside.unreadable and not options.targets and not loaded.broken:
-        orphan_warnings = _unreadable_outside(loaded.outside)
+    if loaded.outside.unsure and not options.targets and not loaded.broken:
+        orphan_warnings = list(loaded.outside.unsure)
     elif not options.targets and not loaded.broken:
         orphans, renames, orphan_warnings = _orphans(
             live, matched, changes, loaded.owner, out_of_scope
@@ -578,21 +578,6 @@ def _limits(changes: Sequence[CampaignChange], policy: PolicyDocument | None) ->
 
 
 GONE = "(no manifest)"
-
-
-def _unreadable_outside(beyond: Outside) -> list[Diagnostic]:
-    """A file outside the paths that looks like a manifest and cannot be read might name
-    any campaign: none is paused as gone, and each such file says so."""
-    return [
-        replace(
-            problem,
-            message=f"outside the given paths, this manifest cannot be read ({problem.message}); "
-            "a campaign it may name would look gone, so no campaign is paused as gone in this "
-            "plan",
-            severity="warning",
-        )
-        for problem in beyond.unreadable
-    ]
 
 
 def _orphans(

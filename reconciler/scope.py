@@ -19,13 +19,13 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler.diagnostics import Diagnostic
 from reconciler.live import LiveCampaign
 from reconciler.manifest.load import Identity, is_manifest_name
-from reconciler.manifest.paths import display_path, repository_of
+from reconciler.manifest.paths import display_path, inside, repository_of
 from reconciler.manifest.yaml_source import MAX_FILE_BYTES, NotRegular, TooBig, read_capped
 from reconciler.named import Named, named_in
 from reconciler.owner import mark_of
@@ -36,8 +36,10 @@ class Outside:
     """The repository's manifests outside the given paths: what they name."""
 
     manifests: tuple[Named, ...] = ()
-    unreadable: tuple[Diagnostic, ...] = field(default=())
-    """Why each file that looks like a manifest could not be read."""
+    unsure: tuple[Diagnostic, ...] = field(default=())
+    """Why some manifest outside the paths may name a campaign unseen: a file that looks
+    like a manifest and cannot be read, a directory too large to search. Each is a
+    warning of the plan, which then pauses nothing as gone."""
 
     def identities(self) -> list[Identity]:
         """As the loaded manifests' identities, for the cross-checks (duplicates)."""
@@ -66,10 +68,27 @@ def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
     """The manifests of the repositories of ``paths`` other than the ``planned`` files."""
     skip = {os.path.realpath(file) for file in planned}
     manifests: list[Named] = []
-    unreadable: list[Diagnostic] = []
+    unsure: list[Diagnostic] = []
     cwd = str(Path.cwd())
     for root in dict.fromkeys(Path(repository_of(path)) for path in paths):
-        for file in _files(root):
+        files, complete = _files(root)
+        if not complete:
+            unsure.append(
+                Diagnostic(
+                    os.path.relpath(root)
+                    if inside(str(root), os.path.realpath(cwd))
+                    else str(root),
+                    1,
+                    1,
+                    "",
+                    f"not a git repository, and more than {MAX_DIRECTORIES:,} folders to "
+                    "search for the manifests outside the given paths: they were not all "
+                    "read, so no campaign is paused as gone in this plan (plan in a git "
+                    "repository, or give every manifest's path)",
+                    "warning",
+                )
+            )
+        for file in files:
             real = os.path.realpath(file)
             if real in skip or file.is_symlink():
                 continue
@@ -81,12 +100,26 @@ def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
             named, problem = named_in(raw, display_path(file, cwd))
             manifests.extend(named)
             if problem is not None:
-                unreadable.append(problem)
-    return Outside(tuple(manifests), tuple(unreadable))
+                unsure.append(
+                    replace(
+                        problem,
+                        message="outside the given paths, this manifest cannot be read "
+                        f"({problem.message}); a campaign it may name would look gone, so no "
+                        "campaign is paused as gone in this plan",
+                        severity="warning",
+                    )
+                )
+    return Outside(tuple(manifests), tuple(unsure))
 
 
-def _files(root: Path) -> list[Path]:
-    """Every manifest-named file of the repository at ``root``."""
+MAX_DIRECTORIES = 10_000
+"""Outside git, how many folders are searched: a run from a home directory must not
+read the whole disk."""
+
+
+def _files(root: Path) -> tuple[list[Path], bool]:
+    """Every manifest-named file of the repository at ``root``; False when there were
+    too many folders to search them all."""
     if (root / ".git").exists():
         listed = subprocess.run(
             ["git", "-C", str(root), "ls-files", "-z", "-co", "--exclude-standard"],
@@ -95,9 +128,11 @@ def _files(root: Path) -> list[Path]:
         )
         if listed.returncode == 0:
             names = (os.fsdecode(name) for name in listed.stdout.split(b"\0") if name)
-            return [root / name for name in names if is_manifest_name(name)]
+            return [root / name for name in names if is_manifest_name(name)], True
     found: list[Path] = []
-    for directory, subdirectories, files in os.walk(root):
+    for count, (directory, subdirectories, files) in enumerate(os.walk(root)):
+        if count >= MAX_DIRECTORIES:
+            return found, False
         subdirectories[:] = [d for d in subdirectories if d != ".git"]
         found.extend(Path(directory) / f for f in files if is_manifest_name(f))
-    return found
+    return found, True

@@ -6,10 +6,14 @@ no manifest of the repository names any more is still paused."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from dograh_sandbox.testing import SandboxHandle
+from reconciler import scope
 from tests.commands.conftest import Campaigns
 
 MONDAY_MORNING_NEW_YORK = "2026-11-30T15:00:00Z"
@@ -142,3 +146,22 @@ def test_import_into_another_folder_leaves_the_campaigns_of_the_repository_alone
     assert result.code == 0, result.out + result.err
     assert "Nothing to import" in result.out
     assert not (repo / "imported").exists()
+
+
+def test_outside_git_a_directory_too_large_to_search_pauses_nothing(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.rmtree(repo / ".git")
+    _applied(campaigns, sandbox)
+    (repo / "campaigns.d" / "spring-renewals-east.yaml").unlink()
+    result = campaigns("plan", "campaigns.d/winback-survey.yaml")
+    assert "# spring-renewals-east" in result.out  # gone: no manifest of the directory has it
+    monkeypatch.setattr(scope, "MAX_DIRECTORIES", 1)
+    result = campaigns("plan", "campaigns.d/winback-survey.yaml")
+    assert result.code == 0, result.out
+    assert "will be paused" not in result.out
+    assert (
+        ".:1:1: warning: not a git repository, and more than 1 folders to search for the manifests "
+        "outside the given paths: they were not all read, so no campaign is paused as gone"
+        in result.out
+    )
