@@ -26,6 +26,7 @@ from reconciler.live import LiveCampaign, LiveState
 from reconciler.manifest.load import Manifest, find_manifest_files
 from reconciler.pipeline import ManifestShare, _cross_checked, _owner, _policy
 from reconciler.resolve import resolve
+from reconciler.scope import outside
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class Managed:
     """This repository's owner token (owner.py), as plan computes it."""
     hours: HoursPolicy
     """The Policy's calling hours, for what import writes."""
+    elsewhere: frozenset[int] = frozenset()
+    """Live campaigns that manifests outside the paths manage (scope.py): not unmanaged,
+    so that import does not write a second manifest for one."""
 
     @property
     def ok(self) -> bool:
@@ -70,7 +74,9 @@ class Managed:
 
     def unmanaged(self) -> list[LiveCampaign]:
         return [
-            c for c in self.live.campaigns if c.id not in self.matched and c.id not in self.redials
+            c
+            for c in self.live.campaigns
+            if c.id not in self.matched and c.id not in self.redials and c.id not in self.elsewhere
         ]
 
 
@@ -84,13 +90,14 @@ def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
         summary = share.summary()
         diagnostics, _ = _cross_checked(problems, [summary])
         owner, found = _owner([summary], paths)
+        beyond = outside(paths or ["."], [str(file) for file in files])
         live = reading.result()
     manifests = share.loaded.manifests
     desired, findings = resolve(manifests, live)
     claimed = frozenset(
         m.campaign.metadata.id for m in manifests if m.campaign.metadata.id is not None
     )
-    part = diff(desired, live, owner=owner.token, claimed=claimed)
+    part = diff(desired, live, owner=owner.token, claimed=claimed | beyond.pinned)
     return Managed(
         manifests=tuple(manifests),
         diagnostics=tuple(sorted_diagnostics([*diagnostics, *found, *findings])),
@@ -99,4 +106,9 @@ def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
         redials=dict(part.redials),
         owner=owner.token,
         hours=hours_policy(_policy([summary])),
+        elsewhere=frozenset(
+            c.id
+            for c in live.campaigns
+            if c.id not in part.matched and beyond.manages(c, owner.token)
+        ),
     )

@@ -53,6 +53,7 @@ from reconciler.owner import Owner, default_owner, mark_of, repository_root
 from reconciler.plan import CampaignChange, Conflict, Held, Plan, Unmanaged
 from reconciler.resolve import resolve
 from reconciler.review import decide
+from reconciler.scope import Outside, outside
 from reconciler.shared_contacts import shared_contacts
 from reconciler.shares import Shares, split, worker_count
 from reconciler.templates import TemplateCheck, check_template
@@ -256,8 +257,11 @@ def plan_paths(
             _unknown_names("--target", options.targets, names)
             redials = [i.redial_name for i in identities if i.redial_name is not None]
             _unknown_names("--resume", options.resume, [*names, *redials])
+            beyond = outside(paths, [str(file) for file in files])
+            diagnostics.extend(_shared_with_outside(identities, beyond))
             live = reading.result()
             claimed = frozenset(i.pinned_id for i in identities if i.pinned_id is not None)
+            claimed |= beyond.pinned  # pinned there: not matched here by name
             hours = hours_policy(_policy(summaries))
             contexts = [
                 ShareContext(
@@ -277,6 +281,7 @@ def plan_paths(
             manifests_hash=hash_of_parts(p for s in summaries for p in s.hash_parts),
             owner=owner,
             policy=next((p for s in summaries for p in s.policies), None),
+            outside=beyond,
         )
         return settle_and_assemble(client, settings, parts, loaded, live, options), client
     except BaseException:
@@ -298,6 +303,8 @@ class Loaded:
     manifests_hash: str
     owner: Owner = field(default_factory=lambda: Owner("repo", "directory repo"))
     policy: PolicyDocument | None = None
+    outside: Outside = field(default_factory=Outside)
+    """The repository's manifests outside the given paths (scope.py)."""
 
 
 def settle_and_assemble(
@@ -370,6 +377,18 @@ def _cross_checked(
             )
         )
     return diagnostics, identities
+
+
+def _shared_with_outside(identities: Sequence[Identity], beyond: Outside) -> list[Diagnostic]:
+    """A name or pinned id that a manifest outside the given paths uses too: the same
+    error (or look-alike warning) a plan of the whole repository gives, said at the
+    planned manifests only (the campaign would be managed from two places)."""
+    if not beyond.manifests:
+        return []
+    here = {identity.file for identity in identities}
+    found = duplicates([*identities, *beyond.identities()])
+    said = {(d.file, d.line, d.column, d.path) for d in duplicates(identities)}
+    return [d for d in found if d.file in here and (d.file, d.line, d.column, d.path) not in said]
 
 
 def _policy(summaries: Sequence[ShareSummary]) -> Policy | None:
@@ -467,9 +486,19 @@ def assemble(
             matched.setdefault(child_id, matched[parent_id])
     conflicts = [c for p in parts for c in p.conflicts]
     conflicts.extend(extra_conflicts)
+    beyond = [
+        c
+        for c in live.campaigns
+        if c.id not in matched and loaded.outside.manages(c, loaded.owner.token)
+    ]
+    out_of_scope = {c.id for c in beyond}
     orphan_warnings: list[Diagnostic] = []
-    if not options.targets and not loaded.broken:
-        orphans, renames, orphan_warnings = _orphans(live, matched, changes, loaded.owner)
+    if loaded.outside.unsure and not options.targets and not loaded.broken:
+        orphan_warnings = list(loaded.outside.unsure)
+    elif not options.targets and not loaded.broken:
+        orphans, renames, orphan_warnings = _orphans(
+            live, matched, changes, loaded.owner, out_of_scope
+        )
         changes.extend(orphans)
         renamed = {c.name for c in renames}
         changes = [c for c in changes if not (c.id is None and c.name in renamed)]
@@ -500,7 +529,10 @@ def assemble(
         unmanaged=tuple(
             Unmanaged(id=c.id, name=c.name, state=c.state)
             for c in live.campaigns
-            if c.id not in matched and c.id not in planned
+            if c.id not in matched and c.id not in planned and c.id not in out_of_scope
+        ),
+        out_of_scope=tuple(
+            Unmanaged(id=c.id, name=c.name, state=c.state) for c in beyond if c.id not in planned
         ),
         matched=dict(sorted(matched.items())),
         targets=tuple(sorted(set(options.targets))),
@@ -577,10 +609,15 @@ GONE = "(no manifest)"
 
 
 def _orphans(
-    live: LiveState, matched: dict[int, str], changes: Sequence[CampaignChange], owner: Owner
+    live: LiveState,
+    matched: dict[int, str],
+    changes: Sequence[CampaignChange],
+    owner: Owner,
+    out_of_scope: Collection[int] = (),
 ) -> tuple[list[CampaignChange], list[Conflict], list[Diagnostic]]:
     """Campaigns this repository created that no manifest manages any more: paused when
-    they dial; and a new manifest with the same contacts is a rename, said as such."""
+    they dial; and a new manifest with the same contacts is a rename, said as such. A
+    campaign that a manifest outside the given paths names is not gone: out of scope."""
     creates = {
         change.requests.upload.content: change
         for change in changes
@@ -592,6 +629,8 @@ def _orphans(
     for campaign in live.campaigns:
         mark = mark_of(campaign.source_id)
         if campaign.id in matched or mark is None or mark.owner != owner.token:
+            continue
+        if campaign.id in out_of_scope:
             continue
         twin = creates.get(mark.content)
         if twin is not None and campaign.state == "created":

@@ -265,6 +265,7 @@ class Summary(_Model):
     unmanaged: int
     manifests: int
     live: int
+    out_of_scope: int = 0
 
 
 class Plan(_Model):
@@ -280,6 +281,11 @@ class Plan(_Model):
         default=(), description="Errors and warnings at manifest (and CSV) lines."
     )
     unmanaged: tuple[Unmanaged, ...] = ()
+    out_of_scope: tuple[Unmanaged, ...] = Field(
+        default=(),
+        description="Live campaigns that manifests outside the given paths manage: not "
+        "changed by this plan.",
+    )
     matched: dict[int, str] = Field(
         default_factory=dict,
         description="Live campaign id -> the name of the manifest that manages it.",
@@ -333,6 +339,7 @@ class Plan(_Model):
             conflicts=len(self.conflicts),
             errors=len(self.errors),
             unmanaged=len(self.unmanaged),
+            out_of_scope=len(self.out_of_scope),
             manifests=self.managed,
             live=self.live,
         )

@@ -6,7 +6,10 @@ of some unrelated change. So a resume needs one of:
 
 - ``--base REV``: the git revision the change is reviewed against (the pull request's
   base; on merge, the commit before the push). If the manifest's ``state`` there was not
-  ``running`` (or the manifest did not exist), the change under review sets it: resume.
+  ``running`` (or no manifest there named the campaign), the change under review sets
+  it: resume. The manifest is looked up by identity anywhere in the base tree
+  (revision.py), so renaming or moving its file changes nothing; where the base cannot
+  be read, the campaign is held.
 - ``--resume NAME``: an operator names the campaign.
 
 Otherwise the campaign is held, and the plan says why. A redial is held and resumed by
@@ -16,19 +19,15 @@ the same rules, its state being its parent manifest's ``spec.redial.state``.
 from __future__ import annotations
 
 import shlex
-import subprocess
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from reconciler.diff import Resume
-from reconciler.errors import UserError
-from reconciler.manifest.yaml_source import MAX_FILE_BYTES
 from reconciler.owner import repository_root
 from reconciler.plan import Held
+from reconciler.revision import Revision, manifests_at
 
 
 @dataclass(frozen=True)
@@ -52,19 +51,24 @@ def decide(resumes: Sequence[Resume], base: str | None, names: Collection[str]) 
             continue
         field = resume.state_path.removeprefix("spec.")
         if base is not None:
-            was = states.get(resume.campaign_id)
-            if was != "running":
+            was = states.get(resume.campaign_id, Was(None))
+            if was.unknown is None and was.state != "running":
                 resumed.add(resume.campaign_id)
-                said = f"{field}: {was}" if was else "no such manifest"
+                said = f"{field}: {was.state}" if was.file else "no such manifest"
                 notes[resume.campaign_id] = (
-                    f"resumed: the change under review sets {field}: running ({said} at {base})"
+                    f"resumed: the change under review sets {field}: running ({said} at "
+                    f"{base}{_moved(was)})"
                 )
                 continue
-        how = (
-            f"{field}: running is not new since {base}"
-            if base
-            else "no reviewed change asks for it (plan --base REV)"
-        )
+        if base is None:
+            how = "no reviewed change asks for it (plan --base REV)"
+        elif was.unknown is not None:
+            how = (
+                f"what its manifest said at {base} cannot be told: {was.unknown} could not be "
+                "read there, and may have named it"
+            )
+        else:
+            how = f"{field}: running is not new since {base}{_moved(was)}"
         command = f"campaigns apply --resume {shlex.quote(resume.name)}"
         held.append(
             Held(
@@ -78,71 +82,74 @@ def decide(resumes: Sequence[Resume], base: str | None, names: Collection[str]) 
     return Decision(resumed, held, notes)
 
 
-def _states_at(base: str, resumes: Sequence[Resume]) -> dict[int, str | None]:
-    """Each resume's manifest state at ``base``, by campaign id: None when the manifest
-    did not exist there."""
-    found: dict[int, str | None] = {}
+def _moved(was: Was) -> str:
+    return f", in {was.file}" if was.file and was.moved else ""
+
+
+def _states_at(base: str, resumes: Sequence[Resume]) -> dict[int, Was]:
+    """What each resume's manifest said at ``base``, by campaign id."""
+    revisions: dict[Path, Revision] = {}
+    found: dict[int, Was] = {}
     for resume in resumes:
         path = Path(resume.file).resolve()
         root = repository_root(path.parent)
-        relative = path.relative_to(root).as_posix()
-        text = _show(root, base, relative)
-        found[resume.campaign_id] = None if text is None else _state_in(text, resume)
+        if root not in revisions:
+            revisions[root] = manifests_at(root, base)
+        was = _was(revisions[root], resume)
+        here = path.relative_to(root).as_posix() if path.is_relative_to(root) else None
+        found[resume.campaign_id] = replace(was, moved=was.file is not None and was.file != here)
     return found
 
 
-def _show(root: Path, base: str, relative: str) -> str | None:
-    if not _revision_exists(root, base):
-        raise UserError(
-            f"--base {base}: no such git revision in {root} (fetch it first: the Action "
-            "checks out with fetch-depth 0 for this)"
-        )
-    result = subprocess.run(
-        ["git", "-C", str(root), "show", f"{base}:{relative}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.stdout if result.returncode == 0 else None
+@dataclass(frozen=True)
+class Was:
+    """A manifest's state at the base revision, and in which file it was said."""
+
+    state: str | None
+    """None: no manifest there named the campaign."""
+    file: str | None = None
+    unknown: str | None = None
+    """Why it cannot be told: a file meant as a manifest there could not be read."""
+    moved: bool = False
+    """Said in another file than the manifest's now (a rename, followed)."""
 
 
-def _revision_exists(root: Path, base: str) -> bool:
-    result = subprocess.run(
-        ["git", "-C", str(root), "rev-parse", "--verify", "--quiet", f"{base}^{{commit}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return result.returncode == 0
-
-
-def _state_in(text: str, resume: Resume) -> str | None:
+def _was(revision: Revision, resume: Resume) -> Was:
     """The state (``spec.state``, or ``spec.redial.state`` for a redial) of the manifest
-    of this name (or pinned id) in a file's text at the base revision; None when there is
-    none. Unreadable YAML there reads as no manifest: the reviewed change is the one that
-    made it valid. A manifest without ``spec.redial`` there says draft for its redial:
-    it asked for no redial that dials."""
-    if len(text) > MAX_FILE_BYTES:
-        return None
-    try:
-        documents = list(yaml.safe_load_all(text))
-    except yaml.YAMLError:
-        return None
-    for document in documents:
-        if not isinstance(document, dict) or document.get("kind") != "Campaign":
-            continue
-        metadata: Any = document.get("metadata") or {}
-        spec: Any = document.get("spec") or {}
-        if not isinstance(metadata, dict) or not isinstance(spec, dict):
-            continue
-        same = metadata.get("name") == (resume.manifest_name or resume.name) or (
-            resume.pinned_id is not None and metadata.get("id") == resume.pinned_id
-        )
-        if same:
-            for key in resume.state_path.split(".")[1:-1]:
-                spec = spec.get(key) or {}
-                if not isinstance(spec, dict):
-                    return None
-            state = spec.get("state", "draft")
-            return state if isinstance(state, str) else None
-    return None
+    that named this campaign at the base, found by identity anywhere in the tree: the
+    pinned id (a base manifest pinning it, or one of its name that pinned nothing), else
+    the name (or, for a campaign, a base manifest pinning its id). Where several did,
+    one that said running decides: the reading that calls fewer people. A manifest
+    without ``spec.redial`` there says draft for its redial: it asked for no redial."""
+    name = resume.manifest_name or resume.name
+    redial = resume.state_path != "spec.state"
+    if resume.pinned_id is not None:
+        candidates = [
+            m
+            for m in revision.manifests
+            if m.pinned_id == resume.pinned_id or (m.pinned_id is None and m.name == name)
+        ]
+    else:
+        candidates = [
+            m
+            for m in revision.manifests
+            if m.name == name or (not redial and m.pinned_id == resume.campaign_id)
+        ]
+    states = [(_state_of(m.spec, resume.state_path), m.file) for m in candidates]
+    for state, file in states:
+        if state == "running":
+            return Was(state, file)
+    if states:
+        return Was(*states[0])
+    if revision.unreadable:
+        return Was(None, unknown=", ".join(revision.unreadable))
+    return Was(None)
+
+
+def _state_of(spec: dict[str, Any], state_path: str) -> str | None:
+    for key in state_path.split(".")[1:-1]:
+        spec = spec.get(key) or {}
+        if not isinstance(spec, dict):
+            return None
+    state = spec.get("state", "draft")
+    return state if isinstance(state, str) else None

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from reconciler.diagnostics import NOT_A_MANIFEST, Diagnostic, Severity, has_errors
-from reconciler.manifest.characters import loose_key
+from reconciler.manifest.characters import code_point, loose_key
+from reconciler.manifest.confusables import skeleton
 from reconciler.manifest.contacts import (
     MAX_CSV_BYTES,
     ContactsFile,
@@ -587,31 +588,70 @@ def duplicates(identities: Iterable[Identity]) -> list[Diagnostic]:
 def _look_alike(
     names: set[str], by_key: dict[tuple[str, Any], list[tuple[Identity, str]]]
 ) -> list[Diagnostic]:
-    """Names that differ only in case or Unicode compatibility form (``East``, ``east``,
-    its full-width form) are two campaigns that read as one in every plan and in
-    Dograh's list: a warning at each place, naming the others."""
-    groups: dict[str, list[str]] = {}
-    for name in names:
-        groups.setdefault(loose_key(name), []).append(name)
+    """Names that read as one are two campaigns that look alike in every plan and in
+    Dograh's list: a warning at each place, naming the others. Alike: equal but for case
+    or Unicode compatibility form (``East``, ``east``, its full-width form), or of equal
+    UTS #39 confusable skeletons (``Spring East`` with a Cyrillic E, U+0415), of the names as
+    written or case-folded."""
+    groups = _alike_groups(names)
     found: list[Diagnostic] = []
-    for group in groups.values():
-        if len(group) < 2:
-            continue
+    for group in groups:
         places = [
             (name, identity) for name in sorted(group) for identity, _ in by_key[("name", name)]
         ]
         for name, identity in places:
-            others = ", ".join(
-                f"'{other}' at {where.where('metadata.name')}"
-                for other, where in places
-                if other != name
+            others = [(other, where) for other, where in places if other != name]
+            shown = ", ".join(
+                f"'{other}' at {where.where('metadata.name')}" for other, where in others
             )
+            if all(loose_key(other) == loose_key(name) for other, _ in others):
+                how = f"differs only in case or Unicode form from {shown}"
+            else:
+                how = f"looks like {shown}{_confusable_detail(name, others[0][0])}"
             message = (
-                f"the campaign name '{name}' differs only in case or Unicode form from {others}: "
-                "the campaigns would look alike in plans and in Dograh; rename one"
+                f"the campaign name '{name}' {how}: the campaigns would look alike in plans and "
+                "in Dograh; rename one"
             )
             found.append(identity.diagnostic("metadata.name", message, "warning"))
     return found
+
+
+def _alike_groups(names: set[str]) -> list[set[str]]:
+    """The names that look alike, in groups of two or more (a name joins a group by any
+    of its keys)."""
+    if len(names) < 2:
+        return []
+    parent = {name: name for name in names}
+
+    def root(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for key in (loose_key, skeleton, lambda name: skeleton(loose_key(name))):
+        first: dict[str, str] = {}
+        for name in sorted(names):
+            seen = first.setdefault(key(name), name)
+            parent[root(name)] = root(seen)
+    groups: dict[str, set[str]] = {}
+    for name in names:
+        groups.setdefault(root(name), set()).add(name)
+    return [group for group in groups.values() if len(group) > 1]
+
+
+def _confusable_detail(name: str, other: str) -> str:
+    """`` (character 8, U+0415 CYRILLIC CAPITAL LETTER IE, looks like U+0045 LATIN
+    CAPITAL LETTER E)``: the first place where two names of one length differ."""
+    if len(name) != len(other):
+        return " (Unicode confusables, UTS #39)"
+    index, mine, theirs = next(
+        (i, a, b) for i, (a, b) in enumerate(zip(name, other, strict=True)) if a != b
+    )
+    return (
+        f" (character {index + 1}, {code_point(mine)}, looks like {code_point(theirs)}: "
+        "Unicode confusables, UTS #39)"
+    )
 
 
 def _what(data: Any) -> str:

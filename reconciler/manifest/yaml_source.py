@@ -276,6 +276,14 @@ def load_documents(
     text, problem = read_text(path, display, MAX_FILE_BYTES, "the manifest")
     if problem is not None or text is None:
         return [], [problem] if problem else []
+    return documents_of_text(text, display, track)
+
+
+def documents_of_text(
+    text: str, display: str, track: frozenset[str] = frozenset()
+) -> tuple[list[Document], list[Diagnostic]]:
+    """``load_documents`` of text already read (a file at a git revision, say): the
+    same YAML 1.2 reading, so that a manifest means the same wherever it is read from."""
     try:
         roots = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:

@@ -16,7 +16,7 @@ from reconciler.render.plan_text import (
     rows_of,
     summary_line,
 )
-from reconciler.render.values import plural, show
+from reconciler.render.values import out_of_scope_line, plural, show
 
 LIMIT = 65_536
 MARKER = "<!-- dograh-campaigns-plan -->"
@@ -57,6 +57,8 @@ def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int
         f"- {markdown_code(f.where)} {markdown(f.text)}" for f in found if f.severity == "warning"
     ]
     tail = []
+    if plan.out_of_scope:
+        tail.append(out_of_scope_line(len(plan.out_of_scope)))
     if plan.unmanaged:
         tail.append(
             f"{plural(len(plan.unmanaged), 'live campaign')} not managed by any manifest "

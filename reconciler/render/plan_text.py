@@ -12,7 +12,13 @@ import click
 from reconciler.plan import CampaignChange, Plan
 from reconciler.render import escape
 from reconciler.render.findings import findings
-from reconciler.render.values import contacts_label, describe_schedule, plural, show
+from reconciler.render.values import (
+    contacts_label,
+    describe_schedule,
+    out_of_scope_line,
+    plural,
+    show,
+)
 
 SYMBOLS = {
     "create": "+",
@@ -150,6 +156,8 @@ def render_plan_text(plan: Plan, *, show_unmanaged: bool = False, color: bool = 
         lines.extend(
             f"  - {escape.text(h.name)} (id {h.id}): {escape.text(h.reason)}" for h in plan.held
         )
+    if plan.out_of_scope:
+        lines.append(out_of_scope_line(len(plan.out_of_scope)))
     lines.extend(_unmanaged(plan, show_unmanaged))
     return lines
 

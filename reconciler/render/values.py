@@ -69,3 +69,13 @@ def contacts_label(upload: Upload) -> str:
 
 def plural(count: int, word: str, words: str | None = None) -> str:
     return f"{count} {word if count == 1 else (words or word + 's')}"
+
+
+def out_of_scope_line(count: int) -> str:
+    """What a plan of some paths leaves alone: the campaigns of the repository's other
+    manifests (scope.py), said as one line in every format."""
+    verb = "is" if count == 1 else "are"
+    return (
+        f"{plural(count, 'campaign')} managed by manifests outside the given paths {verb} out "
+        "of scope: not changed."
+    )

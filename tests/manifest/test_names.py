@@ -121,6 +121,52 @@ def test_names_that_differ_only_in_case_or_form_warn_at_both_places(
     assert [line.split(":")[0] for line in lines[:3]] == ["a.yaml", "b.yaml", "c.yaml"]
 
 
+def test_names_whose_confusable_skeletons_are_equal_warn_at_both_places(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """UTS #39: a Cyrillic E beside a Latin one, the digit 1 beside the letter l."""
+    code, lines = _validate(
+        repo,
+        capsys,
+        a=("Spring East", "Renewal reminder"),
+        b=("Spring \\u0415ast", "Renewal reminder"),  # CYRILLIC CAPITAL LETTER IE
+        c=("Wave 1", "Renewal reminder"),
+        d=("Wave l", "Renewal reminder"),
+        e=("Spring West", "Renewal reminder"),
+    )
+    assert code == 0
+    assert lines[-1] == "5 campaigns in 5 files are valid (4 warnings)"
+    assert lines[0] == (
+        "a.yaml:4:9: warning: metadata.name: the campaign name 'Spring East' looks like "
+        "'Spring \u0415ast' at b.yaml:4:9 (character 8, U+0045 LATIN CAPITAL LETTER E, looks "
+        "like U+0415 CYRILLIC CAPITAL LETTER IE: Unicode confusables, UTS #39): the campaigns "
+        "would look alike in plans and in Dograh; rename one"
+    )
+    assert lines[1].startswith(
+        "b.yaml:4:9: warning: metadata.name: the campaign name 'Spring \u0415ast' looks like "
+        "'Spring East' at a.yaml:4:9 (character 8, U+0415 CYRILLIC CAPITAL LETTER IE, looks "
+        "like U+0045 LATIN CAPITAL LETTER E"
+    )
+    assert lines[2].startswith(
+        "c.yaml:4:9: warning: metadata.name: the campaign name 'Wave 1' looks like 'Wave l' at "
+        "d.yaml:4:9 (character 6, U+0031 DIGIT ONE, looks like U+006C LATIN SMALL LETTER L"
+    )
+    assert not any(line.startswith("e.yaml") for line in lines)
+
+
+def test_a_cyrillic_twin_in_another_case_is_alike_too(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, lines = _validate(
+        repo,
+        capsys,
+        a=("spring east", "Renewal reminder"),
+        b=("Spring \\u0415ast", "Renewal reminder"),
+    )
+    assert code == 0
+    assert lines[-1] == "2 campaigns in 2 files are valid (2 warnings)"
+
+
 def test_the_set_covers_every_such_character_this_python_knows() -> None:
     """The set is fixed (Unicode 15.0) so that the schema is the same file everywhere;
     a Python with a newer Unicode that adds such a character fails here first."""

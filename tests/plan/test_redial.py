@@ -12,12 +12,14 @@ from reconciler.calling_hours import dials
 from reconciler.diff import Resume, diff
 from reconciler.live import LiveCampaign, TelephonyConfig
 from reconciler.manifest.load import Manifest
+from reconciler.named import named_in
 from reconciler.pipeline import load_manifests, validate_paths
 from reconciler.plan import Plan
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
 from reconciler.resolve import resolve
-from reconciler.review import _state_in
+from reconciler.review import _was
+from reconciler.revision import Revision
 from tests.hours.helpers import MIAMI
 from tests.plan.builders import (
     BREAKER,
@@ -339,6 +341,12 @@ def test_a_redials_name_is_a_campaign_name(tmp_path: Path) -> None:
     )
     (tmp_path / "c.yaml").unlink()
     assert load_manifests([str(tmp_path)])[1] == []
+
+
+def _state_in(text: str, resume: Resume) -> str | None:
+    """The state the review reads of a manifest file's text at the base revision."""
+    named, _ = named_in(f"apiVersion: dograh-campaigns/v1\n{text}".encode(), "m.yaml")
+    return _was(Revision("main", named), resume).state
 
 
 def test_a_reviewed_change_reads_the_redials_state_at_its_base() -> None:

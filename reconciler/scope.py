@@ -1,0 +1,138 @@
+"""What a plan of some of the repository's manifests may touch: only their campaigns.
+
+``campaigns plan campaigns.d/a.yaml`` (a file, a sub-folder, the Action's ``path:``)
+plans those manifests. A live campaign that this repository created and that no given
+manifest names is "gone", and paused, only when no manifest of the whole repository
+names it either (its pinned id, or its name), wherever that manifest lies. The others
+are out of this plan's scope: not touched, and counted in the plan.
+
+The repository's other manifests are read cheaply (named.py: what each names, no model,
+no CSV): a file that never mentions ``dograh-campaigns/`` is not even parsed. In git,
+the files are those git lists (tracked, or untracked and not ignored: an ignored
+``node_modules`` is not walked); elsewhere, every file under the repository's
+directory. A file outside the paths that looks like a manifest but cannot be read might
+name any campaign: then none is paused as gone, and the plan says why.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from reconciler.diagnostics import Diagnostic
+from reconciler.live import LiveCampaign
+from reconciler.manifest.load import Identity, is_manifest_name
+from reconciler.manifest.paths import display_path, inside, repository_of
+from reconciler.manifest.yaml_source import MAX_FILE_BYTES, NotRegular, TooBig, read_capped
+from reconciler.named import Named, named_in
+from reconciler.owner import mark_of
+
+
+@dataclass(frozen=True)
+class Outside:
+    """The repository's manifests outside the given paths: what they name."""
+
+    manifests: tuple[Named, ...] = ()
+    unsure: tuple[Diagnostic, ...] = field(default=())
+    """Why some manifest outside the paths may name a campaign unseen: a file that looks
+    like a manifest and cannot be read, a directory too large to search. Each is a
+    warning of the plan, which then pauses nothing as gone."""
+
+    def identities(self) -> list[Identity]:
+        """As the loaded manifests' identities, for the cross-checks (duplicates)."""
+        return [
+            Identity(m.name, m.pinned_id, m.file, m.positions, m.redial_name)
+            for m in self.manifests
+            if m.name is not None
+        ]
+
+    @property
+    def pinned(self) -> frozenset[int]:
+        return frozenset(m.pinned_id for m in self.manifests if m.pinned_id is not None)
+
+    def manages(self, campaign: LiveCampaign, owner: str) -> bool:
+        """Whether some manifest outside the paths names this live campaign: pins its id,
+        or (for one this repository created, as plan matches names) has its name."""
+        if campaign.id in self.pinned:
+            return True
+        mark = mark_of(campaign.source_id)
+        if mark is None or mark.owner != owner:
+            return False
+        return any(m.names(campaign.id, campaign.name) for m in self.manifests)
+
+
+def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
+    """The manifests of the repositories of ``paths`` other than the ``planned`` files."""
+    skip = {os.path.realpath(file) for file in planned}
+    manifests: list[Named] = []
+    unsure: list[Diagnostic] = []
+    cwd = str(Path.cwd())
+    for root in dict.fromkeys(Path(repository_of(path)) for path in paths):
+        files, complete = _files(root)
+        if not complete:
+            unsure.append(
+                Diagnostic(
+                    os.path.relpath(root)
+                    if inside(str(root), os.path.realpath(cwd))
+                    else str(root),
+                    1,
+                    1,
+                    "",
+                    f"not a git repository, and more than {MAX_DIRECTORIES:,} folders to "
+                    "search for the manifests outside the given paths: they were not all "
+                    "read, so no campaign is paused as gone in this plan (plan in a git "
+                    "repository, or give every manifest's path)",
+                    "warning",
+                )
+            )
+        for file in files:
+            real = os.path.realpath(file)
+            if real in skip or file.is_symlink():
+                continue
+            skip.add(real)
+            try:
+                raw = read_capped(file, MAX_FILE_BYTES, follow=False)
+            except (TooBig, NotRegular, OSError):
+                continue  # refused as a manifest by every command: it names nothing
+            named, problem = named_in(raw, display_path(file, cwd))
+            manifests.extend(named)
+            if problem is not None:
+                unsure.append(
+                    replace(
+                        problem,
+                        message="outside the given paths, this manifest cannot be read "
+                        f"({problem.message}); a campaign it may name would look gone, so no "
+                        "campaign is paused as gone in this plan",
+                        severity="warning",
+                    )
+                )
+    return Outside(tuple(manifests), tuple(unsure))
+
+
+MAX_DIRECTORIES = 10_000
+"""Outside git, how many folders are searched: a run from a home directory must not
+read the whole disk."""
+
+
+def _files(root: Path) -> tuple[list[Path], bool]:
+    """Every manifest-named file of the repository at ``root``; False when there were
+    too many folders to search them all."""
+    if (root / ".git").exists():
+        listed = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "-co", "--exclude-standard"],
+            capture_output=True,
+            check=False,
+        )
+        if listed.returncode == 0:
+            names = (os.fsdecode(name) for name in listed.stdout.split(b"\0") if name)
+            return [root / name for name in names if is_manifest_name(name)], True
+    found: list[Path] = []
+    for count, (directory, subdirectories, files) in enumerate(os.walk(root)):
+        if count >= MAX_DIRECTORIES:
+            return found, False
+        subdirectories[:] = [d for d in subdirectories if d != ".git"]
+        found.extend(Path(directory) / f for f in files if is_manifest_name(f))
+    return found, True
