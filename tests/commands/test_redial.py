@@ -387,7 +387,7 @@ def test_a_draft_redial_is_made_and_never_started(
     (repo / "reviewed.plan").write_text(json.dumps(saved))
     result = campaigns("apply", "reviewed.plan")
     assert result.code == 1
-    assert f"What differs: {CHILD}: actions redial, start -> redial" in result.err
+    assert f"What differs:\n  - {CHILD}: actions redial, start -> redial\n" in result.err
     assert sandbox.admin.requests(method="POST") == []
     # The plan as reviewed applies: the parent it redials has not changed since.
     assert campaigns("plan", "--out", "reviewed.plan").code == 0
