@@ -126,6 +126,19 @@ class Setter(Protocol):
     def line_of(self, path: str) -> str: ...
 
 
+def inherited(chain: Sequence[Setter]) -> dict[str, tuple[Any, str]]:
+    """What the Defaults of ``chain`` (nearest first) give a campaign that sets nothing:
+    per setting, the nearest value and where it is written (``file:line``)."""
+    found: dict[str, tuple[Any, str]] = {}
+    for setting in DEFAULTED:
+        for defaults in chain:
+            value = getattr(defaults.spec, setting)
+            if value is not None:
+                found[setting] = (value, defaults.line_of(f"spec.{setting}"))
+                break
+    return found
+
+
 def effective(
     campaign: Campaign, chain: Sequence[Setter]
 ) -> tuple[Campaign, Mapping[str, str], str | None]:
@@ -135,18 +148,9 @@ def effective(
     if not chain:
         return campaign, {}, None
     own = campaign.spec.model_fields_set
-    update: dict[str, Any] = {}
-    sources: dict[str, str] = {}
-    for setting in DEFAULTED:
-        if setting in own:
-            continue
-        for defaults in chain:
-            value = getattr(defaults.spec, setting)
-            if value is not None:
-                update[setting] = value
-                sources[setting] = defaults.line_of(f"spec.{setting}")
-                break
-    if not update:
-        return campaign, sources, chain[0].line_of("spec")
-    spec = campaign.spec.model_copy(update=update)
-    return campaign.model_copy(update={"spec": spec}), sources, chain[0].line_of("spec")
+    given = {s: found for s, found in inherited(chain).items() if s not in own}
+    sources = {setting: where for setting, (_, where) in given.items()}
+    if given:
+        update = {setting: value for setting, (value, _) in given.items()}
+        campaign = campaign.model_copy(update={"spec": campaign.spec.model_copy(update=update)})
+    return campaign, sources, chain[0].line_of("spec")
