@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -393,6 +394,8 @@ class DefaultsFinder:
         self._paths = source_paths
         self._own: dict[str, DefaultsDocument | None] = {}
         self.diagnostics: list[Diagnostic] = []
+        self.seen: set[str] = set()
+        """The files (as displayed) in which a Defaults document was found."""
         self.used: dict[str, DefaultsDocument] = {}
         """Every Defaults document found, by its file: what the plan was made from."""
 
@@ -454,17 +457,24 @@ class DefaultsFinder:
                 )
             )
             return []
-        if DEFAULTS_KIND.encode() not in raw:
-            return []
+        if not _MAY_BE_DEFAULTS.search(raw):
+            return []  # no Defaults in it, whatever else the file is
         loaded, problems = load_documents(Path(path), display, TRACKED_PATHS)
         self.diagnostics.extend(problems)
         found: list[tuple[Document, Defaults | None]] = []
         for document in loaded:
             if isinstance(document.data, dict) and document.data.get("kind") == DEFAULTS_KIND:
+                self.seen.add(document.file)
                 model, problems = _document_of(document)
                 self.diagnostics.extend(problems)
                 found.append((document, model if isinstance(model, Defaults) else None))
         return found
+
+
+_MAY_BE_DEFAULTS = re.compile(rb"""kind["']?\s*:\s*["']?Defaults\b""")
+"""A file beside or above the manifests is read as YAML only if it may hold a Defaults
+document: another YAML file there (a CI or docs configuration) is none of ours, and its
+problems are not reported."""
 
 
 def _key_positions(document: Document) -> dict[str, Position]:
@@ -514,6 +524,14 @@ def load_files(files: list[Path]) -> Loaded:
                 continue
             if isinstance(campaign, Defaults):
                 finder.of_directory(source_paths.dir_of(file))
+                if document.file not in finder.seen:
+                    message = (
+                        "this Defaults document is not found from the campaigns it would "
+                        "apply to: write its kind plainly, `kind: Defaults`"
+                    )
+                    diagnostics.append(
+                        diagnostic_at(document.file, document.locate(("kind",)), "kind", message)
+                    )
                 continue
             # The CSV is checked even when the manifest has other errors: all at once.
             source = _source_of(document.data)
@@ -578,6 +596,12 @@ _KNOWN_KEYS_OF = {
 }
 
 
+_NOT_DEFAULTED = (
+    "state is never defaulted: only a manifest's own `state: running` starts a campaign; "
+    "remove it here"
+)
+
+
 def _document_of(
     document: Document,
 ) -> tuple[Campaign | Policy | Defaults | None, list[Diagnostic]]:
@@ -625,6 +649,8 @@ def _document_of(
             problem = problem_from_error(error, _KNOWN_KEYS_OF[data["kind"]])
             if problem is None:
                 continue
+            if data["kind"] == DEFAULTS_KIND and problem.loc == ("spec", "state"):
+                problem = replace(problem, message=_NOT_DEFAULTED)
             mark = document.locate(problem.loc, key=problem.at_key)
             found.append(diagnostic_at(file, mark, format_path(problem.loc), problem.message))
         return None, found

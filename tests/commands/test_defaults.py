@@ -90,8 +90,8 @@ def test_validate_checks_defaults_like_manifests(campaigns: Campaigns, repo: Pat
         "envs/production/defaults.yaml:2:7: kind: a second Defaults document in this directory "
         "(also at envs/production/more.yaml:2:7); a directory may have one, which applies to "
         "every campaign at or below it: merge them\n"
-        "envs/production/defaults.yaml:13:3: spec.state: unknown key 'state' (allowed here: "
-        "telephony, max_concurrency, retry_config, schedule, circuit_breaker)\n"
+        "envs/production/defaults.yaml:13:3: spec.state: state is never defaulted: only a "
+        "manifest's own `state: running` starts a campaign; remove it here\n"
         "envs/production/defaults.yaml:14:3: spec.max_concurency: unknown key "
         "'max_concurency'; did you mean 'max_concurrency'?\n"
         "envs/production/more.yaml:2:7: kind: a second Defaults document in this directory "
@@ -232,3 +232,30 @@ def test_import_writes_only_what_differs_from_the_defaults(
     assert campaigns("plan", str(TREE)).out.endswith(
         "No changes. Live campaigns match the manifests.\n"
     )
+
+
+def test_a_saved_plan_is_refused_once_its_defaults_change(
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
+) -> None:
+    _write(repo, TREE / "defaults.yaml", NEAR)
+    _campaign(repo, "survey")
+    _commit(repo)
+    assert campaigns("plan", "--out", "plan.json", str(TREE)).code == 0
+    # Even a comment: the reviewed files are the ones that must be applied.
+    _write(repo, TREE / "defaults.yaml", NEAR + "# reviewed\n")
+    _commit(repo)
+    result = campaigns("apply", "plan.json")
+    assert result.code == 1
+    assert "What differs: the manifests or their CSVs changed since\n" in result.err
+    assert sandbox.request("GET", "/api/v1/campaign/").json()["campaigns"] == []
+
+
+def test_other_yaml_files_above_the_manifests_are_none_of_ours(
+    campaigns: Campaigns, repo: Path
+) -> None:
+    """A CI or docs configuration at the repository's root is not read as a Defaults."""
+    _write(repo, "mkdocs.yml", "theme: !!python/name:material.Theme\n# Defaults: none\n")
+    _write(repo, TREE / "defaults.yaml", NEAR)
+    _campaign(repo, "survey")
+    result = campaigns("validate", str(TREE / "survey.yaml"))
+    assert (result.code, result.out) == (0, "1 campaign in 1 file is valid\n")
