@@ -384,10 +384,10 @@ class DefaultsFinder:
 
     A campaign's settings must not depend on which paths a run was given: planning one
     manifest of a tree applies the Defaults beside it even when that file was not named.
-    So each directory on the way up is listed once (and remembered), and its YAML files
-    that mention ``Defaults`` at all are read; one that cannot be read is an error, as
-    the settings it may give are unknown. A directory may hold one Defaults document:
-    two are an error at each, naming the other.
+    So each directory on the way up is listed once (and remembered), and those of its
+    YAML files that may hold one (``kind: Defaults``) are read; a file that cannot be
+    read is an error, as the settings it may give are unknown. A directory may hold one
+    Defaults document: two are an error at each, naming the other.
     """
 
     def __init__(self, source_paths: SourcePaths) -> None:
