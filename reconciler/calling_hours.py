@@ -152,4 +152,4 @@ def holidays_once(reaches: Sequence[HolidayReach]) -> list[Diagnostic]:
 
 
 def _diagnostic(manifest: Manifest, path: str, finding: HoursFinding) -> Diagnostic:
-    return manifest.diagnostic(path, f"{manifest.name}: {finding.message}", finding.severity)
+    return manifest.diagnostic(path, f"{manifest.name}: {finding.text()}", finding.severity)

@@ -337,6 +337,7 @@ def _plan_create(part: DiffPart, item: Desired, live: LiveState, owner: str) -> 
             desired_state=item.state,
             after={**after, "state": item.state},
             defaults=defaults,
+            sources=dict(item.manifest.sources),
             requests=Requests(
                 upload=Upload(
                     path=contacts.display,
@@ -424,7 +425,10 @@ def _plan_existing(
         )
         for key, message in _immutable_changes(item, campaign, before, after)
     ]
-    changes = field_changes(before, after)
+    changes = [
+        change.model_copy(update={"source": item.manifest.source_of(change.path.split(".")[0])})
+        for change in field_changes(before, after)
+    ]
     if campaign.state in TERMINAL_STATES:
         part.diagnostics.extend(_terminal(item, campaign, changes, before, after))
         if conflicts:
@@ -495,6 +499,7 @@ def _plan_existing(
             live_state=campaign.state,
             desired_state=item.state,
             rename_from=campaign.name if after["name"] != campaign.name else None,
+            sources=dict(item.manifest.sources),
             notes=tuple(notes),
             requests=Requests(update=update),
         )

@@ -30,12 +30,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from reconciler.diff import DOGRAH_BREAKER, DOGRAH_RETRY
 from reconciler.live import LiveCampaign, LiveState, TelephonyConfig, Workflow
+from reconciler.manifest.defaults import DEFAULTED
 from reconciler.manifest.messages import problem_from_error
-from reconciler.manifest.model import API_VERSION, KIND, UNION_TAGS, Campaign
+from reconciler.manifest.model import API_VERSION, KIND, UNION_TAGS, Campaign, Schedule
 from reconciler.manifest.model import CircuitBreaker as ManifestBreaker
 from reconciler.manifest.model import RetryConfig as ManifestRetry
 from reconciler.normalize import breaker_view, live_schedule_view, retry_view
@@ -82,8 +83,15 @@ class Draft:
         return self.model.spec.state
 
 
-def draft_manifest(campaign: LiveCampaign, live: LiveState, csv_path: str) -> Draft:
-    """The manifest of ``campaign``, its contacts at ``csv_path`` (relative to it).
+def draft_manifest(
+    campaign: LiveCampaign,
+    live: LiveState,
+    csv_path: str,
+    inherited: Mapping[str, tuple[Any, str]] | None = None,
+) -> Draft:
+    """The manifest of ``campaign``, its contacts at ``csv_path`` (relative to it), under
+    the Defaults that will apply to it (``inherited``: per setting, the value they give
+    and where; see ``with_defaults``).
 
     Raises ``CannotAdopt`` when the format cannot say what the campaign is."""
     spec: dict[str, Any] = {
@@ -131,6 +139,8 @@ def draft_manifest(campaign: LiveCampaign, live: LiveState, csv_path: str) -> Dr
     breaker = _circuit_breaker(campaign)
     if breaker is not None:
         spec["circuit_breaker"] = breaker
+    if inherited:
+        spec = with_defaults(spec, campaign, live, inherited, comments)
     data = {
         "apiVersion": API_VERSION,
         "kind": KIND,
@@ -142,6 +152,69 @@ def draft_manifest(campaign: LiveCampaign, live: LiveState, csv_path: str) -> Dr
     except ValidationError as exc:
         raise CannotAdopt(_refusal(exc)) from None
     return Draft(campaign, data, model, comments)
+
+
+def with_defaults(
+    spec: dict[str, Any],
+    campaign: LiveCampaign,
+    live: LiveState,
+    inherited: Mapping[str, tuple[Any, str]],
+    comments: dict[str, list[str]],
+) -> dict[str, Any]:
+    """The spec under the Defaults that will apply: a setting they give as the campaign
+    has it is left out; one the campaign has otherwise is written, whole. A setting the
+    spec left out (meaning "as Dograh has it") that the Defaults would set is written
+    as the campaign has it, so that omitting it does not change the campaign: its value,
+    or ``null`` for none (no schedule, no concurrency cap)."""
+    written = dict(spec)
+    for setting, (value, where) in inherited.items():
+        if setting in spec:
+            if _same(setting, spec[setting], value):
+                del written[setting]
+            continue
+        own = _as_campaign_has_it(setting, campaign, live)
+        written[setting] = own
+        said = "none" if own is None else "its own"
+        comments[f"spec.{setting}"] = [
+            f"Dograh has {said}: written, else the Defaults' ({where}) would apply."
+        ]
+    order = ["workflow", "source", "telephony", "state", *DEFAULTED]
+    return {key: written[key] for key in sorted(written, key=order.index)}
+
+
+def _same(setting: str, written: Any, value: Any) -> bool:
+    """Whether a setting as the import would write it is what the Defaults give."""
+    if setting == "retry_config":
+        return bool(ManifestRetry.model_validate(written) == value)
+    if setting == "circuit_breaker":
+        return bool(ManifestBreaker.model_validate(written) == value)
+    if setting == "schedule":
+        mine = Schedule.model_validate(written)
+        return bool(mine.timezone == value.timezone and mine.api_slots() == value.api_slots())
+    if isinstance(value, BaseModel):  # telephony {id: N}
+        return bool(written == value.model_dump())
+    return bool(written == value)
+
+
+def _as_campaign_has_it(setting: str, campaign: LiveCampaign, live: LiveState) -> Any:
+    """A setting the import leaves out, written: what the campaign has."""
+    if setting == "telephony":
+        config = live.telephony_by_id(campaign.telephony_configuration_id)
+        if config is None:
+            raise CannotAdopt(
+                "the Defaults that would apply name a telephony configuration, and this "
+                "campaign has none to name (a redial resolves one at each batch); import "
+                "it into a directory without one"
+            )
+        return _by_name_or_id(config, live.telephony)
+    if setting == "max_concurrency":
+        value = campaign.max_concurrency
+        return value if value is not None and 1 <= value <= 100 else None
+    if setting == "retry_config":
+        return _differing(retry_view(campaign.retry_config), ManifestRetry().model_dump())
+    if setting == "circuit_breaker":
+        return _differing(breaker_view(campaign.circuit_breaker), ManifestBreaker().model_dump())
+    return None  # schedule: left out only when the campaign has none enabled
 
 
 def _workflow_ref(campaign: LiveCampaign, workflows: Sequence[Workflow]) -> str | dict[str, int]:
@@ -315,6 +388,8 @@ def _item_lines(item: Mapping[str, Any]) -> list[str]:
 
 def scalar(value: Any) -> str:
     """A value in flow style that YAML 1.1 and 1.2 readers both read back as it is."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):

@@ -124,7 +124,8 @@ class ManifestShare:
             self.loaded.policies,
             self.loaded.diagnostics,
             [manifest.hash_part() for manifest in manifests]
-            + [policy.hash_part() for policy in self.loaded.policies],
+            + [policy.hash_part() for policy in self.loaded.policies]
+            + [defaults.hash_part() for defaults in self.loaded.defaults],
         )
 
     def prepare(self) -> None:

@@ -53,6 +53,12 @@ class FieldChange(_Model):
     path: str = Field(description="The setting, as the manifest names it: `max_concurrency`.")
     before: Any = Field(default=None, description="The live value (null: none).")
     after: Any = Field(default=None, description="The value the manifest asks for.")
+    source: str | None = Field(
+        default=None,
+        description="`file:line` of the Defaults document the value comes from (or, when "
+        "neither it nor the manifest sets it, of the Defaults that leaves it out); null: "
+        "the manifest's own.",
+    )
 
 
 class Upload(_Model):
@@ -197,6 +203,11 @@ class CampaignChange(_Model):
     inherited: tuple[str, ...] = Field(
         default=(),
         description="Settings of `after` that a redial takes from the campaign it redials.",
+    )
+    sources: dict[str, str] = Field(
+        default_factory=dict,
+        description="Settings of `after` that a Defaults document gives: the setting -> "
+        "`file:line` of its value there.",
     )
     redial: RedialOf | None = Field(
         default=None,

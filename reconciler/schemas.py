@@ -1,7 +1,7 @@
 """The JSON Schemas this tool publishes, generated from its models and committed.
 
-- ``schema/campaign.schema.json``: the manifest format, both kinds of document
-  (``Campaign`` and ``Policy``, told apart by ``kind``), so that editors validate
+- ``schema/campaign.schema.json``: the manifest format, every kind of document
+  (``Campaign``, ``Policy`` and ``Defaults``, told apart by ``kind``), so that editors validate
   manifests as they are typed (the ``yaml-language-server`` comment at the top of each
   manifest points to it);
 - ``schema/plan.schema.json``: the plan format, what ``campaigns plan --format json``
@@ -21,13 +21,15 @@ from pydantic import BaseModel, ConfigDict, Field, RootModel
 from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode
 from pydantic_core import CoreSchema
 
+from reconciler.manifest.defaults import Defaults
 from reconciler.manifest.model import Campaign
 from reconciler.manifest.policy import Policy
 from reconciler.plan import Plan
 
 
-class Document(RootModel[Annotated[Campaign | Policy, Field(discriminator="kind")]]):
-    """A document of the manifests: a campaign, or the repository's Policy."""
+class Document(RootModel[Annotated[Campaign | Policy | Defaults, Field(discriminator="kind")]]):
+    """A document of the manifests: a campaign, the repository's Policy, or the Defaults
+    of a directory."""
 
     model_config = ConfigDict(title="Dograh campaigns manifest")
 

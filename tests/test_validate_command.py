@@ -57,7 +57,7 @@ def test_the_repositorys_own_manifests_are_valid(
     # examples/github/ holds a GitHub workflow: skipped in a scan, and said so.
     assert run(["validate", "examples"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
-        "3 campaigns in 3 files are valid; 1 YAML file skipped: not a manifest"
+        "4 campaigns in 5 files are valid; 1 YAML file skipped: not a manifest"
     )
 
 
@@ -79,8 +79,8 @@ def test_errors_of_every_file_are_reported_sorted(
     _write(repo, "c.yaml", GOOD.format(name="c", concurrency=5))
     assert run(["validate"]) == 1
     assert capsys.readouterr().out == (
-        "campaigns.d/a.yaml:1:1: kind: 'kind' is required; this tool supports kind: Campaign "
-        "or Policy\n"
+        "campaigns.d/a.yaml:1:1: kind: 'kind' is required; this tool supports kind: "
+        "Campaign, Policy or Defaults\n"
         "campaigns.d/b.yaml:9:20: spec.max_concurrency: 150 is more than the maximum, 100\n"
         "2 errors in 2 files\n"
     )

@@ -38,7 +38,7 @@ import click
 
 from reconciler.calling_hours import check_manifest, dials, recipients_of
 from reconciler.client import ClientSettings, DograhClient
-from reconciler.diagnostics import has_errors
+from reconciler.diagnostics import has_errors, sorted_diagnostics
 from reconciler.diff import MUTABLE, diff
 from reconciler.errors import EXIT_ERROR, EXIT_OK, UserError
 from reconciler.explain import field_differences
@@ -46,7 +46,15 @@ from reconciler.importing import CannotAdopt, Draft, draft_manifest, file_stems,
 from reconciler.live import TERMINAL_STATES, LiveCampaign
 from reconciler.managed import Managed, read_managed
 from reconciler.manifest.contacts import contacts_of_bytes
-from reconciler.manifest.load import MANIFEST_SUFFIXES, Manifest, load_files
+from reconciler.manifest.defaults import effective, inherited
+from reconciler.manifest.load import (
+    MANIFEST_SUFFIXES,
+    DefaultsDocument,
+    DefaultsFinder,
+    Manifest,
+    load_files,
+)
+from reconciler.manifest.model import Campaign
 from reconciler.manifest.paths import SourcePaths, display_path
 from reconciler.owner import mark_of
 from reconciler.pinning import CannotPin, pin
@@ -84,6 +92,8 @@ class Planned:
     manifest: Path
     csv: Path
     draft: Draft
+    effective: Campaign
+    """The draft as loading it will read it, the Defaults that apply to it applied."""
     namesake: tuple[Manifest, int] | None = None
     """An unpinned manifest of this name, and its own campaign's id: pinned on writing."""
 
@@ -104,7 +114,8 @@ def run_import(request: ImportRequest) -> int:
             )
         chosen, refused = _select(managed, request.selectors)
         stems = file_stems(managed.live.campaigns)
-        planned = [_plan(c, directory, stems[c.id], managed) for c in chosen]
+        chain = _defaults_of(directory)
+        planned = [_plan(c, directory, stems[c.id], managed, chain) for c in chosen]
         written = 0
         touched: list[Path] = []
         pinned: set[tuple[str, str]] = set()
@@ -237,10 +248,31 @@ def _is_id(selector: str) -> bool:
     return selector.isascii() and selector.isdigit()
 
 
+def _defaults_of(directory: Path) -> list[DefaultsDocument]:
+    """The Defaults that will apply to the manifests written into ``directory``, nearest
+    first; the import stops when one of them has errors, as what it gives is unknown."""
+    finder = DefaultsFinder(SourcePaths())
+    chain = finder.chain(directory / "campaign.yaml")
+    errors = [d for d in finder.diagnostics if d.severity == "error"]
+    if errors:
+        for line in render_text(sorted_diagnostics(errors)):
+            click.echo(line, err=True)
+        raise UserError(
+            f"the Defaults that would apply to manifests in {directory} have errors (above): "
+            "import cannot tell what to leave out; fix them first"
+        )
+    return chain
+
+
 def _plan(
-    campaign: LiveCampaign, directory: Path, stem: str, managed: Managed
+    campaign: LiveCampaign,
+    directory: Path,
+    stem: str,
+    managed: Managed,
+    chain: Sequence[DefaultsDocument],
 ) -> Planned | Refusal:
-    """What to write for a campaign, or why nothing can be, before any download."""
+    """What to write for a campaign, or why nothing can be, before any download: only
+    what differs from what the Defaults of the directory give."""
     live = managed.live
     manifest = directory / f"{stem}.yaml"
     csv = directory / CONTACTS_DIRECTORY / f"{stem}.csv"
@@ -251,13 +283,13 @@ def _plan(
                 "or rename the campaign in Dograh"
             )
     try:
-        draft = draft_manifest(campaign, live, f"{CONTACTS_DIRECTORY}/{stem}.csv")
+        draft = draft_manifest(campaign, live, f"{CONTACTS_DIRECTORY}/{stem}.csv", inherited(chain))
     except CannotAdopt as reason:
         return Refusal(str(reason))
     namesake = _namesake(draft, managed)
     if isinstance(namesake, Refusal):
         return namesake
-    return Planned(campaign, manifest, csv, draft, namesake)
+    return Planned(campaign, manifest, csv, draft, effective(draft.model, chain)[0], namesake)
 
 
 def _namesake(draft: Draft, managed: Managed) -> tuple[Manifest, int] | Refusal | None:
@@ -413,7 +445,7 @@ def _check(item: Planned, managed: Managed) -> Manifest:
     live = managed.live
     loaded = load_files([item.manifest])
     manifests, problems = loaded.manifests, loaded.diagnostics
-    if has_errors(problems) or len(manifests) != 1 or manifests[0].campaign != item.draft.model:
+    if has_errors(problems) or len(manifests) != 1 or manifests[0].campaign != item.effective:
         shown = "; ".join(p.message for p in problems if p.severity == "error")
         raise Refusal(
             f"this is a bug in campaigns import: its manifest does not read back ({shown})"

@@ -9,11 +9,12 @@ lookup per place and the sums.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cache
 
 from reconciler.hours.clock import days_text
+from reconciler.hours.legal import legal_text, legal_windows
 from reconciler.hours.numbers import Place
 from reconciler.hours.recipients import Recipients
 from reconciler.hours.report import (
@@ -66,6 +67,8 @@ class _Schedule:
     hits: dict[tuple[Place, tuple[Rule, ...], int], tuple[_Hit, ...]] = field(default_factory=dict)
     """The findings the schedule makes in each place, under a policy."""
     interned: dict[object, _Hit] = field(default_factory=dict)
+    legal: dict[tuple[tuple[tuple[str, Rule], ...], int], str] = field(default_factory=dict)
+    """What would be legal, per set of (zone, rule) reached and margin (legal.py)."""
 
 
 _schedules: dict[tuple[str, tuple[Slot, ...]], _Schedule] = {}
@@ -103,7 +106,34 @@ def check_hours(
             else:
                 total[1].extend(counted.rows)
                 totals[hit] = (total[0] + counted.contacts, total[1])
-    return _said_once(schedule.zone, [(hit, totals[hit]) for hit in sorted(totals, key=_rank)])
+    found = _said_once(schedule.zone, [(hit, totals[hit]) for hit in sorted(totals, key=_rank)])
+    if any(f.severity == "error" for f in found):
+        reached = tuple(
+            sorted(
+                {
+                    (zone, rule)
+                    for counted in recipients.places
+                    for rule in rules
+                    for zone in _zones(counted.place, rule)
+                },
+                key=lambda pair: (pair[0], pair[1].key),
+            )
+        )
+        legal = _legal_text(schedule, reached, margin)
+        found = [replace(f, legal=legal) if f.severity == "error" else f for f in found]
+    return found
+
+
+def _legal_text(schedule: _Schedule, reached: tuple[tuple[str, Rule], ...], margin: int) -> str:
+    """What would be legal for these zones and rules, said once per schedule."""
+    key = (reached, margin)
+    text = schedule.legal.get(key)
+    if text is None:
+        masks = legal_windows(schedule.zone, reached, margin, _year())
+        days = [slot.day for slot in schedule.slots]
+        zones = sorted({zone for zone, _ in reached})
+        text = schedule.legal[key] = legal_text(schedule.zone, days, masks, zones)
+    return text
 
 
 def _rank(hit: _Hit) -> tuple[int, tuple[int, ...], str, str, str]:

@@ -28,6 +28,12 @@ class HoursFinding:
     """The key of the rule breached, if any."""
     holiday: bool = False
     """A warning of holidays the rule forbids, which no weekly schedule can skip."""
+    legal: str = ""
+    """For a schedule's error: what would be legal, in its zone (legal.py)."""
+
+    def text(self) -> str:
+        """The message, and what would be legal when it says."""
+        return f"{self.message}; {self.legal}" if self.legal else self.message
 
 
 class Template(NamedTuple):

@@ -16,9 +16,10 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import stat
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,11 +34,13 @@ from reconciler.manifest.contacts import (
     contacts_of_bytes,
     too_big,
 )
+from reconciler.manifest.defaults import DEFAULTED, DEFAULTS_KIND, Defaults, DefaultsSpec, effective
 from reconciler.manifest.messages import format_path, known_keys_of, problem_from_error
 from reconciler.manifest.model import API_VERSION, KIND, Campaign
 from reconciler.manifest.paths import (
     SourcePaths,
     display_path,
+    files_in,
     inside,
     is_utf8,
     printable,
@@ -46,6 +49,7 @@ from reconciler.manifest.paths import (
 from reconciler.manifest.policy import POLICY_KIND, Policy
 from reconciler.manifest.yaml_source import (
     EMPTY,
+    MAX_FILE_BYTES,
     Document,
     NotRegular,
     Position,
@@ -118,10 +122,31 @@ class Manifest(_Located):
     positions: dict[str, Position]
     """Where the values of TRACKED_PATHS start in the file."""
     file_sha256: str
+    sources: Mapping[str, str] = field(default_factory=dict)
+    """The settings a Defaults document gave it: the setting -> ``file:line`` there."""
+    defaults_at: str | None = None
+    """``file:line`` of the nearest Defaults' spec, which decides a setting that neither
+    it nor the manifest sets; None when no Defaults applies."""
 
     @property
     def name(self) -> str:
         return self.campaign.metadata.name
+
+    def source_of(self, setting: str) -> str | None:
+        """Where a setting's value comes from when not from the manifest: the Defaults
+        line that sets it, or the nearest Defaults' spec when nothing sets it."""
+        if setting in self.sources:
+            return self.sources[setting]
+        if setting not in DEFAULTED or f"spec.{setting}" in self.positions:
+            return None
+        return self.defaults_at
+
+    def diagnostic(self, path: str, message: str, severity: Severity = "error") -> Diagnostic:
+        """As for any document; a message about a setting a Defaults gave names it."""
+        setting = path.split(".")[1] if path.startswith("spec.") else ""
+        if setting in self.sources:
+            message = f"{message} (spec.{setting} from {self.sources[setting]})"
+        return super().diagnostic(path, message, severity)
 
     def identity(self) -> Identity:
         keep = ("", "metadata.name", "metadata.id", "spec.redial", "spec.redial.name")
@@ -350,18 +375,152 @@ class PolicyDocument(_Located):
         return (self.file, f"Policy {self.policy.metadata.name}", self.file_sha256, "")
 
 
+@dataclass(frozen=True)
+class DefaultsDocument(_Located):
+    """A valid Defaults document, with where it came from."""
+
+    defaults: Defaults
+    file: str
+    positions: dict[str, Position]
+    file_sha256: str
+
+    @property
+    def spec(self) -> DefaultsSpec:
+        return self.defaults.spec
+
+    def line_of(self, path: str) -> str:
+        """``file:line`` of a value, as plans name where a setting comes from."""
+        return f"{self.file}:{self.position(path)[0]}"
+
+    def hash_part(self) -> tuple[str, str, str, str]:
+        return (self.file, f"Defaults {self.defaults.metadata.name}", self.file_sha256, "")
+
+
+class DefaultsFinder:
+    """The Defaults that apply to a directory: its own and those of the directories
+    above it, up to the repository's root, nearest first.
+
+    A campaign's settings must not depend on which paths a run was given: planning one
+    manifest of a tree applies the Defaults beside it even when that file was not named.
+    So each directory on the way up is listed once (and remembered), and those of its
+    YAML files that may hold one (``kind: Defaults``) are read; a file that cannot be
+    read is an error, as the settings it may give are unknown. A directory may hold one
+    Defaults document: two are an error at each, naming the other.
+    """
+
+    def __init__(self, source_paths: SourcePaths) -> None:
+        self._paths = source_paths
+        self._own: dict[str, DefaultsDocument | None] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self.seen: set[str] = set()
+        """The files (as displayed) in which a Defaults document was found."""
+        self.used: dict[str, DefaultsDocument] = {}
+        """Every Defaults document found, by its file: what the plan was made from."""
+
+    def chain(self, manifest: Path | str) -> list[DefaultsDocument]:
+        """The Defaults that apply to a manifest file, nearest first."""
+        found = []
+        for directory in self._paths.up_to_root(self._paths.dir_of(manifest)):
+            own = self.of_directory(directory)
+            if own is not None:
+                found.append(own)
+        return found
+
+    def of_directory(self, directory: str) -> DefaultsDocument | None:
+        """A (real) directory's own Defaults document, if it holds a valid one."""
+        if directory in self._own:
+            return self._own[directory]
+        documents: list[tuple[Document, Defaults | None]] = []
+        for path in files_in(directory):
+            if is_manifest_name(path):
+                documents.extend(self._defaults_in(path))
+        if len(documents) > 1:
+            marks = [diagnostic_at(d.file, d.locate(("kind",)), "kind", "") for d, _ in documents]
+            for mark in marks:
+                others = ", ".join(f"{m.file}:{m.line}:{m.column}" for m in marks if m is not mark)
+                message = (
+                    f"a second Defaults document in this directory (also at {others}); a "
+                    "directory may have one, which applies to every campaign at or below it: "
+                    "merge them"
+                )
+                self.diagnostics.append(replace(mark, message=message))
+        valid = [
+            DefaultsDocument(model, d.file, _key_positions(d), d.file_sha256)
+            for d, model in documents
+            if model is not None
+        ]
+        own = valid[0] if len(documents) == 1 and valid else None
+        if own is not None:
+            self.used[own.file] = own
+        self._own[directory] = own
+        return own
+
+    def _defaults_in(self, path: str) -> list[tuple[Document, Defaults | None]]:
+        display = display_path(path, self._paths.cwd)
+        try:
+            if not inside(os.path.realpath(path), self._paths.root_of(self._paths.dir_of(path))):
+                return []  # a link out of the repository: refused where it is scanned
+            raw = read_capped(path, MAX_FILE_BYTES)
+        except (TooBig, NotRegular):
+            return []  # refused as a manifest where it is scanned or named
+        except OSError as exc:
+            self.diagnostics.append(
+                Diagnostic(
+                    display,
+                    1,
+                    1,
+                    "",
+                    f"cannot read it ({exc.strerror}): a Defaults document in it would apply "
+                    "to the campaigns below this directory",
+                )
+            )
+            return []
+        if not _MAY_BE_DEFAULTS.search(raw):
+            return []  # no Defaults in it, whatever else the file is
+        loaded, problems = load_documents(Path(path), display, TRACKED_PATHS)
+        self.diagnostics.extend(problems)
+        found: list[tuple[Document, Defaults | None]] = []
+        for document in loaded:
+            if isinstance(document.data, dict) and document.data.get("kind") == DEFAULTS_KIND:
+                self.seen.add(document.file)
+                model, problems = _document_of(document)
+                self.diagnostics.extend(problems)
+                found.append((document, model if isinstance(model, Defaults) else None))
+        return found
+
+
+_MAY_BE_DEFAULTS = re.compile(rb"""kind["']?\s*:\s*["']?Defaults\b""")
+"""A file beside or above the manifests is read as YAML only if it may hold a Defaults
+document: another YAML file there (a CI or docs configuration) is none of ours, and its
+problems are not reported."""
+
+
+def _key_positions(document: Document) -> dict[str, Position]:
+    """A Defaults document's positions, each setting's at its key: ``retry_config:`` is
+    the line a plan names, not the first line of the object below it."""
+    positions = dict(document.positions)
+    for path in ("spec", *(f"spec.{setting}" for setting in DEFAULTED)):
+        if path in positions:
+            mark = document.locate(tuple(path.split(".")), key=True)
+            positions[path] = (mark.line + 1, mark.column + 1)
+    return positions
+
+
 @dataclass
 class Loaded:
-    """One share's files, read: its campaign manifests, its policies, every problem."""
+    """One share's files, read: its campaign manifests, its policies, the Defaults that
+    apply to them, every problem."""
 
     manifests: list[Manifest]
     policies: list[PolicyDocument]
     diagnostics: list[Diagnostic]
+    defaults: list[DefaultsDocument] = field(default_factory=list)
 
 
 def load_files(files: list[Path]) -> Loaded:
     source_paths = SourcePaths()
     contacts_cache: dict[str, ContactsFile | None] = {}
+    finder = DefaultsFinder(source_paths)
     loaded = Loaded([], [], [])
     manifests, diagnostics = loaded.manifests, loaded.diagnostics
     for file in files:
@@ -381,6 +540,17 @@ def load_files(files: list[Path]) -> Loaded:
                     )
                 )
                 continue
+            if isinstance(campaign, Defaults):
+                finder.of_directory(source_paths.dir_of(file))
+                if document.file not in finder.seen:
+                    message = (
+                        "this Defaults document is not found from the campaigns it would "
+                        "apply to: write its kind plainly, `kind: Defaults`"
+                    )
+                    diagnostics.append(
+                        diagnostic_at(document.file, document.locate(("kind",)), "kind", message)
+                    )
+                continue
             # The CSV is checked even when the manifest has other errors: all at once.
             source = _source_of(document.data)
             if source is None:
@@ -388,11 +558,20 @@ def load_files(files: list[Path]) -> Loaded:
             contacts, problems = _contacts_of(file, document, source, source_paths, contacts_cache)
             diagnostics.extend(problems)
             if campaign is not None and contacts is not None:
+                campaign, sources, defaults_at = effective(campaign, finder.chain(file))
                 manifests.append(
                     Manifest(
-                        campaign, document.file, contacts, document.positions, document.file_sha256
+                        campaign,
+                        document.file,
+                        contacts,
+                        document.positions,
+                        document.file_sha256,
+                        sources,
+                        defaults_at,
                     )
                 )
+    diagnostics.extend(finder.diagnostics)
+    loaded.defaults.extend(finder.used.values())
     return loaded
 
 
@@ -418,16 +597,32 @@ def manifests_hash(manifests: Sequence[Manifest]) -> str:
 
 def hash_of_parts(parts: Iterable[tuple[str, str, str, str]]) -> str:
     digest = hashlib.sha256()
-    for part in sorted(parts):
+    for part in sorted(set(parts)):  # a Defaults file above two shares is one part
         digest.update(("\0".join(part) + "\n").encode("utf-8"))
     return digest.hexdigest()
 
 
-KINDS: dict[str, type[Campaign] | type[Policy]] = {KIND: Campaign, POLICY_KIND: Policy}
-_KNOWN_KEYS_OF = {KIND: _KNOWN_KEYS, POLICY_KIND: known_keys_of(Policy)}
+KINDS: dict[str, type[Campaign] | type[Policy] | type[Defaults]] = {
+    KIND: Campaign,
+    POLICY_KIND: Policy,
+    DEFAULTS_KIND: Defaults,
+}
+_KNOWN_KEYS_OF = {
+    KIND: _KNOWN_KEYS,
+    POLICY_KIND: known_keys_of(Policy),
+    DEFAULTS_KIND: known_keys_of(Defaults),
+}
 
 
-def _document_of(document: Document) -> tuple[Campaign | Policy | None, list[Diagnostic]]:
+_NOT_DEFAULTED = (
+    "state is never defaulted: only a manifest's own `state: running` starts a campaign; "
+    "remove it here"
+)
+
+
+def _document_of(
+    document: Document,
+) -> tuple[Campaign | Policy | Defaults | None, list[Diagnostic]]:
     data, file, root = document.data, document.file, document.root
     if not isinstance(data, dict):
         return None, [
@@ -440,7 +635,8 @@ def _document_of(document: Document) -> tuple[Campaign | Policy | None, list[Dia
             )
         ]
     envelope = []
-    kinds = " or ".join(KINDS)
+    *first, last = KINDS
+    kinds = f"{', '.join(first)} or {last}"
     if data.get("apiVersion") != API_VERSION:
         if "apiVersion" not in data:
             message = f"'apiVersion' is required; this tool supports apiVersion: {API_VERSION}"
@@ -471,6 +667,8 @@ def _document_of(document: Document) -> tuple[Campaign | Policy | None, list[Dia
             problem = problem_from_error(error, _KNOWN_KEYS_OF[data["kind"]])
             if problem is None:
                 continue
+            if data["kind"] == DEFAULTS_KIND and problem.loc == ("spec", "state"):
+                problem = replace(problem, message=_NOT_DEFAULTED)
             mark = document.locate(problem.loc, key=problem.at_key)
             found.append(diagnostic_at(file, mark, format_path(problem.loc), problem.message))
         return None, found

@@ -77,6 +77,15 @@ def display_path(path: Path | str, cwd: str | None = None) -> str:
     return text[len(prefix) :] if text.startswith(prefix) else text
 
 
+def files_in(directory: str) -> list[str]:
+    """The paths of a directory's entries, sorted; none if it cannot be listed."""
+    try:
+        with os.scandir(directory) as listing:
+            return sorted(entry.path for entry in listing)
+    except OSError:
+        return []
+
+
 class SourcePaths:
     """Resolves ``source.csv`` values safely, remembering what it has resolved."""
 
@@ -90,6 +99,22 @@ class SourcePaths:
         if real is None:
             real = self._real_dirs[directory] = os.path.realpath(directory)
         return real
+
+    def dir_of(self, file: Path | str) -> str:
+        """The real directory a file is in."""
+        return self.real_dir(os.path.dirname(file) or ".")
+
+    def up_to_root(self, real_directory: str) -> list[str]:
+        """A real directory and those above it, up to its repository's root, nearest
+        first."""
+        root = self.root_of(real_directory)
+        found = [real_directory]
+        while found[-1] != root:
+            parent = os.path.dirname(found[-1])
+            if parent == found[-1] or not inside(parent, root):
+                break
+            found.append(parent)
+        return found
 
     def root_of(self, real_directory: str) -> str:
         """The repository root above a (real) directory."""

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from reconciler.plan import CampaignChange, Plan
+from reconciler.plan import CampaignChange, FieldChange, Plan
 from reconciler.render import escape
 from reconciler.render.findings import findings
 from reconciler.render.values import (
@@ -217,9 +217,22 @@ def create_rows(change: CampaignChange, labels: dict[str, dict[int, str]]) -> li
             text = value_text(key, value, labels)
         if key in change.defaults:
             text += " (Dograh's default)"
+        elif key in change.sources:
+            text += f" (from {escape.text(change.sources[key])})"
         rows.append(("+", key, text))
     rows.append(("+", "state", show(change.desired_state)))
     return rows
+
+
+def source_note(change: CampaignChange, field: FieldChange) -> str:
+    """`` (from defaults.yaml:9)`` when a Defaults document gives the value, `` (not set
+    in defaults.yaml:5)`` when the Defaults that applies leaves it out; else nothing."""
+    if field.source is None:
+        return ""
+    where = escape.text(field.source)
+    if change.after.get(field.path.split(".")[0]) is None:
+        return f" (not set in {where})"
+    return f" (from {where})"
 
 
 def redial_rows(change: CampaignChange, labels: dict[str, dict[int, str]]) -> list[Row]:
@@ -271,14 +284,15 @@ def change_rows(change: CampaignChange, labels: dict[str, dict[int, str]]) -> li
     """Every changed setting of a live campaign, then its state if that changes."""
     rows: list[Row] = []
     for field in change.changes:
+        note = source_note(change, field)
         if field.path == "schedule.slots" and field.before is None:
-            rows.append(("+", field.path, show(field.after)))
+            rows.append(("+", field.path, show(field.after) + note))
         elif field.path == "schedule.slots" and field.after is None:
-            rows.append(("-", field.path, show(field.before)))
+            rows.append(("-", field.path, show(field.before) + note))
         else:
             before = value_text(field.path, field.before, labels)
             after = value_text(field.path, field.after, labels)
-            rows.append(("~", field.path, f"{before} -> {after}"))
+            rows.append(("~", field.path, f"{before} -> {after}{note}"))
     if change.lifecycle:
         rows.append(("~", "state", f"{show(change.live_state)} -> {show(change.desired_state)}"))
     return rows

@@ -87,6 +87,33 @@ def test_validate_refuses_calls_outside_legal_hours(
     assert campaigns("validate").code == 0
 
 
+def test_an_error_says_what_would_be_legal(campaigns: Campaigns, repo: Path) -> None:
+    _campaign(
+        repo,
+        "ny-for-hawaii",
+        ["+12125550199", *HONOLULU],
+        _schedule("America/New_York", "mon, tue, wed, thu, fri", "09:00", "17:00"),
+    )
+    _campaign(
+        repo,
+        "dakota-weekend",
+        ["+16052241000"],
+        _schedule("America/Chicago", "fri, sat", "10:00", "12:00"),
+    )
+    result = campaigns("validate")
+    assert result.code == 1
+    assert (
+        "campaigns.d/ny-for-hawaii.yaml:11:5: spec.schedule: ny-for-hawaii: mon-fri "
+        "09:00-17:00 America/New_York reaches 3 contacts in Pacific/Honolulu at 03:00-11:00 "
+        "in summer, 04:00-12:00 in winter (US federal: 08:00-21:00, 47 CFR 64.1200(c)(1)); "
+        "legal for all 2 zones: mon-fri 14:00-20:45 (America/New_York)\n"
+    ) in result.out
+    assert (
+        "; legal for its one zone, America/Chicago: fri 09:00-20:45 (America/Chicago); no "
+        "legal window on sat\n"
+    ) in result.out
+
+
 def test_compliant_campaigns_pass(campaigns: Campaigns, repo: Path) -> None:
     _campaign(
         repo,

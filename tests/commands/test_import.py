@@ -461,8 +461,10 @@ def test_a_manifest_that_would_not_plan_clean_is_not_kept(
     wrong draft (here, made so on purpose) is planned, found out and removed."""
     campaign_id = _create(sandbox, "guarded", survey_csv(0), max_concurrency=2)
 
-    def wrong(campaign: LiveCampaign, live: LiveState, csv_path: str) -> Draft:
-        right = draft_manifest(campaign, live, csv_path)
+    def wrong(
+        campaign: LiveCampaign, live: LiveState, csv_path: str, inherited: Any = None
+    ) -> Draft:
+        right = draft_manifest(campaign, live, csv_path, inherited)
         data = {**right.data, "spec": {**right.data["spec"], "max_concurrency": 7}}
         return replace(right, data=data, model=Campaign.model_validate(data))
 

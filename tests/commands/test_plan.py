@@ -59,7 +59,7 @@ def test_changes_made_by_hand_show_as_exactly_those(
     assert set(changes) == {"spring-renewals-east", "appointments-west"}
     assert changes["spring-renewals-east"]["actions"] == ["update"]
     assert changes["spring-renewals-east"]["changes"] == [
-        {"path": "max_concurrency", "before": 2, "after": 5}
+        {"path": "max_concurrency", "before": 2, "after": 5, "source": None}
     ]
     # Paused by hand: held, not resumed (issue 9), but its settings still updated.
     assert changes["appointments-west"]["actions"] == ["update"]
@@ -67,7 +67,7 @@ def test_changes_made_by_hand_show_as_exactly_those(
     assert [h["name"] for h in document["held"]] == ["appointments-west"]
     assert "paused outside these manifests" in document["held"][0]["reason"]
     assert changes["appointments-west"]["changes"] == [
-        {"path": "retry_config.retry_delay_seconds", "before": 900, "after": 600}
+        {"path": "retry_config.retry_delay_seconds", "before": 900, "after": 600, "source": None}
     ]
     assert changes["appointments-west"]["requests"]["update"] == {
         "retry_config": {
