@@ -246,7 +246,7 @@ def test_a_saved_plan_is_refused_once_its_defaults_change(
     _commit(repo)
     result = campaigns("apply", "plan.json")
     assert result.code == 1
-    assert "What differs: the manifests or their CSVs changed since\n" in result.err
+    assert "What differs:\n  - the manifests or their CSVs changed since\n" in result.err
     assert sandbox.request("GET", "/api/v1/campaign/").json()["campaigns"] == []
 
 
