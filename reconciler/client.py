@@ -13,6 +13,12 @@ it owns the rules that let a dialer trust the network:
   resume) is retried only when it surely never reached Dograh (no connection could be
   made, or a 429 said it was not processed); otherwise ``OutcomeUnknown`` is raised, and
   the caller must find out what happened before it tries again.
+- Only Dograh's answer is an answer. A 502, 503 or 504, or an error whose body is not
+  Dograh's JSON (``{"detail": ...}``: an HTML page from a proxy, a gateway's text), says
+  nothing of what Dograh did: for a request that is not idempotent it is "no answer"
+  (``OutcomeUnknown.answered`` False), never "Dograh answered without doing it". A
+  redirect is named as one (its status and where it points, origin only), never
+  followed.
 - Every exchange is bounded: an answer larger than ``max_response_bytes`` is refused while
   it streams (counted raw and inflated), one request has ``request_timeout`` seconds for
   its whole exchange, and one run ``command_timeout`` seconds of waiting on Dograh in
@@ -40,7 +46,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import httpcore
 import httpx
@@ -70,6 +76,11 @@ TELEPHONY_FIRST = "You must configure telephony first"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Retried for idempotent requests. 500 too: a read is safe to repeat, and a passing
 database error is the commonest 500 (a deterministic one fails again, boundedly)."""
+GATEWAY_STATUSES = frozenset({502, 503, 504})
+"""What a proxy or gateway in front of Dograh answers when Dograh did not answer it in
+time (or at all): never Dograh's own word on a request (docs/dograh-api.md §1.3)."""
+RETRY_AFTER_MAX = 60.0
+"""The longest ``Retry-After`` honoured: a larger one is cut to this."""
 MIB = 1024 * 1024
 DEFAULT_MAX_RESPONSE_BYTES = 640 * MIB
 """The largest answer read. Dograh's largest is the campaign list, every campaign with
@@ -175,8 +186,8 @@ class RetryPolicy:
     max_delay: float = 8.0
     budget: float = 60.0
     """Seconds of waiting, all retries of one request together."""
-    retry_after_cap: float = 30.0
-    """The longest Retry-After honoured as given."""
+    retry_after_cap: float = RETRY_AFTER_MAX
+    """The longest Retry-After honoured as given (0 to 60 s: a larger one is cut)."""
     connect_attempts: int = 3
     """Attempts when no connection can be made (refused, unknown host): a Dograh that is
     down or a wrong URL is reported in a second, not after the outage budget."""
@@ -184,9 +195,13 @@ class RetryPolicy:
     """The pause after the first failed connection; it doubles after each."""
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.retry_after_cap)
-        return rng.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+        """The pause before the next attempt: the backoff, or the server's Retry-After
+        (within 0 to ``retry_after_cap``) when it asks for longer: a ``Retry-After: 0``
+        does not make the attempts follow each other at once."""
+        backoff = rng.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+        if retry_after is None:
+            return backoff
+        return max(backoff, min(max(retry_after, 0.0), self.retry_after_cap))
 
 
 class RunLedger:
@@ -848,6 +863,8 @@ class DograhClient:
                 "a contacts file; it was not read further",
                 request=label,
             ) from None
+        if 300 <= answer.status < 400:
+            raise _redirected(label, answer.status, answer.headers, url)
         if answer.status >= 300:
             code = _S3_CODE.search(answer.body)
             named = f" ({code.group(1).decode()})" if code else ""
@@ -900,6 +917,8 @@ class DograhClient:
             content=content,
             headers=headers,
         )
+        if 300 <= answer.status < 400:
+            raise _redirected(label, answer.status, answer.headers, url)
         if answer.status >= 300:
             raise DograhError(
                 f"uploading the contacts file failed with HTTP {answer.status}",
@@ -957,6 +976,15 @@ class DograhClient:
             json=json,
             params=params,
         )
+        if 300 <= answer.status < 400:
+            raise _redirected(
+                label,
+                answer.status,
+                answer.headers,
+                self.settings.base_url.rstrip("/") + API_PREFIX + path,
+                "; check the API URL (--api-url or DOGRAH_API_URL): it must be where Dograh "
+                f"answers, such as {DEFAULT_API_URL}",
+            )
         if answer.status >= 400:
             raise error_for(answer.status, answer.body, label)
         return answer.body
@@ -1031,14 +1059,8 @@ class DograhClient:
                     log.info(
                         "%s -> %s in %.0f ms", label, status, (time.monotonic() - started) * 1000
                     )
-                    if not idempotent and status >= 500:
-                        raise OutcomeUnknown(
-                            f"{label}: Dograh answered HTTP {status} after receiving the request; "
-                            "it may or may not have carried it out",
-                            answered=True,
-                            status=status,
-                            request=label,
-                        )
+                    if not idempotent and kind == "api" and status != 429:
+                        _check_answered(label, status, response.headers, body)
                     if status not in RETRY_STATUSES:
                         return _Answer(status, response.headers, body)
                     problem = f"HTTP {status}"
@@ -1046,8 +1068,15 @@ class DograhClient:
                 attempt += 1
                 pause = policy.delay(attempt, retry_after, self._rng)
                 if attempt >= policy.attempts or waited + pause > policy.budget:
+                    asked = ""
+                    if retry_after is not None and retry_after > policy.retry_after_cap:
+                        asked = (
+                            f" (it asked to wait {retry_after:.0f} s; this tool waits at most "
+                            f"{policy.retry_after_cap:g} s)"
+                        )
                     raise Unavailable(
-                        f"{label}: {problem}, still after {attempt} attempts over {waited:.1f} s; "
+                        f"{label}: {problem}{asked}, still after {attempt} attempt"
+                        f"{'s' if attempt != 1 else ''} in {time.monotonic() - began:.1f} s; "
                         "Dograh may be down or overloaded, try again later",
                         request=label,
                     )
@@ -1158,6 +1187,70 @@ class DograhClient:
             status=status,
             request=label,
         )
+
+
+def _check_answered(label: str, status: int, headers: httpx.Headers, body: bytes) -> None:
+    """For a request that is not idempotent: an error that is not Dograh's own (a 502,
+    503 or 504, or a body that is not Dograh's JSON) is no answer at all: what Dograh did
+    is unknown. Dograh's own 5xx says its handler ran: unknown too, but answered."""
+    if status < 400:
+        return
+    if status in GATEWAY_STATUSES or not _dograhs_body(body):
+        what = f"HTTP {status}" + (f" with {_body_kind(headers, body)}" if body else "")
+        raise OutcomeUnknown(
+            f"{label}: no answer from Dograh: {what}, which is not Dograh's answer (a proxy "
+            "or gateway in front of it speaks so); Dograh may or may not have carried it out",
+            answered=False,
+            status=status,
+            request=label,
+        )
+    if status >= 500:
+        raise OutcomeUnknown(
+            f"{label}: Dograh answered HTTP {status} after receiving the request; "
+            "it may or may not have carried it out",
+            answered=True,
+            status=status,
+            request=label,
+        )
+
+
+def _dograhs_body(body: bytes) -> bool:
+    """Whether an error body is Dograh's: a JSON object with its ``detail`` (§1.3)."""
+    try:
+        parsed = jsonlib.loads(body)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and "detail" in parsed
+
+
+def _body_kind(headers: httpx.Headers, body: bytes) -> str:
+    """What a foreign error body is, in a few words: its media type, never its text."""
+    media = headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if media and re.fullmatch(r"[a-z0-9.+-]+/[a-z0-9.+-]+", media):
+        return f"a {media} body"
+    return "a body that is not JSON" if body.lstrip()[:1] not in (b"{", b"[") else "a JSON body"
+
+
+def _redirected(
+    label: str, status: int, headers: httpx.Headers, url: str, advice: str = ""
+) -> DograhError:
+    """A 3xx, named as such: its status and the origin it points to (never its path or
+    query, which may be a signed URL)."""
+    location = headers.get("Location", "")
+    target = ""
+    if location:
+        try:
+            parts = urlsplit(urljoin(url, location))
+            if parts.scheme and parts.hostname:
+                target = f" to {without_userinfo(f'{parts.scheme}://{parts.netloc}')}"
+        except ValueError:
+            target = ""
+    return DograhError(
+        f"{label}: answered HTTP {status}, a redirect{target or ' (without a usable Location)'}; "
+        f"this tool does not follow redirects{advice}",
+        status=status,
+        request=label,
+    )
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:
