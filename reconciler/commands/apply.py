@@ -41,7 +41,7 @@ class ApplyRequest:
 
 def run_apply(request: ApplyRequest) -> int:
     say = lambda line: click.echo(line, err=True)  # noqa: E731 - a message on stderr
-    with organization_lock(request.client.base_url, request.client.api_key, say):
+    with organization_lock(request.client, say):
         if request.plan_file:
             return _apply_saved(request, load_plan(request.plan_file))
         plan, opened = plan_paths(request.paths, request.client, request.options)
