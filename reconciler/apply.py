@@ -44,7 +44,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from reconciler.client import DograhClient, DograhError, OutcomeUnknown, Refused, Unavailable
+from reconciler.client import (
+    ClearTextRefused,
+    DograhClient,
+    DograhError,
+    OutcomeUnknown,
+    Refused,
+    Unavailable,
+)
 from reconciler.errors import UserError
 from reconciler.live import AnswerShapeError, LiveCampaign
 from reconciler.owner import mark_of
@@ -350,6 +357,8 @@ class Executor:
             try:
                 self.client.upload(target.upload_url, content)
                 return target.file_key
+            except ClearTextRefused as exc:  # another URL would be refused alike
+                raise ApplyError(f"{upload.path} not uploaded: {exc}") from exc
             except (OutcomeUnknown, Unavailable, DograhError) as exc:
                 if attempt == UPLOAD_ATTEMPTS:
                     raise ApplyError(f"uploading {upload.path} failed: {exc}") from exc

@@ -4,7 +4,10 @@ It follows docs/dograh-api.md (not the sandbox, which follows Dograh on its own)
 it owns the rules that let a dialer trust the network:
 
 - The API key travels only in the ``X-API-Key`` header, never in a message or a log, and
-  never in clear text to a host other than this machine (``--insecure`` to override). A
+  never in clear text but straight to a loopback address: ``http://`` to another host,
+  or through a proxy (``HTTP_PROXY``, ``ALL_PROXY``, unless ``NO_PROXY`` covers the
+  host), is refused unless ``--insecure``. Contacts (personal data) are uploaded and
+  downloaded under the same rule, whatever URL Dograh hands out. A
   key that an HTTP header cannot carry as it is (non-ASCII, a control character, spaces
   around it) is refused before any request. Every message passes through
   ``reconciler.redact``, server text included.
@@ -46,7 +49,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 import httpcore
 import httpx
@@ -154,6 +157,10 @@ class DeadlineExceeded(DograhError):
 
 class TLSFailure(DograhError):
     """The TLS handshake failed (a certificate, or a server that does not speak TLS)."""
+
+
+class ClearTextRefused(DograhError):
+    """Contacts that would cross a network in clear text: not sent (``--insecure``)."""
 
 
 class OutcomeUnknown(DograhError):
@@ -327,11 +334,36 @@ def check_settings(settings: ClientSettings) -> None:
             f"the API URL '{url}' ends in {API_PREFIX}, which campaigns adds itself: "
             f"use --api-url {fixed} (or DOGRAH_API_URL)"
         )
-    if parts.scheme == "http" and not _is_loopback(host) and not settings.insecure:
+    route = clear_text_route(parts.scheme, host, _environment_proxies())
+    if route and not settings.insecure:
         raise UserError(
-            f"refusing to send the API key in clear text to {host} over http://; "
+            f"refusing to send the API key in clear text to {host} over http://: {route}; "
             "use https://, or pass --insecure if this network is trusted"
         )
+
+
+def clear_text_route(scheme: str, host: str, proxies: Mapping[str, str]) -> str | None:
+    """Why a request to ``host`` would cross a network in clear text, or None when it
+    cannot: HTTPS, or plain HTTP straight to a loopback address (no proxy between)."""
+    if scheme != "http":
+        return None
+    if not _is_loopback(host):
+        return f"{host} is not this machine"
+    proxy = _proxy_for(proxies, scheme, host)
+    if proxy:
+        return (
+            f"the connection goes through the proxy {without_userinfo(proxy)} (HTTP_PROXY or "
+            f"ALL_PROXY; add {host} to NO_PROXY to go straight to it)"
+        )
+    return None
+
+
+def _proxy_for(proxies: Mapping[str, str], scheme: str, host: str) -> str | None:
+    """The proxy a request to ``host`` goes through, as the client's transport picks it."""
+    proxy = proxies.get(scheme) or proxies.get("all")
+    if proxy and urllib.request.proxy_bypass(host):  # NO_PROXY
+        return None
+    return proxy
 
 
 def _key_problem(key: str) -> str | None:
@@ -349,12 +381,19 @@ def _key_problem(key: str) -> str | None:
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+    """A loopback address, or ``localhost`` when every address it resolves to is one."""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
+        pass
+    if host.lower().rstrip(".") != "localhost":
         return False
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    addresses = {str(info[4][0]).split("%")[0] for info in found}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
 # -- the deadline of one exchange, on every socket operation ------------------------------
@@ -512,9 +551,7 @@ class _DeadlineTransport(httpx.BaseTransport):
         self._pools: dict[str | None, httpcore.ConnectionPool] = {}
 
     def _pool(self, url: httpx.URL) -> httpcore.ConnectionPool:
-        proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
-        if proxy and urllib.request.proxy_bypass(url.host):  # NO_PROXY
-            proxy = None
+        proxy = _proxy_for(self._proxies, url.scheme, url.host)
         pool = self._pools.get(proxy)
         if pool is None:
             pool = self._pools[proxy] = self._open(proxy)
@@ -853,6 +890,7 @@ class DograhClient:
         parts = urlsplit(url)
         origin = without_userinfo(f"{parts.scheme}://{parts.netloc}")  # no signed query
         label = "GET download URL"
+        self._check_storage(parts, label, "download the contacts file from")
         try:
             answer = self._send(
                 "storage", label, "GET", url, idempotent=True, origin=origin, limit=limit
@@ -907,6 +945,7 @@ class DograhClient:
         parts = urlsplit(url)
         origin = without_userinfo(f"{parts.scheme}://{parts.netloc}")  # no signed query
         label = "PUT upload URL"
+        self._check_storage(parts, label, "upload the contacts file to")
         answer = self._send(
             "storage",
             label,
@@ -923,6 +962,21 @@ class DograhClient:
             raise DograhError(
                 f"uploading the contacts file failed with HTTP {answer.status}",
                 status=answer.status,
+                request=label,
+            )
+
+    def _check_storage(self, parts: SplitResult, label: str, doing: str) -> None:
+        """Contacts travel as the key does: over HTTPS, or straight to this machine.
+        The message names the host only: the URL's query is its signature."""
+        host = parts.hostname or ""
+        if parts.scheme not in ("http", "https") or not host:
+            raise DograhError(f"{label}: Dograh's storage URL is not an http(s) URL", request=label)
+        route = clear_text_route(parts.scheme, host, self._proxies)
+        if route and not self.settings.insecure:
+            raise ClearTextRefused(
+                f"refusing to {doing} {host} over plain http:// ({route}): contacts are "
+                "personal data, sent only over https:// or straight to this machine; fix "
+                "Dograh's storage URL, or pass --insecure if this network is trusted",
                 request=label,
             )
 

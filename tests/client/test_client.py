@@ -15,6 +15,7 @@ import pytest
 from dograh_sandbox.testing import SandboxHandle
 from reconciler.client import (
     AuthError,
+    ClearTextRefused,
     ClientSettings,
     DograhClient,
     NotFound,
@@ -400,3 +401,66 @@ def test_the_key_is_sent_as_header_only_and_the_user_agent_says_who() -> None:
     assert request.headers["User-Agent"].startswith("dograh-campaigns/")
     assert "dgr_secret" not in str(request.url)
     assert "dgr_secret" not in str(caught.value)
+
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def _proxies(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
+    """Exactly these proxy variables, in both spellings."""
+    for name in PROXY_VARIABLES:
+        for spelled in (name, name.lower()):
+            monkeypatch.delenv(spelled, raising=False)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+        monkeypatch.setenv(name.lower(), value)
+
+
+def test_plain_http_only_straight_to_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    loopback = ClientSettings(base_url="http://127.0.0.1:1", api_key="dgr_k")
+    _proxies(monkeypatch, HTTP_PROXY="http://user:s3cret-pw@proxy.example:3128")
+    with pytest.raises(UserError) as caught:
+        DograhClient(loopback)
+    assert "goes through the proxy http://proxy.example:3128 (HTTP_PROXY or ALL_PROXY" in str(
+        caught.value
+    )
+    assert "s3cret" not in str(caught.value)
+    _proxies(monkeypatch, ALL_PROXY="socks5://proxy.example:1080")
+    with pytest.raises(UserError, match=r"goes through the proxy socks5://proxy\.example:1080"):
+        DograhClient(ClientSettings(base_url="http://localhost:1", api_key="dgr_k"))
+    _proxies(monkeypatch, HTTP_PROXY="http://proxy.example:3128", NO_PROXY="127.0.0.1")
+    DograhClient(loopback).close()
+    _proxies(monkeypatch, HTTP_PROXY="http://proxy.example:3128")
+    DograhClient(ClientSettings(base_url="http://127.0.0.1:1", api_key="dgr_k", insecure=True))
+    DograhClient(ClientSettings(base_url="https://app.dograh.com", api_key="dgr_k")).close()
+
+
+@pytest.mark.parametrize("insecure", [False, True])
+def test_contacts_are_uploaded_only_over_https_or_to_this_machine(insecure: bool) -> None:
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(f"{request.method} {request.url.host}")
+        if request.method == "POST":
+            url = "http://storage.example.com/b/x.csv?X-Amz-Signature=abc123"
+            return httpx.Response(200, json={"upload_url": url, "file_key": "k"})
+        return httpx.Response(200)
+
+    settings = ClientSettings(
+        base_url="https://dograh.test", api_key="dgr_secret", retry=FAST, insecure=insecure
+    )
+    with DograhClient(settings, transport=httpx.MockTransport(handler)) as client:
+        target = client.presigned_upload("c.csv", 20)
+        if insecure:
+            client.upload(target.upload_url, b"phone_number\n+15550\n")
+            assert sent == ["POST dograh.test", "PUT storage.example.com"]
+            return
+        with pytest.raises(ClearTextRefused) as caught:
+            client.upload(target.upload_url, b"phone_number\n+15550\n")
+    message = str(caught.value)
+    assert message.startswith(
+        "refusing to upload the contacts file to storage.example.com over plain http:// "
+        "(storage.example.com is not this machine)"
+    )
+    assert "abc123" not in message and "/b/x.csv" not in message
+    assert sent == ["POST dograh.test"]
