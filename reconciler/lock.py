@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from reconciler.cache import cache_directory
-from reconciler.client import ClientSettings, DograhClient
+from reconciler.client import ClientSettings, DograhClient, check_settings
 from reconciler.errors import UserError
 from reconciler.live import OrganizationContext
 
@@ -48,9 +48,16 @@ def organization_lock(
     say: Callable[[str], None],
     *,
     directory: Path | None = None,
-) -> Iterator[OrganizationContext]:
+) -> Iterator[OrganizationContext | None]:
     """Held for the whole apply: the plan, the approval, the changes and the check.
-    Asks Dograh which organization the key belongs to (one request), then locks it."""
+    Asks Dograh which organization the key belongs to (one request), then locks it.
+    Settings that cannot make a request (no key) need no lock: nothing can be sent, and
+    the plan says what is wrong after the manifests' own problems (None is yielded)."""
+    try:
+        check_settings(settings)
+    except UserError:
+        yield None
+        return
     with DograhClient(settings) as client:
         organization = client.organization()
     path = lock_path(organization, directory)

@@ -49,6 +49,7 @@ def test_two_spellings_of_one_dograh_wait_for_one_lock(
         assert not second_holds.is_set()
     waiter.join(30)
     assert second_holds.is_set()
+    assert organization is not None
     assert said[0].startswith(
         "Another `campaigns apply` against this Dograh organization (id "
         f"{organization.organization_id}) is running on this machine (pid {os.getpid()}"
