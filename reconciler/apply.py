@@ -357,9 +357,11 @@ class Executor:
             try:
                 self.client.upload(target.upload_url, content)
                 return target.file_key
-            except ClearTextRefused as exc:  # another URL would be refused alike
+            except (ClearTextRefused, Unavailable) as exc:
+                # Refused alike with another URL; or retried already by the client's own
+                # policy (one retry policy per request).
                 raise ApplyError(f"{upload.path} not uploaded: {exc}") from exc
-            except (OutcomeUnknown, Unavailable, DograhError) as exc:
+            except (OutcomeUnknown, DograhError) as exc:
                 if attempt == UPLOAD_ATTEMPTS:
                     raise ApplyError(f"uploading {upload.path} failed: {exc}") from exc
                 self._backoff(attempt)

@@ -1113,8 +1113,8 @@ class DograhClient:
                     log.info(
                         "%s -> %s in %.0f ms", label, status, (time.monotonic() - started) * 1000
                     )
-                    if not idempotent and kind == "api" and status != 429:
-                        _check_answered(label, status, response.headers, body)
+                    if not idempotent and status != 429:
+                        _check_answered(label, status, response.headers, body, dograh=kind == "api")
                     if status not in RETRY_STATUSES:
                         return _Answer(status, response.headers, body)
                     problem = f"HTTP {status}"
@@ -1243,13 +1243,16 @@ class DograhClient:
         )
 
 
-def _check_answered(label: str, status: int, headers: httpx.Headers, body: bytes) -> None:
+def _check_answered(
+    label: str, status: int, headers: httpx.Headers, body: bytes, *, dograh: bool
+) -> None:
     """For a request that is not idempotent: an error that is not Dograh's own (a 502,
     503 or 504, or a body that is not Dograh's JSON) is no answer at all: what Dograh did
-    is unknown. Dograh's own 5xx says its handler ran: unknown too, but answered."""
+    is unknown. Dograh's own 5xx says its handler ran: unknown too, but answered.
+    ``dograh`` False: storage, whose answers are never Dograh's; a 5xx is unknown."""
     if status < 400:
         return
-    if status in GATEWAY_STATUSES or not _dograhs_body(body):
+    if dograh and (status in GATEWAY_STATUSES or not _dograhs_body(body)):
         what = f"HTTP {status}" + (f" with {_body_kind(headers, body)}" if body else "")
         raise OutcomeUnknown(
             f"{label}: no answer from Dograh: {what}, which is not Dograh's answer (a proxy "

@@ -464,3 +464,14 @@ def test_contacts_are_uploaded_only_over_https_or_to_this_machine(insecure: bool
     )
     assert "abc123" not in message and "/b/x.csv" not in message
     assert sent == ["POST dograh.test"]
+
+
+def test_an_upload_answered_with_a_5xx_is_not_sent_again(sandbox: SandboxHandle) -> None:
+    """A presigned URL may refuse a second PUT: the caller asks for a new URL instead."""
+    sandbox.admin.set_faults({"method": "PUT", "path": "/_storage/*", "kind": "error", "count": 1})
+    with _client(sandbox) as client:
+        target = client.presigned_upload("c.csv", 20)
+        with pytest.raises(OutcomeUnknown) as caught:
+            client.upload(target.upload_url, b"phone_number\n+15550\n")
+    assert (caught.value.answered, caught.value.status) == (True, 503)
+    assert len(sandbox.admin.requests(method="PUT")) == 1
