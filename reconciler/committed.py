@@ -25,7 +25,7 @@ from reconciler.plan import Plan
 
 GIT_TIMEOUT = 60.0
 NOT_A_REPOSITORY = "not a git repository"
-_STATES = {"??": "untracked", "!!": "ignored by .gitignore"}
+_STATES = {"??": "untracked", "!!": "ignored by git"}
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Uncommitted:
     path: str
     """As the plan names it (relative to the working directory)."""
     state: str
-    """``untracked``, ``ignored by .gitignore``, ``modified`` or ``staged, not committed``."""
+    """``untracked``, ``ignored by git``, ``modified`` or ``staged, not committed``."""
 
 
 def planned_files(plan: Plan) -> list[str]:

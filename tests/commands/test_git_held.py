@@ -69,7 +69,7 @@ def test_an_ignored_csv_is_refused(
     _commit(repo)
     result = campaigns_from_git("apply", "--auto-approve")
     assert result.code == 1
-    assert f"{EAST_CSV} (ignored by .gitignore)" in result.err
+    assert f"{EAST_CSV} (ignored by git)" in result.err
     assert f"{EAST} (" not in result.err  # the manifests are committed
     assert _names(sandbox) == []
 
