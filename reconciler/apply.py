@@ -10,6 +10,8 @@ The rules that hold whatever the network does:
   campaign is not there, it did not happen: sent again. If no answer came, the request
   may still be running: the list is read again for a while, and if the campaign is still
   not there the outcome is reported unknown ("run apply again"), never re-sent blindly.
+  Only Dograh's answer counts as one: a gateway's 502, 503 or 504, or an error page that
+  is not Dograh's JSON, is no answer (client.py).
   A redial's lost answer is settled the same way, through its parent's
   ``redialed_campaign_id`` (docs/dograh-api.md §2.9). Dograh's refusals that a redial
   meets in the normal course are outcomes, not failures: "No subscribers match" means
@@ -42,7 +44,14 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from reconciler.client import DograhClient, DograhError, OutcomeUnknown, Refused, Unavailable
+from reconciler.client import (
+    ClearTextRefused,
+    DograhClient,
+    DograhError,
+    OutcomeUnknown,
+    Refused,
+    Unavailable,
+)
 from reconciler.errors import UserError
 from reconciler.live import AnswerShapeError, LiveCampaign
 from reconciler.owner import mark_of
@@ -295,22 +304,21 @@ class Executor:
         found = self._find_created(change)
         if found is None and not lost.answered:
             self.say(
-                f"{change.name}: the create got no answer; looking for the campaign for up "
-                f"to {self.unanswered_wait:.0f} s before anything else"
+                f"{change.name}: the create got no answer{_from(lost)}; looking for the "
+                f"campaign for up to {self.unanswered_wait:.0f} s before anything else"
             )
             found = self._look_again(lambda: self._find_created(change))
             if found is None:
                 raise ApplyError(
-                    "outcome unknown: the create was sent and no answer came, and the "
-                    f"campaign has not appeared in {self.unanswered_wait:.0f} s. Dograh may "
-                    "still be handling it: wait a few minutes, then run apply again (it finds "
+                    f"outcome unknown: the create was sent and no answer came{_from(lost)}, "
+                    f"and the campaign has not appeared in {self.unanswered_wait:.0f} s. Dograh "
+                    "may still be handling it: wait a few minutes, then run apply again (it finds "
                     "the campaign once it exists; a create sent again before then makes a "
                     "second campaign, which is never started)"
                 )
         if found is not None:
-            why = "no answer" if not lost.answered else f"HTTP {lost.status}"
             self.say(
-                f"{change.name}: the create's answer was lost ({why}), but Dograh has the "
+                f"{change.name}: the create's answer was lost ({_why(lost)}), but Dograh has the "
                 f"campaign (id {found}): not creating it again"
             )
         return found
@@ -349,7 +357,11 @@ class Executor:
             try:
                 self.client.upload(target.upload_url, content)
                 return target.file_key
-            except (OutcomeUnknown, Unavailable, DograhError) as exc:
+            except (ClearTextRefused, Unavailable) as exc:
+                # Refused alike with another URL; or retried already by the client's own
+                # policy (one retry policy per request).
+                raise ApplyError(f"{upload.path} not uploaded: {exc}") from exc
+            except (OutcomeUnknown, DograhError) as exc:
                 if attempt == UPLOAD_ATTEMPTS:
                     raise ApplyError(f"uploading {upload.path} failed: {exc}") from exc
                 self._backoff(attempt)
@@ -475,22 +487,22 @@ class Executor:
         found = child()
         if found is None and not lost.answered:
             self.say(
-                f"{change.name}: the redial got no answer; reading '{link.parent_name}' again "
-                f"for up to {self.unanswered_wait:.0f} s before anything else"
+                f"{change.name}: the redial got no answer{_from(lost)}; reading "
+                f"'{link.parent_name}' again for up to {self.unanswered_wait:.0f} s before "
+                "anything else"
             )
             found = self._look_again(child)
             if found is None:
                 raise ApplyError(
-                    "outcome unknown: the redial was sent and no answer came, and "
+                    f"outcome unknown: the redial was sent and no answer came{_from(lost)}, and "
                     f"'{link.parent_name}' (id {link.parent_id}) names no redial after "
                     f"{self.unanswered_wait:.0f} s. Dograh may still be handling it: wait a few "
                     "minutes, then run apply again (it finds the redial through its parent, "
                     "and Dograh refuses a second redial of one campaign)"
                 )
         if found is not None:
-            why = "no answer" if not lost.answered else f"HTTP {lost.status}"
             self.say(
-                f"{change.name}: the redial's answer was lost ({why}), but Dograh has it "
+                f"{change.name}: the redial's answer was lost ({_why(lost)}), but Dograh has it "
                 f"(id {found}): not redialing again"
             )
         return found
@@ -598,6 +610,19 @@ class Crashed(Exception):
         super().__init__(f"internal error ({type(bug).__name__})")
         self.outcomes = outcomes
         self.bug = bug
+
+
+def _from(lost: OutcomeUnknown) -> str:
+    """What stood in for Dograh's answer, when something did (a gateway's 504)."""
+    if lost.status is None:
+        return ""
+    return f" from Dograh (HTTP {lost.status} came from something in front of it)"
+
+
+def _why(lost: OutcomeUnknown) -> str:
+    if lost.answered:
+        return f"HTTP {lost.status}"
+    return f"no answer: HTTP {lost.status}, not Dograh's" if lost.status else "no answer"
 
 
 def _precondition(action: str) -> str:

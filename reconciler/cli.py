@@ -212,6 +212,16 @@ def review_options(command: Callable[..., int]) -> Callable[..., int]:
     )(command)
 
 
+def allow_dirty_option(command: Callable[..., int]) -> Callable[..., int]:
+    """``--allow-dirty``: act on planned files that git does not hold as committed."""
+    return click.option(
+        "--allow-dirty",
+        is_flag=True,
+        help="Inside a git repository, plan and apply manifests and CSVs that are "
+        "untracked, ignored or not committed (apply refuses them otherwise).",
+    )(command)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
 @click.option("--out", metavar="PLANFILE", help="Save the plan for `campaigns apply PLANFILE`.")
@@ -237,6 +247,7 @@ def review_options(command: Callable[..., int]) -> Callable[..., int]:
 )
 @click.option("--show-unmanaged", is_flag=True, help="List live campaigns no manifest manages.")
 @review_options
+@allow_dirty_option
 @click.pass_obj
 def plan(
     options: GlobalOptions,
@@ -248,6 +259,7 @@ def plan(
     show_unmanaged: bool,
     base: str | None,
     resume: tuple[str, ...],
+    allow_dirty: bool,
 ) -> int:
     """Show what apply would change in Dograh, without changing anything.
 
@@ -265,6 +277,7 @@ def plan(
         show_unmanaged=show_unmanaged,
         color=options.color,
         client=options.client_settings(),
+        allow_dirty=allow_dirty,
     )
     return run_plan(request)
 
@@ -287,6 +300,7 @@ def plan(
     help="Apply only this campaign (repeatable; not with a plan file).",
 )
 @review_options
+@allow_dirty_option
 @click.pass_obj
 def apply(
     options: GlobalOptions,
@@ -296,6 +310,7 @@ def apply(
     targets: tuple[str, ...],
     base: str | None,
     resume: tuple[str, ...],
+    allow_dirty: bool,
 ) -> int:
     """Change Dograh to match the manifests, or run a plan saved by `plan --out`.
 
@@ -327,6 +342,7 @@ def apply(
         color=options.color,
         client=options.client_settings(),
         interactive=stdin_is_terminal(),
+        allow_dirty=allow_dirty,
     )
     return run_apply(request)
 

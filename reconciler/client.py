@@ -4,7 +4,10 @@ It follows docs/dograh-api.md (not the sandbox, which follows Dograh on its own)
 it owns the rules that let a dialer trust the network:
 
 - The API key travels only in the ``X-API-Key`` header, never in a message or a log, and
-  never in clear text to a host other than this machine (``--insecure`` to override). A
+  never in clear text but straight to a loopback address: ``http://`` to another host,
+  or through a proxy (``HTTP_PROXY``, ``ALL_PROXY``, unless ``NO_PROXY`` covers the
+  host), is refused unless ``--insecure``. Contacts (personal data) are uploaded and
+  downloaded under the same rule, whatever URL Dograh hands out. A
   key that an HTTP header cannot carry as it is (non-ASCII, a control character, spaces
   around it) is refused before any request. Every message passes through
   ``reconciler.redact``, server text included.
@@ -13,6 +16,12 @@ it owns the rules that let a dialer trust the network:
   resume) is retried only when it surely never reached Dograh (no connection could be
   made, or a 429 said it was not processed); otherwise ``OutcomeUnknown`` is raised, and
   the caller must find out what happened before it tries again.
+- Only Dograh's answer is an answer. A 502, 503 or 504, or an error whose body is not
+  Dograh's JSON (``{"detail": ...}``: an HTML page from a proxy, a gateway's text), says
+  nothing of what Dograh did: for a request that is not idempotent it is "no answer"
+  (``OutcomeUnknown.answered`` False), never "Dograh answered without doing it". A
+  redirect is named as one (its status and where it points, origin only), never
+  followed.
 - Every exchange is bounded: an answer larger than ``max_response_bytes`` is refused while
   it streams (counted raw and inflated), one request has ``request_timeout`` seconds for
   its whole exchange, and one run ``command_timeout`` seconds of waiting on Dograh in
@@ -40,7 +49,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
 import httpcore
 import httpx
@@ -70,6 +79,11 @@ TELEPHONY_FIRST = "You must configure telephony first"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Retried for idempotent requests. 500 too: a read is safe to repeat, and a passing
 database error is the commonest 500 (a deterministic one fails again, boundedly)."""
+GATEWAY_STATUSES = frozenset({502, 503, 504})
+"""What a proxy or gateway in front of Dograh answers when Dograh did not answer it in
+time (or at all): never Dograh's own word on a request (docs/dograh-api.md §1.3)."""
+RETRY_AFTER_MAX = 60.0
+"""The longest ``Retry-After`` honoured: a larger one is cut to this."""
 MIB = 1024 * 1024
 DEFAULT_MAX_RESPONSE_BYTES = 640 * MIB
 """The largest answer read. Dograh's largest is the campaign list, every campaign with
@@ -145,6 +159,10 @@ class TLSFailure(DograhError):
     """The TLS handshake failed (a certificate, or a server that does not speak TLS)."""
 
 
+class ClearTextRefused(DograhError):
+    """Contacts that would cross a network in clear text: not sent (``--insecure``)."""
+
+
 class OutcomeUnknown(DograhError):
     """A request that is not idempotent may or may not have been carried out.
 
@@ -175,8 +193,8 @@ class RetryPolicy:
     max_delay: float = 8.0
     budget: float = 60.0
     """Seconds of waiting, all retries of one request together."""
-    retry_after_cap: float = 30.0
-    """The longest Retry-After honoured as given."""
+    retry_after_cap: float = RETRY_AFTER_MAX
+    """The longest Retry-After honoured as given (0 to 60 s: a larger one is cut)."""
     connect_attempts: int = 3
     """Attempts when no connection can be made (refused, unknown host): a Dograh that is
     down or a wrong URL is reported in a second, not after the outage budget."""
@@ -184,9 +202,13 @@ class RetryPolicy:
     """The pause after the first failed connection; it doubles after each."""
 
     def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
-        if retry_after is not None:
-            return min(retry_after, self.retry_after_cap)
-        return rng.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+        """The pause before the next attempt: the backoff, or the server's Retry-After
+        (within 0 to ``retry_after_cap``) when it asks for longer: a ``Retry-After: 0``
+        does not make the attempts follow each other at once."""
+        backoff = rng.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
+        if retry_after is None:
+            return backoff
+        return max(backoff, min(max(retry_after, 0.0), self.retry_after_cap))
 
 
 class RunLedger:
@@ -312,11 +334,36 @@ def check_settings(settings: ClientSettings) -> None:
             f"the API URL '{url}' ends in {API_PREFIX}, which campaigns adds itself: "
             f"use --api-url {fixed} (or DOGRAH_API_URL)"
         )
-    if parts.scheme == "http" and not _is_loopback(host) and not settings.insecure:
+    route = clear_text_route(parts.scheme, host, _environment_proxies())
+    if route and not settings.insecure:
         raise UserError(
-            f"refusing to send the API key in clear text to {host} over http://; "
+            f"refusing to send the API key in clear text to {host} over http://: {route}; "
             "use https://, or pass --insecure if this network is trusted"
         )
+
+
+def clear_text_route(scheme: str, host: str, proxies: Mapping[str, str]) -> str | None:
+    """Why a request to ``host`` would cross a network in clear text, or None when it
+    cannot: HTTPS, or plain HTTP straight to a loopback address (no proxy between)."""
+    if scheme != "http":
+        return None
+    if not _is_loopback(host):
+        return f"{host} is not this machine"
+    proxy = _proxy_for(proxies, scheme, host)
+    if proxy:
+        return (
+            f"the connection goes through the proxy {without_userinfo(proxy)} (HTTP_PROXY or "
+            f"ALL_PROXY; add {host} to NO_PROXY to go straight to it)"
+        )
+    return None
+
+
+def _proxy_for(proxies: Mapping[str, str], scheme: str, host: str) -> str | None:
+    """The proxy a request to ``host`` goes through, as the client's transport picks it."""
+    proxy = proxies.get(scheme) or proxies.get("all")
+    if proxy and urllib.request.proxy_bypass(host):  # NO_PROXY
+        return None
+    return proxy
 
 
 def _key_problem(key: str) -> str | None:
@@ -334,12 +381,19 @@ def _key_problem(key: str) -> str | None:
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+    """A loopback address, or ``localhost`` when every address it resolves to is one."""
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
+        pass
+    if host.lower().rstrip(".") != "localhost":
         return False
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    addresses = {str(info[4][0]).split("%")[0] for info in found}
+    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
 # -- the deadline of one exchange, on every socket operation ------------------------------
@@ -497,9 +551,7 @@ class _DeadlineTransport(httpx.BaseTransport):
         self._pools: dict[str | None, httpcore.ConnectionPool] = {}
 
     def _pool(self, url: httpx.URL) -> httpcore.ConnectionPool:
-        proxy = self._proxies.get(url.scheme) or self._proxies.get("all")
-        if proxy and urllib.request.proxy_bypass(url.host):  # NO_PROXY
-            proxy = None
+        proxy = _proxy_for(self._proxies, url.scheme, url.host)
         pool = self._pools.get(proxy)
         if pool is None:
             pool = self._pools[proxy] = self._open(proxy)
@@ -841,6 +893,7 @@ class DograhClient:
         parts = urlsplit(url)
         origin = without_userinfo(f"{parts.scheme}://{parts.netloc}")  # no signed query
         label = "GET download URL"
+        self._check_storage(parts, label, "download the contacts file from")
         try:
             answer = self._send(
                 "storage", label, "GET", url, idempotent=True, origin=origin, limit=limit
@@ -851,6 +904,8 @@ class DograhClient:
                 "a contacts file; it was not read further",
                 request=label,
             ) from None
+        if 300 <= answer.status < 400:
+            raise _redirected(label, answer.status, answer.headers, url)
         if answer.status >= 300:
             code = _S3_CODE.search(answer.body)
             named = f" ({code.group(1).decode()})" if code else ""
@@ -893,6 +948,7 @@ class DograhClient:
         parts = urlsplit(url)
         origin = without_userinfo(f"{parts.scheme}://{parts.netloc}")  # no signed query
         label = "PUT upload URL"
+        self._check_storage(parts, label, "upload the contacts file to")
         answer = self._send(
             "storage",
             label,
@@ -903,10 +959,27 @@ class DograhClient:
             content=content,
             headers=headers,
         )
+        if 300 <= answer.status < 400:
+            raise _redirected(label, answer.status, answer.headers, url)
         if answer.status >= 300:
             raise DograhError(
                 f"uploading the contacts file failed with HTTP {answer.status}",
                 status=answer.status,
+                request=label,
+            )
+
+    def _check_storage(self, parts: SplitResult, label: str, doing: str) -> None:
+        """Contacts travel as the key does: over HTTPS, or straight to this machine.
+        The message names the host only: the URL's query is its signature."""
+        host = parts.hostname or ""
+        if parts.scheme not in ("http", "https") or not host:
+            raise DograhError(f"{label}: Dograh's storage URL is not an http(s) URL", request=label)
+        route = clear_text_route(parts.scheme, host, self._proxies)
+        if route and not self.settings.insecure:
+            raise ClearTextRefused(
+                f"refusing to {doing} {host} over plain http:// ({route}): contacts are "
+                "personal data, sent only over https:// or straight to this machine; fix "
+                "Dograh's storage URL, or pass --insecure if this network is trusted",
                 request=label,
             )
 
@@ -960,6 +1033,15 @@ class DograhClient:
             json=json,
             params=params,
         )
+        if 300 <= answer.status < 400:
+            raise _redirected(
+                label,
+                answer.status,
+                answer.headers,
+                self.settings.base_url.rstrip("/") + API_PREFIX + path,
+                "; check the API URL (--api-url or DOGRAH_API_URL): it must be where Dograh "
+                f"answers, such as {DEFAULT_API_URL}",
+            )
         if answer.status >= 400:
             raise error_for(answer.status, answer.body, label)
         self.server_date = answer.headers.get("date") or self.server_date
@@ -1035,14 +1117,8 @@ class DograhClient:
                     log.info(
                         "%s -> %s in %.0f ms", label, status, (time.monotonic() - started) * 1000
                     )
-                    if not idempotent and status >= 500:
-                        raise OutcomeUnknown(
-                            f"{label}: Dograh answered HTTP {status} after receiving the request; "
-                            "it may or may not have carried it out",
-                            answered=True,
-                            status=status,
-                            request=label,
-                        )
+                    if not idempotent and status != 429:
+                        _check_answered(label, status, response.headers, body, dograh=kind == "api")
                     if status not in RETRY_STATUSES:
                         return _Answer(status, response.headers, body)
                     problem = f"HTTP {status}"
@@ -1050,8 +1126,15 @@ class DograhClient:
                 attempt += 1
                 pause = policy.delay(attempt, retry_after, self._rng)
                 if attempt >= policy.attempts or waited + pause > policy.budget:
+                    asked = ""
+                    if retry_after is not None and retry_after > policy.retry_after_cap:
+                        asked = (
+                            f" (it asked to wait {retry_after:.0f} s; this tool waits at most "
+                            f"{policy.retry_after_cap:g} s)"
+                        )
                     raise Unavailable(
-                        f"{label}: {problem}, still after {attempt} attempts over {waited:.1f} s; "
+                        f"{label}: {problem}{asked}, still after {attempt} attempt"
+                        f"{'s' if attempt != 1 else ''} in {time.monotonic() - began:.1f} s; "
                         "Dograh may be down or overloaded, try again later",
                         request=label,
                     )
@@ -1162,6 +1245,73 @@ class DograhClient:
             status=status,
             request=label,
         )
+
+
+def _check_answered(
+    label: str, status: int, headers: httpx.Headers, body: bytes, *, dograh: bool
+) -> None:
+    """For a request that is not idempotent: an error that is not Dograh's own (a 502,
+    503 or 504, or a body that is not Dograh's JSON) is no answer at all: what Dograh did
+    is unknown. Dograh's own 5xx says its handler ran: unknown too, but answered.
+    ``dograh`` False: storage, whose answers are never Dograh's; a 5xx is unknown."""
+    if status < 400:
+        return
+    if dograh and (status in GATEWAY_STATUSES or not _dograhs_body(body)):
+        what = f"HTTP {status}" + (f" with {_body_kind(headers, body)}" if body else "")
+        raise OutcomeUnknown(
+            f"{label}: no answer from Dograh: {what}, which is not Dograh's answer (a proxy "
+            "or gateway in front of it speaks so); Dograh may or may not have carried it out",
+            answered=False,
+            status=status,
+            request=label,
+        )
+    if status >= 500:
+        raise OutcomeUnknown(
+            f"{label}: Dograh answered HTTP {status} after receiving the request; "
+            "it may or may not have carried it out",
+            answered=True,
+            status=status,
+            request=label,
+        )
+
+
+def _dograhs_body(body: bytes) -> bool:
+    """Whether an error body is Dograh's: a JSON object with its ``detail`` (§1.3)."""
+    try:
+        parsed = jsonlib.loads(body)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and "detail" in parsed
+
+
+def _body_kind(headers: httpx.Headers, body: bytes) -> str:
+    """What a foreign error body is, in a few words: its media type, never its text."""
+    media = headers.get("Content-Type", "").split(";")[0].strip().lower()
+    if media and re.fullmatch(r"[a-z0-9.+-]+/[a-z0-9.+-]+", media):
+        return f"a {media} body"
+    return "a body that is not JSON" if body.lstrip()[:1] not in (b"{", b"[") else "a JSON body"
+
+
+def _redirected(
+    label: str, status: int, headers: httpx.Headers, url: str, advice: str = ""
+) -> DograhError:
+    """A 3xx, named as such: its status and the origin it points to (never its path or
+    query, which may be a signed URL)."""
+    location = headers.get("Location", "")
+    target = ""
+    if location:
+        try:
+            parts = urlsplit(urljoin(url, location))
+            if parts.scheme and parts.hostname:
+                target = f" to {without_userinfo(f'{parts.scheme}://{parts.netloc}')}"
+        except ValueError:
+            target = ""
+    return DograhError(
+        f"{label}: answered HTTP {status}, a redirect{target or ' (without a usable Location)'}; "
+        f"this tool does not follow redirects{advice}",
+        status=status,
+        request=label,
+    )
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:

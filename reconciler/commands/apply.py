@@ -16,6 +16,7 @@ import click
 
 from reconciler.apply import Crashed, Executor, Interrupted, Outcome, summarize
 from reconciler.client import ClientSettings, DograhClient
+from reconciler.committed import planned_files, refusal, uncommitted, with_warnings
 from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.explain import live_differences
 from reconciler.lock import organization_lock
@@ -40,36 +41,47 @@ class ApplyRequest:
     color: bool | None
     client: ClientSettings
     interactive: bool
+    allow_dirty: bool = False
 
 
 def run_apply(request: ApplyRequest) -> int:
     say = lambda line: click.echo(line, err=True)  # noqa: E731 - a message on stderr
-    with organization_lock(request.client.base_url, request.client.api_key, say):
-        if request.plan_file:
-            return _apply_saved(request, load_plan(request.plan_file))
+    saved = load_plan(request.plan_file) if request.plan_file else None
+    if saved is not None:
+        _check_dograh(saved, request.client)
+    with organization_lock(request.client, say):
+        if saved is not None:
+            return _apply_saved(request, saved)
         plan, opened = plan_paths(request.paths, request.client, request.options)
         if opened is None:  # the manifests did not validate
             _echo_plan(plan, request.color)
             return EXIT_ERROR
         with opened as client:
-            _echo_plan(plan, request.color)
+            dirty = [] if request.allow_dirty else uncommitted(planned_files(plan))
+            _echo_plan(with_warnings(plan, dirty), request.color)
             if plan.blocked:
                 return EXIT_ERROR
             if not plan.changes:
                 return EXIT_OK
+            if dirty:
+                raise refusal(dirty)
             if not _approved(request, plan):
                 return EXIT_ERROR
             return _execute(client, plan, tuple(request.paths), request.options, request)
 
 
-def _apply_saved(request: ApplyRequest, saved: SavedPlan) -> int:
-    """Plan again as the saved plan was made; run it only if it is the same plan."""
-    settings = request.client
+def _check_dograh(saved: SavedPlan, settings: ClientSettings) -> None:
+    """A saved plan runs against the Dograh it was made for: said before any request."""
     if saved.api_url.rstrip("/") != settings.base_url.rstrip("/"):
         raise UserError(
             f"the plan was made against {saved.api_url}, not {settings.base_url}: make the "
             "plan again for this Dograh"
         )
+
+
+def _apply_saved(request: ApplyRequest, saved: SavedPlan) -> int:
+    """Plan again as the saved plan was made; run it only if it is the same plan."""
+    settings = request.client
     options = PlanOptions(targets=saved.plan.targets, base=saved.base, resume=saved.resume)
     plan, opened = plan_paths(saved.paths, settings, options)
     if opened is None or plan.errors:
@@ -83,6 +95,9 @@ def _apply_saved(request: ApplyRequest, saved: SavedPlan) -> int:
         if found:
             _refuse_stale(found)
             return EXIT_ERROR
+        dirty = [] if request.allow_dirty else uncommitted(planned_files(plan))
+        if dirty:
+            raise refusal(dirty)
         click.echo(f"Applying the saved plan {request.plan_file} ({saved.created_at}).")
         return _execute(client, plan, saved.paths, options, request)
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import click
 
 from reconciler.client import ClientSettings
+from reconciler.committed import planned_files, uncommitted, with_warnings
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from reconciler.pipeline import PlanOptions, plan_paths
 from reconciler.planfile import SavedPlan, check_destination, save_plan, saved_paths
@@ -27,6 +28,7 @@ class PlanRequest:
     show_unmanaged: bool
     color: bool | None
     client: ClientSettings
+    allow_dirty: bool = False
 
 
 def run_plan(request: PlanRequest) -> int:
@@ -37,6 +39,8 @@ def run_plan(request: PlanRequest) -> int:
     plan, client = plan_paths(paths, request.client, request.options)
     if client is not None:
         client.close()
+    if not request.allow_dirty:
+        plan = with_warnings(plan, uncommitted(planned_files(plan)))
     if request.output_format == "json":
         click.echo(render_plan_json(plan))
     elif request.output_format == "markdown":

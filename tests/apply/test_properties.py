@@ -117,7 +117,7 @@ def test_apply_then_plan_is_clean_and_only_running_manifests_dial(
             for specs in (first, second):
                 _write(directory, specs)
                 sandbox.admin.clear_requests()
-                code = _cli("apply", "--auto-approve")
+                code = _cli("apply", "--auto-approve", "--allow-dirty")  # not committed
                 output = capsys.readouterr()
                 assert code == 0, output.out + output.err
                 assert _cli("plan", "--detailed-exitcode") == 0, capsys.readouterr().out

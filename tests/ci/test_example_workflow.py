@@ -76,6 +76,7 @@ class Workspace:
         text = path.read_text(encoding="utf-8")
         assert old in text
         path.write_text(text.replace(old, new), encoding="utf-8")
+        _commit(self.repo, f"edit {relative}")  # a workflow runs on a commit
 
     def plan_comments(self) -> list[dict[str, Any]]:
         return [c for c in self.gh.comments(PULL_REQUEST) if c["body"].startswith(MARKER)]
@@ -118,12 +119,30 @@ def _github_context(event: str, run: int) -> dict[str, Any]:
     }
 
 
+def _commit(repo: Path, message: str) -> None:
+    for args in (("add", "-A"), ("commit", "--quiet", "-m", message)):
+        subprocess.run(
+            [
+                "git",
+                "-C",
+                str(repo),
+                "-c",
+                "user.name=CI",
+                "-c",
+                "user.email=ci@example.com",
+                *args,
+            ],
+            check=True,
+        )
+
+
 @pytest.fixture
 def workspace(tmp_path: Path, sandbox: SandboxHandle) -> Workspace:
     repo = tmp_path / "repo"
     repo.mkdir()
     subprocess.run(["git", "init", "--quiet", str(repo)], check=True)
     shutil.copytree(ROOT / "campaigns.d", repo / "campaigns.d")
+    _commit(repo, "campaigns")  # a checkout: apply runs what git holds
     gh = GhStub.install(tmp_path / "gh", {str(PULL_REQUEST): [dict(c) for c in OTHER_COMMENTS]})
     return Workspace(repo, tmp_path, sandbox, gh)
 

@@ -4,6 +4,8 @@ sandbox's injected faults, and what the client makes of them."""
 from __future__ import annotations
 
 import email.utils
+import random
+import re
 import time
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from dograh_sandbox.testing import SandboxHandle
 from reconciler.client import (
     AuthError,
+    ClearTextRefused,
     ClientSettings,
     DograhClient,
     NotFound,
@@ -171,15 +174,23 @@ def test_a_reset_connection_is_retried_for_a_read(sandbox: SandboxHandle) -> Non
         assert client.list_campaigns() == []
 
 
+DOGRAHS = '{"detail": "Internal error"}'
+HTML = "<html><body><h1>504 Gateway Time-out</h1></body></html>"
+
+
 @pytest.mark.parametrize(
     ("fault", "answered"),
     [
-        ({"kind": "error", "status": 500}, True),
-        ({"kind": "error", "status": 503}, True),
+        ({"kind": "error", "status": 500, "body": DOGRAHS}, True),
+        ({"kind": "error", "status": 500}, False),
+        ({"kind": "error", "status": 502, "body": DOGRAHS}, False),
+        ({"kind": "error", "status": 503, "body": DOGRAHS}, False),
+        ({"kind": "error", "status": 504, "body": HTML}, False),
+        ({"kind": "error", "status": 400, "body": HTML}, False),
         ({"kind": "drop"}, False),
         ({"kind": "reset"}, False),
     ],
-    ids=["500", "503", "drop", "reset"],
+    ids=["500-dograh", "500-text", "502", "503", "504-html", "400-html", "drop", "reset"],
 )
 def test_a_create_that_may_have_happened_is_never_retried(
     sandbox: SandboxHandle, fault: dict[str, Any], answered: bool
@@ -191,7 +202,87 @@ def test_a_create_that_may_have_happened_is_never_retried(
     with _client(sandbox) as client, pytest.raises(OutcomeUnknown) as caught:
         client.create_campaign(body)
     assert caught.value.answered is answered
+    if not answered and "status" in fault:
+        assert "no answer from Dograh" in str(caught.value)
+        assert "Gateway" not in str(caught.value)  # the page's text is not quoted
     assert len(sandbox.admin.requests(path="/api/v1/campaign/create")) == 1
+
+
+def test_a_gateway_error_on_a_read_is_retried_as_before(sandbox: SandboxHandle) -> None:
+    sandbox.admin.set_faults(
+        {"path": "/api/v1/campaign/", "kind": "error", "status": 504, "body": HTML, "count": 1}
+    )
+    with _client(sandbox) as client:
+        assert client.list_campaigns() == []
+
+
+def test_a_negative_retry_after_is_no_reason_to_hurry(sandbox: SandboxHandle) -> None:
+    sandbox.admin.set_faults(
+        {"path": "/api/v1/campaign/", "kind": "error", "status": 429, "count": 3}
+    )
+    sleeps = Sleeps()
+    settings = ClientSettings(base_url=sandbox.url, api_key=sandbox.api_key, retry=FAST)
+
+    class NegativeRetryAfter(httpx.BaseTransport):
+        def __init__(self) -> None:
+            self._inner = httpx.HTTPTransport()
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            answer = self._inner.handle_request(request)
+            if answer.status_code == 429:
+                answer.headers["Retry-After"] = "-5"
+            return answer
+
+    client = DograhClient(
+        settings, transport=NegativeRetryAfter(), sleep=sleeps, rng=random.Random(7)
+    )
+    with client:
+        assert client.list_campaigns() == []
+    assert len(sleeps.calls) == 3
+    assert all(pause > 0 for pause in sleeps.calls)
+
+
+def test_a_huge_retry_after_is_cut_to_a_minute_and_said(sandbox: SandboxHandle) -> None:
+    sandbox.admin.set_faults(
+        {"path": "/api/v1/campaign/", "kind": "error", "status": 429, "retry_after": 86400}
+    )
+    sleeps = Sleeps()
+    policy = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, budget=1000)
+    with _client(sandbox, sleeps, retry=policy) as client, pytest.raises(Unavailable) as caught:
+        client.list_campaigns()
+    assert sleeps.calls == [60.0, 60.0]
+    assert "it asked to wait 86400 s; this tool waits at most 60 s" in str(caught.value)
+
+
+def test_the_message_gives_the_time_really_spent(sandbox: SandboxHandle) -> None:
+    """Each attempt takes 0.2 s in the server; the pauses are not slept: the message
+    counts the time the attempts took, not only the pauses."""
+    sandbox.admin.set_faults(
+        {"path": "/api/v1/workflow/fetch", "kind": "latency", "seconds": 0.2},
+        {"path": "/api/v1/workflow/fetch", "kind": "error", "status": 503},
+    )
+    with _client(sandbox) as client, pytest.raises(Unavailable) as caught:
+        client.list_workflows()
+    spent = re.search(r"after 4 attempts in ([0-9.]+) s", str(caught.value))
+    assert spent is not None, str(caught.value)
+    assert float(spent.group(1)) >= 4 * 0.2
+
+
+def test_a_redirect_is_named_with_its_origin_only() -> None:
+    """A proxy's redirect to https (the sandbox never sends one to another origin)."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        target = "https://dograh.example.com:8443/api/v1/campaign/?X-Amz-Signature=abc"
+        return httpx.Response(301, headers={"Location": target}, text="<html>Moved</html>")
+
+    with _mocked(handler) as client, pytest.raises(UserError) as caught:
+        client.list_campaigns()
+    message = str(caught.value)
+    assert "GET /campaign/: answered HTTP 301, a redirect to https://dograh.example.com:8443;" in (
+        message
+    )
+    assert "Signature" not in message and "/api/v1/campaign/" not in message
+    assert "Invalid JSON" not in message
 
 
 def test_a_create_refused_with_429_was_not_processed_and_is_retried(sandbox: SandboxHandle) -> None:
@@ -310,3 +401,77 @@ def test_the_key_is_sent_as_header_only_and_the_user_agent_says_who() -> None:
     assert request.headers["User-Agent"].startswith("dograh-campaigns/")
     assert "dgr_secret" not in str(request.url)
     assert "dgr_secret" not in str(caught.value)
+
+
+PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
+
+
+def _proxies(monkeypatch: pytest.MonkeyPatch, **values: str) -> None:
+    """Exactly these proxy variables, in both spellings."""
+    for name in PROXY_VARIABLES:
+        for spelled in (name, name.lower()):
+            monkeypatch.delenv(spelled, raising=False)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+        monkeypatch.setenv(name.lower(), value)
+
+
+def test_plain_http_only_straight_to_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    loopback = ClientSettings(base_url="http://127.0.0.1:1", api_key="dgr_k")
+    _proxies(monkeypatch, HTTP_PROXY="http://user:s3cret-pw@proxy.example:3128")
+    with pytest.raises(UserError) as caught:
+        DograhClient(loopback)
+    assert "goes through the proxy http://proxy.example:3128 (HTTP_PROXY or ALL_PROXY" in str(
+        caught.value
+    )
+    assert "s3cret" not in str(caught.value)
+    _proxies(monkeypatch, ALL_PROXY="socks5://proxy.example:1080")
+    with pytest.raises(UserError, match=r"goes through the proxy socks5://proxy\.example:1080"):
+        DograhClient(ClientSettings(base_url="http://localhost:1", api_key="dgr_k"))
+    _proxies(monkeypatch, HTTP_PROXY="http://proxy.example:3128", NO_PROXY="127.0.0.1")
+    DograhClient(loopback).close()
+    _proxies(monkeypatch, HTTP_PROXY="http://proxy.example:3128")
+    DograhClient(ClientSettings(base_url="http://127.0.0.1:1", api_key="dgr_k", insecure=True))
+    DograhClient(ClientSettings(base_url="https://app.dograh.com", api_key="dgr_k")).close()
+
+
+@pytest.mark.parametrize("insecure", [False, True])
+def test_contacts_are_uploaded_only_over_https_or_to_this_machine(insecure: bool) -> None:
+    sent: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent.append(f"{request.method} {request.url.host}")
+        if request.method == "POST":
+            url = "http://storage.example.com/b/x.csv?X-Amz-Signature=abc123"
+            return httpx.Response(200, json={"upload_url": url, "file_key": "k"})
+        return httpx.Response(200)
+
+    settings = ClientSettings(
+        base_url="https://dograh.test", api_key="dgr_secret", retry=FAST, insecure=insecure
+    )
+    with DograhClient(settings, transport=httpx.MockTransport(handler)) as client:
+        target = client.presigned_upload("c.csv", 20)
+        if insecure:
+            client.upload(target.upload_url, b"phone_number\n+15550\n")
+            assert sent == ["POST dograh.test", "PUT storage.example.com"]
+            return
+        with pytest.raises(ClearTextRefused) as caught:
+            client.upload(target.upload_url, b"phone_number\n+15550\n")
+    message = str(caught.value)
+    assert message.startswith(
+        "refusing to upload the contacts file to storage.example.com over plain http:// "
+        "(storage.example.com is not this machine)"
+    )
+    assert "abc123" not in message and "/b/x.csv" not in message
+    assert sent == ["POST dograh.test"]
+
+
+def test_an_upload_answered_with_a_5xx_is_not_sent_again(sandbox: SandboxHandle) -> None:
+    """A presigned URL may refuse a second PUT: the caller asks for a new URL instead."""
+    sandbox.admin.set_faults({"method": "PUT", "path": "/_storage/*", "kind": "error", "count": 1})
+    with _client(sandbox) as client:
+        target = client.presigned_upload("c.csv", 20)
+        with pytest.raises(OutcomeUnknown) as caught:
+            client.upload(target.upload_url, b"phone_number\n+15550\n")
+    assert (caught.value.answered, caught.value.status) == (True, 503)
+    assert len(sandbox.admin.requests(method="PUT")) == 1

@@ -77,12 +77,16 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sandbox: SandboxHandle
     return tmp_path
 
 
-@pytest.fixture
-def campaigns(repo: Path, sandbox: SandboxHandle, capsys: pytest.CaptureFixture[str]) -> Campaigns:
-    """Runs the CLI; every output is checked never to hold the API key, nor a phone
-    number of the repository's CSVs (outputs give row numbers and counts only)."""
+CHECKS_GIT = ("plan", "apply")
+"""The commands that check the planned files against git (``--allow-dirty``)."""
 
+
+def _runner(
+    repo: Path, sandbox: SandboxHandle, capsys: pytest.CaptureFixture[str], *, allow_dirty: bool
+) -> Campaigns:
     def invoke(*args: str) -> Result:
+        if allow_dirty and args and args[0] in CHECKS_GIT:
+            args = (args[0], "--allow-dirty", *args[1:])
         capsys.readouterr()
         code = run(["--no-color", *args])
         captured = capsys.readouterr()
@@ -93,3 +97,20 @@ def campaigns(repo: Path, sandbox: SandboxHandle, capsys: pytest.CaptureFixture[
         return Result(code, captured.out, captured.err)
 
     return invoke
+
+
+@pytest.fixture
+def campaigns(repo: Path, sandbox: SandboxHandle, capsys: pytest.CaptureFixture[str]) -> Campaigns:
+    """Runs the CLI; every output is checked never to hold the API key, nor a phone
+    number of the repository's CSVs (outputs give row numbers and counts only). The
+    repository's files are not committed: plan and apply run with --allow-dirty
+    (``campaigns_from_git`` runs them as a user would)."""
+    return _runner(repo, sandbox, capsys, allow_dirty=True)
+
+
+@pytest.fixture
+def campaigns_from_git(
+    repo: Path, sandbox: SandboxHandle, capsys: pytest.CaptureFixture[str]
+) -> Campaigns:
+    """The CLI as ``campaigns`` runs it, with apply checking the planned files in git."""
+    return _runner(repo, sandbox, capsys, allow_dirty=False)

@@ -290,7 +290,7 @@ def test_a_failed_campaign_does_not_stop_the_others(
             "path": "/api/v1/campaign/create",
             "kind": "error",
             "status": 400,
-            "body": "Workflow not found",
+            "body": '{"detail": "Workflow not found"}',
             "skip": 1,
             "count": 1,
         }
@@ -340,14 +340,15 @@ def test_a_create_whose_answer_is_lost_is_not_sent_twice(
 def test_a_create_answered_without_happening_is_sent_again(
     campaigns: Campaigns, sandbox: SandboxHandle
 ) -> None:
-    """Dograh answered (a 500 before its handler ran): a re-read that finds nothing means
-    the create did not happen, so sending it again is safe."""
+    """Dograh answered (its own 500, with its JSON detail): a re-read that finds nothing
+    means the create did not happen, so sending it again is safe."""
     sandbox.admin.set_faults(
         {
             "method": "POST",
             "path": "/api/v1/campaign/create",
             "kind": "error",
             "status": 500,
+            "body": '{"detail": "Internal error"}',
             "count": 1,
         }
     )
@@ -378,6 +379,52 @@ def test_a_create_without_an_answer_is_never_sent_blindly(
     result = campaigns("apply", "--auto-approve")
     assert result.code == 0, result.out + result.err
     assert len(_live(sandbox)) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [(504, "<html><body><h1>504 Gateway Time-out</h1></body></html>"), (502, "Bad Gateway")],
+    ids=["504-html", "502-text"],
+)
+def test_a_gateways_error_on_a_create_is_no_answer(
+    campaigns: Campaigns,
+    sandbox: SandboxHandle,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    body: str,
+) -> None:
+    """A proxy's error is not Dograh's word: the create is looked for, then reported
+    unknown; it is never sent again in that apply, and the next apply makes exactly one."""
+    monkeypatch.setattr(apply_module, "UNANSWERED_WAIT", 0.3)
+    sandbox.admin.set_faults(
+        {
+            "method": "POST",
+            "path": "/api/v1/campaign/create",
+            "kind": "error",
+            "status": status,
+            "body": body,
+            "count": 1,
+        }
+    )
+    result = campaigns("apply", "--auto-approve", "--parallelism", "1")
+    assert result.code == 1
+    assert (
+        f"the create got no answer from Dograh (HTTP {status} came from something in front "
+        "of it); looking for the campaign" in result.out
+    )
+    assert "outcome unknown: the create was sent and no answer came from Dograh" in result.out
+    assert "sending it again" not in result.out
+    assert len(sandbox.admin.requests(method="POST", path="/api/v1/campaign/create")) == 3
+    assert len(_live(sandbox)) == 2
+    result = campaigns("apply", "--auto-approve")
+    assert result.code == 0, result.out + result.err
+    every = sandbox.request("GET", "/api/v1/campaign/").json()["campaigns"]
+    assert sorted(c["name"] for c in every) == [
+        "appointments-west",
+        "spring-renewals-east",
+        "winback-survey",
+    ]
+    assert len(sandbox.admin.requests(method="POST", path="/api/v1/campaign/create")) == 4
 
 
 def test_apply_that_does_not_converge_says_so(

@@ -265,7 +265,7 @@ def _apply_process(repo: Path, sandbox: SandboxHandle, cache: Path) -> subproces
         "NO_COLOR": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", "--auto-approve"],
+        [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--allow-dirty"],
         cwd=repo,
         env=env,
         stdout=subprocess.PIPE,
@@ -405,6 +405,7 @@ def test_11_a_create_answered_after_the_timeout_is_not_sent_again(
         color=False,
         client=settings,
         interactive=False,
+        allow_dirty=True,
     )
     code = run_apply(request)
     out = capsys.readouterr().out

@@ -241,6 +241,7 @@ def test_a_redial_made_after_the_wait_is_found_by_the_next_apply(
         color=False,
         client=settings,
         interactive=False,
+        allow_dirty=True,
     )
     capsys.readouterr()
     assert run_apply(request) == 1

@@ -56,7 +56,15 @@ def target_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dograh: DograhT
                 settings=extra,
             )
         )
+    _commit(tmp_path)
     return tmp_path
+
+
+def _commit(repo: Path) -> None:
+    """Apply runs what git holds."""
+    for args in (("add", "-A"), ("commit", "-qm", "campaigns")):
+        identity = ("-c", "user.name=Tests", "-c", "user.email=tests@example.com")
+        subprocess.run(["git", "-C", str(repo), *identity, *args], check=True)
 
 
 def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
@@ -85,6 +93,7 @@ def test_plan_apply_plan_is_clean_on_the_target(
     # One setting changed in git: exactly that update, then clean again.
     manifest = target_repo / "campaigns.d" / "a.yaml"
     manifest.write_text(manifest.read_text().replace("max_retries: 1", "max_retries: 3"))
+    _commit(target_repo)
     code, out = _cli(capsys, "plan", "--detailed-exitcode")
     assert code == 2, out
     assert "~ retry_config.max_retries = 1 -> 3" in out

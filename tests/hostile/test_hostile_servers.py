@@ -165,7 +165,8 @@ def test_the_whole_run_meets_the_command_deadline(serve: Serve, manifests: Path)
 
 
 def _through_proxy(proxy: RawServer, userinfo: str = "") -> dict[str, str]:
-    """The environment of a run whose requests go through ``proxy`` (nothing bypasses it)."""
+    """The environment of a run whose requests go through ``proxy`` (nothing bypasses it);
+    the run needs --insecure, as the key then crosses the proxy in clear."""
     url = proxy.url(userinfo=userinfo)
     return {"HTTP_PROXY": url, "http_proxy": url, "NO_PROXY": "", "no_proxy": ""}
 
@@ -174,6 +175,7 @@ def test_a_proxy_is_held_to_the_deadline_too(serve: Serve, manifests: Path) -> N
     proxy = serve(_drip(0.2, from_status_line=True))
     run = campaigns(
         manifests,
+        "--insecure",
         "plan",
         url="http://127.0.0.1:9",  # never reached: the proxy answers, a byte at a time
         env={**_through_proxy(proxy), "DOGRAH_REQUEST_TIMEOUT": "1.5"},
@@ -234,12 +236,40 @@ def test_a_proxy_echoing_its_credentials_shows_no_secret(serve: Serve, manifests
     proxy = serve(_echo_headers)
     run = campaigns(
         manifests,
+        "--insecure",
         "plan",
         url="http://127.0.0.1:9",
         env=_through_proxy(proxy, userinfo=f"{USER}:{PASSWORD}@"),
     )
     _assert_clean_failure(run, seconds=4, message=r"Proxy-Authorization: Basic <redacted>")
     assert proxy.connections >= 1
+
+
+def test_plain_http_through_a_proxy_is_refused_before_any_request(
+    serve: Serve, manifests: Path
+) -> None:
+    """http:// to this machine is safe only straight to it: through a proxy, the key would
+    cross the network in clear."""
+    proxy = serve(_echo_headers)
+    run = campaigns(
+        manifests,
+        "plan",
+        url="http://localhost:9",
+        env=_through_proxy(proxy, userinfo=f"{USER}:{PASSWORD}@"),
+    )
+    _assert_clean_failure(
+        run,
+        seconds=4,
+        message=r"refusing to send the API key in clear text to localhost over http://: the "
+        r"connection goes through the proxy http://127\.0\.0\.1:\d+ \(HTTP_PROXY or ALL_PROXY; "
+        r"add localhost to NO_PROXY to go straight to it\); use https://, or pass --insecure",
+    )
+    assert PASSWORD not in run.err
+    assert proxy.connections == 0
+    bypassed = {**_through_proxy(proxy), "NO_PROXY": "localhost", "no_proxy": "localhost"}
+    run = campaigns(manifests, "plan", url="http://localhost:9", env=bypassed)
+    _assert_clean_failure(run, seconds=4, message=r"cannot connect to Dograh at http://localhost:9")
+    assert proxy.connections == 0
 
 
 def test_a_password_in_the_api_url_is_never_printed(serve: Serve, manifests: Path) -> None:
