@@ -20,11 +20,21 @@ from reconciler.calling_hours import hours_policy
 from reconciler.client import DograhClient
 from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from reconciler.diff import diff
+from reconciler.environment import one_policy
 from reconciler.fetch import fetch_live
 from reconciler.hours import HoursPolicy
 from reconciler.live import LiveCampaign, LiveState
 from reconciler.manifest.load import Manifest, find_manifest_files
-from reconciler.pipeline import ManifestShare, _cross_checked, _owner, _policy
+from reconciler.organization import guard
+from reconciler.pipeline import (
+    ManifestShare,
+    _cross_checked,
+    _owner,
+    _policies,
+    _policy,
+    tree_policies,
+)
+from reconciler.plan import OrganizationNote
 from reconciler.resolve import resolve
 
 
@@ -44,6 +54,8 @@ class Managed:
     """This repository's owner token (owner.py), as plan computes it."""
     hours: HoursPolicy
     """The Policy's calling hours, for what import writes."""
+    organization: OrganizationNote
+    """The organization read, and the Policy that names it."""
 
     @property
     def ok(self) -> bool:
@@ -76,15 +88,18 @@ class Managed:
 
 def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
     """The manifests under ``paths`` (none: no manifest manages anything) matched to the
-    organization's campaigns, read in four requests while the files load."""
+    organization's campaigns: the key's organization is read while the files load and
+    checked against the Policy's (organization.py), then the four requests of the list."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as pool:
-        reading = pool.submit(fetch_live, client)
+        asking = pool.submit(guard, client, None)
         files, problems = find_manifest_files(paths) if paths else ([], [])
         share = ManifestShare(files)
-        summary = share.summary()
-        diagnostics, _ = _cross_checked(problems, [summary])
-        owner, found = _owner([summary], paths)
-        live = reading.result()
+        summaries = [share.summary(), *tree_policies(paths, files)]
+        diagnostics, _ = _cross_checked(problems, summaries)
+        owner, found = _owner(summaries, paths)
+        asking.result()
+        organization = guard(client, one_policy(_policies(summaries)))
+        live = fetch_live(client)
     manifests = share.loaded.manifests
     desired, findings = resolve(manifests, live)
     claimed = frozenset(
@@ -98,5 +113,6 @@ def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
         matched=dict(part.matched),
         redials=dict(part.redials),
         owner=owner.token,
-        hours=hours_policy(_policy([summary])),
+        hours=hours_policy(_policy(summaries)),
+        organization=organization,
     )

@@ -19,6 +19,7 @@ from reconciler.client import ClientSettings, DograhClient
 from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.lock import organization_lock
 from reconciler.normalize import fingerprint
+from reconciler.organization import guard_saved
 from reconciler.pipeline import PlanOptions, plan_paths
 from reconciler.plan import CampaignChange, Plan
 from reconciler.planfile import SavedPlan, differences, load_plan
@@ -67,6 +68,8 @@ def _apply_saved(request: ApplyRequest, saved: SavedPlan) -> int:
             f"the plan was made against {saved.api_url}, not {settings.base_url}: make the "
             "plan again for this Dograh"
         )
+    with DograhClient(settings) as asking:
+        guard_saved(asking, saved.plan.organization, request.plan_file or "")
     options = PlanOptions(targets=saved.plan.targets, base=saved.base, resume=saved.resume)
     plan, opened = plan_paths(saved.paths, settings, options)
     if opened is None or plan.errors:

@@ -9,7 +9,13 @@ from reconciler.plan import CampaignChange, Plan
 from reconciler.render import escape
 from reconciler.render.escape import markdown, markdown_code
 from reconciler.render.findings import findings
-from reconciler.render.plan_text import NO_CHANGES, headline, rows_of, summary_line
+from reconciler.render.plan_text import (
+    NO_CHANGES,
+    headline,
+    organization_line,
+    rows_of,
+    summary_line,
+)
 from reconciler.render.values import plural, show
 
 LIMIT = 65_536
@@ -27,6 +33,9 @@ def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int
     else:
         head.append(f"**{NO_CHANGES}**")
     head.append("")
+    organization = organization_line(plan)
+    if organization is not None:
+        head.extend([markdown(organization), ""])
     calling = plan.places_calls
     if calling:
         names = ", ".join(

@@ -261,6 +261,7 @@ def test_progress_costs_one_request_per_managed_campaign(
     assert sorted(r.path for r in plain) == [
         "/api/v1/campaign/",
         "/api/v1/organizations/campaign-defaults",
+        "/api/v1/organizations/context",
         "/api/v1/organizations/telephony-configs",
         "/api/v1/workflow/fetch",
     ]
