@@ -232,7 +232,8 @@ def plan_paths(
                 asking = pool.submit(guard, client, None)
             except UserError:
                 client = None  # said after the manifests' own problems, below
-            summaries = [*run.summaries(), *tree_policies(paths, files)]
+            loaded_here = run.summaries()
+            summaries = [*loaded_here, *tree_policies(paths, files)]
             diagnostics, identities = _cross_checked(problems, summaries)
             owner, found = _owner(summaries, paths)
             diagnostics.extend(found)
@@ -259,7 +260,7 @@ def plan_paths(
                     frozenset(options.targets),
                     owner.token,
                 )
-                for s in summaries
+                for s in loaded_here
             ]
             parts = run.parts(contexts)
         loaded = Loaded(
