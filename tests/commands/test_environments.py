@@ -104,7 +104,9 @@ def test_each_tree_plans_and_applies_in_its_own_organization(
         assert as_org(env)("apply", "--auto-approve", tree).code == 0
     creates = sandbox.admin.requests(method="POST", path="/api/v1/campaign/create")
     # Two campaigns in each organization, each made with its own environment's key.
-    assert sorted(r.organization_id for r in creates) == sorted(2 * [i for i, _ in orgs.values()])
+    assert sorted(r.organization_id or 0 for r in creates) == sorted(
+        2 * [i for i, _ in orgs.values()]
+    )
     assert as_org("production")("plan", "--detailed-exitcode", "campaigns.d/production").code == 0
 
 
