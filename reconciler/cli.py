@@ -383,8 +383,10 @@ def import_(options: GlobalOptions, selectors: tuple[str, ...], directory: str) 
 @click.option(
     "--fail-on",
     "fail_on",
-    type=click.Choice(["failed"]),
-    help="Exit 1 when a managed campaign is failed (for a scheduled CI job).",
+    type=click.Choice(["failed", "held"]),
+    multiple=True,
+    help="Exit 1 when a managed campaign is failed, or held paused while its manifest says "
+    "running (repeatable; for a scheduled CI job).",
 )
 @click.pass_obj
 def status(
@@ -392,7 +394,7 @@ def status(
     paths: tuple[str, ...],
     output_format: str,
     progress: bool,
-    fail_on: str | None,
+    fail_on: tuple[str, ...],
 ) -> int:
     """Each managed campaign's state, progress, why it is held or failed, and its redial.
 
