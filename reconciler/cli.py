@@ -413,6 +413,43 @@ def status(
     return run_status(request)
 
 
+@cli.command("drift-issue")
+@click.option("--environment", required=True, metavar="NAME", help="The environment's name.")
+@click.option(
+    "--plan-markdown",
+    required=True,
+    metavar="FILE",
+    help="What `plan --detailed-exitcode --format markdown` printed.",
+)
+@click.option("--plan-exit", required=True, type=int, metavar="CODE", help="plan's exit code.")
+@click.option(
+    "--status-json",
+    required=True,
+    metavar="FILE",
+    help="What `status --format json --fail-on failed --fail-on held` printed.",
+)
+@click.option("--status-exit", required=True, type=int, metavar="CODE", help="status's exit code.")
+@click.option("--run-url", metavar="URL", help="The job's run, linked from the issue.")
+def drift_issue(
+    environment: str,
+    plan_markdown: str,
+    plan_exit: int,
+    status_json: str,
+    status_exit: int,
+    run_url: str | None,
+) -> int:
+    """Keep one GitHub issue per environment for the drift watch: open or edit it while
+    the plan has changes or a managed campaign is failed or held, close it when clean.
+
+    Talks to GitHub's REST API with GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL
+    (as a workflow sets them). Exit 2 when there is drift, 0 when there is none.
+    """
+    from reconciler.commands.drift_issue import DriftRequest, run_drift_issue
+
+    request = DriftRequest(environment, plan_markdown, plan_exit, status_json, status_exit, run_url)
+    return run_drift_issue(request)
+
+
 def _add_sandbox_command() -> None:
     """The CLI hook: the one place where the tool meets the sandbox, a package of its own
     that is installed beside it (its server needs the ``sandbox`` extra)."""
