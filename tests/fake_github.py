@@ -91,7 +91,7 @@ class FakeGitHub:
             and all(name in {label["name"] for label in issue["labels"]} for name in wanted)
         ]
         shown = chosen[(page - 1) * size : page * size]
-        headers = {}
+        headers: dict[str, str] = {}
         if page * size < len(chosen):
             labels = ",".join(wanted)
             following = (
