@@ -110,6 +110,7 @@ def running_fake_github() -> Iterator[FakeGitHub]:
         def _serve(self, method: str) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
+            headers: dict[str, str]
             with fake.lock:
                 fake.calls.append((method, self.path))
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
