@@ -1,7 +1,8 @@
 """The pipeline, from files to a Plan: one path, whatever the number of processes.
 
     files --load (each share)--> manifests --summary--> cross-checks (this process)
-    Dograh --fetch (a thread, meanwhile)--> live state
+    Dograh --the key's organization (a thread, meanwhile)--> guard (organization.py)
+    Dograh --fetch, once the guard passed--> live state
     manifests + live --resolve, diff (each share)--> parts
     parts --settle (this process: live contacts, workflows, reviews)--> assemble --> Plan
 
@@ -215,8 +216,10 @@ def plan_paths(
     """The plan of the manifests under ``paths``; also the client (None when the
     manifests did not validate and no key was given), which the caller closes.
 
-    Dograh is read while the shares load. Broken manifests are reported first, and
-    without an API key: a missing key only stops the reading.
+    The key's organization is asked while the shares load; the campaigns are read once
+    it is checked against the Policy's (organization.py), so that a key of another
+    organization is refused before anything else is sent. Broken manifests are reported
+    first, and without an API key: a missing key only stops the reading.
     """
     files, problems = find_manifest_files(paths)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch")

@@ -1,15 +1,20 @@
-"""The example drift watch (examples/github/drift.yml) and the action's drift mode, run as
-a runner would run them, against the sandbox and a fake GitHub API on loopback."""
+"""The examples for several environments, run as a runner would run them against the
+sandbox: the drift watch (examples/github/drift.yml, the action's drift mode, with a
+fake GitHub API on loopback) and the matrix of environments.yml (one plan comment per
+environment, each with its own key)."""
 
 from __future__ import annotations
 
+import copy
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+from dograh_sandbox.seed import DEFAULT_SEED_DATA
 from dograh_sandbox.testing import SandboxHandle
 from reconciler.drift import marker
+from tests.ci.gh_stub import GhStub
 from tests.ci.runner import ROOT, JobRun, Runner, load_yaml, runner_env, triggers
 from tests.fake_github import REPOSITORY, TOKEN, FakeGitHub, running_fake_github
 
@@ -100,3 +105,81 @@ def test_the_environments_example_runs_each_environment_in_its_own() -> None:
         "group": "dograh-campaigns-${{ matrix.environment }}",
         "cancel-in-progress": False,
     }
+
+
+def _seed_two_organizations(sandbox: SandboxHandle) -> dict[str, tuple[int, str]]:
+    staging = copy.deepcopy(DEFAULT_SEED_DATA["organizations"][0])
+    production = copy.deepcopy(DEFAULT_SEED_DATA["organizations"][0])
+    staging.update(name="Acme staging", api_keys=[{"name": "staging-ci"}])
+    production.update(name="Acme production", api_keys=[{"name": "production-ci"}])
+    organizations = sandbox.admin.reset({"organizations": [staging, production]})
+    return {
+        env: (int(org["id"]), str(org["api_keys"][0]["key"]))
+        for env, org in zip(("staging", "production"), organizations, strict=True)
+    }
+
+
+def test_each_environment_plans_with_its_own_key_into_its_own_comment(
+    tmp_path: Path, sandbox: SandboxHandle
+) -> None:
+    orgs = _seed_two_organizations(sandbox)
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "--quiet", str(repo)], check=True)
+    for env, (org, _) in orgs.items():
+        shutil.copytree(ROOT / "campaigns.d", repo / "campaigns.d" / env)
+        (repo / "campaigns.d" / env / "policy.yaml").write_text(
+            "apiVersion: dograh-campaigns/v1\nkind: Policy\nmetadata:\n"
+            f"  name: {env}\nspec:\n  organization: {org}\n  owner: acme-{env}\n"
+        )
+    gh = GhStub.install(tmp_path / "gh", {"7": []})
+    context = {
+        "event_name": "pull_request",
+        "repository": REPOSITORY,
+        "server_url": "https://github.com",
+        "run_id": "78",
+        "token": TOKEN,
+        "ref": "refs/pull/7/merge",
+        "ref_name": "7/merge",
+        "event": {"pull_request": {"number": 7}, "repository": {"default_branch": "main"}},
+    }
+
+    def plan(env: str, key_of: str, run: str) -> JobRun:
+        temp = tmp_path / f"{run}-{env}"
+        (temp / "home").mkdir(parents=True)
+        runner = Runner(
+            workspace=repo,
+            temp=temp,
+            base_env=runner_env(
+                workspace=repo,
+                temp=temp,
+                home=temp / "home",
+                path_prefix=[gh.bin_dir],
+                github=context,
+            ),
+            github=context,
+            # The job's GitHub environment holds that environment's key.
+            secrets={"DOGRAH_API_KEY": orgs[key_of][1]},
+            variables={"DOGRAH_API_URL": sandbox.url},
+            matrix={"environment": env},
+        )
+        return runner.run_job(ENVIRONMENTS_FILE, "plan")
+
+    for env in ("staging", "production"):
+        job = plan(env, env, "first")
+        assert not job.failed, job.logs()
+    comments = gh.comments(7)
+    assert [c["body"].splitlines()[0] for c in comments] == [
+        "<!-- dograh-campaigns-plan:staging -->",
+        "<!-- dograh-campaigns-plan:production -->",
+    ]
+    for comment, (env, (org, _)) in zip(comments, orgs.items(), strict=True):
+        assert f"Dograh organization {org}, as Policy '{env}' at " in comment["body"]
+    # Pushed again: each environment edits its own comment.
+    assert not plan("production", "production", "second").failed
+    assert [c["id"] for c in gh.comments(7)] == [c["id"] for c in comments]
+    # The staging key put in production's environment: refused, naming both.
+    wrong = plan("production", "staging", "third")
+    assert wrong.failed
+    assert (
+        f"the API key belongs to Dograh organization {orgs['staging'][0]}, and Policy 'production'"
+    ) in wrong.logs()
