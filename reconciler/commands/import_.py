@@ -116,7 +116,7 @@ def run_import(request: ImportRequest) -> int:
         click.secho(f"{refused} {noun} not imported (above).", err=True, fg="red")
         return EXIT_ERROR
     if written:
-        click.echo(f"Next: campaigns plan {request.directory} shows no change for them.")
+        click.echo(f"Next: campaigns plan {scope} shows no change for them.")
     return EXIT_OK
 
 
