@@ -93,7 +93,9 @@ def issue_body(check: Check) -> str:
         )
     troubled = check.troubled
     if troubled:
-        head += ["", "#### Failed or held campaigns", ""]
+        if head[-1]:
+            head.append("")
+        head += ["#### Failed or held campaigns", ""]
         head += ["| Campaign | State | Why | Since | Manifest |", "|---|---|---|---|---|"]
         head += [_row(entry) for entry in troubled]
     head.append("")
