@@ -102,6 +102,9 @@ def test_each_tree_plans_and_applies_in_its_own_organization(
             f"Dograh organization {org}, as Policy '{env}' at {tree}/policy.yaml:6:3 requires.\n"
         )
         assert as_org(env)("apply", "--auto-approve", tree).code == 0
+    # One request for the key's organization per run: apply plans, applies and plans
+    # again (three clients) on one answer.
+    assert len(sandbox.admin.requests(path=CONTEXT)) == 2 * 2
     creates = sandbox.admin.requests(method="POST", path="/api/v1/campaign/create")
     # Two campaigns in each organization, each made with its own environment's key.
     assert sorted(r.organization_id or 0 for r in creates) == sorted(
