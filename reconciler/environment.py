@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from reconciler.errors import UserError
@@ -41,10 +41,9 @@ def policy_files_above(paths: Sequence[str], loaded: Sequence[Path]) -> list[Pat
             if directory.resolve() in seen:
                 break
             seen.add(directory.resolve())
-            for file in _declaring_policy(directory):
-                if file.resolve() not in known:
-                    known.add(file.resolve())
-                    found.append(Path(display_path(file)))
+            for file in _declaring_policy(directory, known):
+                known.add(file.resolve())
+                found.append(Path(display_path(file)))
     return found
 
 
@@ -75,8 +74,9 @@ def _upwards(start: Path, root: str) -> list[Path]:
     return found
 
 
-def _declaring_policy(directory: Path) -> list[Path]:
-    """The regular YAML files directly in ``directory`` that declare ``kind: Policy``."""
+def _declaring_policy(directory: Path, known: Collection[Path] = ()) -> list[Path]:
+    """The regular YAML files directly in ``directory`` that declare ``kind: Policy``,
+    but for those ``known`` (real paths) already: those are not read again."""
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError:
@@ -84,6 +84,8 @@ def _declaring_policy(directory: Path) -> list[Path]:
     found = []
     for entry in entries:
         if not entry.name.lower().endswith(MANIFEST_SUFFIXES):
+            continue
+        if known and Path(entry.path).resolve() in known:
             continue
         try:
             if not entry.is_file(follow_symlinks=False):
