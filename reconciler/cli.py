@@ -404,8 +404,10 @@ def import_(options: GlobalOptions, selectors: tuple[str, ...], directory: str) 
 @click.option(
     "--fail-on",
     "fail_on",
-    type=click.Choice(["failed"]),
-    help="Exit 1 when a managed campaign is failed (for a scheduled CI job).",
+    type=click.Choice(["failed", "held"]),
+    multiple=True,
+    help="Exit 1 when a managed campaign is failed, or held paused while its manifest says "
+    "running (repeatable; for a scheduled CI job).",
 )
 @click.pass_obj
 def status(
@@ -413,7 +415,7 @@ def status(
     paths: tuple[str, ...],
     output_format: str,
     progress: bool,
-    fail_on: str | None,
+    fail_on: tuple[str, ...],
 ) -> int:
     """Each managed campaign's state, calls, window, why it is held or failed, and its redial.
 
@@ -430,6 +432,43 @@ def status(
         client=options.client_settings(),
     )
     return run_status(request)
+
+
+@cli.command("drift-issue")
+@click.option("--environment", required=True, metavar="NAME", help="The environment's name.")
+@click.option(
+    "--plan-markdown",
+    required=True,
+    metavar="FILE",
+    help="What `plan --detailed-exitcode --format markdown` printed.",
+)
+@click.option("--plan-exit", required=True, type=int, metavar="CODE", help="plan's exit code.")
+@click.option(
+    "--status-json",
+    required=True,
+    metavar="FILE",
+    help="What `status --format json --fail-on failed --fail-on held` printed.",
+)
+@click.option("--status-exit", required=True, type=int, metavar="CODE", help="status's exit code.")
+@click.option("--run-url", metavar="URL", help="The job's run, linked from the issue.")
+def drift_issue(
+    environment: str,
+    plan_markdown: str,
+    plan_exit: int,
+    status_json: str,
+    status_exit: int,
+    run_url: str | None,
+) -> int:
+    """Keep one GitHub issue per environment for the drift watch: open or edit it while
+    the plan has changes or a managed campaign is failed or held, close it when clean.
+
+    Talks to GitHub's REST API with GITHUB_TOKEN, GITHUB_REPOSITORY and GITHUB_API_URL
+    (as a workflow sets them). Exit 2 when there is drift, 0 when there is none.
+    """
+    from reconciler.commands.drift_issue import DriftRequest, run_drift_issue
+
+    request = DriftRequest(environment, plan_markdown, plan_exit, status_json, status_exit, run_url)
+    return run_drift_issue(request)
 
 
 def _add_sandbox_command() -> None:

@@ -34,6 +34,7 @@ from reconciler.cache import cache_directory
 from reconciler.client import ClientSettings, DograhClient, check_settings
 from reconciler.errors import UserError
 from reconciler.live import OrganizationContext
+from reconciler.organization import key_context
 
 
 def lock_path(organization: OrganizationContext, directory: Path | None = None) -> Path:
@@ -50,7 +51,8 @@ def organization_lock(
     directory: Path | None = None,
 ) -> Iterator[OrganizationContext | None]:
     """Held for the whole apply: the plan, the approval, the changes and the check.
-    Asks Dograh which organization the key belongs to (one request), then locks it.
+    Asks Dograh which organization the key belongs to (one request per run, shared with
+    the organization guard), then locks it.
     Settings that cannot make a request (no key) need no lock: nothing can be sent, and
     the plan says what is wrong after the manifests' own problems (None is yielded)."""
     try:
@@ -59,7 +61,7 @@ def organization_lock(
         yield None
         return
     with DograhClient(settings) as client:
-        organization = client.organization()
+        organization = key_context(client)
     path = lock_path(organization, directory)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = _open(path)

@@ -20,11 +20,21 @@ from reconciler.calling_hours import hours_policy
 from reconciler.client import DograhClient
 from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from reconciler.diff import diff
+from reconciler.environment import one_policy
 from reconciler.fetch import fetch_live
 from reconciler.hours import HoursPolicy
 from reconciler.live import LiveCampaign, LiveState
 from reconciler.manifest.load import Manifest, find_manifest_files
-from reconciler.pipeline import ManifestShare, _cross_checked, _owner, _policy
+from reconciler.organization import guard
+from reconciler.pipeline import (
+    ManifestShare,
+    _cross_checked,
+    _owner,
+    _policies,
+    _policy,
+    tree_policies,
+)
+from reconciler.plan import OrganizationNote
 from reconciler.resolve import resolve
 from reconciler.scope import outside
 
@@ -45,6 +55,8 @@ class Managed:
     """This repository's owner token (owner.py), as plan computes it."""
     hours: HoursPolicy
     """The Policy's calling hours, for what import writes."""
+    organization: OrganizationNote
+    """The organization read, and the Policy that names it."""
     elsewhere: frozenset[int] = frozenset()
     """Live campaigns that manifests outside the paths manage (scope.py): not unmanaged,
     so that import does not write a second manifest for one."""
@@ -82,16 +94,19 @@ class Managed:
 
 def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
     """The manifests under ``paths`` (none: no manifest manages anything) matched to the
-    organization's campaigns, read in four requests while the files load."""
+    organization's campaigns: the key's organization is read while the files load and
+    checked against the Policy's (organization.py), then the four requests of the list."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as pool:
-        reading = pool.submit(fetch_live, client)
+        asking = pool.submit(guard, client, None)
         files, problems = find_manifest_files(paths) if paths else ([], [])
         share = ManifestShare(files)
-        summary = share.summary()
-        diagnostics, _ = _cross_checked(problems, [summary])
-        owner, found = _owner([summary], paths)
+        summaries = [share.summary(), *tree_policies(paths, files)]
+        diagnostics, _ = _cross_checked(problems, summaries)
+        owner, found = _owner(summaries, paths)
         beyond = outside(paths or ["."], [str(file) for file in files])
-        live = reading.result()
+        asking.result()
+        organization = guard(client, one_policy(_policies(summaries)))
+        live = fetch_live(client)
     manifests = share.loaded.manifests
     desired, findings = resolve(manifests, live)
     claimed = frozenset(
@@ -105,7 +120,8 @@ def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
         matched=dict(part.matched),
         redials=dict(part.redials),
         owner=owner.token,
-        hours=hours_policy(_policy([summary])),
+        hours=hours_policy(_policy(summaries)),
+        organization=organization,
         elsewhere=frozenset(
             c.id
             for c in live.campaigns

@@ -1,7 +1,8 @@
 """The pipeline, from files to a Plan: one path, whatever the number of processes.
 
     files --load (each share)--> manifests --summary--> cross-checks (this process)
-    Dograh --fetch (a thread, meanwhile)--> live state
+    Dograh --the key's organization (a thread, meanwhile)--> guard (organization.py)
+    Dograh --fetch, once the guard passed--> live state
     manifests + live --resolve, diff (each share)--> parts
     parts --settle (this process: live contacts, workflows, reviews)--> assemble --> Plan
 
@@ -33,6 +34,7 @@ from reconciler.calling_hours import (
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from reconciler.diff import DiffPart, diff
+from reconciler.environment import one_policy, policy_files_above, second_policy
 from reconciler.errors import UserError
 from reconciler.fetch import fetch_definitions, fetch_live
 from reconciler.hours import HoursPolicy
@@ -49,8 +51,9 @@ from reconciler.manifest.load import (
 from reconciler.manifest.paths import display_path
 from reconciler.manifest.policy import Policy
 from reconciler.normalize import fingerprint
+from reconciler.organization import guard
 from reconciler.owner import Owner, default_owner, mark_of, repository_root
-from reconciler.plan import CampaignChange, Conflict, Held, Plan, Unmanaged
+from reconciler.plan import CampaignChange, Conflict, Held, OrganizationNote, Plan, Unmanaged
 from reconciler.resolve import resolve
 from reconciler.review import decide
 from reconciler.scope import Outside, outside
@@ -190,7 +193,7 @@ def validate_paths(paths: Sequence[str], *, jobs: int | None = None) -> Validati
     files, problems = find_manifest_files(paths)
     shares = split(files, worker_count(len(files), jobs))
     with Shares(ManifestShare, shares) as run:
-        summaries = run.summaries()
+        summaries = [*run.summaries(), *tree_policies(paths, files)]
         diagnostics, identities = _cross_checked(problems, summaries)
         policy = _policy(summaries)
         context = ShareContext(hours=hours_policy(policy))
@@ -230,30 +233,38 @@ def plan_paths(
     """The plan of the manifests under ``paths``; also the client (None when the
     manifests did not validate and no key was given), which the caller closes.
 
-    Dograh is read while the shares load. Broken manifests are reported first, and
-    without an API key: a missing key only stops the reading.
+    The key's organization is asked while the shares load; the campaigns are read once
+    it is checked against the Policy's (organization.py), so that a key of another
+    organization is refused before anything else is sent. Broken manifests are reported
+    first, and without an API key: a missing key only stops the reading.
     """
     files, problems = find_manifest_files(paths)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch")
     client: DograhClient | None = None
-    reading: Future[LiveState] | None = None
+    asking: Future[OrganizationNote] | None = None
     shares = split(files, worker_count(len(files), options.jobs))
     try:
         with Shares(ManifestShare, shares) as run:
             try:  # after the fork: the reading thread is not copied into the shares
                 client = DograhClient(settings)
-                reading = pool.submit(fetch_live, client)
+                # The key's organization while the files load: the one request sent
+                # before the Policy's organization is checked.
+                asking = pool.submit(guard, client, None)
             except UserError:
                 client = None  # said after the manifests' own problems, below
-            summaries = run.summaries()
+            loaded_here = run.summaries()
+            summaries = [*loaded_here, *tree_policies(paths, files)]
             diagnostics, identities = _cross_checked(problems, summaries)
             owner, found = _owner(summaries, paths)
             diagnostics.extend(found)
-            if client is None or reading is None:
+            if client is None or asking is None:
                 if has_errors(diagnostics):
                     return Plan(diagnostics=tuple(sorted_diagnostics(diagnostics))), None
                 client = DograhClient(settings)  # raises the settings' problem now
                 raise AssertionError("unreachable: the settings were refused once")
+            asking.result()
+            organization = guard(client, one_policy(_policies(summaries)))
+            reading = pool.submit(fetch_live, client)
             names = [identity.name for identity in identities]
             _unknown_names("--target", options.targets, names)
             redials = [i.redial_name for i in identities if i.redial_name is not None]
@@ -272,7 +283,7 @@ def plan_paths(
                     frozenset(options.targets),
                     owner.token,
                 )
-                for s in summaries
+                for s in loaded_here
             ]
             parts = run.parts(contexts)
         loaded = Loaded(
@@ -283,6 +294,7 @@ def plan_paths(
             owner=owner,
             policy=next((p for s in summaries for p in s.policies), None),
             outside=beyond,
+            organization=organization,
         )
         return settle_and_assemble(client, settings, parts, loaded, live, options), client
     except BaseException:
@@ -306,6 +318,7 @@ class Loaded:
     policy: PolicyDocument | None = None
     outside: Outside = field(default_factory=Outside)
     """The repository's manifests outside the given paths (scope.py)."""
+    organization: OrganizationNote | None = None
 
 
 def settle_and_assemble(
@@ -368,15 +381,9 @@ def _cross_checked(
     identities = [identity for s in summaries for identity in s.identities]
     diagnostics = [*problems, *(d for s in summaries for d in s.diagnostics)]
     diagnostics.extend(duplicates(identities))
-    policies = [policy for s in summaries for policy in s.policies]
+    policies = _policies(summaries)
     for extra in policies[1:]:
-        diagnostics.append(
-            extra.diagnostic(
-                "metadata.name",
-                f"a second Policy ('{extra.policy.metadata.name}'); the manifests may have one "
-                f"(the first is '{policies[0].policy.metadata.name}' in {policies[0].file})",
-            )
-        )
+        diagnostics.append(extra.diagnostic("metadata.name", second_policy(policies[0], extra)))
     return diagnostics, identities
 
 
@@ -392,8 +399,30 @@ def _shared_with_outside(identities: Sequence[Identity], beyond: Outside) -> lis
     return [d for d in found if d.file in here and (d.file, d.line, d.column, d.path) not in said]
 
 
+def tree_policies(paths: Sequence[str], files: Sequence[Path]) -> list[ShareSummary]:
+    """The Policy of the tree the paths are in, when it lies above them (environment.py):
+    its documents and problems, its part of the manifests' hash; its campaigns, if the
+    file holds any, are outside the given paths and planned by nobody here."""
+    above = policy_files_above(paths, files)
+    if not above:
+        return []
+    loaded = load_files(above)
+    return [
+        ShareSummary(
+            [],
+            loaded.policies,
+            loaded.diagnostics,
+            [policy.hash_part() for policy in loaded.policies],
+        )
+    ]
+
+
+def _policies(summaries: Sequence[ShareSummary]) -> list[PolicyDocument]:
+    return [policy for s in summaries for policy in s.policies]
+
+
 def _policy(summaries: Sequence[ShareSummary]) -> Policy | None:
-    policies = [policy for s in summaries for policy in s.policies]
+    policies = _policies(summaries)
     return policies[0].policy if policies else None
 
 
@@ -544,6 +573,7 @@ def assemble(
         managed=sum(part.managed for part in parts),
         live=len(live.campaigns),
         owner=loaded.owner.token,
+        organization=loaded.organization,
         labels={
             "workflow": {w.id: w.name for w in live.workflows},
             "telephony": {t.id: t.name for t in live.telephony},
@@ -686,5 +716,5 @@ def load_manifests(paths: Sequence[str]) -> tuple[list[Manifest], list[Diagnosti
     caller that needs the manifests themselves (import, tests)."""
     files, problems = find_manifest_files(paths)
     share = ManifestShare(files)
-    diagnostics, _ = _cross_checked(problems, [share.summary()])
+    diagnostics, _ = _cross_checked(problems, [share.summary(), *tree_policies(paths, files)])
     return share.loaded.manifests, sorted_diagnostics(diagnostics)

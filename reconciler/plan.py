@@ -279,6 +279,17 @@ class Summary(_Model):
     out_of_scope: int = 0
 
 
+class OrganizationNote(_Model):
+    """The Dograh organization a plan was made against (organization.py)."""
+
+    id: int = Field(description="The API key's organization, as Dograh answered it.")
+    policy: str | None = Field(
+        default=None,
+        description="The Policy that names it (`spec.organization`): `'name' at file:line:column`; "
+        "null: no Policy names one, and the key's was used.",
+    )
+
+
 class Plan(_Model):
     """A plan, complete: built once, from every share's part (see pipeline.py)."""
 
@@ -309,6 +320,11 @@ class Plan(_Model):
     manifests_hash: str = ""
     owner: str = Field(
         default="", description="This repository's owner token, in the uploads it makes."
+    )
+    organization: OrganizationNote | None = Field(
+        default=None,
+        description="The organization the plan was made against; apply of a saved plan "
+        "refuses a key of another. Null in a plan that did not read Dograh.",
     )
     managed: int = Field(default=0, description="Manifests planned (after --target).")
     live: int = Field(default=0, description="Live campaigns read.")

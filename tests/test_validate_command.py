@@ -54,7 +54,7 @@ def test_the_repositorys_own_manifests_are_valid(
     assert capsys.readouterr().out == "3 campaigns in 3 files are valid\n"
     assert run(["validate", "examples/minimal.yaml", "examples/full.yaml"]) == 0
     assert capsys.readouterr().out == "2 campaigns in 2 files are valid\n"
-    # examples/github/ holds a GitHub workflow: skipped in a scan, and said so.
+    # examples/github/ holds GitHub workflows: skipped in a scan, and said so.
     assert run(["validate", "examples"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
         "4 campaigns in 5 files are valid; 1 YAML file skipped: not a manifest"

@@ -21,6 +21,7 @@ from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.explain import live_differences
 from reconciler.lock import organization_lock
 from reconciler.normalize import fingerprint, live_view
+from reconciler.organization import guard_saved
 from reconciler.pipeline import PlanOptions, plan_paths
 from reconciler.plan import CampaignChange, Plan
 from reconciler.planfile import SavedPlan, differences, load_plan
@@ -48,7 +49,7 @@ def run_apply(request: ApplyRequest) -> int:
     say = lambda line: click.echo(line, err=True)  # noqa: E731 - a message on stderr
     saved = load_plan(request.plan_file) if request.plan_file else None
     if saved is not None:
-        _check_dograh(saved, request.client)
+        _check_dograh(saved, request.client, request.plan_file or "")
     with organization_lock(request.client, say):
         if saved is not None:
             return _apply_saved(request, saved)
@@ -70,13 +71,16 @@ def run_apply(request: ApplyRequest) -> int:
             return _execute(client, plan, tuple(request.paths), request.options, request)
 
 
-def _check_dograh(saved: SavedPlan, settings: ClientSettings) -> None:
-    """A saved plan runs against the Dograh it was made for: said before any request."""
+def _check_dograh(saved: SavedPlan, settings: ClientSettings, plan_file: str) -> None:
+    """A saved plan runs against the Dograh, and the organization, it was made for: the
+    URL said before any request, the organization after one (which the lock reuses)."""
     if saved.api_url.rstrip("/") != settings.base_url.rstrip("/"):
         raise UserError(
             f"the plan was made against {saved.api_url}, not {settings.base_url}: make the "
             "plan again for this Dograh"
         )
+    with DograhClient(settings) as asking:
+        guard_saved(asking, saved.plan.organization, plan_file)
 
 
 def _apply_saved(request: ApplyRequest, saved: SavedPlan) -> int:

@@ -40,6 +40,7 @@ from reconciler.calling_hours import check_manifest, dials, recipients_of
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.diagnostics import has_errors, sorted_diagnostics
 from reconciler.diff import MUTABLE, diff
+from reconciler.environment import tree_root
 from reconciler.errors import EXIT_ERROR, EXIT_OK, UserError
 from reconciler.explain import field_differences
 from reconciler.importing import CannotAdopt, Draft, draft_manifest, file_stems, render_manifest
@@ -102,15 +103,18 @@ def run_import(request: ImportRequest) -> int:
     directory = Path(request.directory)
     if directory.exists() and not directory.is_dir():
         raise UserError(f"--dir {request.directory} is a file; give a directory of manifests")
+    # The environment --dir is in (environment.py): all its manifests tell what is
+    # managed already, and its Policy gives the organization, owner and calling hours.
+    scope = tree_root(request.directory) or request.directory
     with DograhClient(request.client) as client:
-        managed = read_managed([request.directory] if _has_manifests(directory) else [], client)
+        managed = read_managed([scope] if _has_manifests(Path(scope)) else [], client)
         if not managed.ok:
             for line in render_text([d for d in managed.diagnostics if d.severity == "error"]):
                 click.echo(line, err=True)
             raise UserError(
-                f"the manifests under {request.directory} have errors (above), so import cannot "
+                f"the manifests under {scope} have errors (above), so import cannot "
                 f"tell which campaigns they manage; fix them first (campaigns validate "
-                f"{request.directory})"
+                f"{scope})"
             )
         chosen, refused = _select(managed, request.selectors)
         stems = file_stems(managed.live.campaigns)
@@ -133,7 +137,7 @@ def run_import(request: ImportRequest) -> int:
     if written:
         noun = "campaign" if written == 1 else "campaigns"
         click.echo(f"Imported {written} {noun} into {request.directory}. {PERSONAL_DATA}")
-    valid = _validated(request.directory, touched) if written else True
+    valid = _validated(scope, touched) if written else True
     if refused:
         noun = "campaign was" if refused == 1 else "campaigns were"
         click.secho(f"{refused} {noun} not imported (above).", err=True, fg="red")
@@ -142,8 +146,8 @@ def run_import(request: ImportRequest) -> int:
         return EXIT_ERROR
     if written:
         click.echo(
-            f"Checked: campaigns validate {request.directory} passes for them; campaigns plan "
-            f"{request.directory} shows no change for them."
+            f"Checked: campaigns validate {scope} passes for them; campaigns plan {scope} "
+            "shows no change for them."
         )
     return EXIT_OK
 

@@ -1,10 +1,11 @@
 """`campaigns status`: how the managed campaigns are doing, for an operator or a CI job.
 
 Exit 0 whatever the campaigns' states, so that a report is never mistaken for a
-failure; ``--fail-on failed`` makes a failed campaign exit 1, for a scheduled job that
-should go red. Errors in the manifests are reported as plan reports them and exit 1,
-after the report: a manifest that does not load matches no campaign, which would then
-be counted as unmanaged.
+failure; ``--fail-on failed`` makes a failed campaign exit 1, ``--fail-on held`` a
+campaign held paused (by Dograh's circuit breaker or an operator) while its manifest
+says running, for a scheduled job that should go red. Errors in the manifests are
+reported as plan reports them and exit 1, after the report: a manifest that does not
+load matches no campaign, which would then be counted as unmanaged.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class StatusRequest:
     paths: Sequence[str]
     output_format: str
     progress: bool
-    fail_on: str | None
+    fail_on: tuple[str, ...]
     color: bool | None
     client: ClientSettings
 
@@ -61,12 +62,19 @@ def run_status(request: StatusRequest) -> int:
             fg="red",
         )
         return EXIT_ERROR
-    failed = [entry for entry in report.campaigns if entry.state == "failed"]
-    if request.fail_on == "failed" and failed:
-        names = ", ".join(f"{escape.text(entry.name)} (id {entry.id})" for entry in failed)
-        click.secho(f"--fail-on failed: {names} failed.", err=True, fg="red")
-        return EXIT_ERROR
-    return EXIT_OK
+    code = EXIT_OK
+    for kind in request.fail_on:
+        found = [
+            entry
+            for entry in report.campaigns
+            if (entry.state == "failed" if kind == "failed" else entry.held)
+        ]
+        if found:
+            names = ", ".join(f"{entry.name} (id {entry.id})" for entry in found)
+            said = "failed" if kind == "failed" else "held paused"
+            click.secho(f"--fail-on {kind}: {escape.text(names)} {said}.", err=True, fg="red")
+            code = EXIT_ERROR
+    return code
 
 
 def _dograh_now(date: str | None) -> datetime:

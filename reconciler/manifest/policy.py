@@ -1,8 +1,9 @@
 """The Policy document: the rules a repository's campaigns are held to.
 
-One ``kind: Policy`` document among the manifests (at most one per run): the owner
-token that marks the campaigns this repository created, the calling-hours rules and
-their margin, and the limits on what one apply may start. Changing it is a reviewed
+One ``kind: Policy`` document per environment (a directory tree: environment.py): the
+Dograh organization it belongs to, the owner token that marks the campaigns this
+repository created, the calling-hours rules and their margin, and the limits on what
+one apply may start. Changing it is a reviewed
 change like any other; no command-line flag loosens it.
 """
 
@@ -89,6 +90,17 @@ class Limits(_Strict):
 
 
 class PolicySpec(_Strict):
+    organization: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "The Dograh organization these manifests belong to: its id, as GET "
+            "/api/v1/organizations/context answers organization_id. plan, apply, status and "
+            "import refuse an API key of another organization before they send anything "
+            "else. None: any key's organization, which the plan names."
+        ),
+        examples=[42],
+    )
     owner: str | None = Field(
         default=None,
         pattern=OWNER_PATTERN,
@@ -138,6 +150,8 @@ class Policy(_Strict):
     )
     spec: PolicySpec = Field(
         default_factory=PolicySpec,
-        description="Owner, calling hours and limits.",
-        examples=[{"owner": "acme-outbound", "limits": {"max_starts_per_apply": 5}}],
+        description="Organization, owner, calling hours and limits.",
+        examples=[
+            {"organization": 42, "owner": "acme-outbound", "limits": {"max_starts_per_apply": 5}}
+        ],
     )

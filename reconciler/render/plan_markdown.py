@@ -13,6 +13,7 @@ from reconciler.render.plan_text import (
     headline,
     held_headline,
     no_changes,
+    organization_line,
     rows_of,
     summary_line,
 )
@@ -33,6 +34,9 @@ def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int
     else:
         head.append(f"**{no_changes(plan)}**")
     head.append("")
+    organization = organization_line(plan)
+    if organization is not None:
+        head.extend([markdown(organization), ""])
     if plan.held and not plan.blocked:
         head.append(held_headline(plan))
         head.append("")

@@ -67,6 +67,17 @@ def summary_line(plan: Plan) -> str:
     )
 
 
+def organization_line(plan: Plan) -> str | None:
+    """Which Dograh organization the plan was made against, and who said so (not yet
+    escaped: each medium escapes it)."""
+    note = plan.organization
+    if note is None:
+        return None
+    if note.policy is None:
+        return f"Dograh organization {note.id}: the API key's; no Policy sets spec.organization."
+    return f"Dograh organization {note.id}, as Policy {note.policy} requires."
+
+
 def headline(change: CampaignChange) -> str:
     """``spring-east (id 12) will be updated in place, then resumed: PLACES CALLS``."""
     name = escape.text(change.name)
@@ -100,6 +111,9 @@ def render_plan_text(plan: Plan, *, show_unmanaged: bool = False, color: bool = 
     afterwards costs a regular expression per line: at ten thousand campaigns, seconds)."""
     style: Styler = click.style if color else _plain
     lines: list[str] = []
+    organization = organization_line(plan)
+    if organization is not None:
+        lines.extend([escape.text(organization, line_start=True), ""])
     found = findings(plan)
     for finding in found:
         colour = "yellow" if finding.severity == "warning" else "red"

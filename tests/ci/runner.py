@@ -107,6 +107,8 @@ class Runner:
     github: dict[str, Any]
     secrets: dict[str, str] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
+    matrix: dict[str, str] = field(default_factory=dict)
+    """The job's matrix entry, when it has a strategy."""
     summary_parts: list[str] = field(default_factory=list)
     """Each step's GITHUB_STEP_SUMMARY, in order: GitHub shows them joined."""
     step_count: int = 0
@@ -157,6 +159,7 @@ class Runner:
             "github": self.github,
             "secrets": self.secrets,
             "vars": self.variables,
+            "matrix": self.matrix,
             "steps": steps,
             "inputs": inputs or {},
             "runner": {"temp": str(self.temp), "os": "Linux"},

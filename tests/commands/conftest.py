@@ -47,6 +47,10 @@ def phone_numbers(directory: Path) -> set[str]:
     return found
 
 
+KEY_ORGANIZATION = "Dograh organization 1: the API key's; no Policy sets spec.organization.\n\n"
+"""The text plan's first lines, made with the sandbox's first key and no Policy."""
+NO_CHANGES = KEY_ORGANIZATION + "No changes. Live campaigns match the manifests.\n"
+
 ORIGIN = "https://github.com/acme/outbound.git"
 OWNER = "outbound-" + hashlib.sha256(b"github.com/acme/outbound").hexdigest()[:6]
 """The owner token of the test repository: from its git remote, as in real use."""

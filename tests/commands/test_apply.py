@@ -15,7 +15,7 @@ from reconciler import apply as apply_module
 from reconciler.client import DograhClient
 from reconciler.commands import apply as apply_command
 from reconciler.live import LiveCampaign
-from tests.commands.conftest import OWNER, Campaigns, git
+from tests.commands.conftest import NO_CHANGES, OWNER, Campaigns, git
 
 
 def _live(sandbox: SandboxHandle) -> dict[str, dict[str, Any]]:
@@ -91,7 +91,7 @@ def test_no_changes_applies_nothing(campaigns: Campaigns, sandbox: SandboxHandle
     assert campaigns("apply", "--auto-approve").code == 0
     sandbox.admin.clear_requests()
     result = campaigns("apply", "--auto-approve")
-    assert (result.code, result.out) == (0, "No changes. Live campaigns match the manifests.\n")
+    assert (result.code, result.out) == (0, NO_CHANGES)
     assert {r.method for r in sandbox.admin.requests()} == {"GET"}
 
 

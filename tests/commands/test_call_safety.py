@@ -23,7 +23,7 @@ from reconciler import apply as apply_module
 from reconciler.client import ClientSettings, RetryPolicy
 from reconciler.commands.apply import ApplyRequest, run_apply
 from reconciler.pipeline import PlanOptions, plan_paths
-from tests.commands.conftest import OWNER, ROOT, Campaigns, git, init_repository
+from tests.commands.conftest import NO_CHANGES, OWNER, ROOT, Campaigns, git, init_repository
 
 MONDAY_MORNING_NEW_YORK = "2026-11-30T15:00:00Z"
 """10:00 in New York, 07:00 in Los Angeles: spring-renewals-east's window is open."""
@@ -355,7 +355,7 @@ def test_8_line_endings_are_not_other_contacts(campaigns: Campaigns, repo: Path)
     for csv in (repo / "campaigns.d" / "contacts").glob("*.csv"):
         csv.write_bytes(csv.read_bytes().replace(b"\n", b"\r\n").rstrip(b"\r\n"))
     result = campaigns("plan", "--detailed-exitcode")
-    assert (result.code, result.out) == (0, "No changes. Live campaigns match the manifests.\n")
+    assert (result.code, result.out) == (0, NO_CHANGES)
 
 
 def test_9_one_person_in_two_running_campaigns_blocks_the_plan(

@@ -24,11 +24,10 @@ from reconciler.cli import run
 from reconciler.importing import SCHEMA_HINT, Draft, draft_manifest, file_stems, scalar, slug
 from reconciler.live import LiveCampaign, LiveState, RetryConfig
 from reconciler.manifest.model import Campaign
-from tests.commands.conftest import ROOT, Campaigns, Result
+from tests.commands.conftest import KEY_ORGANIZATION, NO_CHANGES, ROOT, Campaigns, Result
 
 RENEWAL, SURVEY = 1, 3
 TWILIO, VONAGE = 1, 2
-NO_CHANGES = "No changes. Live campaigns match the manifests.\n"
 PERSONAL_DATA = "The contacts CSVs hold personal data (phone numbers): keep them in a private"
 
 
@@ -72,7 +71,8 @@ def _round_trip(campaigns: Campaigns, directory: str, *, warnings: str = "") -> 
     """What was imported validates, and plans as "No changes" (after ``warnings``)."""
     assert campaigns("validate", directory).code == 0
     result = campaigns("plan", directory, "--detailed-exitcode")
-    assert (result.code, result.out) == (0, warnings + NO_CHANGES), result.out + result.err
+    expected = KEY_ORGANIZATION + warnings + "No changes. Live campaigns match the manifests.\n"
+    assert (result.code, result.out) == (0, expected), result.out + result.err
 
 
 WEEKDAYS = [
@@ -780,7 +780,9 @@ def test_round_trip_on_the_target(
     assert invoke("validate", "imported")[0] == 0
     code, out, err = invoke("plan", "imported", "--detailed-exitcode")
     assert code == 0, out + err
-    assert out.startswith(NO_CHANGES)
+    head, _, rest = out.partition("\n\n")
+    assert head.startswith("Dograh organization ")
+    assert rest.startswith("No changes. Live campaigns match the manifests.\n")
 
 
 def test_a_namesake_of_an_applied_manifest_pins_both(

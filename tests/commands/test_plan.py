@@ -9,7 +9,7 @@ import pytest
 
 from dograh_sandbox.testing import SandboxHandle
 from reconciler.render.plan_markdown import MARKER
-from tests.commands.conftest import Campaigns
+from tests.commands.conftest import NO_CHANGES, Campaigns
 
 
 def test_an_empty_organization_plans_every_create(
@@ -21,10 +21,11 @@ def test_an_empty_organization_plans_every_create(
     assert "2 campaigns will place calls: appointments-west, spring-renewals-east." in result.out
     assert "# winback-survey will be created\n" in result.out
     assert campaigns("plan", "--detailed-exitcode").code == 2
-    # Four requests, whatever the number of campaigns, and one per workflow of the
-    # campaigns to create (three here), for their template variables; nothing written.
+    # The key's organization, then four requests, whatever the number of campaigns, and
+    # one per workflow of the campaigns to create (three here), for their template
+    # variables; nothing written.
     logged = sandbox.admin.requests()
-    assert len(logged) == 2 * (4 + 3)
+    assert len(logged) == 2 * (1 + 4 + 3)
     assert sorted({r.path for r in logged if "/versions" in r.path}) == [
         f"/api/v1/workflow/{n}/versions" for n in (1, 2, 3)
     ]
@@ -34,7 +35,7 @@ def test_an_empty_organization_plans_every_create(
 def test_after_apply_there_are_no_changes(campaigns: Campaigns) -> None:
     assert campaigns("apply", "--auto-approve").code == 0
     result = campaigns("plan", "--detailed-exitcode")
-    assert (result.code, result.out) == (0, "No changes. Live campaigns match the manifests.\n")
+    assert (result.code, result.out) == (0, NO_CHANGES)
 
 
 def test_changes_made_by_hand_show_as_exactly_those(

@@ -18,7 +18,7 @@ from reconciler.apply import ApplyError, Executor
 from reconciler.client import ClientSettings, DograhClient, RetryPolicy
 from reconciler.commands.apply import ApplyRequest, run_apply
 from reconciler.pipeline import PlanOptions, plan_paths
-from tests.commands.conftest import Campaigns
+from tests.commands.conftest import NO_CHANGES, Campaigns
 
 MONDAY_MORNING_NEW_YORK = "2026-11-30T15:00:00Z"
 """10:00 in New York: the parent's window is open."""
@@ -130,7 +130,7 @@ def test_a_redial_is_made_once_its_parent_completes_then_started(
     assert len(_starts(sandbox, child["id"])) == 1
     # Made once: the redial is found through its parent, and nothing is left to do.
     result = campaigns("plan", "--detailed-exitcode")
-    assert (result.code, result.out) == (0, "No changes. Live campaigns match the manifests.\n")
+    assert (result.code, result.out) == (0, NO_CHANGES)
     status = campaigns("status").out
     assert (
         f'redial: "{CHILD}" (id {child["id"]}), running, managed by '
@@ -398,7 +398,7 @@ def test_a_draft_redial_is_made_and_never_started(
     child = _live(sandbox)[CHILD]
     assert child["state"] == "created"
     assert _starts(sandbox, child["id"]) == []
-    assert campaigns("plan").out == "No changes. Live campaigns match the manifests.\n"
+    assert campaigns("plan").out == NO_CHANGES
 
 
 def test_a_redial_answered_unreadably_is_found_through_its_parent(

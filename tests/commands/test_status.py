@@ -70,6 +70,11 @@ def test_a_breaker_trip_holds_the_campaign(
     )
     assert trip["message"].startswith("Paused: failure rate 100.00% (5/5) exceeded threshold")
     _no_phone_number(result, repo)
+    # A scheduled job goes red on it with --fail-on held, not with --fail-on failed alone.
+    assert campaigns("status", "--fail-on", "failed").code == 0
+    held = campaigns("status", "--fail-on", "failed", "--fail-on", "held")
+    assert (held.code, held.out) == (1, result.out)
+    assert f"--fail-on held: spring-renewals-east (id {east['id']}) held paused.\n" in held.err
 
     document = json.loads(campaigns("status", "--format", "json").out)
     entry = next(c for c in document["campaigns"] if c["name"] == "spring-renewals-east")
@@ -284,6 +289,7 @@ def test_progress_costs_one_request_per_managed_campaign(
     assert sorted(r.path for r in plain) == [
         "/api/v1/campaign/",
         "/api/v1/organizations/campaign-defaults",
+        "/api/v1/organizations/context",
         "/api/v1/organizations/telephony-configs",
         "/api/v1/workflow/fetch",
     ]

@@ -181,7 +181,7 @@ def test_a_proxy_is_held_to_the_deadline_too(serve: Serve, manifests: Path) -> N
         env={**_through_proxy(proxy), "DOGRAH_REQUEST_TIMEOUT": "1.5"},
     )
     _assert_clean_failure(run, seconds=4, message=r"no complete answer from Dograh within 1\.5 s")
-    assert proxy.connections == 4
+    assert proxy.connections == 1  # the key's organization, asked first
 
 
 # 3. List items that are not objects ---------------------------------------------------------
@@ -189,10 +189,13 @@ def test_a_proxy_is_held_to_the_deadline_too(serve: Serve, manifests: Path) -> N
 
 def test_list_items_that_are_not_objects_are_a_user_error(serve: Serve, manifests: Path) -> None:
     def non_objects(conn: socket.socket) -> None:
-        while read_head(conn):  # keep-alive: one answer per request
-            _answer(
-                conn, "200 OK", b'{"campaigns": [1, "x", null]}', "Content-Type: application/json"
+        while head := read_head(conn):  # keep-alive: one answer per request
+            body = (
+                b'{"organization_id": 1}'  # the key's organization, asked first, is sound
+                if b" /api/v1/organizations/context " in head
+                else b'{"campaigns": [1, "x", null]}'
             )
+            _answer(conn, "200 OK", body, "Content-Type: application/json")
 
     server = serve(non_objects)
     run = campaigns(manifests, "plan", url=server.url())
@@ -229,7 +232,8 @@ def test_a_proxy_echoing_the_headers_shows_no_secret(serve: Serve, manifests: Pa
         r"Basic <redacted> \| X-API-Key: <redacted>)",
     )
     assert "\x1b" not in run.err  # the escape sequence is shown, not sent to the terminal
-    assert "reconciler.client: GET /campaign/ -> 403" in run.err  # -v logged, redacted too
+    # -v logged, redacted too; the key's organization is the first request
+    assert "reconciler.client: GET /organizations/context -> 403" in run.err
 
 
 def test_a_proxy_echoing_its_credentials_shows_no_secret(serve: Serve, manifests: Path) -> None:
@@ -301,7 +305,7 @@ def test_a_certificate_failure_is_named_at_once(
         r"certificate verify failed: self.signed certificate\. If Dograh's certificate comes "
         r"from a private authority, point SSL_CERT_FILE at its certificate",
     )
-    assert server.connections == 4  # one per request of the plan: none retried
+    assert server.connections == 1  # the key's organization, asked first: not retried
 
 
 def test_https_to_a_plain_http_port_is_named_at_once(serve: Serve, manifests: Path) -> None:
@@ -317,7 +321,7 @@ def test_https_to_a_plain_http_port_is_named_at_once(serve: Serve, manifests: Pa
         message=rf"TLS handshake with 127\.0\.0\.1:{server.port} failed: .*; the server does "
         r"not speak TLS on this port: is its URL http://\?",
     )
-    assert server.connections == 4
+    assert server.connections == 1  # the key's organization, asked first
 
 
 # 6. Keys that HTTP headers cannot carry ------------------------------------------------
