@@ -1,5 +1,8 @@
 """What a plan of some of the repository's manifests may touch: only their campaigns.
 
+Where the paths lie in an environment (a tree with its own Policy, environment.py), "the
+repository" here is that tree: the other trees are other organizations.
+
 ``campaigns plan campaigns.d/a.yaml`` (a file, a sub-folder, the Action's ``path:``)
 plans those manifests. A live campaign that this repository created and that no given
 manifest names is "gone", and paused, only when no manifest of the whole repository
@@ -23,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from reconciler.diagnostics import Diagnostic
+from reconciler.environment import tree_root
 from reconciler.live import LiveCampaign
 from reconciler.manifest.load import Identity, is_manifest_name
 from reconciler.manifest.paths import display_path, inside, repository_of
@@ -70,8 +74,11 @@ def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
     manifests: list[Named] = []
     unsure: list[Diagnostic] = []
     cwd = str(Path.cwd())
+    trees = _trees(paths)
     for root in dict.fromkeys(Path(repository_of(path)) for path in paths):
         files, complete = _files(root)
+        if trees:
+            files = [f for f in files if any(inside(os.path.realpath(f), t) for t in trees)]
         if not complete:
             unsure.append(
                 Diagnostic(
@@ -112,6 +119,18 @@ def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
     return Outside(tuple(manifests), tuple(unsure))
 
 
+def _trees(paths: Sequence[str]) -> list[str]:
+    """The environments (environment.py) the paths lie in: another tree is another
+    organization, whose manifests neither name this one's campaigns nor share its names."""
+    found = []
+    for path in paths:
+        directory = path if os.path.isdir(path) else os.path.dirname(path) or "."
+        tree = tree_root(directory)
+        if tree is not None:
+            found.append(os.path.realpath(tree))
+    return list(dict.fromkeys(found))
+
+
 MAX_DIRECTORIES = 10_000
 """Outside git, how many folders are searched: a run from a home directory must not
 read the whole disk."""
@@ -121,11 +140,14 @@ def _files(root: Path) -> tuple[list[Path], bool]:
     """Every manifest-named file of the repository at ``root``; False when there were
     too many folders to search them all."""
     if (root / ".git").exists():
-        listed = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-z", "-co", "--exclude-standard"],
-            capture_output=True,
-            check=False,
-        )
+        try:
+            listed = subprocess.run(
+                ["git", "-C", str(root), "ls-files", "-z", "-co", "--exclude-standard"],
+                capture_output=True,
+                check=False,
+            )
+        except OSError:  # no git here: the directory is walked instead
+            listed = subprocess.CompletedProcess([], 1)
         if listed.returncode == 0:
             names = (os.fsdecode(name) for name in listed.stdout.split(b"\0") if name)
             return [root / name for name in names if is_manifest_name(name)], True

@@ -6,6 +6,7 @@ environment, each with its own key)."""
 from __future__ import annotations
 
 import copy
+import os
 import shutil
 import subprocess
 import sys
@@ -49,6 +50,12 @@ def _run(repo: Path, temp: Path, sandbox: SandboxHandle, github: FakeGitHub) -> 
     return runner.run_job(DRIFT_FILE, "drift")
 
 
+def _commit(repo: Path) -> None:
+    who = ["-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    subprocess.run(["git", "-C", str(repo), *who, "commit", "-qm", "manifests"], check=True)
+
+
 def test_the_drift_watch_opens_then_closes_the_environments_issue(
     tmp_path: Path, sandbox: SandboxHandle
 ) -> None:
@@ -56,6 +63,7 @@ def test_the_drift_watch_opens_then_closes_the_environments_issue(
     (repo / "campaigns.d").mkdir(parents=True)
     subprocess.run(["git", "init", "--quiet", str(repo)], check=True)
     shutil.copytree(ROOT / "campaigns.d", repo / "campaigns.d" / "production")
+    _commit(repo)  # apply runs what git holds, as from a checkout
     with running_fake_github() as github:
         first = _run(repo, tmp_path / "run1", sandbox, github)
         assert first.failed  # drift: the scheduled run goes red beside its issue
@@ -70,7 +78,11 @@ def test_the_drift_watch_opens_then_closes_the_environments_issue(
         applied = subprocess.run(
             [BIN / "campaigns", "apply", "--auto-approve", "campaigns.d/production"],
             cwd=repo,
-            env={"DOGRAH_API_URL": sandbox.url, "DOGRAH_API_KEY": sandbox.api_key, "PATH": ""},
+            env={
+                "DOGRAH_API_URL": sandbox.url,
+                "DOGRAH_API_KEY": sandbox.api_key,
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            },
             capture_output=True,
             text=True,
             check=False,

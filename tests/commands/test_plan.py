@@ -268,7 +268,8 @@ def test_a_plan_with_only_held_campaigns_has_no_changes_to_apply(
     markdown = campaigns("plan", "--format", "markdown").out
     assert "match the manifests" not in markdown
     assert (
-        "**No changes to apply.**\n\n1 campaign is held paused while its manifest says running:"
+        "**No changes to apply.**\n\nDograh organization 1: the API key's; no Policy sets "
+        "spec.organization.\n\n1 campaign is held paused while its manifest says running:"
         f"\n\n- `spring-renewals-east` (id {east['id']}): Dograh's circuit breaker paused it"
     ) in markdown
 

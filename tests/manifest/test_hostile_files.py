@@ -319,7 +319,7 @@ def test_validate_examples_reads_the_manifests_and_skips_the_workflow(
     code, out, _ = campaigns("validate", "examples")
     assert (code, _lines(out)[-1]) == (
         0,
-        "4 campaigns in 5 files are valid; 1 YAML file skipped: not a manifest",
+        "4 campaigns in 5 files are valid; 3 YAML files skipped: not a manifest",
     )
     assert _lines(out)[0].startswith("examples/github/campaigns.yml:1:1: warning: skipped:")
     assert _lines(out)[1].startswith("examples/github/drift.yml:1:1: warning: skipped:")
