@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -71,6 +72,10 @@ class Place:
     US) and no region: the check then holds it to every rule of both countries, each in
     that rule's own zones (US federal in every US zone, Florida's in Florida's two,
     Canada's in every Canadian zone)."""
+    widened: bool = False
+    """True when phonenumbers' zones were not trusted alone (see ``_table_zones``): the
+    number is held to every zone of its state, province or territory (of its country
+    when the table does not know its area code), and the report counts it."""
 
 
 _places: list[Place] = []
@@ -165,17 +170,41 @@ def _classify(e164: str) -> int:
     return _intern(_place_of(number, kind))
 
 
-def _classify_geographic(e164: str, regions: list[str]) -> int:
+def _classify_geographic(e164: str, regions: tuple[str, ...]) -> int:
     """A number of an area code the table places: its validity from phonenumbers'
-    patterns for its region, its zones from phonenumbers' zone data."""
+    patterns for its region, its zones from phonenumbers' zone data held to the table's
+    (``_table_zones``)."""
     country = regions[0][3:] if regions[0][3:] in US_TERRITORIES else regions[0][:2]
     if not valid_in_region(e164[2:], country):
         return INVALID
     zones = _area_code_zones(e164[2:5])
+    by_exchange = False
     if zones is None:
         number = PhoneNumber(country_code=1, national_number=int(e164[2:]))
         zones = timezone.time_zones_for_geographical_number(number)
-    return _geographic_place(zones, tuple(regions))
+        by_exchange = any(f"1{e164[2:n]}" in TIMEZONE_DATA for n in range(6, len(e164) + 1))
+    return _geographic_place(*_table_zones(e164[2:5], zones, by_exchange), regions)
+
+
+def _table_zones(
+    area_code: str, zones: tuple[str, ...], by_exchange: bool
+) -> tuple[tuple[str, ...], bool]:
+    """The zones a number must pass in, and whether they were widened past
+    phonenumbers' own: phonenumbers' zones are taken when they lie within the zones the
+    table gives the area code, and phonenumbers places the number by its exchange or the
+    table confirms that the whole area code keeps one clock (the code's own ``zones``,
+    or a state, province or territory of one zone). Otherwise (phonenumbers
+    names a zone the table does not, such as Chicago for Orlando's 689; or it places the
+    number by its area code alone, which says only the state, and the state has
+    several clocks), every zone of the area code's states, provinces or territories."""
+    table = nanp_table()
+    own = table.area_code_zones.get(area_code)
+    allowed = own if own is not None else table.zones_of_area_code(area_code)
+    confirmed = own is not None or len(allowed) == 1
+    known = [z for z in zones if z != timezone.UNKNOWN_TIMEZONE]
+    if known and set(known) <= set(allowed) and (by_exchange or confirmed):
+        return zones, False
+    return table.zones_of_area_code(area_code), True
 
 
 def valid_in_region(national: str, region: str) -> bool:
@@ -230,11 +259,11 @@ def _pattern(desc: PhoneNumberDesc | None) -> _Pattern:
 
 
 @cache
-def _geographic_place(zones: tuple[str, ...], regions: tuple[str, ...]) -> int:
+def _geographic_place(zones: tuple[str, ...], widened: bool, regions: tuple[str, ...]) -> int:
     known = tuple(z for z in zones if z != timezone.UNKNOWN_TIMEZONE)
     countries = tuple(sorted({r[:2] for r in regions}))
     ruled = tuple(r for r in regions if r in ruled_regions())
-    return _intern(Place(known, countries, ruled, bool(known)))
+    return _intern(Place(known, countries, ruled, bool(known), widened))
 
 
 @cache
@@ -272,6 +301,10 @@ def _place_of(number: PhoneNumber, kind: int) -> Place:
         return Place(known, NANP, (), False)
     region = phonenumbers.region_code_for_number(number) or ""
     country = "US" if region in US_TERRITORIES else region
+    if number.country_code == 1 and country in NANP:
+        # An area code of the US or Canada that the table does not know: its state is
+        # unknown, so it may ring in every zone of its country, under every state's rule.
+        return Place(known, (country,), (), False, widened=True)
     return Place(known, (country,) if country else (), (), fixed)
 
 
@@ -288,9 +321,43 @@ def intern_place(found: Place) -> int:
     return _intern(found)
 
 
+@dataclass(frozen=True)
+class NanpTable:
+    """The project's own NANP table (area_codes.json, sources named in it)."""
+
+    area_codes: dict[str, tuple[str, ...]]
+    """Area code -> ISO 3166-2 codes of its states, provinces or territories."""
+    area_code_zones: dict[str, tuple[str, ...]]
+    """Area code -> its zones, only for a code whose numbers all keep one clock."""
+    regions: dict[str, tuple[str, ...]]
+    """State, province or territory -> every IANA zone its numbers may ring in."""
+
+    def zones_of_area_code(self, area_code: str) -> tuple[str, ...]:
+        """Every zone of the area code's states, provinces or territories."""
+        return _union(self.regions[r] for r in self.area_codes[area_code])
+
+
+def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(sorted({zone for group in groups for zone in group}))
+
+
 @cache
-def area_codes() -> dict[str, list[str]]:
-    """NANP area code -> ISO 3166-2 codes of its states or provinces."""
-    text = resources.files("reconciler.hours").joinpath("area_codes.json").read_text("utf-8")
-    table: dict[str, list[str]] = json.loads(text)["area_codes"]
-    return table
+def nanp_table() -> NanpTable:
+    raw = json.loads(area_codes_bytes())
+    entries: dict[str, dict[str, list[str]]] = raw["area_codes"]
+    return NanpTable(
+        {npa: tuple(entry["regions"]) for npa, entry in entries.items()},
+        {npa: tuple(entry["zones"]) for npa, entry in entries.items() if "zones" in entry},
+        {region: tuple(zones) for region, zones in raw["regions"].items()},
+    )
+
+
+@cache
+def area_codes_bytes() -> bytes:
+    """The table file as shipped: read once, and hashed into the prefix cache's key."""
+    return resources.files("reconciler.hours").joinpath("area_codes.json").read_bytes()
+
+
+def area_codes() -> dict[str, tuple[str, ...]]:
+    """NANP area code -> ISO 3166-2 codes of its states, provinces or territories."""
+    return nanp_table().area_codes

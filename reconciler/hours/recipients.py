@@ -21,6 +21,9 @@ from reconciler.hours.numbers import INVALID, Place, normalise_e164
 from reconciler.manifest.timezones import is_canonical
 
 EXAMPLE_ROWS = 5
+
+UNREADABLE = -2
+"""The tally key of rows whose cell is not a number as written (see ``normalise_e164``)."""
 """Rows named per finding: Dograh's own messages name five."""
 
 
@@ -46,7 +49,13 @@ class Recipients:
 
     places: tuple[PlaceCount, ...]
     invalid: Rows
-    """Rows whose number phonenumbers finds invalid (or that is not a number at all)."""
+    """Rows whose number is written as + and digits but phonenumbers finds invalid (an
+    area code or exchange it does not know, a wrong length)."""
+    unreadable: Rows
+    """Rows whose cell is not + and digits once spaces, dashes, dots and parentheses are
+    taken out (an en dash, a slash, a letter, an extension, an invisible character)."""
+    fictional: int
+    """Of the invalid rows, those of the fictional 555 area code or exchange."""
     duplicates: tuple[tuple[int, int], ...]
     """(first row, repeated row) of numbers written twice in different spellings."""
     duplicate_count: int
@@ -64,7 +73,8 @@ class Recipients:
         shown = f", numbers=<{len(self.numbers)} numbers>" if self.numbers is not None else ""
         return (
             f"Recipients(places={len(self.places)}, contacts={self.contacts}, "
-            f"invalid={self.invalid.total}, duplicates={self.duplicate_count}, "
+            f"invalid={self.invalid.total}, unreadable={self.unreadable.total}, "
+            f"duplicates={self.duplicate_count}, "
             f"bad_timezones={self.bad_timezones.total}{shown})"
         )
 
@@ -105,6 +115,7 @@ def analyze_recipients(
             entry.append(row)
     duplicates = _duplicates(spelled, items) if spelled else []
     invalid = tally.pop(INVALID, [])
+    unreadable = tally.pop(UNREADABLE, [])
     places = tuple(
         PlaceCount(where.place(pid), len(found_rows), tuple(found_rows[:EXAMPLE_ROWS]))
         for pid, found_rows in tally.items()
@@ -112,6 +123,8 @@ def analyze_recipients(
     return Recipients(
         places=places,
         invalid=Rows(len(invalid), tuple(invalid[:EXAMPLE_ROWS])),
+        unreadable=Rows(len(unreadable), tuple(unreadable[:EXAMPLE_ROWS])),
+        fictional=_fictional(invalid, items) if invalid else 0,
         duplicates=tuple(duplicates[:EXAMPLE_ROWS]),
         duplicate_count=len(duplicates),
         bad_timezones=Rows(len(bad_zones), tuple(bad_zones[:EXAMPLE_ROWS])),
@@ -132,7 +145,7 @@ def _slow(
         return None
     e164 = normalise_e164(text)
     if e164 is None:
-        return INVALID
+        return UNREADABLE
     if e164 != text:
         spelled.append((row, text, e164))
     found = where.place_id(e164)
@@ -144,6 +157,19 @@ def _slow(
         return found
     own = where.place(found)
     return where.intern_place(Place((zone,), own.countries, own.regions, True))
+
+
+def _fictional(invalid: list[int], rows: Sequence[tuple[int, str, str | None]]) -> int:
+    """How many invalid rows are fictional 555 numbers (area code 555, or 555-01XX of
+    any area code), so that the message says so, and only then."""
+    wanted = set(invalid)
+    count = 0
+    for row, phone, _ in rows:
+        if row in wanted:
+            e164 = normalise_e164(phone) or ""
+            fictional = e164[2:5] == "555" or (e164[5:8] == "555" and e164[8:10] == "01")
+            count += e164[:2] == "+1" and fictional
+    return count
 
 
 def _duplicates(
