@@ -12,6 +12,7 @@ numbers only when the caller asks for it (to find a number in two campaigns).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -54,6 +55,8 @@ class Recipients:
     unreadable: Rows
     """Rows whose cell is not + and digits once spaces, dashes, dots and parentheses are
     taken out (an en dash, a slash, a letter, an extension, an invisible character)."""
+    unreadable_why: tuple[str, ...]
+    """What is wrong with each of ``unreadable.examples``, in words (never the cell)."""
     fictional: int
     """Of the invalid rows, those of the fictional 555 area code or exchange."""
     duplicates: tuple[tuple[int, int], ...]
@@ -124,6 +127,7 @@ def analyze_recipients(
         places=places,
         invalid=Rows(len(invalid), tuple(invalid[:EXAMPLE_ROWS])),
         unreadable=Rows(len(unreadable), tuple(unreadable[:EXAMPLE_ROWS])),
+        unreadable_why=_why_unreadable(unreadable[:EXAMPLE_ROWS], items),
         fictional=_fictional(invalid, items) if invalid else 0,
         duplicates=tuple(duplicates[:EXAMPLE_ROWS]),
         duplicate_count=len(duplicates),
@@ -157,6 +161,56 @@ def _slow(
         return found
     own = where.place(found)
     return where.intern_place(Place((zone,), own.countries, own.regions, True))
+
+
+_NAMED = {
+    "\u2010": "a hyphen (U+2010)",
+    "\u2011": "a non-breaking hyphen",
+    "\u2012": "a figure dash",
+    "\u2013": "an en dash",
+    "\u2014": "an em dash",
+    "\u2212": "a minus sign",
+    "/": "'/'",
+    "_": "'_'",
+    "#": "'#'",
+    ";": "';'",
+    ",": "','",
+    "*": "'*'",
+}
+
+
+def _why_unreadable(
+    rows: list[int], items: Sequence[tuple[int, str, str | None]]
+) -> tuple[str, ...]:
+    """What is wrong with each of a few unreadable cells, in words that never repeat the
+    cell: the first character that is not a digit or a spelling of one."""
+    wanted = set(rows)
+    found = {row: _why(phone) for row, phone, _ in items if row in wanted}
+    return tuple(found[row] for row in rows)
+
+
+def _why(phone: str) -> str:
+    text = phone.strip()
+    lowered = text.lower()
+    if "ext" in lowered or lowered.rstrip("0123456789").endswith(("x", "x.")):
+        return "an extension"
+    for char in text[1:]:
+        if char.isdigit() and char.isascii():
+            continue
+        if char in " -().\u00a0\t":
+            continue
+        if char in _NAMED:
+            return _NAMED[char]
+        if char in "oO":
+            return "the letter O for a zero"
+        if char.isalpha():
+            return "a letter"
+        if not char.isprintable() or char.isspace() or unicodedata.category(char) == "Cf":
+            return f"an invisible character (U+{ord(char):04X})"
+        return f"the character U+{ord(char):04X}"
+    if text[:1] != "+":
+        return "no + before the country code"
+    return "too few or too many digits"
 
 
 def _fictional(invalid: list[int], rows: Sequence[tuple[int, str, str | None]]) -> int:

@@ -131,12 +131,13 @@ def number_findings(recipients: Recipients, *, dials: bool) -> list[HoursFinding
     unreadable = recipients.unreadable
     if unreadable.total:
         one = unreadable.total == 1
+        named = zip(unreadable.examples, recipients.unreadable_why, strict=True)
+        shown = ", ".join(f"{row} ({why})" for row, why in named)
+        more = unreadable.total - len(unreadable.examples)
         message = (
-            f"{_rows(unreadable.total, unreadable.examples)}: "
+            f"{'row' if one else 'rows'} {shown}{f' and {more} more' if more > 0 else ''}: "
             f"{'the phone number is' if one else 'the phone numbers are'} not written as + "
-            "and digits (spaces, dashes, dots and parentheses aside): a character such as "
-            "an en dash, a non-breaking hyphen, '/', '_', a letter (O for 0), an extension "
-            "('ext 5', ';ext=1') or an invisible one (a zero-width space); so "
+            "and digits (spaces, dashes, dots and parentheses aside), so "
             f"{'its' if one else 'their'} calling hours cannot be checked, though Dograh "
             f"would hand {'it' if one else 'them'} to the provider as written"
             f"{_what_to_do(dials, one)}"
@@ -148,8 +149,12 @@ def number_findings(recipients: Recipients, *, dials: bool) -> list[HoursFinding
         fictional = recipients.fictional
         why = "an area code or exchange it does not know, or a wrong length"
         if fictional:
-            which = "it is" if one else f"{fictional} of them {'is' if fictional == 1 else 'are'}"
-            why += f"; {which} fictional (a 555 number{'' if fictional == 1 else 's'})"
+            if one:
+                why += "; it is a fictional 555 number"
+            elif fictional == 1:
+                why += "; 1 of them is a fictional 555 number"
+            else:
+                why += f"; {fictional} of them are fictional 555 numbers"
         message = (
             f"{_rows(invalid.total, invalid.examples)}: "
             f"{'the number is' if one else 'the numbers are'} not valid by phonenumbers' "

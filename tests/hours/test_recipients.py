@@ -38,7 +38,7 @@ def test_an_invalid_number_is_an_error_when_the_campaign_dials_and_rings_nowhere
     assert [(f.severity, f.rows) for f in result] == [("error", (3, 4))]
     assert messages(result) == [
         "rows 3, 4: the numbers are not valid by phonenumbers' data (an area code or "
-        "exchange it does not know, or a wrong length; 1 of them is fictional (a 555 number)), "
+        "exchange it does not know, or a wrong length; 1 of them is a fictional 555 number), "
         "so their place and calling hours cannot be checked, though Dograh would still dial "
         "them; the campaign is to run: correct them (+ and digits) or remove them"
     ]
@@ -71,7 +71,15 @@ def test_numbers_that_cannot_be_read_are_errors_naming_their_rows() -> None:
     result = findings_for_numbers(found, dials=True)
     assert [(f.severity, f.contacts, f.rows) for f in result] == [("error", 8, (3, 4, 5, 6, 7))]
     assert result[0].message.startswith(
-        "rows 3, 4, 5, 6, 7 and 3 more: the phone numbers are not written as + and digits"
+        "rows 3 (an en dash), 4 (a non-breaking hyphen), 5 ('/'), 6 ('_'), 7 (an extension) "
+        "and 3 more: the phone numbers are not written as + and digits"
+    )
+    assert found.unreadable.total == 8
+    last = recipients(*list(UNREADABLE.values())[5:])
+    assert last.unreadable_why == (
+        "an extension",
+        "an invisible character (U+200B)",
+        "the letter O for a zero",
     )
     draft = findings_for_numbers(found, dials=False)
     assert [f.severity for f in draft] == ["warning"]
