@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -331,10 +331,17 @@ class NanpTable:
     """Area code -> its zones, only for a code whose numbers all keep one clock."""
     regions: dict[str, tuple[str, ...]]
     """State, province or territory -> every IANA zone its numbers may ring in."""
+    _by_area_code: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def zones_of_area_code(self, area_code: str) -> tuple[str, ...]:
         """Every zone of the area code's states, provinces or territories."""
-        return _union(self.regions[r] for r in self.area_codes[area_code])
+        found = self._by_area_code.get(area_code)
+        if found is None:
+            found = _union(self.regions[r] for r in self.area_codes[area_code])
+            self._by_area_code[area_code] = found
+        return found
 
 
 def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
