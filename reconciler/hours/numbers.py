@@ -19,9 +19,14 @@ zone data once per area code when no exchange of it has zones of its own.
 A place is identified by a small integer so that tallying a row costs one dict lookup;
 the places themselves are interned here, per process.
 
-The state or province of a NANP number comes from its area code, through the table
-in area_codes.json, made once from phonenumbers' geocoder (see
-scripts/generate_area_codes.py); loading the geocoder itself costs half a second.
+The state, province or territory of a NANP number comes from its area code, through
+the project's own table in area_codes.json (its sources named in it;
+scripts/check_area_codes.py holds it to phonenumbers' geocoder, whose loading costs half
+a second, too much for every run). phonenumbers' zones are wrong for some area codes
+(689, Orlando, in Chicago), so they are held to that table: where the two disagree, or
+phonenumbers places a number only by its area code in a place of several clocks, the
+number is held to every zone of its state, province or territories (``_table_zones``),
+and its place says so (``Place.widened``).
 """
 
 from __future__ import annotations

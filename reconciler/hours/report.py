@@ -184,7 +184,7 @@ def number_findings(recipients: Recipients, *, dials: bool) -> list[HoursFinding
             "US/Eastern are refused, as in schedule.timezone); the number's own zones are "
             "checked instead"
         )
-        found.append(HoursFinding("error", message, bad.total, bad.examples, None))
+        found.append(HoursFinding(severity, message, bad.total, bad.examples, None))
     return found
 
 

@@ -143,3 +143,10 @@ def test_recipients_travel_between_processes() -> None:
 def test_rows_from_a_generator() -> None:
     found = analyze_recipients((row, HONOLULU, None) for row in range(2, 5))
     assert [(p.contacts, p.rows) for p in found.places] == [(3, (2, 3, 4))]
+
+
+def test_a_drafts_rows_are_warnings_whatever_is_wrong_with_them() -> None:
+    """A draft dials no one: what would block it once running is said, not blocking."""
+    found = analyze_recipients([(2, NEW_YORK, "Mars/Olympus"), (3, "+1234", None)])
+    assert {f.severity for f in findings_for_numbers(found, dials=False)} == {"warning"}
+    assert {f.severity for f in findings_for_numbers(found, dials=True)} == {"error"}
