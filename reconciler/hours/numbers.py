@@ -183,33 +183,59 @@ def _classify_geographic(e164: str, regions: tuple[str, ...]) -> int:
     if not valid_in_region(e164[2:], country):
         return INVALID
     zones = _area_code_zones(e164[2:5])
-    by_exchange = False
+    exchange = None
     if zones is None:
         number = PhoneNumber(country_code=1, national_number=int(e164[2:]))
         zones = timezone.time_zones_for_geographical_number(number)
-        by_exchange = any(f"1{e164[2:n]}" in TIMEZONE_DATA for n in range(6, len(e164) + 1))
-    return _geographic_place(*_table_zones(e164[2:5], zones, by_exchange), regions)
+        exchange = e164[2:]
+    return _geographic_place(*_table_zones(e164[2:5], zones, exchange), regions)
+
+
+_TRUSTED, _WIDENED, _IF_BY_EXCHANGE = 0, 1, 2
 
 
 def _table_zones(
-    area_code: str, zones: tuple[str, ...], by_exchange: bool
+    area_code: str, zones: tuple[str, ...], national: str | None
 ) -> tuple[tuple[str, ...], bool]:
     """The zones a number must pass in, and whether they were widened past
     phonenumbers' own: phonenumbers' zones are taken when they lie within the zones the
     table gives the area code, and phonenumbers places the number by its exchange or the
     table confirms that the whole area code keeps one clock (the code's own ``zones``,
-    or a state, province or territory of one zone). Otherwise (phonenumbers
-    names a zone the table does not, such as Chicago for Orlando's 689; or it places the
-    number by its area code alone, which says only the state, and the state has
-    several clocks), every zone of the area code's states, provinces or territories."""
+    or a state, province or territory of one zone). Otherwise (phonenumbers names a
+    zone the table does not, such as Chicago for Orlando's 689; or it places the number
+    by its area code alone, which says only the state, and the state has several
+    clocks), every zone of the area code's states, provinces or territories.
+
+    ``national`` is the national number when phonenumbers' zones were looked up for it
+    (None: its zones are the area code's, from its data for the whole code). The verdict
+    per area code and zones is kept on the table: a few hundred serve every prefix."""
     table = nanp_table()
-    own = table.area_code_zones.get(area_code)
-    allowed = own if own is not None else table.zones_of_area_code(area_code)
-    confirmed = own is not None or len(allowed) == 1
-    known = [z for z in zones if z != timezone.UNKNOWN_TIMEZONE]
-    if known and set(known) <= set(allowed) and (by_exchange or confirmed):
+    key = (area_code, zones)
+    verdict = table.verdicts.get(key)
+    if verdict is None:
+        own = table.area_code_zones.get(area_code)
+        allowed = own if own is not None else table.zones_of_area_code(area_code)
+        known = {z for z in zones if z != timezone.UNKNOWN_TIMEZONE}
+        if not known or not known <= set(allowed):
+            verdict = _WIDENED
+        elif own is not None or len(allowed) == 1:
+            verdict = _TRUSTED
+        else:
+            verdict = _IF_BY_EXCHANGE
+        table.verdicts[key] = verdict
+    if verdict == _IF_BY_EXCHANGE and national is not None and _by_exchange(national):
+        verdict = _TRUSTED
+    if verdict == _TRUSTED:
         return zones, False
     return table.zones_of_area_code(area_code), True
+
+
+def _by_exchange(national: str) -> bool:
+    """Whether phonenumbers' zone data places this number by more than its area code
+    (a key of ``1`` and four to six digits of it)."""
+    return f"1{national[:4]}" in TIMEZONE_DATA or any(
+        f"1{national[:n]}" in TIMEZONE_DATA for n in (5, 6)
+    )
 
 
 def valid_in_region(national: str, region: str) -> bool:
@@ -337,8 +363,12 @@ class NanpTable:
     regions: dict[str, tuple[str, ...]]
     """State, province or territory -> every IANA zone its numbers may ring in."""
     _by_area_code: dict[str, tuple[str, ...]] = field(
-        default_factory=dict, compare=False, repr=False
+        default_factory=dict, init=False, compare=False, repr=False
     )
+    verdicts: dict[tuple[str, tuple[str, ...]], int] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    """``_table_zones``' verdict per (area code, phonenumbers' zones), made once."""
 
     def zones_of_area_code(self, area_code: str) -> tuple[str, ...]:
         """Every zone of the area code's states, provinces or territories."""
