@@ -10,6 +10,8 @@ import hashlib
 import json
 import os
 import re
+import zoneinfo
+from importlib import metadata
 from pathlib import Path
 
 import orjson
@@ -18,7 +20,6 @@ import platformdirs
 from reconciler.hours import KnownPrefixes, Place, known_prefixes, learn_prefixes
 
 CACHE_VERSION = 1
-_UNSAFE = re.compile(r"[^A-Za-z0-9.-]")
 
 
 def cache_directory() -> Path:
@@ -60,47 +61,76 @@ class ContactsCache:
 
 class PrefixCache:
     """Where NANP number prefixes ring (``+1NPANXX`` -> a place), as the calling-hours
-    check learnt it: one JSON file per version of the phonenumbers data, each place
-    written once and each prefix as its index, merged by every process that learnt more
-    (a lost merge only costs the lookups again)."""
+    check learnt it: each place written once and each prefix as its index, merged by
+    every process that learnt more (a lost merge only costs the lookups again).
+
+    A cache must never change a verdict. So the file is named by, and holds, every input
+    of where a prefix rings (``verdict_inputs``: this tool's version, phonenumbers',
+    tzdata's and the system's zone data, the rules and the area-code table, by hash);
+    and it carries a digest over those inputs and its entries. A file whose inputs or
+    digest do not match, or that is not exactly the expected shape, is a miss, never a
+    partial answer, and is written anew. JSON, never pickle: reading it runs no code."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        import phonenumbers
-
-        version = _UNSAFE.sub("_", phonenumbers.__version__)
-        self.path = (directory or cache_directory()) / f"prefixes-v2-{version}.json"
+        self.inputs = verdict_inputs()
+        self.key = _digest(orjson.dumps(self.inputs, option=orjson.OPT_SORT_KEYS))
+        self.path = (directory or cache_directory()) / f"prefixes-v3-{self.key[:24]}.json"
         self._learnt = 0
+        self._rewrite = False
+        """Whether the file was missing, damaged or of other inputs: written anew."""
 
-    def load(self) -> KnownPrefixes:
+    def load(self) -> KnownPrefixes | None:
+        """The saved prefixes, or None when there is no file or it cannot be trusted."""
         try:
             raw = orjson.loads(self.path.read_bytes())
-            places = tuple(
-                Place(tuple(zones), tuple(countries), tuple(regions), bool(fixed))
-                for zones, countries, regions, fixed in raw["places"]
-            )
-            prefixes: dict[str, int] = raw["prefixes"]
-            if not all(isinstance(at, int) and -1 <= at < len(places) for at in prefixes.values()):
-                return KnownPrefixes((), {})
-            return KnownPrefixes(places, prefixes)
-        except (OSError, ValueError, TypeError, KeyError):
-            return KnownPrefixes((), {})
+        except (OSError, ValueError):
+            return None
+        if not isinstance(raw, dict) or set(raw) != {"inputs", "places", "prefixes", "digest"}:
+            return None
+        if raw["inputs"] != self.inputs or raw["digest"] != self._sign(raw):
+            return None
+        places = raw["places"]
+        prefixes = raw["prefixes"]
+        if not isinstance(places, list) or not all(map(_is_place, places)):
+            return None
+        if not isinstance(prefixes, dict) or not all(
+            _PREFIX.fullmatch(p) and type(at) is int and -1 <= at < len(places)
+            for p, at in prefixes.items()
+        ):
+            return None
+        return KnownPrefixes(
+            tuple(
+                Place(tuple(zones), tuple(countries), tuple(regions), fixed, widened)
+                for zones, countries, regions, fixed, widened in places
+            ),
+            prefixes,
+        )
 
     def learn(self) -> None:
         """Take the saved prefixes as this process's own."""
-        learn_prefixes(self.load())
+        saved = self.load()
+        self._rewrite = saved is None
+        if saved is not None:
+            learn_prefixes(saved)
         self._learnt = len(known_prefixes().prefixes)
 
     def keep(self) -> None:
         """Save what this process learnt since ``learn``, if anything, with what another
-        process saved meanwhile."""
-        if len(known_prefixes().prefixes) <= self._learnt:
+        process saved meanwhile; or everything it knows when the file was not trusted."""
+        if len(known_prefixes().prefixes) <= self._learnt and not self._rewrite:
             return
-        learn_prefixes(self.load())
+        saved = self.load()
+        if saved is not None:
+            learn_prefixes(saved)
         known = known_prefixes()
-        data = {
-            "places": [[p.zones, p.countries, p.regions, p.fixed] for p in known.places],
+        if not known.prefixes:
+            return
+        data: dict[str, object] = {
+            "inputs": self.inputs,
+            "places": [[p.zones, p.countries, p.regions, p.fixed, p.widened] for p in known.places],
             "prefixes": known.prefixes,
         }
+        data["digest"] = self._sign(data)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
@@ -108,3 +138,69 @@ class PrefixCache:
             temporary.replace(self.path)
         except OSError:
             return
+        self._rewrite = False
+        self._learnt = len(known.prefixes)
+
+    def _sign(self, data: dict[str, object]) -> str:
+        """A digest over the inputs' key and the entries, in one canonical form."""
+        body = orjson.dumps(
+            [self.key, data.get("places"), data.get("prefixes")], option=orjson.OPT_SORT_KEYS
+        )
+        return _digest(body)
+
+
+_PREFIX = re.compile(r"\+1[0-9]{6}")
+
+
+def _is_place(item: object) -> bool:
+    if not isinstance(item, list) or len(item) != 5:
+        return False
+    zones, countries, regions, fixed, widened = item
+    texts = (zones, countries, regions)
+    return (
+        all(isinstance(t, list) and all(isinstance(s, str) for s in t) for t in texts)
+        and type(fixed) is bool
+        and type(widened) is bool
+    )
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def verdict_inputs() -> dict[str, str]:
+    """Everything that decides where a prefix rings and which rules hold there: a
+    change of any one is another cache."""
+    import phonenumbers
+
+    import reconciler
+    from reconciler.hours import numbers, rules
+
+    return {
+        "tool": reconciler.__version__,
+        "phonenumbers": phonenumbers.__version__,
+        "tzdata": _package_version("tzdata"),
+        "zoneinfo": _system_zone_data(),
+        "area_codes": _digest(numbers.area_codes_bytes()),
+        "rules": _digest(rules.rules_bytes()),
+    }
+
+
+def _package_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def _system_zone_data() -> str:
+    """The version of the zone data that ``zoneinfo`` reads first (the system's, when
+    there is one; tzdata's package otherwise)."""
+    for directory in zoneinfo.TZPATH:
+        try:
+            with (Path(directory) / "tzdata.zi").open("rb") as file:
+                first = file.readline(100)
+        except OSError:
+            continue
+        return first.decode("ascii", "replace").strip().removeprefix("# version ")
+    return "package"

@@ -4,7 +4,8 @@ places its contacts' numbers ring, under the Policy's rules (reconciler/hours).
 Offline, in ``validate`` and again in ``plan``: a manifest that is or will be running
 (``state: running``, or ``spec.redial.state: running``: the redial calls some of the
 same contacts in the same schedule, docs/dograh-api.md §2.9) is checked on every row of
-its CSV; a draft is not (it does not dial), but its change to running is. Findings are
+its CSV; a draft is not (it does not dial), but its change to running is, and a
+draft's unreadable or invalid numbers are warnings (errors once it dials). Findings are
 diagnostics at the manifest's ``spec.schedule`` (or the state that dials when it has
 none), prefixed with the campaign's name; they give counts and row numbers, never a
 number.
@@ -25,6 +26,7 @@ from reconciler.hours import (
     analyze_recipients,
     check_hours,
     findings_for_numbers,
+    findings_for_zones,
     holidays_text,
 )
 from reconciler.manifest.contacts import PHONE_COLUMN, column_at, read_records
@@ -89,8 +91,12 @@ def check_manifest(
     manifest: Manifest, recipients: Recipients, policy: HoursPolicy
 ) -> tuple[list[Diagnostic], list[HolidayReach]]:
     """The manifest's findings; its holiday warnings apart, said once per rule for all
-    the manifests together by ``holidays_once``."""
+    the manifests together by ``holidays_once``. A draft (it does not dial) has only the
+    findings about its numbers, as warnings; its change to running is checked whole."""
     spec = manifest.campaign.spec
+    if not dials(manifest):
+        numbers = findings_for_numbers(recipients, dials=False)
+        return [_diagnostic(manifest, "spec.source.csv", f) for f in numbers], []
     schedule = spec.schedule
     if schedule is None:
         found = check_hours(None, None, recipients, policy)
@@ -99,7 +105,7 @@ def check_manifest(
         slots = [Slot(day, start, end) for day, start, end in schedule.api_slots()]
         found = check_hours(schedule.timezone, slots, recipients, policy)
         path = "spec.schedule"
-    numbers = findings_for_numbers(recipients)
+    numbers = findings_for_numbers(recipients, dials=True) + findings_for_zones(recipients)
     holidays = [
         HolidayReach(f.rule, manifest.name, f.contacts, _diagnostic(manifest, path, f))
         for f in found

@@ -110,13 +110,14 @@ class ManifestShare:
 
     def __init__(self, files: list[Path]) -> None:
         self.loaded = load_files(files)
-        running = [manifest for manifest in self.loaded.manifests if dials(manifest)]
+        manifests = self.loaded.manifests
         prefixes = PrefixCache()
-        if running:
+        if manifests:
             prefixes.learn()
-        self.recipients = {id(manifest): recipients_of(manifest) for manifest in running}
-        """Per running manifest: where its numbers ring, and the numbers it dials."""
-        if running:
+        self.recipients = {id(manifest): recipients_of(manifest) for manifest in manifests}
+        """Per manifest: where its numbers ring, and the numbers it dials (a draft's
+        numbers are checked too: one it cannot read is a warning there)."""
+        if manifests:
             prefixes.keep()
         self._checked: tuple[HoursPolicy, HoursCheck] | None = None
 
@@ -157,7 +158,7 @@ class ManifestShare:
         else:
             checked = self._check_hours(context.hours)
         hours, holidays = list(checked.diagnostics), list(checked.holidays)
-        running = [m for m in self.loaded.manifests if id(m) in self.recipients]
+        running = [m for m in self.loaded.manifests if dials(m)]
         dialed = [self.recipients[id(m)][1] for m in running]
         if context.live is None:
             return DiffPart(diagnostics=hours, dialed=dialed, holidays=holidays)

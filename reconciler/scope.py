@@ -124,7 +124,7 @@ def _trees(paths: Sequence[str]) -> list[str]:
     organization, whose manifests neither name this one's campaigns nor share its names."""
     found = []
     for path in paths:
-        directory = path if os.path.isdir(path) else os.path.dirname(path) or "."
+        directory = path if Path(path).is_dir() else str(Path(path).parent)
         tree = tree_root(directory)
         if tree is not None:
             found.append(os.path.realpath(tree))

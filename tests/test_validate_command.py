@@ -36,7 +36,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / ".git").mkdir()
     (tmp_path / "campaigns.d").mkdir()
     (tmp_path / "campaigns.d" / "contacts.csv").write_text(
-        "phone_number,first_name\n+15550100,Ada\n", encoding="utf-8"
+        "phone_number,first_name\n+13125550100,Ada\n", encoding="utf-8"
     )
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -297,7 +297,7 @@ def test_csv_symlinks_are_followed_only_inside_the_repository(
     repo: Path, tmp_path_factory: pytest.TempPathFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
     outside = tmp_path_factory.mktemp("outside") / "secret.csv"
-    outside.write_text("phone_number\n+15550100\n", encoding="utf-8")
+    outside.write_text("phone_number\n+13125550100\n", encoding="utf-8")
     (repo / "campaigns.d" / "inside.csv").symlink_to(repo / "campaigns.d" / "contacts.csv")
     (repo / "campaigns.d" / "outside.csv").symlink_to(outside)
     (repo / "campaigns.d" / "folder.csv").mkdir()

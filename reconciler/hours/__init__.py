@@ -9,10 +9,16 @@ no I/O beyond its own data files, nothing of the rest of the tool but its day na
 
     recipients = analyze_recipients(rows)            # once per CSV
     findings = check_hours(zone, slots, recipients, HoursPolicy())
-    findings += findings_for_numbers(recipients)
+    findings += findings_for_zones(recipients)
+    findings += findings_for_numbers(recipients, dials=True)
 """
 
-from reconciler.hours.check import HoursPolicy, check_hours, findings_for_numbers
+from reconciler.hours.check import (
+    HoursPolicy,
+    check_hours,
+    findings_for_numbers,
+    findings_for_zones,
+)
 from reconciler.hours.numbers import (
     KnownPrefixes,
     Place,
@@ -40,6 +46,7 @@ __all__ = [
     "analyze_recipients",
     "check_hours",
     "findings_for_numbers",
+    "findings_for_zones",
     "holidays_text",
     "known_prefixes",
     "learn_prefixes",

@@ -24,6 +24,7 @@ from reconciler.hours.report import (
     number_findings,
     reach_template,
     unplaced_template,
+    widened_finding,
 )
 from reconciler.hours.rules import RULE_SETS, Rule, all_rules, rules_for
 from reconciler.hours.windows import Reach, Slot, evaluate
@@ -162,10 +163,18 @@ def _said_once(
     return found
 
 
-def findings_for_numbers(recipients: Recipients) -> list[HoursFinding]:
-    """Warnings about the numbers themselves (invalid, written two ways) and errors in
-    the ``timezone`` column: they hold whatever the schedule and the state."""
-    return number_findings(recipients)
+def findings_for_numbers(recipients: Recipients, *, dials: bool) -> list[HoursFinding]:
+    """Findings about the numbers themselves (unreadable, invalid, written two ways) and
+    errors in the ``timezone`` column: they hold whatever the schedule; an unreadable or
+    invalid number is an error in a campaign that dials (``dials``), else a warning."""
+    return number_findings(recipients, dials=dials)
+
+
+def findings_for_zones(recipients: Recipients) -> list[HoursFinding]:
+    """The count of contacts held to every zone of their state, province or territory
+    (``Place.widened``): for a campaign that dials, beside its calling-hours findings."""
+    found = widened_finding(recipients)
+    return [found] if found is not None else []
 
 
 def _unscheduled(recipients: Recipients, rules: tuple[Rule, ...]) -> list[HoursFinding]:

@@ -19,16 +19,22 @@ zone data once per area code when no exchange of it has zones of its own.
 A place is identified by a small integer so that tallying a row costs one dict lookup;
 the places themselves are interned here, per process.
 
-The state or province of a NANP number comes from its area code, through the table
-in area_codes.json, made once from phonenumbers' geocoder (see
-scripts/generate_area_codes.py); loading the geocoder itself costs half a second.
+The state, province or territory of a NANP number comes from its area code, through
+the project's own table in area_codes.json (its sources named in it;
+scripts/check_area_codes.py holds it to phonenumbers' geocoder, whose loading costs half
+a second, too much for every run). phonenumbers' zones are wrong for some area codes
+(689, Orlando, in Chicago), so they are held to that table: where the two disagree, or
+phonenumbers places a number only by its area code in a place of several clocks, the
+number is held to every zone of its state, province or territories (``_table_zones``),
+and its place says so (``Place.widened``).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -71,6 +77,10 @@ class Place:
     US) and no region: the check then holds it to every rule of both countries, each in
     that rule's own zones (US federal in every US zone, Florida's in Florida's two,
     Canada's in every Canadian zone)."""
+    widened: bool = False
+    """True when phonenumbers' zones were not trusted alone (see ``_table_zones``): the
+    number is held to every zone of its state, province or territory (of its country
+    when the table does not know its area code), and the report counts it."""
 
 
 _places: list[Place] = []
@@ -165,17 +175,67 @@ def _classify(e164: str) -> int:
     return _intern(_place_of(number, kind))
 
 
-def _classify_geographic(e164: str, regions: list[str]) -> int:
+def _classify_geographic(e164: str, regions: tuple[str, ...]) -> int:
     """A number of an area code the table places: its validity from phonenumbers'
-    patterns for its region, its zones from phonenumbers' zone data."""
+    patterns for its region, its zones from phonenumbers' zone data held to the table's
+    (``_table_zones``)."""
     country = regions[0][3:] if regions[0][3:] in US_TERRITORIES else regions[0][:2]
     if not valid_in_region(e164[2:], country):
         return INVALID
     zones = _area_code_zones(e164[2:5])
+    exchange = None
     if zones is None:
         number = PhoneNumber(country_code=1, national_number=int(e164[2:]))
         zones = timezone.time_zones_for_geographical_number(number)
-    return _geographic_place(zones, tuple(regions))
+        exchange = e164[2:]
+    return _geographic_place(*_table_zones(e164[2:5], zones, exchange), regions)
+
+
+_TRUSTED, _WIDENED, _IF_BY_EXCHANGE = 0, 1, 2
+
+
+def _table_zones(
+    area_code: str, zones: tuple[str, ...], national: str | None
+) -> tuple[tuple[str, ...], bool]:
+    """The zones a number must pass in, and whether they were widened past
+    phonenumbers' own: phonenumbers' zones are taken when they lie within the zones the
+    table gives the area code, and phonenumbers places the number by its exchange or the
+    table confirms that the whole area code keeps one clock (the code's own ``zones``,
+    or a state, province or territory of one zone). Otherwise (phonenumbers names a
+    zone the table does not, such as Chicago for Orlando's 689; or it places the number
+    by its area code alone, which says only the state, and the state has several
+    clocks), every zone of the area code's states, provinces or territories.
+
+    ``national`` is the national number when phonenumbers' zones were looked up for it
+    (None: its zones are the area code's, from its data for the whole code). The verdict
+    per area code and zones is kept on the table: a few hundred serve every prefix."""
+    table = nanp_table()
+    key = (area_code, zones)
+    verdict = table.verdicts.get(key)
+    if verdict is None:
+        own = table.area_code_zones.get(area_code)
+        allowed = own if own is not None else table.zones_of_area_code(area_code)
+        known = {z for z in zones if z != timezone.UNKNOWN_TIMEZONE}
+        if not known or not known <= set(allowed):
+            verdict = _WIDENED
+        elif own is not None or len(allowed) == 1:
+            verdict = _TRUSTED
+        else:
+            verdict = _IF_BY_EXCHANGE
+        table.verdicts[key] = verdict
+    if verdict == _IF_BY_EXCHANGE and national is not None and _by_exchange(national):
+        verdict = _TRUSTED
+    if verdict == _TRUSTED:
+        return zones, False
+    return table.zones_of_area_code(area_code), True
+
+
+def _by_exchange(national: str) -> bool:
+    """Whether phonenumbers' zone data places this number by more than its area code
+    (a key of ``1`` and four to six digits of it)."""
+    return f"1{national[:4]}" in TIMEZONE_DATA or any(
+        f"1{national[:n]}" in TIMEZONE_DATA for n in (5, 6)
+    )
 
 
 def valid_in_region(national: str, region: str) -> bool:
@@ -230,11 +290,11 @@ def _pattern(desc: PhoneNumberDesc | None) -> _Pattern:
 
 
 @cache
-def _geographic_place(zones: tuple[str, ...], regions: tuple[str, ...]) -> int:
+def _geographic_place(zones: tuple[str, ...], widened: bool, regions: tuple[str, ...]) -> int:
     known = tuple(z for z in zones if z != timezone.UNKNOWN_TIMEZONE)
     countries = tuple(sorted({r[:2] for r in regions}))
     ruled = tuple(r for r in regions if r in ruled_regions())
-    return _intern(Place(known, countries, ruled, bool(known)))
+    return _intern(Place(known, countries, ruled, bool(known), widened))
 
 
 @cache
@@ -272,6 +332,10 @@ def _place_of(number: PhoneNumber, kind: int) -> Place:
         return Place(known, NANP, (), False)
     region = phonenumbers.region_code_for_number(number) or ""
     country = "US" if region in US_TERRITORIES else region
+    if number.country_code == 1 and country in NANP:
+        # An area code of the US or Canada that the table does not know: its state is
+        # unknown, so it may ring in every zone of its country, under every state's rule.
+        return Place(known, (country,), (), False, widened=True)
     return Place(known, (country,) if country else (), (), fixed)
 
 
@@ -288,9 +352,54 @@ def intern_place(found: Place) -> int:
     return _intern(found)
 
 
+@dataclass(frozen=True)
+class NanpTable:
+    """The project's own NANP table (area_codes.json, sources named in it)."""
+
+    area_codes: dict[str, tuple[str, ...]]
+    """Area code -> ISO 3166-2 codes of its states, provinces or territories."""
+    area_code_zones: dict[str, tuple[str, ...]]
+    """Area code -> its zones, only for a code whose numbers all keep one clock."""
+    regions: dict[str, tuple[str, ...]]
+    """State, province or territory -> every IANA zone its numbers may ring in."""
+    _by_area_code: dict[str, tuple[str, ...]] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    verdicts: dict[tuple[str, tuple[str, ...]], int] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    """``_table_zones``' verdict per (area code, phonenumbers' zones), made once."""
+
+    def zones_of_area_code(self, area_code: str) -> tuple[str, ...]:
+        """Every zone of the area code's states, provinces or territories."""
+        found = self._by_area_code.get(area_code)
+        if found is None:
+            found = _union(self.regions[r] for r in self.area_codes[area_code])
+            self._by_area_code[area_code] = found
+        return found
+
+
+def _union(groups: Iterable[tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(sorted({zone for group in groups for zone in group}))
+
+
 @cache
-def area_codes() -> dict[str, list[str]]:
-    """NANP area code -> ISO 3166-2 codes of its states or provinces."""
-    text = resources.files("reconciler.hours").joinpath("area_codes.json").read_text("utf-8")
-    table: dict[str, list[str]] = json.loads(text)["area_codes"]
-    return table
+def nanp_table() -> NanpTable:
+    raw = json.loads(area_codes_bytes())
+    entries: dict[str, dict[str, list[str]]] = raw["area_codes"]
+    return NanpTable(
+        {npa: tuple(entry["regions"]) for npa, entry in entries.items()},
+        {npa: tuple(entry["zones"]) for npa, entry in entries.items() if "zones" in entry},
+        {region: tuple(zones) for region, zones in raw["regions"].items()},
+    )
+
+
+@cache
+def area_codes_bytes() -> bytes:
+    """The table file as shipped: read once, and hashed into the prefix cache's key."""
+    return resources.files("reconciler.hours").joinpath("area_codes.json").read_bytes()
+
+
+def area_codes() -> dict[str, tuple[str, ...]]:
+    """NANP area code -> ISO 3166-2 codes of its states, provinces or territories."""
+    return nanp_table().area_codes

@@ -12,6 +12,7 @@ numbers only when the caller asks for it (to find a number in two campaigns).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -21,6 +22,9 @@ from reconciler.hours.numbers import INVALID, Place, normalise_e164
 from reconciler.manifest.timezones import is_canonical
 
 EXAMPLE_ROWS = 5
+
+UNREADABLE = -2
+"""The tally key of rows whose cell is not a number as written (see ``normalise_e164``)."""
 """Rows named per finding: Dograh's own messages name five."""
 
 
@@ -46,7 +50,15 @@ class Recipients:
 
     places: tuple[PlaceCount, ...]
     invalid: Rows
-    """Rows whose number phonenumbers finds invalid (or that is not a number at all)."""
+    """Rows whose number is written as + and digits but phonenumbers finds invalid (an
+    area code or exchange it does not know, a wrong length)."""
+    unreadable: Rows
+    """Rows whose cell is not + and digits once spaces, dashes, dots and parentheses are
+    taken out (an en dash, a slash, a letter, an extension, an invisible character)."""
+    unreadable_why: tuple[str, ...]
+    """What is wrong with each of ``unreadable.examples``, in words (never the cell)."""
+    fictional: int
+    """Of the invalid rows, those of the fictional 555 area code or exchange."""
     bad_timezones: Rows
     """Rows whose ``timezone`` cell is not a canonical IANA zone name."""
     numbers: frozenset[str] | None = None
@@ -61,7 +73,7 @@ class Recipients:
         shown = f", numbers=<{len(self.numbers)} numbers>" if self.numbers is not None else ""
         return (
             f"Recipients(places={len(self.places)}, contacts={self.contacts}, "
-            f"invalid={self.invalid.total}, "
+            f"invalid={self.invalid.total}, unreadable={self.unreadable.total}, "
             f"bad_timezones={self.bad_timezones.total}{shown})"
         )
 
@@ -101,6 +113,7 @@ def analyze_recipients(
         else:
             entry.append(row)
     invalid = tally.pop(INVALID, [])
+    unreadable = tally.pop(UNREADABLE, [])
     places = tuple(
         PlaceCount(where.place(pid), len(found_rows), tuple(found_rows[:EXAMPLE_ROWS]))
         for pid, found_rows in tally.items()
@@ -108,6 +121,9 @@ def analyze_recipients(
     return Recipients(
         places=places,
         invalid=Rows(len(invalid), tuple(invalid[:EXAMPLE_ROWS])),
+        unreadable=Rows(len(unreadable), tuple(unreadable[:EXAMPLE_ROWS])),
+        unreadable_why=_why_unreadable(unreadable[:EXAMPLE_ROWS], items),
+        fictional=_fictional(invalid, items) if invalid else 0,
         bad_timezones=Rows(len(bad_zones), tuple(bad_zones[:EXAMPLE_ROWS])),
         numbers=_numbers(items, spelled) if numbers else None,
     )
@@ -126,7 +142,7 @@ def _slow(
         return None
     e164 = normalise_e164(text)
     if e164 is None:
-        return INVALID
+        return UNREADABLE
     if e164 != text:
         spelled.append((row, text, e164))
     found = where.place_id(e164)
@@ -138,6 +154,69 @@ def _slow(
         return found
     own = where.place(found)
     return where.intern_place(Place((zone,), own.countries, own.regions, True))
+
+
+_NAMED = {
+    "\u2010": "a hyphen (U+2010)",
+    "\u2011": "a non-breaking hyphen",
+    "\u2012": "a figure dash",
+    "\u2013": "an en dash",
+    "\u2014": "an em dash",
+    "\u2212": "a minus sign",
+    "/": "'/'",
+    "_": "'_'",
+    "#": "'#'",
+    ";": "';'",
+    ",": "','",
+    "*": "'*'",
+}
+
+
+def _why_unreadable(
+    rows: list[int], items: Sequence[tuple[int, str, str | None]]
+) -> tuple[str, ...]:
+    """What is wrong with each of a few unreadable cells, in words that never repeat the
+    cell: the first character that is not a digit or a spelling of one."""
+    wanted = set(rows)
+    found = {row: _why(phone) for row, phone, _ in items if row in wanted}
+    return tuple(found[row] for row in rows)
+
+
+def _why(phone: str) -> str:
+    text = phone.strip()
+    lowered = text.lower()
+    if "ext" in lowered or lowered.rstrip("0123456789").endswith(("x", "x.")):
+        return "an extension"
+    for char in text[1:]:
+        if char.isdigit() and char.isascii():
+            continue
+        if char in " -().\u00a0\t":
+            continue
+        if char in _NAMED:
+            return _NAMED[char]
+        if char in "oO":
+            return "the letter O for a zero"
+        if char.isalpha():
+            return "a letter"
+        if not char.isprintable() or char.isspace() or unicodedata.category(char) == "Cf":
+            return f"an invisible character (U+{ord(char):04X})"
+        return f"the character U+{ord(char):04X}"
+    if text[:1] != "+":
+        return "no + before the country code"
+    return "too few or too many digits"
+
+
+def _fictional(invalid: list[int], rows: Sequence[tuple[int, str, str | None]]) -> int:
+    """How many invalid rows are fictional 555 numbers (area code 555, or 555-01XX of
+    any area code), so that the message says so, and only then."""
+    wanted = set(invalid)
+    count = 0
+    for row, phone, _ in rows:
+        if row in wanted:
+            e164 = normalise_e164(phone) or ""
+            fictional = e164[2:5] == "555" or (e164[5:8] == "555" and e164[8:10] == "01")
+            count += e164[:2] == "+1" and fictional
+    return count
 
 
 def _numbers(

@@ -124,21 +124,52 @@ def no_schedule_finding(rule: Rule, contacts: int, rows: Iterable[int]) -> Hours
     return HoursFinding("error", message, contacts, _first(rows), rule.key)
 
 
-def number_findings(recipients: Recipients) -> list[HoursFinding]:
-    """Invalid numbers and bad ``timezone`` cells: what is wrong with the rows whatever
-    the schedule (one number in two rows is the CSV check's, manifest/contacts.py)."""
+def number_findings(recipients: Recipients, *, dials: bool) -> list[HoursFinding]:
+    """Numbers this tool cannot place and bad ``timezone`` cells: what is wrong with the
+    rows whatever the schedule (one number in two rows is the CSV check's,
+    manifest/contacts.py).
+
+    A number that cannot be read or is not valid cannot have its calling hours checked,
+    yet Dograh queues every cell that starts with ``+`` and hands it to the provider as
+    written, which may still ring it. So in a campaign that dials (``dials``) it is an
+    error, in a draft a warning: fail closed where it matters."""
     found = []
+    severity: Literal["error", "warning"] = "error" if dials else "warning"
+    unreadable = recipients.unreadable
+    if unreadable.total:
+        one = unreadable.total == 1
+        named = zip(unreadable.examples, recipients.unreadable_why, strict=True)
+        shown = ", ".join(f"{row} ({why})" for row, why in named)
+        more = unreadable.total - len(unreadable.examples)
+        message = (
+            f"{'row' if one else 'rows'} {shown}{f' and {more} more' if more > 0 else ''}: "
+            f"{'the phone number is' if one else 'the phone numbers are'} not written as + "
+            "and digits (spaces, dashes, dots and parentheses aside), so "
+            f"{'its' if one else 'their'} calling hours cannot be checked, though Dograh "
+            f"would hand {'it' if one else 'them'} to the provider as written"
+            f"{_what_to_do(dials, one)}"
+        )
+        found.append(HoursFinding(severity, message, unreadable.total, unreadable.examples, None))
     invalid = recipients.invalid
     if invalid.total:
         one = invalid.total == 1
+        fictional = recipients.fictional
+        why = "an area code or exchange it does not know, or a wrong length"
+        if fictional:
+            if one:
+                why += "; it is a fictional 555 number"
+            elif fictional == 1:
+                why += "; 1 of them is a fictional 555 number"
+            else:
+                why += f"; {fictional} of them are fictional 555 numbers"
         message = (
             f"{_rows(invalid.total, invalid.examples)}: "
             f"{'the number is' if one else 'the numbers are'} not valid by phonenumbers' "
-            "data (such as the fictional area code 555), so "
-            f"{'it rings' if one else 'they ring'} no one, though Dograh would still "
-            f"dial {'it' if one else 'them'}; check {'it' if one else 'them'}"
+            f"data ({why}), so {'its' if one else 'their'} place and calling hours cannot "
+            f"be checked, though Dograh would still dial {'it' if one else 'them'}"
+            f"{_what_to_do(dials, one)}"
         )
-        found.append(HoursFinding("warning", message, invalid.total, invalid.examples, None))
+        found.append(HoursFinding(severity, message, invalid.total, invalid.examples, None))
     bad = recipients.bad_timezones
     if bad.total:
         message = (
@@ -147,8 +178,35 @@ def number_findings(recipients: Recipients) -> list[HoursFinding]:
             "US/Eastern are refused, as in schedule.timezone); the number's own zones are "
             "checked instead"
         )
-        found.append(HoursFinding("error", message, bad.total, bad.examples, None))
+        found.append(HoursFinding(severity, message, bad.total, bad.examples, None))
     return found
+
+
+def _what_to_do(dials: bool, one: bool) -> str:
+    it = "it" if one else "them"
+    if dials:
+        return f"; the campaign is to run: correct {it} (+ and digits) or remove {it}"
+    return f"; correct {it} before the campaign runs (then this is an error)"
+
+
+def widened_finding(recipients: Recipients) -> HoursFinding | None:
+    """How many contacts are held to every zone of their state, province or territory
+    (of their country when their area code is unknown) because phonenumbers' zones for
+    them were not confirmed by the project's area-code table: said, so that a stricter
+    verdict than phonenumbers alone would give is explained."""
+    rows = [r for counted in recipients.places if counted.place.widened for r in counted.rows]
+    contacts = sum(c.contacts for c in recipients.places if c.place.widened)
+    if not contacts:
+        return None
+    message = (
+        f"{_contacts(contacts)}: phonenumbers' time zones for "
+        f"{'this number' if contacts == 1 else 'these numbers'} disagree with the "
+        "area-code table (reconciler/hours/area_codes.json) or place "
+        f"{'it' if contacts == 1 else 'them'} only by state, province or territory; "
+        f"{'it is' if contacts == 1 else 'they are'} checked in every zone of "
+        "that state, province or territory (of the country where the area code is unknown)"
+    )
+    return HoursFinding("warning", message, contacts, _first(rows), None)
 
 
 def _contacts(count: int) -> str:

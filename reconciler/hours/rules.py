@@ -73,8 +73,13 @@ def _describe(rule: Rule) -> str:
 @cache
 def all_rules() -> tuple[Rule, ...]:
     """Every rule of rules.json, in file order (federal, states, Canada)."""
-    text = resources.files("reconciler.hours").joinpath("rules.json").read_text("utf-8")
-    return tuple(_rule(entry) for entry in json.loads(text)["rules"])
+    return tuple(_rule(entry) for entry in json.loads(rules_bytes())["rules"])
+
+
+@cache
+def rules_bytes() -> bytes:
+    """rules.json as shipped: read once, and hashed into the prefix cache's key."""
+    return resources.files("reconciler.hours").joinpath("rules.json").read_bytes()
 
 
 @cache

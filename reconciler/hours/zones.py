@@ -8,30 +8,23 @@ whole year of a weekly schedule costs a few hundred arithmetic steps.
 from __future__ import annotations
 
 import zoneinfo
-from collections import defaultdict
 from datetime import datetime, timedelta, timezone
 from functools import cache
 
-from phonenumbers.tzdata import TIMEZONE_DATA
-
-from reconciler.hours.numbers import area_codes
+from reconciler.hours.numbers import nanp_table
 
 DAY = 86400
 
 
 @cache
 def jurisdiction_zones(place: str) -> tuple[str, ...]:
-    """Every zone phonenumbers gives the area codes of a country ("US") or of a state or
-    province ("US-FL"): where a number of no fixed place may ring under its rules."""
-    by_area_code: dict[str, set[str]] = defaultdict(set)
-    for prefix, zones in TIMEZONE_DATA.items():
-        if prefix.startswith("1") and len(prefix) >= 4:
-            by_area_code[prefix[1:4]].update(zones)
-    found: set[str] = set()
-    for area_code, regions in area_codes().items():
-        if any(r == place or r.startswith(f"{place}-") for r in regions):
-            found |= by_area_code.get(area_code, set())
-    return tuple(sorted(found))
+    """Every zone of a country ("US") or of a state or province ("US-FL") in the
+    project's NANP table (area_codes.json): where a number of no fixed place, or of an
+    unknown state, may ring under its rules."""
+    regions = nanp_table().regions
+    return tuple(
+        sorted({z for r, zones in regions.items() if r == place or r[:2] == place for z in zones})
+    )
 
 
 @cache

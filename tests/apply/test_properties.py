@@ -75,7 +75,7 @@ def _write(directory: Path, specs: dict[str, Spec]) -> None:
             )
         )
         own = NAMES.index(name)  # each campaign its own people, whatever the set
-        numbers = "".join(f"+1312{own}5{row:05d},P{row}\n" for row in range(3))
+        numbers = "".join(f"+1312{200 + own:03d}{row:04d},P{row}\n" for row in range(3))
         (campaigns / "contacts" / f"{name}.csv").write_text("phone_number,first_name\n" + numbers)
 
 

@@ -3,7 +3,9 @@ their words matter, and never a phone number in any of them (see helpers.check).
 
 from __future__ import annotations
 
-from reconciler.hours import HoursPolicy
+import pytest
+
+from reconciler.hours import HoursPolicy, findings_for_zones
 
 from .helpers import (
     ANCHORAGE,
@@ -235,3 +237,35 @@ def test_campaigns_sharing_a_schedule_share_its_evaluation() -> None:
     one = check("America/New_York", NINE_TO_FIVE, recipients(HONOLULU))
     two = check("America/New_York", list(NINE_TO_FIVE), recipients(HONOLULU, HONOLULU))
     assert messages(one)[0].replace("1 contact", "2 contacts") == messages(two)[0]
+
+
+@pytest.mark.parametrize(
+    ("phone", "zone", "start", "end", "breached"),
+    [
+        # Orlando: legal in Chicago under Florida's 08:00-20:00, not in New York
+        ("+16892345678", "America/Chicago", "08:00", "19:30", "America/New_York"),
+        # Saskatchewan: legal in Winnipeg under the CRTC's 09:00, an hour early in Regina
+        ("+14742345678", "America/Winnipeg", "09:00", "21:00", "America/Regina"),
+        # Whitehorse (UTC-7 all year): legal in Vancouver, past 21:15 there in winter
+        ("+18676672345", "America/Vancouver", "10:00", "20:45", "America/Whitehorse"),
+        # the territories: legal in Fort Nelson, past 21:15 in Iqaluit
+        ("+18672345678", "America/Fort_Nelson", "09:00", "19:00", "America/Iqaluit"),
+    ],
+    ids=["689", "474", "867-667", "867"],
+)
+def test_a_schedule_legal_only_in_phonenumbers_wrong_zone_is_refused(
+    phone: str, zone: str, start: str, end: str, breached: str
+) -> None:
+    found = check(zone, slots(WEEKDAYS, start, end), recipients(phone))
+    assert [f.severity for f in found] and {f.severity for f in found} == {"error"}
+    assert any(f" in {breached} at " in f.message for f in found), messages(found)
+
+
+def test_the_widened_contacts_are_counted_not_named() -> None:
+    found = recipients("+16892345678", "+18676672345", "+13053750000")
+    said = findings_for_zones(found)
+    assert [(f.severity, f.contacts, f.rows) for f in said] == [("warning", 2, (2, 3))]
+    assert said[0].message.startswith(
+        "2 contacts: phonenumbers' time zones for these numbers disagree with the area-code"
+    )
+    assert findings_for_zones(recipients("+13053750000")) == []

@@ -6,6 +6,7 @@ import json
 import random
 import subprocess
 import sys
+import zoneinfo
 from pathlib import Path
 
 import phonenumbers
@@ -18,6 +19,7 @@ from reconciler.hours.numbers import (
     NANP,
     US_TERRITORIES,
     area_codes,
+    nanp_table,
     place,
     place_id,
     valid_in_region,
@@ -70,7 +72,11 @@ def test_a_number_is_placed_in_its_zones_and_state() -> None:
     assert place(place_id(PENSACOLA)).zones == ("America/Chicago",)
     assert place(place_id(MIAMI)).regions == ("US-FL",)
     assert place(place_id(PENSACOLA)).regions == ("US-FL",)
-    assert place(place_id(ANCHORAGE)).zones == ("America/Adak", "America/Anchorage")
+    # placed by its area code alone, in a state of several zones: every one of them
+    anchorage = place(place_id(ANCHORAGE))
+    assert anchorage.widened
+    assert anchorage.zones == nanp_table().zones_of_area_code("907")
+    assert {"America/Adak", "America/Anchorage", "America/Juneau"} <= set(anchorage.zones)
     toronto = place(place_id(TORONTO))
     assert (toronto.zones, toronto.countries, toronto.fixed) == (
         ("America/Toronto",),
@@ -112,21 +118,72 @@ def test_the_prefix_decides_what_phonenumbers_would_answer() -> None:
                 found = place_id(phone)
                 where = f"area code {area_code}, exchange {nxx}"
                 assert (found != INVALID) == phonenumbers.is_valid_number(number), where
-                if found != INVALID:
+                if found != INVALID and not place(found).widened:
                     zones = timezone.time_zones_for_number(number)
+                    assert place(found).zones == zones, where
+                elif found != INVALID:
+                    zones = nanp_table().zones_of_area_code(area_code)
                     assert place(found).zones == zones, where
 
 
-def test_the_committed_area_code_table_is_what_the_script_makes(tmp_path: Path) -> None:
-    """The table must follow the installed phonenumbers; regenerate it if this fails."""
-    committed = json.loads((ROOT / "reconciler/hours/area_codes.json").read_text("utf-8"))
-    script = ROOT / "scripts/generate_area_codes.py"
-    out = tmp_path / "out.json"
-    subprocess.run([sys.executable, script, "--out", out], check=True, capture_output=True)
-    made = json.loads((tmp_path / "out.json").read_text("utf-8"))
-    assert made["area_codes"] == committed["area_codes"]
-    assert committed["area_codes"]["305"] == ["US-FL"]
-    assert committed["area_codes"]["902"] == ["CA-NS", "CA-PE"]
+def test_the_table_names_every_region_the_geocoder_names() -> None:
+    """The table is the project's own, but never narrower than phonenumbers' geocoder
+    for a state or province: the script lists any area code where it is."""
+    script = ROOT / "scripts/check_area_codes.py"
+    done = subprocess.run([sys.executable, script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    table = nanp_table()
+    assert table.area_codes["305"] == ("US-FL",)
+    assert table.area_codes["902"] == ("CA-NS", "CA-PE")
+    assert table.area_codes["867"] == ("CA-NT", "CA-NU", "CA-YT")
+
+
+def test_the_table_names_its_sources_and_real_zones() -> None:
+    raw = json.loads((ROOT / "reconciler/hours/area_codes.json").read_text("utf-8"))
+    assert any("NANPA" in source for source in raw["sources"])
+    assert any("zone.tab" in source for source in raw["sources"])
+    table = nanp_table()
+    for region in {r for regions in table.area_codes.values() for r in regions}:
+        assert table.regions[region], region
+    for zones in [*table.regions.values(), *table.area_code_zones.values()]:
+        for zone in zones:
+            zoneinfo.ZoneInfo(zone)
+    for area_code, zones in table.area_code_zones.items():
+        assert set(zones) <= set(table.zones_of_area_code(area_code)), area_code
+
+
+ORLANDO = "+16892345678"  # 689: phonenumbers says Chicago
+SASKATCHEWAN = "+14742345678"  # 474: phonenumbers says Winnipeg
+WHITEHORSE = "+18676672345"  # 867 667: phonenumbers says Vancouver
+NORTH = "+18672345678"  # 867, "NWT/Nunavut/Yukon": phonenumbers says Fort Nelson alone
+PANHANDLE = "+18509712345"  # 850 of no exchange of its own: placed by area code only
+
+
+@pytest.mark.parametrize(
+    ("phone", "zones", "wrong"),
+    [
+        (ORLANDO, {"America/New_York", "America/Chicago"}, None),
+        (SASKATCHEWAN, {"America/Regina", "America/Swift_Current"}, "America/Winnipeg"),
+        (WHITEHORSE, {"America/Whitehorse", "America/Iqaluit"}, "America/Vancouver"),
+        (NORTH, {"America/Whitehorse", "America/Iqaluit"}, "America/Fort_Nelson"),
+        (PANHANDLE, {"America/New_York", "America/Chicago"}, None),
+    ],
+    ids=["689", "474", "867-667", "867", "850-by-area-code"],
+)
+def test_zones_phonenumbers_gets_wrong_are_widened_to_the_region(
+    phone: str, zones: set[str], wrong: str | None
+) -> None:
+    """Every zone of the state, province or territories, and not phonenumbers' wrong one."""
+    found = place(place_id(phone))
+    assert found.widened
+    assert set(found.zones) == set(nanp_table().zones_of_area_code(phone[2:5]))
+    assert zones <= set(found.zones)
+    assert wrong not in found.zones
+
+
+def test_zones_phonenumbers_and_the_table_agree_on_are_kept() -> None:
+    for phone in (MIAMI, PENSACOLA, TORONTO, HONOLULU):
+        assert not place(place_id(phone)).widened
 
 
 def test_validity_from_the_patterns_is_phonenumbers_own() -> None:

@@ -45,7 +45,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     root = tmp_path / "repo"
     (root / ".git").mkdir(parents=True)
     (root / "campaigns.d").mkdir()
-    (root / "campaigns.d" / "c.csv").write_text("phone_number\n+15550100\n", encoding="utf-8")
+    (root / "campaigns.d" / "c.csv").write_text("phone_number\n+13125550100\n", encoding="utf-8")
     _manifest(root, "ok.yaml", "ok")
     monkeypatch.chdir(root)
     monkeypatch.delenv("DOGRAH_API_KEY", raising=False)
@@ -152,7 +152,7 @@ def test_a_manifest_link_out_of_the_repository_is_refused_unread(
     inside = repo / "shared"
     inside.mkdir()
     _manifest(repo, "x.yaml", "linked").rename(inside / "linked.yaml")
-    (inside / "c.csv").write_text("phone_number\n+15550101\n", encoding="utf-8")
+    (inside / "c.csv").write_text("phone_number\n+13125550101\n", encoding="utf-8")
     (repo / "campaigns.d" / "linked.yaml").symlink_to(inside / "linked.yaml")
     real = os.path.realpath(repo)
     for command in ("validate", "plan"):

@@ -31,7 +31,9 @@ def test_workers_give_the_same_result_in_the_same_order(
         (tmp_path / f"m{i:04d}.yaml").write_text(
             MANIFEST.format(i=i, concurrency=concurrency), encoding="utf-8"
         )
-        (tmp_path / f"c{i:04d}.csv").write_text(f"phone_number\n+1555{i:04d}\n", encoding="utf-8")
+        (tmp_path / f"c{i:04d}.csv").write_text(
+            f"phone_number\n+1312555{i:04d}\n", encoding="utf-8"
+        )
     (tmp_path / "c0003.csv").write_text("phone_number\n5550003\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     alone = validate_paths(["."], jobs=1)

@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / ".git").mkdir()
-    (tmp_path / "c.csv").write_text("phone_number\n+15550100\n", encoding="utf-8")
+    (tmp_path / "c.csv").write_text("phone_number\n+13125550100\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 

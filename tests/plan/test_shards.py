@@ -38,7 +38,9 @@ def _repository(tmp_path: Path) -> None:
         pin = "\n  id: 2" if i == 7 else ""  # pins live campaign 2 (named shard-001)
         state = ("running", "paused", "draft")[i % 3]
         (tmp_path / "campaigns.d" / "contacts" / f"shard-{i:03d}.csv").write_text(
-            f"phone_number,first_name\n+1555{i:04d}01,Ada\n"
+            # a London number: no rule of this tool holds there, so these schedule-less
+            # manifests pass the calling-hours check, and the number is one it can place
+            f"phone_number,first_name\n+4420794{60000 + i},Ada\n"
         )
         (tmp_path / "campaigns.d" / f"shard-{i:03d}.yaml").write_text(
             MANIFEST.format(i=i, pin=pin, state=state, concurrency=1 + i % 5)
