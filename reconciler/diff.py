@@ -199,6 +199,24 @@ def diff(
     return part
 
 
+def _pinned_elsewhere(item: Desired, taken: Sequence[LiveCampaign]) -> Conflict:
+    """Our campaign of this name is pinned by another manifest: which manifest owns it
+    cannot be told from this one, and creating another campaign of the name would call
+    its contacts again. Held as a conflict (the reading that calls fewer people)."""
+    ids = ", ".join(str(c.id) for c in sorted(taken, key=lambda c: c.id))
+    return Conflict(
+        name=item.name,
+        id=None,
+        manifest=item.manifest.where("metadata.name"),
+        message=f"the live campaign named '{item.name}' (id {ids}) was created from this "
+        "repository, and another manifest pins it with metadata.id: this manifest would "
+        "create a second campaign of the name and call its contacts again, so nothing is "
+        "planned for it. Keep one manifest for the campaign: remove this one, pin it to "
+        "another id, or give it another metadata.name (if the other manifest renames the "
+        "campaign, apply that first)",
+    )
+
+
 def _match(
     item: Desired,
     by_id: dict[int, LiveCampaign],
@@ -224,6 +242,10 @@ def _match(
         return found, None, []
     candidates = [c for c in by_name.get(item.name, []) if c.id not in claimed]
     ours = sorted((c for c in candidates if _owner_of(c) == owner), key=lambda c: c.id)
+    if not ours:
+        taken = [c for c in by_name.get(item.name, []) if c.id in claimed and _owner_of(c) == owner]
+        if taken:
+            return None, _pinned_elsewhere(item, taken), []
     if len(ours) > 1:
         contents = {_content_of(c) for c in ours}
         if len(contents) == 1 and all(c.state == "created" for c in ours[1:]):

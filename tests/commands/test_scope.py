@@ -165,3 +165,29 @@ def test_outside_git_a_directory_too_large_to_search_pauses_nothing(
         "outside the given paths: they were not all read, so no campaign is paused as gone"
         in result.out
     )
+
+
+@pytest.mark.parametrize("paths", [(), ("campaigns.d/winback-survey.yaml",)])
+def test_a_campaign_another_manifest_pins_is_not_created_again(
+    campaigns: Campaigns, sandbox: SandboxHandle, repo: Path, paths: tuple[str, ...]
+) -> None:
+    """Which manifest owns a campaign cannot be told when one pins it (to rename it) and
+    another would match it by name: a conflict, never a second campaign of the same
+    contacts."""
+    assert campaigns("apply", "--auto-approve").code == 0
+    winback = _live(sandbox)["winback-survey"]["id"]
+    text = (repo / "campaigns.d/winback-survey.yaml").read_text(encoding="utf-8")
+    pinned = text.replace("name: winback-survey", f"name: winback-renamed\n  id: {winback}")
+    (repo / "elsewhere").mkdir()
+    (repo / "elsewhere/winback.yaml").write_text(
+        pinned.replace("contacts/winback-survey.csv", "../campaigns.d/contacts/winback-survey.csv")
+    )
+    sandbox.admin.clear_requests()
+    result = campaigns("plan", *paths)
+    assert result.code == 1, result.out
+    assert (
+        f"the live campaign named 'winback-survey' (id {winback}) was created from this "
+        "repository, and another manifest pins it with metadata.id" in result.out
+    )
+    assert "will be created" not in result.out
+    assert sandbox.admin.requests(method="POST") == []
