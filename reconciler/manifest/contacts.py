@@ -157,8 +157,9 @@ def contacts_of_bytes(
                 f"{_rows([r for r, _ in scan.invalid])} {verb} not",
             )
         )
-    if scan.duplicates:
-        findings.append(_duplicates(scan.duplicates, display))
+    repeated = _duplicates(scan.duplicates, display) if scan.duplicates else None
+    if repeated is not None:
+        findings.append(repeated)
     if not scan.phones:
         findings.append(
             Diagnostic(
@@ -183,8 +184,10 @@ def contacts_of_bytes(
                 severity="warning",
             )
         )
-    if any(f.severity == "error" for f in findings):
+    if any(f.severity == "error" and f is not repeated for f in findings):
         return None, findings
+    # One person in two rows leaves every row readable: the file is kept, so that the
+    # campaign's other problems (calling hours, shared contacts) are said in the same run.
     assert scan.columns is not None and scan.records_seen is not None
     return (
         ContactsFile(

@@ -108,6 +108,8 @@ def test_one_person_in_three_spellings_is_an_error(
         "(3 rows in all: rows 3, 4, 5): one number, however it is written; Dograh compares "
         "the text and would call them once per row; keep one row per number"
     ) in result.out
+    # The file stays readable, so the campaign's other problems are said in the same run.
+    assert "is also in 'spelled' (campaigns.d/spelled.yaml: " in result.out
     assert all(spelling not in result.out for spelling in spellings)
     result = campaigns("apply", "--auto-approve")
     assert result.code == 1

@@ -78,7 +78,7 @@ def test_one_number_in_three_spellings_is_one_person(tmp_path: Path) -> None:
     """Dograh compares the text, so its own check lets these by and calls each row."""
     rows = ["+14155550101", "+1 415 555 0101", "+1 (415) 555-0102", "+1-415-555-0101"]
     contacts, findings = _check(tmp_path, "phone_number\n" + "\n".join(rows) + "\n")
-    assert contacts is None
+    assert contacts is not None  # kept: the campaign's other checks still run
     assert findings == [
         "3:error: one person is in more than one row (3 rows in all: rows 2, 3, 5): one "
         "number, however it is written; Dograh compares the text and would call them once "
