@@ -163,7 +163,7 @@ def test_a_stale_plan_names_each_field_with_both_values(
 
 
 def test_an_edited_plan_is_refused_whatever_it_asks(campaigns: Campaigns, repo: Path) -> None:
-    """Issue 9, problem 10: a saved plan is an expectation, not a program. An edit that
+    """A saved plan is an expectation, not a program. An edit that
     starts a draft, or adds a campaign no manifest has (its CSV from outside the
     repository), makes a plan that planning again does not give: refused, nothing done."""
     assert campaigns("plan", "--out", "reviewed.plan").code == 0
@@ -310,7 +310,7 @@ def test_a_failed_campaign_does_not_stop_the_others(
 def test_a_workflow_variable_missing_from_the_csv_is_refused_by_the_plan(
     campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
 ) -> None:
-    """Issue 10, problem 1: the create Dograh would refuse is a plan error, and apply
+    """The create Dograh would refuse is a plan error, and apply
     changes nothing at all."""
     (repo / "campaigns.d" / "contacts" / "bare.csv").write_text("phone_number\n+15550199\n")
     text = (repo / "campaigns.d" / "winback-survey.yaml").read_text()
@@ -367,7 +367,7 @@ def test_a_create_answered_without_happening_is_sent_again(
 def test_a_create_without_an_answer_is_never_sent_blindly(
     campaigns: Campaigns, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 9, problem 11: no answer came (the connection dropped after sending), so
+    """No answer came (the connection dropped after sending), so
     the create may still be running: looked for, then reported unknown, never re-sent;
     the next apply finds out."""
     monkeypatch.setattr(apply_module, "UNANSWERED_WAIT", 0.3)

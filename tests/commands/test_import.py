@@ -357,7 +357,7 @@ def test_names_unicode_equal_and_yaml_lookalikes(
 def test_a_name_that_could_mislead_is_not_imported(
     campaigns: Campaigns, sandbox: SandboxHandle
 ) -> None:
-    """Names that cannot mislead (issue 14): a control or line-separator character is
+    """Names that cannot mislead: a control or line-separator character is
     refused, naming it, and nothing is written for that campaign."""
     names = ["tab\there", "two\u2028lines"]
     ids = [_create(sandbox, name, survey_csv(900 + n)) for n, name in enumerate(names)]

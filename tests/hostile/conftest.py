@@ -149,7 +149,7 @@ def self_signed(tmp_path_factory: pytest.TempPathFactory) -> ssl.SSLContext:
 
 @pytest.fixture(scope="session")
 def gzip_bomb() -> bytes:
-    """About 1 MiB of gzip that inflates to 1 GiB of zeros, as in the issue."""
+    """About 1 MiB of gzip that inflates to 1 GiB of zeros."""
     packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     zeros = bytes(MIB)
     return b"".join([*(packer.compress(zeros) for _ in range(1024)), packer.flush()])
