@@ -1,5 +1,6 @@
-"""Fault rules: which requests get added latency, an error status, a reset connection, or
-a committed-then-dropped response; and the seeded dice that decide.
+"""Fault rules: which requests get added latency, an error status, a reset connection, a
+committed-then-dropped response, or an answer missing one of its keys; and the seeded
+dice that decide.
 
 A rule matches a method (or ``*``) and a path glob (``fnmatch``: ``*`` also crosses
 ``/``). ``skip`` lets the first N matching requests through, ``count`` stops the rule
@@ -17,11 +18,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-FaultKind = Literal["latency", "error", "reset", "drop"]
+FaultKind = Literal["latency", "error", "reset", "drop", "omit"]
 
 
 class FaultRule(BaseModel):
-    """One fault: ``kind`` is latency, error, reset (before the handler) or drop (after it)."""
+    """One fault: ``kind`` is latency, error, reset (before the handler), drop (after it)
+    or omit (the handler's JSON answer without ``key``, as a proxy or another version of
+    Dograh might send it)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -35,6 +38,7 @@ class FaultRule(BaseModel):
         default=None, ge=0, description="error: Retry-After seconds (429 defaults to 1)."
     )
     body: str | None = Field(default=None, description="error: body (default: status phrase).")
+    key: str = Field(default="id", description="omit: the key left out of the JSON object.")
     skip: int = Field(default=0, ge=0, description="Let the first N matches through.")
     count: int | None = Field(default=None, ge=1, description="Fire at most N times.")
 
@@ -53,7 +57,8 @@ class Decision:
 
     latency: float = 0.0
     terminal: FaultRule | None = None
-    """The error, reset or drop rule that fired, if any (the first one in rule order)."""
+    """The error, reset, drop or omit rule that fired, if any (the first one in rule
+    order)."""
 
 
 @dataclass

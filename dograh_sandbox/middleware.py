@@ -11,12 +11,17 @@ sees a reset or a dropped connection rather than a 500:
   connection aborted (httpx: ``RemoteProtocolError``, "Server disconnected without
   sending a response").
 
+And one fault of content: ``omit`` lets the application run and commit, then sends its
+JSON object without one key (a success answer without the campaign's ``id``), which no
+Dograh sends but a proxy or another version might.
+
 Admin requests (``/_sandbox/...``) pass through untouched and unlogged.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import struct
 import time
@@ -147,6 +152,8 @@ class SandboxMiddleware:
             await send({"type": "http.response.body", "body": body.encode()})
             return
         drop = rule is not None and rule.kind == "drop"
+        omit = rule.key if rule is not None and rule.kind == "omit" else None
+        held: list[Message] = []
 
         async def send_or_drop(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -162,11 +169,38 @@ class SandboxMiddleware:
                 record.status = int(message["status"])
             if drop:
                 return
+            if omit is not None:
+                held.append(message)
+                if message["type"] == "http.response.body" and not message.get("more_body"):
+                    for answer in _without(held, omit, record):
+                        await send(answer)
+                return
             await send(message)
 
         await self.app(scope, receive, send_or_drop)
         if drop:
             await _until_disconnected(receive)
+
+
+def _without(held: list[Message], key: str, record: RequestRecord) -> list[Message]:
+    """The held response, its JSON object without ``key`` (and its length to match);
+    any other answer as it was."""
+    start, *parts = held
+    body = b"".join(part.get("body", b"") for part in parts)
+    try:
+        answer = json.loads(body)
+    except ValueError:
+        return held
+    if not isinstance(answer, dict) or key not in answer:
+        return held
+    del answer[key]
+    record.fault = "omitted"
+    body = json.dumps(answer).encode()
+    headers = [
+        (name, value) for name, value in start.get("headers", []) if name != b"content-length"
+    ]
+    headers.append((b"content-length", str(len(body)).encode()))
+    return [{**start, "headers": headers}, {"type": "http.response.body", "body": body}]
 
 
 def _phrase(status: int) -> str:

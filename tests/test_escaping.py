@@ -1,4 +1,4 @@
-"""Values printed for what they are, in every medium (issue 14, item 12).
+"""Values printed for what they are, in every medium.
 
 Names from manifests can hold backticks and pipes; what Dograh answers (a live
 campaign's name, a workflow's) is nobody's validated input and can hold anything: a

@@ -1,4 +1,5 @@
-"""Issue 9's promise as a property, over generated manifest sets: after `apply`, `plan`
+"""Nobody is dialled unless a manifest says so, as a property over generated manifest
+sets: after `apply`, `plan`
 says "No changes", and no campaign was ever started or resumed unless its manifest says
 `running`. Two applies in a row, the second with other states and settings, so that
 updates, pauses, held resumes and new campaigns all occur."""

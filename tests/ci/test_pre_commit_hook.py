@@ -8,7 +8,8 @@ virtual environment again (pip installing the tool and its dependencies: some 15
 test writes the same config and keeps one store for its runs, so the environment is built
 once. The hook repository is a git repository made from this checkout's files (the hook
 definition, pyproject.toml, README.md and reconciler/), committed, as pre-commit clones it.
-Building the environment needs the package index (PyPI), as it does for every user.
+Building the environment needs the package index (PyPI), as it does for every user: the
+test is marked ``network``, so that ``pytest -m "not network"`` leaves it out offline.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.ci.runner import ROOT
@@ -57,6 +59,7 @@ def _hook_repository(path: Path) -> str:
     return _git(path, "rev-parse", "HEAD")
 
 
+@pytest.mark.network
 def test_campaigns_validate_hook_passes_good_and_fails_bad_manifests(tmp_path: Path) -> None:
     hooks = tmp_path / "hooks"
     config = tmp_path / "pre-commit-config.yaml"

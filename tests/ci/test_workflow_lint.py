@@ -1,6 +1,6 @@
 """The workflows and the action, checked as GitHub and a security reviewer would read them:
 GitHub's own schemas (as vendored by check-jsonschema), zizmor's audits (offline), and
-the rules of issue 6 that neither tool knows: pinned actions, minimal permissions, the
+the rules of docs/ci.md that neither tool knows: pinned actions, minimal permissions, the
 key only in `env:`, no expression inside a script, one apply at a time."""
 
 from __future__ import annotations

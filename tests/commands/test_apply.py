@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import signal
+import subprocess
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -159,7 +163,7 @@ def test_a_stale_plan_names_each_field_with_both_values(
 
 
 def test_an_edited_plan_is_refused_whatever_it_asks(campaigns: Campaigns, repo: Path) -> None:
-    """Issue 9, problem 10: a saved plan is an expectation, not a program. An edit that
+    """A saved plan is an expectation, not a program. An edit that
     starts a draft, or adds a campaign no manifest has (its CSV from outside the
     repository), makes a plan that planning again does not give: refused, nothing done."""
     assert campaigns("plan", "--out", "reviewed.plan").code == 0
@@ -306,7 +310,7 @@ def test_a_failed_campaign_does_not_stop_the_others(
 def test_a_workflow_variable_missing_from_the_csv_is_refused_by_the_plan(
     campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
 ) -> None:
-    """Issue 10, problem 1: the create Dograh would refuse is a plan error, and apply
+    """The create Dograh would refuse is a plan error, and apply
     changes nothing at all."""
     (repo / "campaigns.d" / "contacts" / "bare.csv").write_text("phone_number\n+15550199\n")
     text = (repo / "campaigns.d" / "winback-survey.yaml").read_text()
@@ -363,7 +367,7 @@ def test_a_create_answered_without_happening_is_sent_again(
 def test_a_create_without_an_answer_is_never_sent_blindly(
     campaigns: Campaigns, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Issue 9, problem 11: no answer came (the connection dropped after sending), so
+    """No answer came (the connection dropped after sending), so
     the create may still be running: looked for, then reported unknown, never re-sent;
     the next apply finds out."""
     monkeypatch.setattr(apply_module, "UNANSWERED_WAIT", 0.3)
@@ -441,21 +445,42 @@ def test_apply_that_does_not_converge_says_so(
     assert "~ max_concurrency = 5 -> 4" in result.err
 
 
-def test_ctrl_c_lets_calls_in_flight_finish_and_reports(
-    campaigns: Campaigns, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def interrupted(futures: Any) -> Any:
-        raise KeyboardInterrupt  # as Ctrl-C does in the main thread, while it waits
-        yield  # a generator, as as_completed is
+INTERRUPTIBLE = (
+    "import signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "from reconciler.cli import main; main()"
+)
+"""``campaigns`` as a user runs it, Ctrl-C raising KeyboardInterrupt in it whatever the
+test runner's worker inherited (an ignored SIGINT would be inherited too)."""
 
-    monkeypatch.setattr(apply_module, "as_completed", interrupted)
-    result = campaigns("apply", "--auto-approve", "--parallelism", "1")
-    assert result.code == 130
-    assert "Interrupted: finishing the calls in flight, starting no more..." in result.out
-    assert "Apply interrupted. Done:" in result.err
-    assert "not started:" in result.err
-    assert "Run apply again to finish" in result.err
-    assert len(_live(sandbox)) < 3
+
+def test_ctrl_c_lets_calls_in_flight_finish_and_reports(repo: Path, sandbox: SandboxHandle) -> None:
+    """A real SIGINT, sent once the first create has reached Dograh and is held there:
+    that create finishes, the two others are never sent."""
+    create = "/api/v1/campaign/create"
+    sandbox.admin.set_faults({"method": "POST", "path": create, "kind": "latency", "seconds": 2})
+    command = [sys.executable, "-c", INTERRUPTIBLE, "--no-color", "apply", "--auto-approve"]
+    process = subprocess.Popen(
+        [*command, "--allow-dirty", "--parallelism", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while not sandbox.admin.requests(method="POST", path=create):
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.02)  # pytest's timeout ends it if the create never comes
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    assert process.returncode == 130, out + err
+    assert "Interrupted: finishing the calls in flight, starting no more..." in out
+    assert "Apply interrupted. Done: 1 created" in err
+    assert "not started:" in err
+    assert "Run apply again to finish" in err
+    assert sandbox.api_key not in out + err
+    assert len(sandbox.admin.requests(method="POST", path=create)) == 1
+    assert len(_live(sandbox)) == 1
 
 
 def test_no_line_of_apply_reads_as_a_ci_command(campaigns: Campaigns, repo: Path) -> None:

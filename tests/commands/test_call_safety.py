@@ -1,6 +1,6 @@
-"""Issue 9: nobody is dialled unless git names them and a reviewed change says so.
+"""Nobody is dialled unless git names them and a reviewed change says so.
 
-One test per problem the issue reproduced, as a user meets it: the CLI against the
+One test per way a campaign could dial unasked, as a user meets it: the CLI against the
 sandbox over loopback, the sandbox's clock and faults making Dograh's behaviour (breaker
 trips, syncs, late answers) happen on cue. Each asserts what the plan says and what
 Dograh received (its request log): no start or resume the manifests did not ask for.
@@ -79,7 +79,7 @@ OTHERS = "phone_number,first_name\n+13125550900,Olga\n+13125550901,Oscar\n+13125
 OURS = "phone_number,first_name\n+13125550100,Ada\n+13125550101,Farid\n+13125550102,Gus\n"
 
 
-def test_1_a_pinned_campaign_is_adopted_only_with_the_contacts_in_git(
+def test_a_pinned_campaign_is_adopted_only_with_the_contacts_in_git(
     campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
 ) -> None:
     ui = _made_in_dograh(sandbox, "made-in-the-ui", OTHERS)
@@ -113,7 +113,7 @@ def test_1_a_pinned_campaign_is_adopted_only_with_the_contacts_in_git(
     assert len(again) == len(downloads)
 
 
-def test_2_a_namesake_made_elsewhere_is_never_taken_over(
+def test_a_namesake_made_elsewhere_is_never_taken_over(
     campaigns: Campaigns, sandbox: SandboxHandle
 ) -> None:
     theirs = _made_in_dograh(sandbox, "spring-renewals-east", OTHERS, start=True)
@@ -129,7 +129,7 @@ def test_2_a_namesake_made_elsewhere_is_never_taken_over(
     assert touched == []
 
 
-def test_3_a_removed_manifest_pauses_its_campaign_and_a_rename_is_recognised(
+def test_a_removed_manifest_pauses_its_campaign_and_a_rename_is_recognised(
     campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
 ) -> None:
     sandbox.admin.set_clock(MONDAY_MORNING_NEW_YORK)
@@ -172,7 +172,7 @@ def _trip_the_breaker(sandbox: SandboxHandle) -> dict[str, Any]:
     return east
 
 
-def test_4_the_breakers_pause_is_held_until_a_reviewed_change_or_an_operator(
+def test_the_breakers_pause_is_held_until_a_reviewed_change_or_an_operator(
     campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
 ) -> None:
     sandbox.admin.set_clock(MONDAY_MORNING_NEW_YORK)
@@ -208,7 +208,7 @@ def test_4_the_breakers_pause_is_held_until_a_reviewed_change_or_an_operator(
     assert [r.campaign_id for r in _dialing_requests(sandbox)] == [east["id"]]
 
 
-def test_4_an_emergency_pause_by_hand_is_held_too(
+def test_an_emergency_pause_by_hand_is_held_too(
     campaigns: Campaigns, sandbox: SandboxHandle
 ) -> None:
     sandbox.admin.set_clock(MONDAY_MORNING_NEW_YORK)
@@ -223,7 +223,7 @@ def test_4_an_emergency_pause_by_hand_is_held_too(
     assert _dialing_requests(sandbox) == []
 
 
-def test_5_a_pause_during_the_sync_sticks(
+def test_a_pause_during_the_sync_sticks(
     campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
 ) -> None:
     sandbox.admin.set_clock(MONDAY_MORNING_NEW_YORK)
@@ -244,7 +244,7 @@ def test_5_a_pause_during_the_sync_sticks(
     assert _live(sandbox)["spring-renewals-east"]["state"] == "paused"
 
 
-def test_5_a_sync_that_never_ends_is_not_reported_paused(
+def test_a_sync_that_never_ends_is_not_reported_paused(
     campaigns: Campaigns, repo: Path, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(apply_module, "SYNC_WAIT", 0.5)
@@ -275,7 +275,7 @@ def _apply_process(repo: Path, sandbox: SandboxHandle, cache: Path) -> subproces
 
 
 @pytest.mark.parametrize("machines", ["one machine", "two machines"])
-def test_6_two_applies_at_once_dial_one_campaign_per_manifest(
+def test_two_applies_at_once_dial_one_campaign_per_manifest(
     repo: Path, sandbox: SandboxHandle, tmp_path: Path, machines: str
 ) -> None:
     """Two `campaigns apply` processes started together (a laptop and CI). On one
@@ -315,7 +315,7 @@ def test_6_two_applies_at_once_dial_one_campaign_per_manifest(
     assert not plan.places_calls
 
 
-def test_7_a_failed_campaign_blocks_nothing_else(
+def test_a_failed_campaign_blocks_nothing_else(
     campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
 ) -> None:
     """A campaign of these manifests that Dograh failed: a warning with Dograh's reason;
@@ -350,7 +350,7 @@ def test_7_a_failed_campaign_blocks_nothing_else(
     assert len(_live(sandbox)) == 3
 
 
-def test_8_line_endings_are_not_other_contacts(campaigns: Campaigns, repo: Path) -> None:
+def test_line_endings_are_not_other_contacts(campaigns: Campaigns, repo: Path) -> None:
     assert campaigns("apply", "--auto-approve").code == 0
     for csv in (repo / "campaigns.d" / "contacts").glob("*.csv"):
         csv.write_bytes(csv.read_bytes().replace(b"\n", b"\r\n").rstrip(b"\r\n"))
@@ -358,7 +358,7 @@ def test_8_line_endings_are_not_other_contacts(campaigns: Campaigns, repo: Path)
     assert (result.code, result.out) == (0, NO_CHANGES)
 
 
-def test_9_one_person_in_two_running_campaigns_blocks_the_plan(
+def test_one_person_in_two_running_campaigns_blocks_the_plan(
     campaigns: Campaigns, repo: Path
 ) -> None:
     east = (repo / "campaigns.d" / "contacts" / "spring-renewals-east.csv").read_text()
@@ -382,7 +382,7 @@ def test_9_one_person_in_two_running_campaigns_blocks_the_plan(
     assert "+1212" not in result.out
 
 
-def test_11_a_create_answered_after_the_timeout_is_not_sent_again(
+def test_a_create_answered_after_the_timeout_is_not_sent_again(
     repo: Path, sandbox: SandboxHandle, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Dograh answers the create after the client gave up (it commits late): apply looks

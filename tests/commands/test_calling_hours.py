@@ -1,4 +1,5 @@
-"""Issue 11 as a user meets it: `campaigns validate` (offline) and `plan` refuse a running
+"""Calling hours as a user meets them: `campaigns validate` (offline) and `plan` refuse a
+running
 campaign that would ring people outside their legal hours, with the figures and never a
 number; and a Policy's limits block an apply that starts too much."""
 

@@ -62,7 +62,7 @@ def test_changes_made_by_hand_show_as_exactly_those(
     assert changes["spring-renewals-east"]["changes"] == [
         {"path": "max_concurrency", "before": 2, "after": 5, "source": None}
     ]
-    # Paused by hand: held, not resumed (issue 9), but its settings still updated.
+    # Paused by hand: held, not resumed, but its settings still updated.
     assert changes["appointments-west"]["actions"] == ["update"]
     assert changes["appointments-west"]["places_calls"] is False
     assert [h["name"] for h in document["held"]] == ["appointments-west"]

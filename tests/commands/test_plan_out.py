@@ -1,4 +1,4 @@
-"""`plan --out` into a path that cannot hold a file (issue 14, item 14): exit 1 with a
+"""`plan --out` into a path that cannot hold a file: exit 1 with a
 sentence naming the path, before Dograh is read, and nothing left behind: no temporary
 file beside the target, no crash log."""
 

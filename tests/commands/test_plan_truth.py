@@ -1,4 +1,5 @@
-"""Issue 10's problems that no other module covers: all errors of all files in one run,
+"""What a plan and an apply say, where no other module covers it: all errors of all files
+in one run,
 an apply that never loses an error, and the small things a new user met on the way."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from tests.commands.conftest import Campaigns
 
 
 def test_every_kind_of_error_of_every_file_in_one_run(campaigns: Campaigns, repo: Path) -> None:
-    """Problem 6: a duplicate key in one file no longer hides the unknown workflow of
+    """A duplicate key in one file no longer hides the unknown workflow of
     another, nor a CSV row Dograh would refuse in a third; sorted by file and line."""
     manifests = repo / "campaigns.d"
     east = manifests / "spring-renewals-east.yaml"
@@ -48,28 +49,20 @@ def _file_then_line(place: str) -> tuple[str, int]:
     return path, int(line)
 
 
-def _answers_without_an_id(monkeypatch: pytest.MonkeyPatch, method: str) -> None:
+def _answers_without_an_id(sandbox: SandboxHandle, method: str) -> None:
     """Success answers about one campaign, to ``method`` requests, that lack its ``id``: no
-    Dograh does this, so the sandbox cannot; a proxy or another version might."""
-    real = DograhClient._body
-
-    def body(self: DograhClient, verb: str, path: str, **kwargs: Any) -> bytes:
-        answer = real(self, verb, path, **kwargs)
-        fields = json.loads(answer)
-        if verb != method or "workflow_id" not in fields:
-            return answer
-        del fields["id"]
-        return json.dumps(fields).encode()
-
-    monkeypatch.setattr(DograhClient, "_body", body)
+    Dograh does this; a proxy or another version might (the sandbox's ``omit`` fault)."""
+    sandbox.admin.set_faults(
+        {"method": method, "path": "/api/v1/campaign/*", "kind": "omit", "key": "id"}
+    )
 
 
 def test_a_create_answered_without_an_id_is_found_not_lost(
-    campaigns: Campaigns, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+    campaigns: Campaigns, sandbox: SandboxHandle
 ) -> None:
-    """Problem 7: the create happened although its answer cannot be read. Apply says
+    """The create happened although its answer cannot be read. Apply says
     so, finds the campaign it made, never creates it again, and goes on to start it."""
-    _answers_without_an_id(monkeypatch, "POST")
+    _answers_without_an_id(sandbox, "POST")
     result = campaigns("apply", "--auto-approve", "--parallelism", "1")
     assert result.out.count("Dograh's answer to the create could not be read, but Dograh has") == 3
     assert len(sandbox.admin.requests(method="POST", path="/api/v1/campaign/create")) == 3
@@ -85,14 +78,13 @@ def test_a_create_answered_without_an_id_is_found_not_lost(
 
 
 def test_an_update_answered_without_an_id_fails_that_campaign(
-    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
+    campaigns: Campaigns, repo: Path, sandbox: SandboxHandle
 ) -> None:
-    """Problem 7: once "Apply complete! nothing changed." with exit 0; now that campaign's
-    error, exit 1."""
+    """Not "Apply complete! nothing changed." with exit 0: that campaign's error, exit 1."""
     assert campaigns("apply", "--auto-approve").code == 0
     east = repo / "campaigns.d" / "spring-renewals-east.yaml"
     east.write_text(east.read_text().replace("max_concurrency: 5", "max_concurrency: 4"))
-    _answers_without_an_id(monkeypatch, "PATCH")
+    _answers_without_an_id(sandbox, "PATCH")
     result = campaigns("apply", "--auto-approve")
     assert result.code == 1, result.out + result.err
     assert "Apply complete" not in result.out
@@ -113,7 +105,7 @@ def _live_concurrency(sandbox: SandboxHandle, name: str) -> int:
 def test_an_unexpected_exception_in_a_worker_is_a_bug_with_a_crash_log(
     campaigns: Campaigns, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """Problem 7, the bug case: exit 3, what was done said first, the traceback in the
+    """A bug of ours in a worker: exit 3, what was done said first, the traceback in the
     crash log; the other campaigns were still applied."""
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     real = DograhClient.create_campaign

@@ -1,4 +1,4 @@
-"""Issue 10: a plan that passes applies. Every refusal the sandbox (Dograh's behaviour,
+"""A plan that passes applies. Every refusal the sandbox (Dograh's behaviour,
 docs/dograh-api.md §2.3, §2.6, §2.7) can make on create, update, start and resume is
 reported by `plan` first, at the manifest's file:line, and apply then sends no write;
 the few that cannot be known in advance are listed below, each with why, and apply

@@ -1,5 +1,7 @@
 """The client's limits, in process against the same tiny servers: the exact exception, its
-``answered``, what was retried, and times measured without a child process's start."""
+``answered``, what was retried (the connections the server saw, the pauses the client
+took) and the time the client itself accounts for, so that no assert depends on how busy
+the machine is."""
 
 from __future__ import annotations
 
@@ -34,8 +36,10 @@ from tests.hostile.conftest import KEY, MIB, Serve, read_head
 CREATE = {"name": "east", "workflow_id": 3, "source_type": "csv", "source_id": "k"}
 
 
-def _client(url: str, **settings: Any) -> DograhClient:
-    return DograhClient(ClientSettings(base_url=url, api_key=KEY, **settings))
+def _client(url: str, pauses: list[float] | None = None, **settings: Any) -> DograhClient:
+    """A client of ``url``; the pauses it takes before a retry go to ``pauses``."""
+    sleep = time.sleep if pauses is None else pauses.append
+    return DograhClient(ClientSettings(base_url=url, api_key=KEY, **settings), sleep=sleep)
 
 
 def _answer(conn: socket.socket, status: str, body: bytes, *headers: str) -> None:
@@ -62,17 +66,17 @@ def _stalled_body(conn: socket.socket) -> None:
 
 def test_a_create_without_an_answer_is_unknown_and_not_answered(serve: Serve) -> None:
     server = serve(_silent)
-    started = time.monotonic()
+    pauses: list[float] = []
     with (
-        _client(server.url(), request_timeout=0.5) as client,
+        _client(server.url(), pauses, request_timeout=0.5) as client,
         pytest.raises(OutcomeUnknown) as caught,
     ):
         client.create_campaign(CREATE)
-    assert time.monotonic() - started < 1.0
     assert caught.value.answered is False
     assert "no complete answer from Dograh within 0.5 s" in str(caught.value)
     assert "may or may not have carried it out" in str(caught.value)
-    assert server.connections == 1  # never sent twice
+    assert (server.connections, pauses) == (1, [])  # never sent twice
+    assert client.settings.ledger.spent() >= 0.5  # its whole deadline, not less
 
 
 def test_a_create_whose_answer_stalls_is_unknown_and_answered(serve: Serve) -> None:
@@ -108,12 +112,17 @@ def test_a_create_answered_with_a_5xx_is_unknown(serve: Serve, status: str, answ
 
 
 def test_a_read_that_meets_its_deadline_is_not_retried(serve: Serve) -> None:
+    """The read waits its whole deadline, as the client accounts its time, and no more:
+    no pause, no second connection."""
     server = serve(_silent)
-    started = time.monotonic()
-    with _client(server.url(), request_timeout=0.5) as client, pytest.raises(DeadlineExceeded):
+    pauses: list[float] = []
+    with (
+        _client(server.url(), pauses, request_timeout=0.5) as client,
+        pytest.raises(DeadlineExceeded, match=r"no complete answer from Dograh within 0\.5 s"),
+    ):
         client.list_campaigns()
-    assert 0.5 <= time.monotonic() - started < 1.0
-    assert server.connections == 1
+    assert client.settings.ledger.spent() >= 0.5
+    assert (server.connections, pauses) == (1, [])
 
 
 def test_the_run_deadline_spans_every_client_of_one_settings(serve: Serve) -> None:
@@ -121,26 +130,30 @@ def test_the_run_deadline_spans_every_client_of_one_settings(serve: Serve) -> No
     settings = ClientSettings(
         base_url=server.url(), api_key=KEY, request_timeout=10, command_timeout=0.6
     )
-    started = time.monotonic()
     with (
         DograhClient(settings) as first,
         pytest.raises(DeadlineExceeded, match=r"within the 0\.6 s"),
     ):
-        first.list_campaigns()
-    assert time.monotonic() - started < 1.0
+        first.list_campaigns()  # the request's own 10 s would name itself
+    assert settings.ledger.spent() >= 0.6
     with DograhClient(settings) as second, pytest.raises(DeadlineExceeded, match="not sent"):
         second.get_campaign(1)
     assert server.connections == 1  # the second request was never sent
 
 
 def test_the_run_counts_only_time_spent_waiting_on_dograh() -> None:
+    """The ledger's time lies within the test's own measure of the same wait (however
+    long a busy machine makes it): a request under way alongside another is not counted
+    twice, and the time after it is not counted at all."""
     ledger = RunLedger()
+    began = time.monotonic()
     with ledger.waiting():
         time.sleep(0.05)
         with ledger.waiting():  # another thread's request at the same time counts once
             time.sleep(0.05)
+    waited = time.monotonic() - began
     time.sleep(0.1)  # the approval prompt, the diff: not waiting on Dograh
-    assert 0.1 <= ledger.spent() < 0.15
+    assert 0.1 <= ledger.spent() <= waited
 
 
 def test_answers_read_at_the_same_time_share_the_size_limit(serve: Serve) -> None:
@@ -175,13 +188,11 @@ def test_a_declared_length_over_the_limit_is_refused_before_reading(serve: Serve
         _until_closed(conn)
 
     server = serve(huge)
-    started = time.monotonic()
     with (
-        _client(server.url(), max_response_bytes=MIB) as client,
+        _client(server.url(), max_response_bytes=MIB, request_timeout=10) as client,
         pytest.raises(ResponseTooLarge) as caught,
     ):
-        client.list_campaigns()
-    assert time.monotonic() - started < 0.5
+        client.list_campaigns()  # reading the body would wait for bytes that never come
     assert "larger than the 1 MiB this tool reads (it declares 10,737,418,240 bytes)" in str(
         caught.value
     )
@@ -266,14 +277,14 @@ def test_server_text_is_made_printable(serve: Serve) -> None:
     )
 
 
-def test_a_tls_failure_is_named_within_a_second_and_not_retried(
+def test_a_tls_failure_is_named_at_once_and_not_retried(
     serve: Serve, self_signed: ssl.SSLContext
 ) -> None:
     server = serve(read_head, tls=self_signed)
-    started = time.monotonic()
-    with _client(server.url("https")) as client, pytest.raises(TLSFailure) as caught:
+    pauses: list[float] = []
+    with _client(server.url("https"), pauses) as client, pytest.raises(TLSFailure) as caught:
         client.create_campaign(CREATE)  # nothing was sent: not an unknown outcome
-    assert time.monotonic() - started < 1.0
+    assert pauses == []
     assert f"TLS handshake with 127.0.0.1:{server.port} failed: certificate verify failed" in str(
         caught.value
     )
@@ -302,9 +313,9 @@ def test_an_unreachable_dograh_is_given_up_after_the_connect_attempts(serve: Ser
     port = closed.getsockname()[1]
     closed.close()
     policy = RetryPolicy(connect_attempts=2, connect_delay=0.01)
-    started = time.monotonic()
+    pauses: list[float] = []
     with (
-        _client(f"http://127.0.0.1:{port}", retry=policy) as client,
+        _client(f"http://127.0.0.1:{port}", pauses, retry=policy) as client,
         pytest.raises(
             Unavailable,
             match=rf"cannot connect to Dograh at http://127.0.0.1:{port}: connection "
@@ -312,7 +323,7 @@ def test_an_unreachable_dograh_is_given_up_after_the_connect_attempts(serve: Ser
         ),
     ):
         client.list_campaigns()
-    assert time.monotonic() - started < 0.5
+    assert pauses == [0.01]  # the connect policy's one short pause, not the outage budget
 
 
 def _live_campaign() -> dict[str, Any]:

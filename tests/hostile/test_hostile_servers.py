@@ -1,10 +1,13 @@
-"""Issue 14 (and two items of issue 10), each case reproduced against a tiny misbehaving
-server and run through the CLI in a child process: exit 1 with a message that names the
-problem, within a time bound, under a memory bound, and never the key or the URL's
-password on stdout, stderr or in a crash log.
+"""What a hostile or broken network does to the tool, each case reproduced against a tiny
+misbehaving server and run through the CLI in a child process: it ends by itself, exit 1
+with a message that names the problem (and the limit that stopped it), under a memory
+bound, and never the key or the URL's password on stdout, stderr or in a crash log.
 
-Times include the child's start (about 0.3 s); the limits are set short through the
-environment, as a user would (DOGRAH_MAX_RESPONSE_SIZE, DOGRAH_REQUEST_TIMEOUT...).
+The limits are set short through the environment, as a user would
+(DOGRAH_MAX_RESPONSE_SIZE, DOGRAH_REQUEST_TIMEOUT...). No assert reads the wall clock: a
+limit that is not enforced leaves the child waiting on a server that never finishes, and
+the safety net (``SAFETY_NET_SECONDS``) kills it, which fails the test; retries are
+counted in the pauses the tool logs with ``-v``.
 """
 
 from __future__ import annotations
@@ -35,12 +38,13 @@ BASIC = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
 SECRETS = (KEY, PASSWORD, BASIC)
 
 
-def _assert_clean_failure(run: Run, *, seconds: float, message: str) -> None:
-    """Exit 1 (a user error, not a crash), the message, in time, in memory, no secret."""
+def _assert_clean_failure(run: Run, *, message: str) -> None:
+    """Ended by itself, exit 1 (a user error, not a crash), the message, in memory, no
+    secret."""
+    assert not run.killed, f"did not end by itself: {run.err}"
     assert run.code == 1, run.err
     assert re.search(message, run.err), run.err
     assert run.crash_logs == []
-    assert run.seconds < seconds, f"{run.seconds:.1f} s"
     assert run.peak_mib < MEMORY_BOUND_MIB
     for secret in SECRETS:
         assert not run.shows(secret), secret
@@ -75,7 +79,6 @@ def test_an_endless_answer_stops_at_the_size_limit(serve: Serve, manifests: Path
     run = campaigns(manifests, "plan", url=server.url(), env={"DOGRAH_MAX_RESPONSE_SIZE": "16MiB"})
     _assert_clean_failure(
         run,
-        seconds=5,
         message=rf"Error: GET /\S+: ({ONE_ANSWER}\(16(\.\d)? MiB received\)|{TOGETHER}); if the "
         r"organization really has that much, raise --max-response-size or "
         r"DOGRAH_MAX_RESPONSE_SIZE",
@@ -95,7 +98,6 @@ def test_a_gzip_bomb_stops_at_the_size_limit_inflated(
     run = campaigns(manifests, "plan", url=server.url(), env={"DOGRAH_MAX_RESPONSE_SIZE": "16MiB"})
     _assert_clean_failure(
         run,
-        seconds=5,
         message=rf"Error: GET /\S+: ({ONE_ANSWER}\(its gzip body inflates past it\)|{TOGETHER})",
     )
 
@@ -141,11 +143,9 @@ def test_a_server_sending_a_byte_at_a_time_meets_the_request_deadline(
     run = campaigns(manifests, "plan", url=server.url(), env={"DOGRAH_REQUEST_TIMEOUT": "1.5"})
     _assert_clean_failure(
         run,
-        seconds=4,
         message=r"Error: GET /\S+: no complete answer from Dograh within 1.5 s \(the limit of "
         r"one request: --request-timeout or DOGRAH_REQUEST_TIMEOUT\)",
     )
-    assert run.seconds > 1.5
 
 
 def test_the_whole_run_meets_the_command_deadline(serve: Serve, manifests: Path) -> None:
@@ -158,7 +158,6 @@ def test_the_whole_run_meets_the_command_deadline(serve: Serve, manifests: Path)
     )
     _assert_clean_failure(
         run,
-        seconds=3.5,
         message=r"no complete answer from Dograh within the 1 s this run may wait on Dograh "
         r"in all \(--command-timeout or DOGRAH_COMMAND_TIMEOUT\)",
     )
@@ -180,7 +179,7 @@ def test_a_proxy_is_held_to_the_deadline_too(serve: Serve, manifests: Path) -> N
         url="http://127.0.0.1:9",  # never reached: the proxy answers, a byte at a time
         env={**_through_proxy(proxy), "DOGRAH_REQUEST_TIMEOUT": "1.5"},
     )
-    _assert_clean_failure(run, seconds=4, message=r"no complete answer from Dograh within 1\.5 s")
+    _assert_clean_failure(run, message=r"no complete answer from Dograh within 1\.5 s")
     assert proxy.connections == 1  # the key's organization, asked first
 
 
@@ -201,7 +200,6 @@ def test_list_items_that_are_not_objects_are_a_user_error(serve: Serve, manifest
     run = campaigns(manifests, "plan", url=server.url())
     _assert_clean_failure(
         run,
-        seconds=4,
         message=r"Error: Dograh's answer to GET /campaign/ is not what this tool reads: "
         r"campaigns\[0\]: .*campaigns\[1\]: ",
     )
@@ -226,7 +224,6 @@ def test_a_proxy_echoing_the_headers_shows_no_secret(serve: Serve, manifests: Pa
     run = campaigns(manifests, "-v", "plan", url=url)
     _assert_clean_failure(
         run,
-        seconds=4,
         message=r"Error: GET /\S+: Dograh answered HTTP 403: \\x1b\[2J403 Forbidden by proxy\. "
         r"You sent: (X-API-Key: <redacted> \| Authorization: Basic <redacted>|Authorization: "
         r"Basic <redacted> \| X-API-Key: <redacted>)",
@@ -245,7 +242,7 @@ def test_a_proxy_echoing_its_credentials_shows_no_secret(serve: Serve, manifests
         url="http://127.0.0.1:9",
         env=_through_proxy(proxy, userinfo=f"{USER}:{PASSWORD}@"),
     )
-    _assert_clean_failure(run, seconds=4, message=r"Proxy-Authorization: Basic <redacted>")
+    _assert_clean_failure(run, message=r"Proxy-Authorization: Basic <redacted>")
     assert proxy.connections >= 1
 
 
@@ -263,7 +260,6 @@ def test_plain_http_through_a_proxy_is_refused_before_any_request(
     )
     _assert_clean_failure(
         run,
-        seconds=4,
         message=r"refusing to send the API key in clear text to localhost over http://: the "
         r"connection goes through the proxy http://127\.0\.0\.1:\d+ \(HTTP_PROXY or ALL_PROXY; "
         r"add localhost to NO_PROXY to go straight to it\); use https://, or pass --insecure",
@@ -272,7 +268,7 @@ def test_plain_http_through_a_proxy_is_refused_before_any_request(
     assert proxy.connections == 0
     bypassed = {**_through_proxy(proxy), "NO_PROXY": "localhost", "no_proxy": "localhost"}
     run = campaigns(manifests, "plan", url="http://localhost:9", env=bypassed)
-    _assert_clean_failure(run, seconds=4, message=r"cannot connect to Dograh at http://localhost:9")
+    _assert_clean_failure(run, message=r"cannot connect to Dograh at http://localhost:9")
     assert proxy.connections == 0
 
 
@@ -284,7 +280,6 @@ def test_a_password_in_the_api_url_is_never_printed(serve: Serve, manifests: Pat
     run = campaigns(manifests, "-v", "plan", url=url)
     _assert_clean_failure(
         run,
-        seconds=4,
         message=rf"cannot connect to Dograh at http://127\.0\.0\.1:{port}: connection refused",
     )
     assert USER not in run.err
@@ -300,7 +295,6 @@ def test_a_certificate_failure_is_named_at_once(
     run = campaigns(manifests, "plan", url=server.url("https"))
     _assert_clean_failure(
         run,
-        seconds=2.5,
         message=rf"Error: GET /\S+: TLS handshake with 127\.0\.0\.1:{server.port} failed: "
         r"certificate verify failed: self.signed certificate\. If Dograh's certificate comes "
         r"from a private authority, point SSL_CERT_FILE at its certificate",
@@ -317,7 +311,6 @@ def test_https_to_a_plain_http_port_is_named_at_once(serve: Serve, manifests: Pa
     run = campaigns(manifests, "plan", url=server.url("https"))
     _assert_clean_failure(
         run,
-        seconds=2.5,
         message=rf"TLS handshake with 127\.0\.0\.1:{server.port} failed: .*; the server does "
         r"not speak TLS on this port: is its URL http://\?",
     )
@@ -345,7 +338,6 @@ def test_a_key_http_cannot_carry_is_a_usage_error_before_any_request(
     run = campaigns(manifests, "plan", url=server.url(), key=key)
     _assert_clean_failure(
         run,
-        seconds=3,
         message=rf"Error: the API key {problem}.*, which an HTTP header cannot carry: set "
         r"DOGRAH_API_KEY \(or --api-key\) to the key alone",
     )
@@ -353,42 +345,44 @@ def test_a_key_http_cannot_carry_is_a_usage_error_before_any_request(
     assert server.connections == 0
 
 
-# Issue 10: the URL's /api/v1, and an unreachable Dograh ------------------------------------
+# The URL's /api/v1, and an unreachable Dograh ------------------------------------
 
 
 def test_an_api_url_ending_in_api_v1_gets_the_fix(manifests: Path) -> None:
     run = campaigns(manifests, "plan", url="https://dograh.example.com/api/v1/")
     _assert_clean_failure(
         run,
-        seconds=3,
         message=r"Error: the API URL 'https://dograh\.example\.com/api/v1/' ends in /api/v1, "
         r"which campaigns adds itself: use --api-url https://dograh\.example\.com ",
     )
 
 
-def test_a_refused_connection_fails_in_a_second(manifests: Path) -> None:
+RETRIES = re.compile(r"retrying in (\d+\.\d+) s")
+"""The pause before each retry, as ``-v`` logs it."""
+
+
+def test_a_refused_connection_fails_after_the_quick_connect_retries(manifests: Path) -> None:
+    """Three attempts with two short pauses (0.25 s, then 0.5 s), not the outage budget."""
     closed = socket.create_server(("127.0.0.1", 0))
     port = closed.getsockname()[1]
     closed.close()
-    run = campaigns(manifests, "plan", url=f"http://127.0.0.1:{port}")
+    run = campaigns(manifests, "-v", "plan", url=f"http://127.0.0.1:{port}")
     _assert_clean_failure(
         run,
-        seconds=3,
         message=rf"Error: GET /\S+: cannot connect to Dograh at http://127\.0\.0\.1:{port}: "
-        r"connection refused \(3 attempts in 0\.\d s\); check the URL",
+        r"connection refused \(3 attempts in [\d.]+ s\); check the URL",
     )
+    assert RETRIES.findall(run.err) == ["0.25", "0.50"], run.err
 
 
-def test_an_unknown_host_fails_as_fast_as_the_resolver(manifests: Path) -> None:
+def test_an_unknown_host_fails_after_the_quick_connect_retries(manifests: Path) -> None:
+    """A name that does not resolve is retried as a refused connection is: three lookups
+    with two short pauses, whatever the resolver takes for each."""
     host = "dograh-campaigns-test.invalid"
-    started = time.perf_counter()
-    with pytest.raises(socket.gaierror):
-        socket.getaddrinfo(host, 443)
-    resolver = time.perf_counter() - started
-    run = campaigns(manifests, "plan", url=f"https://{host}")
+    run = campaigns(manifests, "-v", "plan", url=f"https://{host}")
     _assert_clean_failure(
         run,
-        seconds=3 + 3 * resolver,  # three lookups, two short pauses and the start
         message=rf"cannot connect to Dograh at https://{re.escape(host)}: the host name does "
-        r"not resolve",
+        r"not resolve( \([^)]*\))? \(3 attempts in [\d.]+ s\)",
     )
+    assert RETRIES.findall(run.err) == ["0.25", "0.50"], run.err

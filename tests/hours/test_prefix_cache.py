@@ -6,6 +6,7 @@ and written anew."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -22,14 +23,19 @@ ORLANDO = "+16892345678"  # 689: phonenumbers says Chicago; the table, Eastern
 
 
 @pytest.fixture(autouse=True)
-def _fresh_prefixes(monkeypatch: pytest.MonkeyPatch) -> None:
+def _fresh_prefixes() -> Iterator[None]:
     """This test's own prefix table: what it learns reaches no other test."""
-    monkeypatch.setattr(numbers, "_nanp", {})
+    table = numbers.nanp_cache()
+    before = dict(table)
+    table.clear()
+    yield
+    table.clear()
+    table.update(before)
 
 
-def _new_process(monkeypatch: pytest.MonkeyPatch) -> None:
+def _new_process() -> None:
     """What a new run knows before it reads the cache: nothing."""
-    monkeypatch.setattr(numbers, "_nanp", {})
+    numbers.nanp_cache().clear()
 
 
 def _saved(directory: Path, prefixes: dict[str, int]) -> PrefixCache:
@@ -41,20 +47,18 @@ def _saved(directory: Path, prefixes: dict[str, int]) -> PrefixCache:
     return cache
 
 
-def test_saved_prefixes_are_learnt(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_saved_prefixes_are_learnt(tmp_path: Path) -> None:
     _saved(tmp_path, {FAKE: 0, "+1999124": -1})
-    _new_process(monkeypatch)
+    _new_process()
     PrefixCache(tmp_path).learn()
     found = numbers.place_id(FAKE + "0000")
     assert numbers.place(found).zones == ("Pacific/Honolulu",)
     assert numbers.place_id("+19991240000") == numbers.INVALID
 
 
-def test_what_a_run_learns_is_kept_with_what_was_saved(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_what_a_run_learns_is_kept_with_what_was_saved(tmp_path: Path) -> None:
     cache = _saved(tmp_path, {FAKE: 0})
-    _new_process(monkeypatch)
+    _new_process()
     cache = PrefixCache(tmp_path)
     cache.learn()
     before = cache.path.read_bytes()
@@ -87,9 +91,7 @@ def _rewrite(cache: PrefixCache, edit: object) -> None:
     ],
     ids=["not-json", "unsigned", "a-list", "empty"],
 )
-def test_a_damaged_file_is_ignored_and_written_anew(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damaged: str
-) -> None:
+def test_a_damaged_file_is_ignored_and_written_anew(tmp_path: Path, damaged: str) -> None:
     cache = PrefixCache(tmp_path)
     cache.path.parent.mkdir(parents=True, exist_ok=True)
     cache.path.write_text(damaged, encoding="utf-8")
@@ -118,9 +120,7 @@ def _short_place(data: dict[str, list[list[object]]]) -> None:
     [_move_to_chicago, _index_past_the_places, _short_place],
     ids=["zones-moved", "index-out-of-range", "short-place"],
 )
-def test_an_edited_file_changes_no_verdict(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: object
-) -> None:
+def test_an_edited_file_changes_no_verdict(tmp_path: Path, edit: object) -> None:
     cache = PrefixCache(tmp_path)
     cache.learn()
     widened = numbers.place(numbers.place_id(ORLANDO))
@@ -129,7 +129,7 @@ def test_an_edited_file_changes_no_verdict(
     learn_prefixes(KnownPrefixes((HONOLULU,), {FAKE: 0}))
     cache.keep()
     _rewrite(cache, edit)
-    _new_process(monkeypatch)
+    _new_process()
     cache = PrefixCache(tmp_path)
     cache.learn()
     assert FAKE not in numbers.nanp_cache()
@@ -155,7 +155,7 @@ def test_a_changed_area_code_table_is_not_answered_from_a_warm_cache(
     warm.keep()
     assert warm.load() is not None
     monkeypatch.undo()
-    _new_process(monkeypatch)
+    _new_process()
     cache = PrefixCache(tmp_path)
     assert cache.path != warm.path
     cache.learn()
@@ -177,7 +177,7 @@ def test_every_input_of_the_verdict_keys_the_cache(
         import phonenumbers
 
         monkeypatch.setattr(phonenumbers, "__version__", "0.0.0")
-    _new_process(monkeypatch)
+    _new_process()
     cache = PrefixCache(tmp_path)
     assert cache.load() is None
     cache.learn()

@@ -255,7 +255,8 @@ def test_without_git_the_working_directory_is_the_root(
     ids=["crlf", "no-final-newline", "quoted", "blank-lines", "header-case"],
 )
 def test_contacts_are_identified_by_what_dograh_reads(tmp_path: Path, variant: bytes) -> None:
-    """Issue 9, problem 8: a file re-saved on Windows is the same contacts."""
+    """A file re-saved on Windows (line endings, quoting, blank lines, the header's case)
+    is the same contacts."""
     (tmp_path / "a.csv").write_bytes(b"phone_number,first_name\n+15550100,Ada\n+15550101,Ben\n")
     (tmp_path / "b.csv").write_bytes(variant)
     a, _ = check_contacts(str(tmp_path / "a.csv"), "a.csv")

@@ -1,5 +1,6 @@
-"""Files a pull request can put where manifests are read (issue 14, items 7, 8, 10 and
-issue 10): each ends, within its bound, with exit 1 or a warning and a sentence that
+"""Files a pull request can put where manifests are read: FIFOs and devices, links out
+of the repository, unreadable directories, names in any case or not in UTF-8, YAML
+that is not a manifest. Each ends with exit 1 or a warning and a sentence that
 names the path and the problem. Nothing here needs Dograh: broken manifests are
 reported by ``plan`` without a key, as by ``validate``.
 
@@ -20,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.cli import _is_plan_file, run
+from reconciler.cli import run
 from reconciler.manifest import load
 from reconciler.pipeline import validate_paths
 from tests.permissions import run_held_to_permissions
@@ -72,7 +73,7 @@ def _lines(out: str) -> list[str]:
     return out.splitlines()
 
 
-# Item 7: FIFOs and devices are refused unread, never waited on.
+# FIFOs and devices are refused unread, never waited on.
 
 
 @pytest.mark.timeout(10)
@@ -137,7 +138,7 @@ def test_dev_stdin_as_a_manifest_ends_whatever_stdin_is(repo: Path) -> None:
             )
 
 
-# Item 8: a manifest link out of the repository is refused, and its content never shown.
+# A manifest link out of the repository is refused, and its content never shown.
 
 
 def test_a_manifest_link_out_of_the_repository_is_refused_unread(
@@ -199,7 +200,7 @@ def test_a_link_to_another_checkout_does_not_become_the_repository(
     ]
 
 
-# Item 10: an unreadable directory is named; *.YAML is a manifest; a name that is not
+# An unreadable directory is named; *.YAML is a manifest; a name that is not
 # UTF-8 is reported in validate and plan, not a crash.
 
 
@@ -252,13 +253,13 @@ def test_upper_case_suffixes_are_manifests_in_scans_and_never_plan_files(
     _manifest(repo, "West.Yml", "west")
     code, out, _ = campaigns("validate")
     assert (code, out) == (0, "3 campaigns in 3 files are valid\n")
-    assert not _is_plan_file("campaigns.d/EAST.YAML")
-    assert not _is_plan_file("campaigns.d/West.Yml")
-    # Read as manifests (valid ones), apply goes on to ask for the key it needs.
-    code, _, err = campaigns("apply", "campaigns.d/EAST.YAML")
-    assert code == 1
-    assert "no Dograh API key" in err
-    assert "plan file" not in err
+    # Read as manifests (valid ones), apply goes on to ask for the key it needs: neither
+    # is a saved plan (which is read as JSON, and applied alone).
+    for targets in (["campaigns.d/EAST.YAML"], ["campaigns.d/EAST.YAML", "campaigns.d/West.Yml"]):
+        code, _, err = campaigns("apply", *targets)
+        assert code == 1
+        assert "no Dograh API key" in err
+        assert "plan" not in err
 
 
 @pytest.mark.skipif(sys.platform == "darwin", reason="macOS refuses names that are not UTF-8")
@@ -285,7 +286,7 @@ def test_a_file_name_that_is_not_utf8_is_reported_not_a_crash(repo: Path, campai
     assert json.loads(out)[0]["file"] == "campaigns.d/caf\\xe9.yaml"
 
 
-# Issue 10: a YAML file that is not a manifest is skipped in a scan, and said so.
+# A YAML file that is not a manifest is skipped in a scan, and said so.
 
 
 def test_a_yaml_file_that_is_no_manifest_is_skipped_in_a_scan(repo: Path, campaigns: Run) -> None:

@@ -1,6 +1,6 @@
-"""Names that cannot mislead (issue 14, item 11): no character that is not shown as
-itself, a campaign's name in NFC, and names that differ only in case or Unicode form
-warned about at both places."""
+"""Names that cannot mislead: no character that is not shown as itself, a campaign's
+name in NFC, and names that differ only in case or Unicode form warned about at both
+places."""
 
 from __future__ import annotations
 

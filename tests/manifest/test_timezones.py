@@ -1,6 +1,6 @@
-"""Time zones that mean the same on every machine (issue 14, item 13): the IANA
-area/location names of the tzdata package and UTC; machine-dependent names and legacy
-aliases refused, with the name to write instead."""
+"""Time zones that mean the same on every machine: the IANA area/location names of the
+tzdata package and UTC; machine-dependent names and legacy aliases refused, with the name
+to write instead."""
 
 from __future__ import annotations
 

@@ -164,7 +164,7 @@ def test_each_changed_field_is_exactly_that_update(
 
 
 def test_omitted_settings_are_never_changed(tmp_path: Path) -> None:
-    """Issue 10, problem 3: a manifest without retry_config leaves Dograh's alone."""
+    """A manifest without retry_config leaves Dograh's alone."""
     (manifest,) = manifests(tmp_path, SCHEDULED)
     retry = {**RETRY, "max_retries": 1, "retry_on_voicemail": False}
     live = _matching(manifest, retry_config=retry, circuit_breaker=None)
@@ -172,7 +172,7 @@ def test_omitted_settings_are_never_changed(tmp_path: Path) -> None:
 
 
 def test_a_changed_window_reads_as_the_manifest_writes_it(tmp_path: Path) -> None:
-    """Issue 10, problem 4: one line for one slot of five days, not five."""
+    """One line for one slot of five days, not five."""
     (manifest,) = manifests(tmp_path, MANAGED)
     slots = [{**slot, "end_time": "18:30"} for slot in WEEKDAYS]
     config = {"enabled": True, "timezone": "America/New_York", "slots": slots}
@@ -321,7 +321,7 @@ def test_other_contacts_of_ours_are_left_to_the_pipeline_to_count(tmp_path: Path
 
 
 def test_a_campaign_made_elsewhere_is_never_taken_over_by_name(tmp_path: Path) -> None:
-    """Issue 9, problem 2: a new manifest named like another team's campaign."""
+    """A new manifest named like another team's campaign."""
     (manifest,) = manifests(tmp_path, MANAGED)
     for source_id, who in (
         ("campaigns/1/abc_contacts.csv", "not created by these manifests"),
@@ -338,7 +338,7 @@ def test_a_campaign_made_elsewhere_is_never_taken_over_by_name(tmp_path: Path) -
 def test_a_pinned_campaign_made_elsewhere_is_compared_by_its_live_contacts(
     tmp_path: Path,
 ) -> None:
-    """Issue 9, problem 1: adoption compares the live file with the CSV (by the
+    """Adoption compares the live file with the CSV (by the
     pipeline, which reads Dograh); the change waits for that comparison."""
     (manifest,) = manifests(tmp_path, MANAGED.replace("name: east", "name: east\nid: 10"))
     live = _matching(manifest, source_id="campaigns/1/abc_contacts.csv", max_concurrency=2)
@@ -356,7 +356,7 @@ def test_a_started_campaign_cannot_return_to_draft(tmp_path: Path) -> None:
 
 
 def test_terminal_campaigns_are_warnings_not_conflicts(tmp_path: Path) -> None:
-    """Issue 9, problem 7: a failed campaign never blocks the plan of the others."""
+    """A failed campaign never blocks the plan of the others."""
     found = manifests(tmp_path, MANAGED, MANAGED.replace("name: east", "name: west"))
     done = _matching(found[0], state="completed", max_concurrency=2)
     plan = plan_of(found, state(done))

@@ -12,14 +12,13 @@ from reconciler.calling_hours import dials
 from reconciler.diff import Resume, diff
 from reconciler.live import LiveCampaign, TelephonyConfig
 from reconciler.manifest.load import Manifest
-from reconciler.named import named_in
 from reconciler.pipeline import load_manifests, validate_paths
 from reconciler.plan import Plan
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
 from reconciler.resolve import resolve
-from reconciler.review import _was
-from reconciler.revision import Revision
+from reconciler.review import decide
+from tests.commands.conftest import git, init_repository
 from tests.hours.helpers import MIAMI
 from tests.plan.builders import (
     BREAKER,
@@ -343,27 +342,46 @@ def test_a_redials_name_is_a_campaign_name(tmp_path: Path) -> None:
     assert load_manifests([str(tmp_path)])[1] == []
 
 
-def _state_in(text: str, resume: Resume) -> str | None:
-    """The state the review reads of a manifest file's text at the base revision."""
-    named, _ = named_in(f"apiVersion: dograh-campaigns/v1\n{text}".encode(), "m.yaml")
-    return _was(Revision("main", named), resume).state
-
-
-def test_a_reviewed_change_reads_the_redials_state_at_its_base() -> None:
+def _reviewed(directory: Path, base_text: str | None) -> str:
+    """What the review of ``--base main`` says of east's paused redial, its parent manifest
+    (m.yaml) having said ``base_text`` at main (None: no such file there): the note of a
+    resume that goes ahead, else the reason it is held."""
+    directory.mkdir()
+    init_repository(directory)
+    if base_text is not None:
+        (directory / "m.yaml").write_text(f"apiVersion: dograh-campaigns/v1\n{base_text}")
+        git(directory, "add", "m.yaml")
+    git(directory, "commit", "-q", "--allow-empty", "-m", "base")
     resume = Resume(
         name="east (Redial)",
         campaign_id=11,
-        file="m.yaml",
+        file=str(directory / "m.yaml"),
         pinned_id=None,
         where="m.yaml:17:10",
         reason="paused",
         manifest_name="east",
         state_path="spec.redial.state",
     )
+    decision = decide([resume], "main", ())
+    if decision.resumed == {11}:
+        return decision.notes[11]
+    [held] = decision.held
+    return held.reason
+
+
+def test_a_reviewed_change_reads_the_redials_state_at_its_base(tmp_path: Path) -> None:
     text = "kind: Campaign\nmetadata:\n  name: east\nspec:\n  state: running\n"
-    assert _state_in(text, resume) == "draft"  # no redial there: none that dials
-    assert _state_in(text + "  redial:\n    on: [busy]\n    state: paused\n", resume) == "paused"
-    assert _state_in(text.replace("name: east", "name: west"), resume) is None
+    sets = "resumed: the change under review sets redial.state: running"
+    # No redial there: none that dials.
+    assert _reviewed(tmp_path / "a", text) == f"{sets} (redial.state: draft at main)"
+    paused = text + "  redial:\n    on: [busy]\n    state: paused\n"
+    assert _reviewed(tmp_path / "b", paused) == f"{sets} (redial.state: paused at main)"
+    west = text.replace("name: east", "name: west")
+    assert _reviewed(tmp_path / "c", west) == f"{sets} (no such manifest at main)"
+    running = paused.replace("state: paused", "state: running")
+    assert _reviewed(tmp_path / "d", running).startswith(
+        "paused; held paused: redial.state: running is not new since main. To resume it: "
+    )
 
 
 def test_the_calling_hours_of_a_redial_that_starts_are_checked(tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ def test_an_unusable_telephony_configuration_blocks_a_create(tmp_path: Path) -> 
 
 
 def test_a_configuration_without_numbers_blocks_a_running_campaign(tmp_path: Path) -> None:
-    """Issue 10, problem 2: Dograh accepts the campaign, then fails it at its first call."""
+    """Without numbers, Dograh accepts the campaign, then fails it at its first call."""
     empty = dataclasses.replace(TELEPHONY[1], phone_number_count=0)
     found = manifests(
         tmp_path,

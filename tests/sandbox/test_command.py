@@ -41,10 +41,8 @@ def _command(tmp_path: Path, *args: str) -> Iterator[tuple[dict[str, Any], Path]
             stderr=subprocess.STDOUT,
         )
     try:
-        deadline = time.monotonic() + 30
-        while not ready.exists():
+        while not ready.exists():  # pytest's timeout ends it if the sandbox never starts
             assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, log.read_text()
             time.sleep(0.05)
         info = json.loads(ready.read_text())
         assert info["pid"] == process.pid
