@@ -2,12 +2,10 @@
 
 Pure: no I/O, and the same input always gives the same part, in the manifests' order.
 
-Identity: a manifest matches the live campaign of its pinned ``metadata.id`` (adoption:
-its contacts must equal the CSV), else the campaign of its name that this repository
-created (its owner token, owner.py). A namesake made elsewhere is a conflict that says
-how to adopt it, never a silent takeover; two of ours of one name are a conflict too,
-unless a concurrent apply left an unstarted twin (same contacts): then the oldest is the
-campaign, the twin a warning.
+Which live campaign a manifest manages is identity.py's rule (its pinned ``metadata.id``,
+else our campaign of its name); here, what each answer means: a namesake made elsewhere
+is a conflict that says how to adopt it, never a silent takeover; two of ours of one
+name are a conflict too; unstarted twins left aside are a warning.
 
 Contacts are compared by content: from the upload name when this tool made the campaign,
 else by the live file, which only the process that talks to Dograh can read: the part
@@ -33,6 +31,7 @@ from typing import Any
 from reconciler.calling_hours import HolidayReach
 from reconciler.diagnostics import Diagnostic
 from reconciler.explain import field_differences
+from reconciler.identity import LiveIndex, Match, owner_of
 from reconciler.live import (
     DIALING_STATES,
     TERMINAL_STATES,
@@ -52,7 +51,7 @@ from reconciler.normalize import (
     retry_view,
     windows_of,
 )
-from reconciler.owner import mark_of, upload_file_name
+from reconciler.owner import upload_file_name
 from reconciler.plan import (
     Action,
     CampaignChange,
@@ -170,122 +169,88 @@ def diff(
     """The changes of ``desired`` against ``live``. ``owner``: this repository's token;
     ``claimed``: the ids every manifest pins (a campaign pinned by one manifest is not
     matched by another's name)."""
-    by_id = {campaign.id: campaign for campaign in live.campaigns}
-    by_name: dict[str, list[LiveCampaign]] = {}
-    for campaign in live.campaigns:
-        by_name.setdefault(campaign.name, []).append(campaign)
+    index = LiveIndex(live.campaigns, owner, claimed)
     part = DiffPart()
     for item in desired:
-        match, conflict, notes = _match(item, by_id, by_name, claimed, owner)
+        found = index.match(item.name, item.pinned_id)
+        match = found.campaign
         if match is not None:
             part.matched[match.id] = item.name
             child = match.redialed_campaign_id
             if child is not None and item.manifest.campaign.spec.redial and child not in claimed:
                 part.redials[child] = match.id
-        elif conflict is not None:  # the namesakes it is about are not "unmanaged"
-            for campaign in by_name.get(item.name, []):
-                if campaign.id not in claimed:
-                    part.matched.setdefault(campaign.id, item.name)
+        elif found.conflict:  # the namesakes it is about are not "unmanaged"
+            for campaign in index.namesakes(item.name):
+                part.matched.setdefault(campaign.id, item.name)
         if targets and item.name not in targets:
             continue
         part.managed += 1
-        part.diagnostics.extend(notes)
-        if conflict is not None:
-            part.conflicts.append(conflict)
+        if found.conflict:
+            part.conflicts.append(_conflict(item, found))
         elif match is None:
             _plan_create(part, item, live, owner)
         else:
-            _plan_existing(part, item, match, live, by_id, claimed)
+            part.diagnostics.extend(_twins(item, found))
+            _plan_existing(part, item, match, live, index.by_id, claimed)
     return part
 
 
-def _match(
-    item: Desired,
-    by_id: dict[int, LiveCampaign],
-    by_name: dict[str, list[LiveCampaign]],
-    claimed: frozenset[int],
-    owner: str,
-) -> tuple[LiveCampaign | None, Conflict | None, list[Diagnostic]]:
+def _twins(item: Desired, found: Match) -> list[Diagnostic]:
+    """A warning naming the unstarted twins left aside, if any."""
+    if not found.twins or found.campaign is None:
+        return []
+    first, many = found.campaign.id, len(found.twins) > 1
+    return [
+        item.manifest.diagnostic(
+            "metadata.name",
+            f"live campaign{'s' if many else ''} {', '.join(str(c.id) for c in found.twins)} "
+            f"{'are unstarted twins' if many else 'is an unstarted twin'} of "
+            f"'{item.name}' (id {first}), left by two applies at once or by a create "
+            f"answered too late; this manifest manages id {first} and never starts the "
+            "twins (Dograh cannot delete them)",
+            severity="warning",
+        )
+    ]
+
+
+def _conflict(item: Desired, found: Match) -> Conflict:
+    """Why the manifest matches no campaign it may manage (identity.py)."""
     where = item.manifest.where("metadata.name")
-    if item.pinned_id is not None:
-        found = by_id.get(item.pinned_id)
-        if found is None:
-            return (
-                None,
-                Conflict(
-                    name=item.name,
-                    id=item.pinned_id,
-                    manifest=item.manifest.where("metadata.id"),
-                    message=f"metadata.id {item.pinned_id} matches no live campaign in this "
-                    "organization; remove the id to create the campaign, or correct it",
-                ),
-                [],
-            )
-        return found, None, []
-    candidates = [c for c in by_name.get(item.name, []) if c.id not in claimed]
-    ours = sorted((c for c in candidates if _owner_of(c) == owner), key=lambda c: c.id)
-    if len(ours) > 1:
-        contents = {_content_of(c) for c in ours}
-        if len(contents) == 1 and all(c.state == "created" for c in ours[1:]):
-            twins = ", ".join(str(c.id) for c in ours[1:])
-            note = item.manifest.diagnostic(
-                "metadata.name",
-                f"live campaign{'s' if len(ours) > 2 else ''} {twins} "
-                f"{'are unstarted twins' if len(ours) > 2 else 'is an unstarted twin'} of "
-                f"'{item.name}' (id {ours[0].id}), left by two applies at once or by a create "
-                "answered too late; this manifest manages id "
-                f"{ours[0].id} and never starts the twins (Dograh cannot delete them)",
-                severity="warning",
-            )
-            return ours[0], None, [note]
-        ids = ", ".join(str(c.id) for c in ours)
-        return (
-            None,
-            Conflict(
-                name=item.name,
-                id=None,
-                manifest=where,
-                message=f"{len(ours)} live campaigns named '{item.name}' were created from "
-                f"this repository (ids {ids}); pin the one this manifest manages with "
-                "metadata.id",
-            ),
-            [],
+    if found.unknown_pin is not None:
+        return Conflict(
+            name=item.name,
+            id=found.unknown_pin,
+            manifest=item.manifest.where("metadata.id"),
+            message=f"metadata.id {found.unknown_pin} matches no live campaign in this "
+            "organization; remove the id to create the campaign, or correct it",
         )
-    if ours:
-        return ours[0], None, []
-    if candidates:
-        first = min(candidates, key=lambda c: c.id)
-        other = _owner_of(first)
-        made = (
-            f"created by another repository (owner '{other}')"
-            if other
-            else "not created by these manifests (made in Dograh, or by another tool)"
+    if found.ambiguous:
+        ids = ", ".join(str(c.id) for c in found.ambiguous)
+        return Conflict(
+            name=item.name,
+            id=None,
+            manifest=where,
+            message=f"{len(found.ambiguous)} live campaigns named '{item.name}' were created "
+            f"from this repository (ids {ids}); pin the one this manifest manages with "
+            "metadata.id",
         )
-        ids = ", ".join(str(c.id) for c in sorted(candidates, key=lambda c: c.id))
-        return (
-            None,
-            Conflict(
-                name=item.name,
-                id=None,
-                manifest=where,
-                message=f"a live campaign named '{item.name}' (id {ids}) exists, {made}; "
-                f"this manifest does not take it over. To manage it, pin metadata.id: "
-                f"{first.id} (adoption: its contacts must equal the CSV); to create a "
-                "campaign of your own, give this manifest another metadata.name",
-            ),
-            [],
-        )
-    return None, None, []
-
-
-def _owner_of(campaign: LiveCampaign) -> str | None:
-    mark = mark_of(campaign.source_id)
-    return mark.owner if mark else None
-
-
-def _content_of(campaign: LiveCampaign) -> str | None:
-    mark = mark_of(campaign.source_id)
-    return mark.content if mark else None
+    first = found.foreign[0]
+    other = owner_of(first)
+    made = (
+        f"created by another repository (owner '{other}')"
+        if other
+        else "not created by these manifests (made in Dograh, or by another tool)"
+    )
+    ids = ", ".join(str(c.id) for c in found.foreign)
+    return Conflict(
+        name=item.name,
+        id=None,
+        manifest=where,
+        message=f"a live campaign named '{item.name}' (id {ids}) exists, {made}; "
+        f"this manifest does not take it over. To manage it, pin metadata.id: "
+        f"{first.id} (adoption: its contacts must equal the CSV); to create a "
+        "campaign of your own, give this manifest another metadata.name",
+    )
 
 
 # -- create -----------------------------------------------------------------------------

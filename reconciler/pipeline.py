@@ -38,12 +38,11 @@ from reconciler.environment import one_policy, policy_files_above, second_policy
 from reconciler.errors import UserError
 from reconciler.fetch import fetch_definitions, fetch_live
 from reconciler.hours import HoursPolicy
+from reconciler.identity import Identity, content_of, created_by, duplicates, pinned_ids
 from reconciler.live import DIALING_STATES, TERMINAL_STATES, LiveState
 from reconciler.manifest.load import (
-    Identity,
     Manifest,
     PolicyDocument,
-    duplicates,
     find_manifest_files,
     hash_of_parts,
     load_files,
@@ -52,7 +51,7 @@ from reconciler.manifest.paths import display_path
 from reconciler.manifest.policy import Policy
 from reconciler.normalize import fingerprint
 from reconciler.organization import guard
-from reconciler.owner import Owner, default_owner, mark_of, repository_root
+from reconciler.owner import Owner, default_owner, repository_root
 from reconciler.plan import CampaignChange, Conflict, Held, OrganizationNote, Plan, Unmanaged
 from reconciler.resolve import resolve
 from reconciler.review import decide
@@ -273,8 +272,8 @@ def plan_paths(
             beyond = outside(paths, [str(file) for file in files])
             diagnostics.extend(_shared_with_outside(identities, beyond))
             live = reading.result()
-            claimed = frozenset(i.pinned_id for i in identities if i.pinned_id is not None)
-            claimed |= beyond.pinned  # pinned there: not matched here by name
+            # Pinned outside the paths: not matched here by name either.
+            claimed = pinned_ids(identities) | beyond.pinned
             hours = hours_policy(_policy(summaries))
             contexts = [
                 ShareContext(
@@ -457,7 +456,7 @@ def _relevant(live: LiveState, identities: Sequence[Identity]) -> LiveState:
     ``spec.redial`` finds its campaign through the parent's ``redialed_campaign_id``), and
     the rest of the state."""
     names = {identity.name for identity in identities}
-    pinned = {identity.pinned_id for identity in identities if identity.pinned_id is not None}
+    pinned = pinned_ids(identities)
     matching = [c for c in live.campaigns if c.name in names or c.id in pinned]
     redials = {c.redialed_campaign_id for c in matching if c.redialed_campaign_id is not None}
     if redials and any(identity.redial_name is not None for identity in identities):
@@ -659,12 +658,11 @@ def _orphans(
     renames: list[Conflict] = []
     warnings: list[Diagnostic] = []
     for campaign in live.campaigns:
-        mark = mark_of(campaign.source_id)
-        if campaign.id in matched or mark is None or mark.owner != owner.token:
+        if campaign.id in matched or not created_by(campaign, owner.token):
             continue
         if campaign.id in out_of_scope:
             continue
-        twin = creates.get(mark.content)
+        twin = creates.get(content_of(campaign) or "")
         if twin is not None and campaign.state == "created":
             warnings.append(
                 Diagnostic(

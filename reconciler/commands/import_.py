@@ -43,6 +43,7 @@ from reconciler.diff import MUTABLE, diff
 from reconciler.environment import tree_root
 from reconciler.errors import EXIT_ERROR, EXIT_OK, UserError
 from reconciler.explain import field_differences
+from reconciler.identity import created_by
 from reconciler.importing import CannotAdopt, Draft, draft_manifest, file_stems, render_manifest
 from reconciler.live import TERMINAL_STATES, LiveCampaign
 from reconciler.managed import Managed, read_managed
@@ -57,7 +58,6 @@ from reconciler.manifest.load import (
 )
 from reconciler.manifest.model import Campaign
 from reconciler.manifest.paths import SourcePaths, display_path
-from reconciler.owner import mark_of
 from reconciler.pinning import CannotPin, pin
 from reconciler.pipeline import validate_paths
 from reconciler.render.diagnostics import render_text
@@ -220,11 +220,10 @@ def _select(managed: Managed, selectors: Sequence[str]) -> tuple[list[LiveCampai
                 continue
             manifest = managed.manifest_for(campaign.id)
             where = manifest.where("metadata.name") if manifest else "a manifest"
-            mark = mark_of(campaign.source_id)
             if (
                 manifest is not None
-                and manifest.campaign.metadata.id is None
-                and (mark is None or mark.owner != managed.owner)
+                and manifest.pinned_id is None
+                and not created_by(campaign, managed.owner)
             ):
                 refused += _refuse(
                     campaign,
@@ -302,14 +301,14 @@ def _namesake(draft: Draft, managed: Managed) -> tuple[Manifest, int] | Refusal 
     namesake without such a campaign cannot be pinned: a refusal that says what to do."""
     name = draft.model.metadata.name
     for manifest in managed.manifests:
-        if manifest.name != name or manifest.campaign.metadata.id is not None:
+        if manifest.name != name or manifest.pinned_id is not None:
             continue
         own = [
             campaign
             for campaign in managed.live.campaigns
             if managed.manifest_for(campaign.id) is manifest
         ]
-        ours = [c for c in own if (mark := mark_of(c.source_id)) and mark.owner == managed.owner]
+        ours = [c for c in own if created_by(c, managed.owner)]
         if len(ours) == 1 and len(own) == 1:
             return manifest, ours[0].id
         where = manifest.where("metadata.name")
