@@ -30,6 +30,7 @@ from typing import Any
 
 from reconciler.calling_hours import HolidayReach
 from reconciler.diagnostics import Diagnostic
+from reconciler.dograh_defaults import DOGRAH_BREAKER, NOT_MANAGED, default_retry
 from reconciler.explain import field_differences
 from reconciler.identity import LiveIndex, Match, owner_of
 from reconciler.live import (
@@ -64,32 +65,13 @@ from reconciler.plan import (
     UpdateRequest,
     Upload,
 )
+from reconciler.preflight import create_problems, redial_problems, update_problems
 from reconciler.resolve import Desired
 from reconciler.shared_contacts import Dialed
 from reconciler.templates import TemplateCheck, facts_of
 
 MUTABLE = ("name", "max_concurrency", "retry_config", "schedule", "circuit_breaker")
 IMMUTABLE = {"workflow": "spec.workflow", "telephony": "spec.telephony"}
-NOT_MANAGED = ("telephony", "max_concurrency", "retry_config", "circuit_breaker")
-"""Settings a manifest may omit, leaving them to Dograh."""
-
-DOGRAH_BREAKER = {
-    "enabled": True,
-    "failure_threshold": 0.5,
-    "window_seconds": 120,
-    "min_calls_in_window": 5,
-}
-"""The breaker Dograh runs when none was sent (it reports it as disabled, §4)."""
-DOGRAH_RETRY = {
-    "enabled": True,
-    "max_retries": 1,
-    "retry_delay_seconds": 120,
-    "retry_on_busy": True,
-    "retry_on_no_answer": True,
-    "retry_on_voicemail": False,
-}
-"""What Dograh stores for a campaign created without retry settings, when the
-organization's campaign defaults do not say (§4)."""
 
 
 @dataclass
@@ -258,17 +240,10 @@ def _conflict(item: Desired, found: Match) -> Conflict:
 
 def _plan_create(part: DiffPart, item: Desired, live: LiveState, owner: str) -> None:
     spec = item.manifest.campaign.spec
-    if item.telephony_unresolved:  # said by resolve; the organization's limit still holds
-        problems = _concurrency_problems(spec.max_concurrency, 0, live.concurrency_limit)
-        part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
-        return
     config = item.telephony or live.default_telephony()
-    problems = _telephony_problems(item, config, item.state == "running", live)
-    problems += _concurrency_problems(
-        spec.max_concurrency, config.phone_number_count if config else 0, live.concurrency_limit
-    )
-    if problems:
-        part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
+    problems = create_problems(item, config, live)
+    part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
+    if problems or item.telephony_unresolved:  # an unknown name: said by resolve
         return
     contacts = item.manifest.contacts
     request = CreateRequest(
@@ -328,8 +303,7 @@ def _create_view(
         view["telephony"] = config.id
         defaults.append("telephony")
     if view["retry_config"] is None:
-        stored = live.defaults.default_retry_config
-        view["retry_config"] = retry_view(stored) if stored else dict(DOGRAH_RETRY)
+        view["retry_config"] = default_retry(live)
         defaults.append("retry_config")
     if view["circuit_breaker"] is None:
         view["circuit_breaker"] = dict(DOGRAH_BREAKER)
@@ -412,13 +386,15 @@ def _plan_existing(
                 message=lifecycle_problem,
             )
         )
-    problems: list[tuple[str, str]] = []
-    config = live.telephony_by_id(campaign.telephony_configuration_id)
-    if any(c.path == "max_concurrency" for c in changes):
-        numbers = config.phone_number_count if config and not config.inactive else 0
-        problems += _concurrency_problems(after["max_concurrency"], numbers, live.concurrency_limit)
-    if action in ("start", "resume") and not item.telephony_unresolved:
-        problems += _telephony_problems(item, config or live.default_telephony(), True, live)
+    problems = update_problems(
+        item,
+        campaign,
+        live,
+        max_concurrency=(
+            after["max_concurrency"] if any(c.path == "max_concurrency" for c in changes) else None
+        ),
+        starts=action in ("start", "resume"),
+    )
     part.conflicts.extend(conflicts)
     part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
     if conflicts or problems or blocked:
@@ -577,7 +553,7 @@ def _plan_new_redial(part: DiffPart, item: Desired, parent: LiveCampaign, live: 
     view = live_view(parent)
     starts = redial.state == "running"
     if starts:
-        problems = _redial_problems(item, config, view["schedule"], parent, live)
+        problems = redial_problems(item, config, view["schedule"], parent, live)
         if problems:
             part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
             return
@@ -678,7 +654,7 @@ def _plan_child(
     if action in ("start", "resume"):
         config = live.telephony_by_id(child.telephony_configuration_id) or live.default_telephony()
         schedule = live_view(child)["schedule"]
-        problems = _redial_problems(item, config, schedule, child, live)
+        problems = redial_problems(item, config, schedule, child, live)
         if problems:
             part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
             return
@@ -713,34 +689,6 @@ def _plan_child(
             redial=RedialOf(parent_id=parent.id, parent_name=parent.name, on=tuple(redial.on)),
         )
     )
-
-
-def _redial_problems(
-    item: Desired,
-    config: TelephonyConfig | None,
-    schedule: dict[str, Any] | None,
-    source: LiveCampaign,
-    live: LiveState,
-) -> list[tuple[str, str]]:
-    """Why a redial must not be started (or resumed): its telephony configuration, as for
-    any start; and a schedule other than the manifest's, since the calling-hours check
-    reads the manifest's (calling_hours.py) and Dograh accepts no change to a completed
-    parent whose schedule the redial copies."""
-    problems = [
-        ("spec.redial", message)
-        for _, message in _telephony_problems(item, config, True, live, who="the redial")
-    ]
-    if schedule != item.view["schedule"]:
-        problems.append(
-            (
-                "spec.redial",
-                f"the redial would call in the schedule Dograh holds for '{source.name}' (id "
-                f"{source.id}), which is not spec.schedule, and the calling hours are checked "
-                "on spec.schedule; set spec.schedule to the schedule Dograh holds, or keep "
-                "spec.redial.state: draft",
-            )
-        )
-    return problems
 
 
 def _immutable_changes(
@@ -858,58 +806,3 @@ def _update_request(item: Desired, campaign: LiveCampaign, changed: set[str]) ->
     if "circuit_breaker" in changed and spec.circuit_breaker is not None:
         fields["circuit_breaker"] = api_breaker(spec.circuit_breaker)
     return UpdateRequest(**fields)
-
-
-def _telephony_problems(
-    item: Desired,
-    config: TelephonyConfig | None,
-    dials: bool,
-    live: LiveState,
-    *,
-    who: str = "the campaign",
-) -> list[tuple[str, str]]:
-    """Why Dograh would refuse the campaign on this configuration, or fail it once it
-    dials (only asked when the campaign is or will be running)."""
-    path = "spec.telephony" if item.telephony is not None else "metadata.name"
-    if config is None:
-        if not any(not c.inactive for c in live.telephony):
-            return [
-                (
-                    path,
-                    "the organization has no active telephony configuration, so Dograh would "
-                    f"refuse {who} (telephony_configuration_not_found); add one in Dograh",
-                )
-            ]
-        return []
-    # A manifest that names no configuration gets the organization's default: say so,
-    # or the message names a configuration the manifest never mentions.
-    whose = "" if item.telephony is not None else " (the organization's default: no spec.telephony)"
-    reason = config.unusable_reason()
-    if reason:
-        return [(path, f"{reason}{whose}; Dograh would refuse {who}")]
-    problem = config.dialing_problem() if dials else None
-    return [(path, f"{problem}{whose}")] if problem else []
-
-
-def _concurrency_problems(
-    value: int | None, numbers: int, limit: int | None
-) -> list[tuple[str, str]]:
-    """Dograh's own check of max_concurrency (§5), with its wording."""
-    if value is None or limit is None:
-        return []
-    effective = min(limit, numbers) if numbers > 0 else limit
-    if value <= effective:
-        return []
-    path = "spec.max_concurrency"
-    if 0 < numbers < limit:
-        return [
-            (
-                path,
-                f"max_concurrency ({value}) cannot exceed {effective}: the telephony "
-                f"configuration has {numbers} phone number(s); add numbers in Dograh or lower "
-                "spec.max_concurrency",
-            )
-        ]
-    return [
-        (path, f"max_concurrency ({value}) cannot exceed the organization's limit ({effective})")
-    ]
