@@ -548,9 +548,8 @@ def assemble(
             blocking=True,
             idle=idle,
         ),
-        *_limits(changes, loaded.policy),
     ]
-    return Plan(
+    plan = Plan(
         changes=tuple(changes),
         unchanged=tuple(sorted(unchanged)),
         conflicts=tuple(conflicts),
@@ -579,6 +578,7 @@ def assemble(
             "telephony": {t.id: t.name for t in live.telephony},
         },
     )
+    return _within_limits(plan, loaded.policy)
 
 
 def _idle(live: LiveState, matched: dict[int, str], held: Sequence[Held]) -> set[str]:
@@ -588,52 +588,17 @@ def _idle(live: LiveState, matched: dict[int, str], held: Sequence[Held]) -> set
     return {h.name for h in held} | {name for id_, name in matched.items() if id_ in done}
 
 
-def _limits(changes: Sequence[CampaignChange], policy: PolicyDocument | None) -> list[Diagnostic]:
-    """The Policy's blast radius of one apply: past it, the plan is blocked. The way past
-    is a reviewed change of the Policy, never a flag."""
+def _within_limits(plan: Plan, policy: PolicyDocument | None) -> Plan:
+    """The plan, with an error at the Policy for each of its limits it passes
+    (``Plan.over_limits``): past them, the plan is blocked."""
     if policy is None:
-        return []
-    limits = policy.policy.spec.limits
-    found = []
-    starts = [change.name for change in changes if change.places_calls]
-    if limits.max_starts_per_apply is not None and len(starts) > limits.max_starts_per_apply:
-        shown = ", ".join(starts[:10]) + (
-            f" and {len(starts) - 10} more" if len(starts) > 10 else ""
-        )
-        found.append(
-            policy.diagnostic(
-                "spec",
-                f"this plan starts or resumes {len(starts)} "
-                f"campaign{'' if len(starts) == 1 else 's'} ({shown}); the Policy "
-                f"allows {limits.max_starts_per_apply} per apply (limits.max_starts_per_apply). "
-                "Apply fewer at a time (--target), or raise the limit in a reviewed change",
-            )
-        )
-    contacts = sum(
-        change.requests.upload.rows or 0
-        for change in changes
-        if change.id is None and change.requests.upload is not None
+        return plan
+    over = [policy.diagnostic("spec", m) for m in plan.over_limits(policy.policy.spec.limits)]
+    if not over:
+        return plan
+    return plan.model_copy(
+        update={"diagnostics": tuple(sorted_diagnostics([*plan.diagnostics, *over]))}
     )
-    # Dograh picks a redial's contacts when it makes it: its parent's are an upper bound.
-    redials = [c.redial for c in changes if c.id is None and c.redial is not None]
-    contacts += sum(redial.contacts_at_most or 0 for redial in redials)
-    limit = limits.max_new_contacts_per_apply
-    if limit is not None and contacts > limit:
-        bound = (
-            " (at most: a redial counts all its parent's contacts, of which Dograh calls "
-            "again those whose last call ended as spec.redial.on says)"
-            if redials
-            else ""
-        )
-        found.append(
-            policy.diagnostic(
-                "spec",
-                f"this plan puts {contacts:,} contacts into new campaigns{bound}; the Policy "
-                f"allows {limit:,} per apply (limits.max_new_contacts_per_apply). Create fewer "
-                "at a time (--target), or raise the limit in a reviewed change",
-            )
-        )
-    return found
 
 
 GONE = "(no manifest)"
