@@ -322,39 +322,9 @@ def _plan_existing(
     by_id: dict[int, LiveCampaign],
     claimed: frozenset[int],
 ) -> None:
-    where = item.manifest.where("metadata.name")
-    before = live_view(campaign)
-    after = dict(item.view)
-    if item.pinned_id is None:
-        after["name"] = campaign.name  # matched by name: equal by definition
-    for key in NOT_MANAGED:
-        if after[key] is None:
-            after[key] = before[key]
-    contacts = item.manifest.contacts
     # Every problem of the campaign is said at once: a contacts conflict, an unknown
     # telephony name, an immutable change, a lifecycle one, telephony and concurrency.
-    blocked = item.telephony_unresolved
-    if item.telephony_unresolved:
-        after["telephony"] = before["telephony"]
-    if before["source"] != after["source"]:
-        part.contacts.append(
-            ContactCheck(
-                name=item.name,
-                campaign_id=campaign.id,
-                source_id=campaign.source_id,
-                live_content=before["source"],
-                content=contacts.content,
-                csv_path=contacts.path,
-                csv_display=contacts.display,
-                where=item.manifest.where("spec.source.csv"),
-                why="pinned" if item.pinned_id is not None else "named",
-            )
-        )
-        if before["source"] is not None:
-            blocked = True  # this tool's upload, of other contacts: a conflict, with counts
-            after["source"] = before["source"]
-        else:
-            after["source"] = before["source"] = None  # compared by the pipeline
+    before, after, blocked = _compared(part, item, campaign)
     conflicts = [
         Conflict(
             name=item.name,
@@ -397,8 +367,58 @@ def _plan_existing(
     )
     part.conflicts.extend(conflicts)
     part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
-    if conflicts or problems or blocked:
-        return
+    if not (conflicts or problems or blocked):
+        _plan_change(part, item, campaign, action, changes, (before, after))
+
+
+def _compared(part: DiffPart, item: Desired, campaign: LiveCampaign) -> tuple[View, View, bool]:
+    """The live campaign's settings and the manifest's, in the manifest's terms, and
+    whether the contacts or an unknown telephony name block any change. Contacts that
+    the upload name cannot tell are left to the pipeline to compare (``ContactCheck``)."""
+    before = live_view(campaign)
+    after = dict(item.view)
+    if item.pinned_id is None:
+        after["name"] = campaign.name  # matched by name: equal by definition
+    for key in NOT_MANAGED:
+        if after[key] is None:
+            after[key] = before[key]
+    contacts = item.manifest.contacts
+    blocked = item.telephony_unresolved
+    if item.telephony_unresolved:
+        after["telephony"] = before["telephony"]
+    if before["source"] != after["source"]:
+        part.contacts.append(
+            ContactCheck(
+                name=item.name,
+                campaign_id=campaign.id,
+                source_id=campaign.source_id,
+                live_content=before["source"],
+                content=contacts.content,
+                csv_path=contacts.path,
+                csv_display=contacts.display,
+                where=item.manifest.where("spec.source.csv"),
+                why="pinned" if item.pinned_id is not None else "named",
+            )
+        )
+        if before["source"] is not None:
+            blocked = True  # this tool's upload, of other contacts: a conflict, with counts
+            after["source"] = before["source"]
+        else:
+            after["source"] = before["source"] = None  # compared by the pipeline
+    return before, after, blocked
+
+
+def _plan_change(
+    part: DiffPart,
+    item: Desired,
+    campaign: LiveCampaign,
+    action: Action | None,
+    changes: Sequence[FieldChange],
+    views: tuple[View, View],
+) -> None:
+    """The update and lifecycle action of a campaign that nothing blocks; a resume is
+    listed for the review (review.py), which may hold it."""
+    before, after = views
     notes = []
     if any(c.path.startswith("circuit_breaker") for c in changes) and (
         campaign.circuit_breaker is None or not campaign.circuit_breaker.enabled
@@ -432,7 +452,7 @@ def _plan_existing(
         CampaignChange(
             name=item.name,
             id=campaign.id,
-            manifest=where,
+            manifest=item.manifest.where("metadata.name"),
             actions=tuple(actions),
             changes=tuple(changes),
             before={**before, "state": campaign.state},
