@@ -188,23 +188,7 @@ def _select(managed: Managed, selectors: Sequence[str]) -> tuple[list[LiveCampai
     """The campaigns to import, in id order, and how many chosen ones were refused;
     those already managed are skipped, said so."""
     if not selectors:
-        unmanaged = managed.unmanaged()
-        active = [c for c in unmanaged if c.state not in TERMINAL_STATES]
-        left_out = len(unmanaged) - len(active)
-        tail = (
-            f" ({left_out} completed or failed {'one is' if left_out == 1 else 'ones are'} left "
-            "out: name them to import them)"
-            if left_out
-            else ""
-        )
-        if not active:
-            click.echo(
-                "Nothing to import: every live campaign that is not completed or failed is "
-                f"managed by these manifests{tail}."
-            )
-        elif tail:
-            click.echo(f"Importing every unmanaged campaign{tail}.")
-        return sorted(active, key=lambda c: c.id), 0
+        return _every_unmanaged(managed), 0
     by_id = {c.id: c for c in managed.live.campaigns}
     chosen: dict[int, LiveCampaign] = {}
     unknown: list[str] = []
@@ -217,23 +201,8 @@ def _select(managed: Managed, selectors: Sequence[str]) -> tuple[list[LiveCampai
         for campaign in found:
             if campaign.id not in managed.matched:
                 chosen[campaign.id] = campaign
-                continue
-            manifest = managed.manifest_for(campaign.id)
-            where = manifest.where("metadata.name") if manifest else "a manifest"
-            if (
-                manifest is not None
-                and manifest.pinned_id is None
-                and not created_by(campaign, managed.owner)
-            ):
-                refused += _refuse(
-                    campaign,
-                    f"{where} has its name but does not take it over, as this repository did "
-                    f"not create it; to manage it with that manifest, pin metadata.id: "
-                    f"{campaign.id} there (its CSV must hold the campaign's contacts), or "
-                    "rename one of the two",
-                )
             else:
-                click.echo(f"{_label(campaign)} is already managed by {where}: skipped.")
+                refused += _already_managed(campaign, managed)
     if unknown:
         names = [c.name for c in managed.live.campaigns]
         hints = []
@@ -245,6 +214,45 @@ def _select(managed: Managed, selectors: Sequence[str]) -> tuple[list[LiveCampai
             f"no live campaign has the name or id {', '.join(hints)}; nothing was imported"
         )
     return sorted(chosen.values(), key=lambda c: c.id), refused
+
+
+def _every_unmanaged(managed: Managed) -> list[LiveCampaign]:
+    """Without selectors: every unmanaged campaign that may still dial, in id order."""
+    unmanaged = managed.unmanaged()
+    active = [c for c in unmanaged if c.state not in TERMINAL_STATES]
+    left_out = len(unmanaged) - len(active)
+    tail = (
+        f" ({left_out} completed or failed {'one is' if left_out == 1 else 'ones are'} left "
+        "out: name them to import them)"
+        if left_out
+        else ""
+    )
+    if not active:
+        click.echo(
+            "Nothing to import: every live campaign that is not completed or failed is "
+            f"managed by these manifests{tail}."
+        )
+    elif tail:
+        click.echo(f"Importing every unmanaged campaign{tail}.")
+    return sorted(active, key=lambda c: c.id)
+
+
+def _already_managed(campaign: LiveCampaign, managed: Managed) -> int:
+    """A chosen campaign that a manifest matches: skipped, said so; refused (1) when that
+    manifest only shares its name, as this repository did not create it."""
+    manifest = managed.manifest_for(campaign.id)
+    where = manifest.where("metadata.name") if manifest else "a manifest"
+    named_only = manifest is not None and manifest.pinned_id is None
+    if named_only and not created_by(campaign, managed.owner):
+        return _refuse(
+            campaign,
+            f"{where} has its name but does not take it over, as this repository did "
+            f"not create it; to manage it with that manifest, pin metadata.id: "
+            f"{campaign.id} there (its CSV must hold the campaign's contacts), or "
+            "rename one of the two",
+        )
+    click.echo(f"{_label(campaign)} is already managed by {where}: skipped.")
+    return 0
 
 
 def _is_id(selector: str) -> bool:
