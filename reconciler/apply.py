@@ -53,8 +53,8 @@ from reconciler.client import (
     Unavailable,
 )
 from reconciler.errors import UserError
+from reconciler.identity import made_by_create
 from reconciler.live import AnswerShapeError, LiveCampaign
-from reconciler.owner import mark_of
 from reconciler.plan import CampaignChange
 from reconciler.render import escape
 
@@ -332,18 +332,7 @@ class Executor:
         self, change: CampaignChange, campaigns: Iterable[LiveCampaign]
     ) -> list[LiveCampaign]:
         assert change.requests.upload is not None
-        wanted = change.requests.upload.content
-        found = []
-        for campaign in campaigns:
-            mark = mark_of(campaign.source_id)
-            if (
-                campaign.name == change.name
-                and mark is not None
-                and mark.content == wanted
-                and (not self.owner or mark.owner == self.owner)
-            ):
-                found.append(campaign)
-        return found
+        return made_by_create(campaigns, change.name, change.requests.upload.content, self.owner)
 
     def _upload(self, change: CampaignChange) -> str:
         """Upload the CSV; a failed PUT gets a fresh URL (a presigned URL may be single-use)."""

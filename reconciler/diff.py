@@ -2,12 +2,10 @@
 
 Pure: no I/O, and the same input always gives the same part, in the manifests' order.
 
-Identity: a manifest matches the live campaign of its pinned ``metadata.id`` (adoption:
-its contacts must equal the CSV), else the campaign of its name that this repository
-created (its owner token, owner.py). A namesake made elsewhere is a conflict that says
-how to adopt it, never a silent takeover; two of ours of one name are a conflict too,
-unless a concurrent apply left an unstarted twin (same contacts): then the oldest is the
-campaign, the twin a warning.
+Which live campaign a manifest manages is identity.py's rule (its pinned ``metadata.id``,
+else our campaign of its name); here, what each answer means: a namesake made elsewhere
+is a conflict that says how to adopt it, never a silent takeover; two of ours of one
+name are a conflict too; unstarted twins left aside are a warning.
 
 Contacts are compared by content: from the upload name when this tool made the campaign,
 else by the live file, which only the process that talks to Dograh can read: the part
@@ -32,7 +30,9 @@ from typing import Any
 
 from reconciler.calling_hours import HolidayReach
 from reconciler.diagnostics import Diagnostic
+from reconciler.dograh_defaults import DOGRAH_BREAKER, NOT_MANAGED, default_retry
 from reconciler.explain import field_differences
+from reconciler.identity import LiveIndex, Match, owner_of
 from reconciler.live import (
     DIALING_STATES,
     TERMINAL_STATES,
@@ -52,7 +52,7 @@ from reconciler.normalize import (
     retry_view,
     windows_of,
 )
-from reconciler.owner import mark_of, upload_file_name
+from reconciler.owner import upload_file_name
 from reconciler.plan import (
     Action,
     CampaignChange,
@@ -65,32 +65,13 @@ from reconciler.plan import (
     UpdateRequest,
     Upload,
 )
+from reconciler.preflight import create_problems, redial_problems, update_problems
 from reconciler.resolve import Desired
 from reconciler.shared_contacts import Dialed
 from reconciler.templates import TemplateCheck, facts_of
 
 MUTABLE = ("name", "max_concurrency", "retry_config", "schedule", "circuit_breaker")
 IMMUTABLE = {"workflow": "spec.workflow", "telephony": "spec.telephony"}
-NOT_MANAGED = ("telephony", "max_concurrency", "retry_config", "circuit_breaker")
-"""Settings a manifest may omit, leaving them to Dograh."""
-
-DOGRAH_BREAKER = {
-    "enabled": True,
-    "failure_threshold": 0.5,
-    "window_seconds": 120,
-    "min_calls_in_window": 5,
-}
-"""The breaker Dograh runs when none was sent (it reports it as disabled, §4)."""
-DOGRAH_RETRY = {
-    "enabled": True,
-    "max_retries": 1,
-    "retry_delay_seconds": 120,
-    "retry_on_busy": True,
-    "retry_on_no_answer": True,
-    "retry_on_voicemail": False,
-}
-"""What Dograh stores for a campaign created without retry settings, when the
-organization's campaign defaults do not say (§4)."""
 
 
 @dataclass
@@ -170,144 +151,101 @@ def diff(
     """The changes of ``desired`` against ``live``. ``owner``: this repository's token;
     ``claimed``: the ids every manifest pins (a campaign pinned by one manifest is not
     matched by another's name)."""
-    by_id = {campaign.id: campaign for campaign in live.campaigns}
-    by_name: dict[str, list[LiveCampaign]] = {}
-    for campaign in live.campaigns:
-        by_name.setdefault(campaign.name, []).append(campaign)
+    index = LiveIndex(live.campaigns, owner, claimed)
     part = DiffPart()
     for item in desired:
-        match, conflict, notes = _match(item, by_id, by_name, claimed, owner)
+        found = index.match(item.name, item.pinned_id)
+        match = found.campaign
         if match is not None:
             part.matched[match.id] = item.name
             child = match.redialed_campaign_id
             if child is not None and item.manifest.campaign.spec.redial and child not in claimed:
                 part.redials[child] = match.id
-        elif conflict is not None:  # the namesakes it is about are not "unmanaged"
-            for campaign in by_name.get(item.name, []):
-                if campaign.id not in claimed:
-                    part.matched.setdefault(campaign.id, item.name)
+        elif found.conflict:  # the namesakes it is about are not "unmanaged"
+            for campaign in index.namesakes(item.name):
+                part.matched.setdefault(campaign.id, item.name)
         if targets and item.name not in targets:
             continue
         part.managed += 1
-        part.diagnostics.extend(notes)
-        if conflict is not None:
-            part.conflicts.append(conflict)
+        if found.conflict:
+            part.conflicts.append(_conflict(item, found))
         elif match is None:
             _plan_create(part, item, live, owner)
         else:
-            _plan_existing(part, item, match, live, by_id, claimed)
+            part.diagnostics.extend(_twins(item, found))
+            _plan_existing(part, item, match, live, index.by_id, claimed)
     return part
 
 
-def _pinned_elsewhere(item: Desired, taken: Sequence[LiveCampaign]) -> Conflict:
-    """Our campaign of this name is pinned by another manifest: which manifest owns it
-    cannot be told from this one, and creating another campaign of the name would call
-    its contacts again. Held as a conflict (the reading that calls fewer people)."""
-    ids = ", ".join(str(c.id) for c in sorted(taken, key=lambda c: c.id))
+def _twins(item: Desired, found: Match) -> list[Diagnostic]:
+    """A warning naming the unstarted twins left aside, if any."""
+    if not found.twins or found.campaign is None:
+        return []
+    first, many = found.campaign.id, len(found.twins) > 1
+    return [
+        item.manifest.diagnostic(
+            "metadata.name",
+            f"live campaign{'s' if many else ''} {', '.join(str(c.id) for c in found.twins)} "
+            f"{'are unstarted twins' if many else 'is an unstarted twin'} of "
+            f"'{item.name}' (id {first}), left by two applies at once or by a create "
+            f"answered too late; this manifest manages id {first} and never starts the "
+            "twins (Dograh cannot delete them)",
+            severity="warning",
+        )
+    ]
+
+
+def _conflict(item: Desired, found: Match) -> Conflict:
+    """Why the manifest matches no campaign it may manage (identity.py)."""
+    where = item.manifest.where("metadata.name")
+    if found.pinned_elsewhere:
+        ids = ", ".join(str(c.id) for c in found.pinned_elsewhere)
+        return Conflict(
+            name=item.name,
+            id=None,
+            manifest=where,
+            message=f"the live campaign named '{item.name}' (id {ids}) was created from this "
+            "repository, and another manifest pins it with metadata.id: this manifest would "
+            "create a second campaign of the name and call its contacts again, so nothing is "
+            "planned for it. Keep one manifest for the campaign: remove this one, pin it to "
+            "another id, or give it another metadata.name (if the other manifest renames the "
+            "campaign, apply that first)",
+        )
+    if found.unknown_pin is not None:
+        return Conflict(
+            name=item.name,
+            id=found.unknown_pin,
+            manifest=item.manifest.where("metadata.id"),
+            message=f"metadata.id {found.unknown_pin} matches no live campaign in this "
+            "organization; remove the id to create the campaign, or correct it",
+        )
+    if found.ambiguous:
+        ids = ", ".join(str(c.id) for c in found.ambiguous)
+        return Conflict(
+            name=item.name,
+            id=None,
+            manifest=where,
+            message=f"{len(found.ambiguous)} live campaigns named '{item.name}' were created "
+            f"from this repository (ids {ids}); pin the one this manifest manages with "
+            "metadata.id",
+        )
+    first = found.foreign[0]
+    other = owner_of(first)
+    made = (
+        f"created by another repository (owner '{other}')"
+        if other
+        else "not created by these manifests (made in Dograh, or by another tool)"
+    )
+    ids = ", ".join(str(c.id) for c in found.foreign)
     return Conflict(
         name=item.name,
         id=None,
-        manifest=item.manifest.where("metadata.name"),
-        message=f"the live campaign named '{item.name}' (id {ids}) was created from this "
-        "repository, and another manifest pins it with metadata.id: this manifest would "
-        "create a second campaign of the name and call its contacts again, so nothing is "
-        "planned for it. Keep one manifest for the campaign: remove this one, pin it to "
-        "another id, or give it another metadata.name (if the other manifest renames the "
-        "campaign, apply that first)",
+        manifest=where,
+        message=f"a live campaign named '{item.name}' (id {ids}) exists, {made}; "
+        f"this manifest does not take it over. To manage it, pin metadata.id: "
+        f"{first.id} (adoption: its contacts must equal the CSV); to create a "
+        "campaign of your own, give this manifest another metadata.name",
     )
-
-
-def _match(
-    item: Desired,
-    by_id: dict[int, LiveCampaign],
-    by_name: dict[str, list[LiveCampaign]],
-    claimed: frozenset[int],
-    owner: str,
-) -> tuple[LiveCampaign | None, Conflict | None, list[Diagnostic]]:
-    where = item.manifest.where("metadata.name")
-    if item.pinned_id is not None:
-        found = by_id.get(item.pinned_id)
-        if found is None:
-            return (
-                None,
-                Conflict(
-                    name=item.name,
-                    id=item.pinned_id,
-                    manifest=item.manifest.where("metadata.id"),
-                    message=f"metadata.id {item.pinned_id} matches no live campaign in this "
-                    "organization; remove the id to create the campaign, or correct it",
-                ),
-                [],
-            )
-        return found, None, []
-    candidates = [c for c in by_name.get(item.name, []) if c.id not in claimed]
-    ours = sorted((c for c in candidates if _owner_of(c) == owner), key=lambda c: c.id)
-    if not ours:
-        taken = [c for c in by_name.get(item.name, []) if c.id in claimed and _owner_of(c) == owner]
-        if taken:
-            return None, _pinned_elsewhere(item, taken), []
-    if len(ours) > 1:
-        contents = {_content_of(c) for c in ours}
-        if len(contents) == 1 and all(c.state == "created" for c in ours[1:]):
-            twins = ", ".join(str(c.id) for c in ours[1:])
-            note = item.manifest.diagnostic(
-                "metadata.name",
-                f"live campaign{'s' if len(ours) > 2 else ''} {twins} "
-                f"{'are unstarted twins' if len(ours) > 2 else 'is an unstarted twin'} of "
-                f"'{item.name}' (id {ours[0].id}), left by two applies at once or by a create "
-                "answered too late; this manifest manages id "
-                f"{ours[0].id} and never starts the twins (Dograh cannot delete them)",
-                severity="warning",
-            )
-            return ours[0], None, [note]
-        ids = ", ".join(str(c.id) for c in ours)
-        return (
-            None,
-            Conflict(
-                name=item.name,
-                id=None,
-                manifest=where,
-                message=f"{len(ours)} live campaigns named '{item.name}' were created from "
-                f"this repository (ids {ids}); pin the one this manifest manages with "
-                "metadata.id",
-            ),
-            [],
-        )
-    if ours:
-        return ours[0], None, []
-    if candidates:
-        first = min(candidates, key=lambda c: c.id)
-        other = _owner_of(first)
-        made = (
-            f"created by another repository (owner '{other}')"
-            if other
-            else "not created by these manifests (made in Dograh, or by another tool)"
-        )
-        ids = ", ".join(str(c.id) for c in sorted(candidates, key=lambda c: c.id))
-        return (
-            None,
-            Conflict(
-                name=item.name,
-                id=None,
-                manifest=where,
-                message=f"a live campaign named '{item.name}' (id {ids}) exists, {made}; "
-                f"this manifest does not take it over. To manage it, pin metadata.id: "
-                f"{first.id} (adoption: its contacts must equal the CSV); to create a "
-                "campaign of your own, give this manifest another metadata.name",
-            ),
-            [],
-        )
-    return None, None, []
-
-
-def _owner_of(campaign: LiveCampaign) -> str | None:
-    mark = mark_of(campaign.source_id)
-    return mark.owner if mark else None
-
-
-def _content_of(campaign: LiveCampaign) -> str | None:
-    mark = mark_of(campaign.source_id)
-    return mark.content if mark else None
 
 
 # -- create -----------------------------------------------------------------------------
@@ -315,17 +253,10 @@ def _content_of(campaign: LiveCampaign) -> str | None:
 
 def _plan_create(part: DiffPart, item: Desired, live: LiveState, owner: str) -> None:
     spec = item.manifest.campaign.spec
-    if item.telephony_unresolved:  # said by resolve; the organization's limit still holds
-        problems = _concurrency_problems(spec.max_concurrency, 0, live.concurrency_limit)
-        part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
-        return
     config = item.telephony or live.default_telephony()
-    problems = _telephony_problems(item, config, item.state == "running", live)
-    problems += _concurrency_problems(
-        spec.max_concurrency, config.phone_number_count if config else 0, live.concurrency_limit
-    )
-    if problems:
-        part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
+    problems = create_problems(item, config, live)
+    part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
+    if problems or item.telephony_unresolved:  # an unknown name: said by resolve
         return
     contacts = item.manifest.contacts
     request = CreateRequest(
@@ -385,8 +316,7 @@ def _create_view(
         view["telephony"] = config.id
         defaults.append("telephony")
     if view["retry_config"] is None:
-        stored = live.defaults.default_retry_config
-        view["retry_config"] = retry_view(stored) if stored else dict(DOGRAH_RETRY)
+        view["retry_config"] = default_retry(live)
         defaults.append("retry_config")
     if view["circuit_breaker"] is None:
         view["circuit_breaker"] = dict(DOGRAH_BREAKER)
@@ -405,39 +335,9 @@ def _plan_existing(
     by_id: dict[int, LiveCampaign],
     claimed: frozenset[int],
 ) -> None:
-    where = item.manifest.where("metadata.name")
-    before = live_view(campaign)
-    after = dict(item.view)
-    if item.pinned_id is None:
-        after["name"] = campaign.name  # matched by name: equal by definition
-    for key in NOT_MANAGED:
-        if after[key] is None:
-            after[key] = before[key]
-    contacts = item.manifest.contacts
     # Every problem of the campaign is said at once: a contacts conflict, an unknown
     # telephony name, an immutable change, a lifecycle one, telephony and concurrency.
-    blocked = item.telephony_unresolved
-    if item.telephony_unresolved:
-        after["telephony"] = before["telephony"]
-    if before["source"] != after["source"]:
-        part.contacts.append(
-            ContactCheck(
-                name=item.name,
-                campaign_id=campaign.id,
-                source_id=campaign.source_id,
-                live_content=before["source"],
-                content=contacts.content,
-                csv_path=contacts.path,
-                csv_display=contacts.display,
-                where=item.manifest.where("spec.source.csv"),
-                why="pinned" if item.pinned_id is not None else "named",
-            )
-        )
-        if before["source"] is not None:
-            blocked = True  # this tool's upload, of other contacts: a conflict, with counts
-            after["source"] = before["source"]
-        else:
-            after["source"] = before["source"] = None  # compared by the pipeline
+    before, after, blocked = _compared(part, item, campaign)
     conflicts = [
         Conflict(
             name=item.name,
@@ -469,17 +369,69 @@ def _plan_existing(
                 message=lifecycle_problem,
             )
         )
-    problems: list[tuple[str, str]] = []
-    config = live.telephony_by_id(campaign.telephony_configuration_id)
-    if any(c.path == "max_concurrency" for c in changes):
-        numbers = config.phone_number_count if config and not config.inactive else 0
-        problems += _concurrency_problems(after["max_concurrency"], numbers, live.concurrency_limit)
-    if action in ("start", "resume") and not item.telephony_unresolved:
-        problems += _telephony_problems(item, config or live.default_telephony(), True, live)
+    problems = update_problems(
+        item,
+        campaign,
+        live,
+        max_concurrency=(
+            after["max_concurrency"] if any(c.path == "max_concurrency" for c in changes) else None
+        ),
+        starts=action in ("start", "resume"),
+    )
     part.conflicts.extend(conflicts)
     part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
-    if conflicts or problems or blocked:
-        return
+    if not (conflicts or problems or blocked):
+        _plan_change(part, item, campaign, action, changes, (before, after))
+
+
+def _compared(part: DiffPart, item: Desired, campaign: LiveCampaign) -> tuple[View, View, bool]:
+    """The live campaign's settings and the manifest's, in the manifest's terms, and
+    whether the contacts or an unknown telephony name block any change. Contacts that
+    the upload name cannot tell are left to the pipeline to compare (``ContactCheck``)."""
+    before = live_view(campaign)
+    after = dict(item.view)
+    if item.pinned_id is None:
+        after["name"] = campaign.name  # matched by name: equal by definition
+    for key in NOT_MANAGED:
+        if after[key] is None:
+            after[key] = before[key]
+    contacts = item.manifest.contacts
+    blocked = item.telephony_unresolved
+    if item.telephony_unresolved:
+        after["telephony"] = before["telephony"]
+    if before["source"] != after["source"]:
+        part.contacts.append(
+            ContactCheck(
+                name=item.name,
+                campaign_id=campaign.id,
+                source_id=campaign.source_id,
+                live_content=before["source"],
+                content=contacts.content,
+                csv_path=contacts.path,
+                csv_display=contacts.display,
+                where=item.manifest.where("spec.source.csv"),
+                why="pinned" if item.pinned_id is not None else "named",
+            )
+        )
+        if before["source"] is not None:
+            blocked = True  # this tool's upload, of other contacts: a conflict, with counts
+            after["source"] = before["source"]
+        else:
+            after["source"] = before["source"] = None  # compared by the pipeline
+    return before, after, blocked
+
+
+def _plan_change(
+    part: DiffPart,
+    item: Desired,
+    campaign: LiveCampaign,
+    action: Action | None,
+    changes: Sequence[FieldChange],
+    views: tuple[View, View],
+) -> None:
+    """The update and lifecycle action of a campaign that nothing blocks; a resume is
+    listed for the review (review.py), which may hold it."""
+    before, after = views
     notes = []
     if any(c.path.startswith("circuit_breaker") for c in changes) and (
         campaign.circuit_breaker is None or not campaign.circuit_breaker.enabled
@@ -513,7 +465,7 @@ def _plan_existing(
         CampaignChange(
             name=item.name,
             id=campaign.id,
-            manifest=where,
+            manifest=item.manifest.where("metadata.name"),
             actions=tuple(actions),
             changes=tuple(changes),
             before={**before, "state": campaign.state},
@@ -634,7 +586,7 @@ def _plan_new_redial(part: DiffPart, item: Desired, parent: LiveCampaign, live: 
     view = live_view(parent)
     starts = redial.state == "running"
     if starts:
-        problems = _redial_problems(item, config, view["schedule"], parent, live)
+        problems = redial_problems(item, config, view["schedule"], parent, live)
         if problems:
             part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
             return
@@ -735,7 +687,7 @@ def _plan_child(
     if action in ("start", "resume"):
         config = live.telephony_by_id(child.telephony_configuration_id) or live.default_telephony()
         schedule = live_view(child)["schedule"]
-        problems = _redial_problems(item, config, schedule, child, live)
+        problems = redial_problems(item, config, schedule, child, live)
         if problems:
             part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
             return
@@ -770,34 +722,6 @@ def _plan_child(
             redial=RedialOf(parent_id=parent.id, parent_name=parent.name, on=tuple(redial.on)),
         )
     )
-
-
-def _redial_problems(
-    item: Desired,
-    config: TelephonyConfig | None,
-    schedule: dict[str, Any] | None,
-    source: LiveCampaign,
-    live: LiveState,
-) -> list[tuple[str, str]]:
-    """Why a redial must not be started (or resumed): its telephony configuration, as for
-    any start; and a schedule other than the manifest's, since the calling-hours check
-    reads the manifest's (calling_hours.py) and Dograh accepts no change to a completed
-    parent whose schedule the redial copies."""
-    problems = [
-        ("spec.redial", message)
-        for _, message in _telephony_problems(item, config, True, live, who="the redial")
-    ]
-    if schedule != item.view["schedule"]:
-        problems.append(
-            (
-                "spec.redial",
-                f"the redial would call in the schedule Dograh holds for '{source.name}' (id "
-                f"{source.id}), which is not spec.schedule, and the calling hours are checked "
-                "on spec.schedule; set spec.schedule to the schedule Dograh holds, or keep "
-                "spec.redial.state: draft",
-            )
-        )
-    return problems
 
 
 def _immutable_changes(
@@ -915,58 +839,3 @@ def _update_request(item: Desired, campaign: LiveCampaign, changed: set[str]) ->
     if "circuit_breaker" in changed and spec.circuit_breaker is not None:
         fields["circuit_breaker"] = api_breaker(spec.circuit_breaker)
     return UpdateRequest(**fields)
-
-
-def _telephony_problems(
-    item: Desired,
-    config: TelephonyConfig | None,
-    dials: bool,
-    live: LiveState,
-    *,
-    who: str = "the campaign",
-) -> list[tuple[str, str]]:
-    """Why Dograh would refuse the campaign on this configuration, or fail it once it
-    dials (only asked when the campaign is or will be running)."""
-    path = "spec.telephony" if item.telephony is not None else "metadata.name"
-    if config is None:
-        if not any(not c.inactive for c in live.telephony):
-            return [
-                (
-                    path,
-                    "the organization has no active telephony configuration, so Dograh would "
-                    f"refuse {who} (telephony_configuration_not_found); add one in Dograh",
-                )
-            ]
-        return []
-    # A manifest that names no configuration gets the organization's default: say so,
-    # or the message names a configuration the manifest never mentions.
-    whose = "" if item.telephony is not None else " (the organization's default: no spec.telephony)"
-    reason = config.unusable_reason()
-    if reason:
-        return [(path, f"{reason}{whose}; Dograh would refuse {who}")]
-    problem = config.dialing_problem() if dials else None
-    return [(path, f"{problem}{whose}")] if problem else []
-
-
-def _concurrency_problems(
-    value: int | None, numbers: int, limit: int | None
-) -> list[tuple[str, str]]:
-    """Dograh's own check of max_concurrency (§5), with its wording."""
-    if value is None or limit is None:
-        return []
-    effective = min(limit, numbers) if numbers > 0 else limit
-    if value <= effective:
-        return []
-    path = "spec.max_concurrency"
-    if 0 < numbers < limit:
-        return [
-            (
-                path,
-                f"max_concurrency ({value}) cannot exceed {effective}: the telephony "
-                f"configuration has {numbers} phone number(s); add numbers in Dograh or lower "
-                "spec.max_concurrency",
-            )
-        ]
-    return [
-        (path, f"max_concurrency ({value}) cannot exceed the organization's limit ({effective})")
-    ]

@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.diff import DOGRAH_BREAKER, DOGRAH_RETRY
+from reconciler.dograh_defaults import DOGRAH_BREAKER, default_retry
 from reconciler.live import LiveCampaign, LiveState, TelephonyConfig, Workflow
 from reconciler.manifest.defaults import DEFAULTED
 from reconciler.manifest.messages import problem_from_error
@@ -257,10 +257,8 @@ def _by_name_or_id(
 def _retry_config(campaign: LiveCampaign, live: LiveState) -> dict[str, Any] | None:
     """Unless it is the organization's default: the fields that differ from the
     manifest's own defaults (Dograh's request defaults, which fill a sent object)."""
-    stored = live.defaults.default_retry_config
-    default = retry_view(stored) if stored else DOGRAH_RETRY
     view = retry_view(campaign.retry_config)
-    if view == default:
+    if view == default_retry(live):
         return None
     return _differing(view, ManifestRetry().model_dump())
 

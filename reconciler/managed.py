@@ -23,6 +23,7 @@ from reconciler.diff import diff
 from reconciler.environment import one_policy
 from reconciler.fetch import fetch_live
 from reconciler.hours import HoursPolicy
+from reconciler.identity import manager, pinned_ids
 from reconciler.live import LiveCampaign, LiveState
 from reconciler.manifest.load import Manifest, find_manifest_files
 from reconciler.organization import guard
@@ -66,18 +67,9 @@ class Managed:
         return not has_errors(list(self.diagnostics))
 
     def manifest_for(self, campaign_id: int) -> Manifest | None:
-        """The manifest that manages a live campaign: the one pinning its id, else the
-        unpinned one of its name (names repeat only among pinned manifests)."""
+        """The manifest that manages a live campaign (identity.py ``manager``)."""
         name = self.matched.get(campaign_id)
-        if name is None:
-            return None
-        pinned = [m for m in self.manifests if m.campaign.metadata.id == campaign_id]
-        if pinned:
-            return pinned[0]
-        return next(
-            (m for m in self.manifests if m.name == name and m.campaign.metadata.id is None),
-            None,
-        )
+        return None if name is None else manager(self.manifests, campaign_id, name)
 
     def redial_manifest(self, campaign_id: int) -> Manifest | None:
         """The manifest whose ``spec.redial`` made this campaign, if it manages it."""
@@ -109,10 +101,7 @@ def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
         live = fetch_live(client)
     manifests = share.loaded.manifests
     desired, findings = resolve(manifests, live)
-    claimed = frozenset(
-        m.campaign.metadata.id for m in manifests if m.campaign.metadata.id is not None
-    )
-    part = diff(desired, live, owner=owner.token, claimed=claimed | beyond.pinned)
+    part = diff(desired, live, owner=owner.token, claimed=pinned_ids(manifests) | beyond.pinned)
     return Managed(
         manifests=tuple(manifests),
         diagnostics=tuple(sorted_diagnostics([*diagnostics, *found, *findings])),

@@ -13,15 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.diagnostics import Diagnostic
+from reconciler.identity import IDENTITY_PATHS
 from reconciler.manifest.model import API_VERSION, KIND
 from reconciler.manifest.yaml_source import Position, decode_text, documents_of_text
 
 MARK = API_VERSION.split("/", 1)[0].encode() + b"/"
 """``dograh-campaigns/``: a file without it holds no manifest, and is not parsed."""
-
-
-IDENTITY_PATHS = frozenset({"", "metadata.name", "metadata.id", "spec.redial", "spec.redial.name"})
-"""Where a manifest says what it names: for messages that point at it."""
 
 
 @dataclass(frozen=True)
@@ -44,13 +41,6 @@ class Named:
             return None
         name = redial.get("name")
         return name if isinstance(name, str) else f"{self.name} (Redial)"
-
-    def names(self, campaign_id: int, campaign_name: str) -> bool:
-        """Whether this manifest names the live campaign: by its pinned id, else (pinning
-        nothing) by name, its redial's included."""
-        if self.pinned_id is not None:
-            return self.pinned_id == campaign_id or self.redial_name == campaign_name
-        return campaign_name in (self.name, self.redial_name)
 
 
 def named_in(raw: bytes, file: str) -> tuple[list[Named], Diagnostic | None]:

@@ -2,7 +2,7 @@
 
 ``campaigns import`` does it when it writes a second manifest of one name (Dograh
 allows two campaigns of one name; two manifests of one name are told apart only when
-every one is pinned, manifest/load.py ``duplicates``). The manifest's own campaign is
+every one is pinned, identity.py ``duplicates``). The manifest's own campaign is
 known without asking anyone: it is the one this repository created, found by its owner
 token (owner.py). The edit is one line after ``name:``, in the file's own indentation;
 the file is read back as validate reads it, and restored when it does not say exactly
@@ -41,11 +41,7 @@ def pin(manifest: Manifest, campaign_id: int) -> None:
     _replace(path, "".join(lines).encode("utf-8"))
     loaded = load_files([path])
     pinned = [m for m in loaded.manifests if m.name == manifest.name]
-    if (
-        has_errors(loaded.diagnostics)
-        or len(pinned) != 1
-        or pinned[0].campaign.metadata.id != campaign_id
-    ):
+    if has_errors(loaded.diagnostics) or len(pinned) != 1 or pinned[0].pinned_id != campaign_id:
         _replace(path, original)
         raise CannotPin(f"{manifest.file} does not read back pinned to id {campaign_id}")
 

@@ -38,12 +38,11 @@ from reconciler.environment import one_policy, policy_files_above, second_policy
 from reconciler.errors import UserError
 from reconciler.fetch import fetch_definitions, fetch_live
 from reconciler.hours import HoursPolicy
+from reconciler.identity import Identity, content_of, created_by, duplicates, pinned_ids
 from reconciler.live import DIALING_STATES, TERMINAL_STATES, LiveState
 from reconciler.manifest.load import (
-    Identity,
     Manifest,
     PolicyDocument,
-    duplicates,
     find_manifest_files,
     hash_of_parts,
     load_files,
@@ -52,7 +51,7 @@ from reconciler.manifest.paths import display_path
 from reconciler.manifest.policy import Policy
 from reconciler.normalize import fingerprint
 from reconciler.organization import guard
-from reconciler.owner import Owner, default_owner, mark_of, repository_root
+from reconciler.owner import Owner, default_owner, repository_root
 from reconciler.plan import CampaignChange, Conflict, Held, OrganizationNote, Plan, Unmanaged
 from reconciler.resolve import resolve
 from reconciler.review import decide
@@ -273,8 +272,8 @@ def plan_paths(
             beyond = outside(paths, [str(file) for file in files])
             diagnostics.extend(_shared_with_outside(identities, beyond))
             live = reading.result()
-            claimed = frozenset(i.pinned_id for i in identities if i.pinned_id is not None)
-            claimed |= beyond.pinned  # pinned there: not matched here by name
+            # Pinned outside the paths: not matched here by name either.
+            claimed = pinned_ids(identities) | beyond.pinned
             hours = hours_policy(_policy(summaries))
             contexts = [
                 ShareContext(
@@ -457,7 +456,7 @@ def _relevant(live: LiveState, identities: Sequence[Identity]) -> LiveState:
     ``spec.redial`` finds its campaign through the parent's ``redialed_campaign_id``), and
     the rest of the state."""
     names = {identity.name for identity in identities}
-    pinned = {identity.pinned_id for identity in identities if identity.pinned_id is not None}
+    pinned = pinned_ids(identities)
     matching = [c for c in live.campaigns if c.name in names or c.id in pinned]
     redials = {c.redialed_campaign_id for c in matching if c.redialed_campaign_id is not None}
     if redials and any(identity.redial_name is not None for identity in identities):
@@ -549,9 +548,8 @@ def assemble(
             blocking=True,
             idle=idle,
         ),
-        *_limits(changes, loaded.policy),
     ]
-    return Plan(
+    plan = Plan(
         changes=tuple(changes),
         unchanged=tuple(sorted(unchanged)),
         conflicts=tuple(conflicts),
@@ -580,6 +578,7 @@ def assemble(
             "telephony": {t.id: t.name for t in live.telephony},
         },
     )
+    return _within_limits(plan, loaded.policy)
 
 
 def _idle(live: LiveState, matched: dict[int, str], held: Sequence[Held]) -> set[str]:
@@ -589,52 +588,17 @@ def _idle(live: LiveState, matched: dict[int, str], held: Sequence[Held]) -> set
     return {h.name for h in held} | {name for id_, name in matched.items() if id_ in done}
 
 
-def _limits(changes: Sequence[CampaignChange], policy: PolicyDocument | None) -> list[Diagnostic]:
-    """The Policy's blast radius of one apply: past it, the plan is blocked. The way past
-    is a reviewed change of the Policy, never a flag."""
+def _within_limits(plan: Plan, policy: PolicyDocument | None) -> Plan:
+    """The plan, with an error at the Policy for each of its limits it passes
+    (``Plan.over_limits``): past them, the plan is blocked."""
     if policy is None:
-        return []
-    limits = policy.policy.spec.limits
-    found = []
-    starts = [change.name for change in changes if change.places_calls]
-    if limits.max_starts_per_apply is not None and len(starts) > limits.max_starts_per_apply:
-        shown = ", ".join(starts[:10]) + (
-            f" and {len(starts) - 10} more" if len(starts) > 10 else ""
-        )
-        found.append(
-            policy.diagnostic(
-                "spec",
-                f"this plan starts or resumes {len(starts)} "
-                f"campaign{'' if len(starts) == 1 else 's'} ({shown}); the Policy "
-                f"allows {limits.max_starts_per_apply} per apply (limits.max_starts_per_apply). "
-                "Apply fewer at a time (--target), or raise the limit in a reviewed change",
-            )
-        )
-    contacts = sum(
-        change.requests.upload.rows or 0
-        for change in changes
-        if change.id is None and change.requests.upload is not None
+        return plan
+    over = [policy.diagnostic("spec", m) for m in plan.over_limits(policy.policy.spec.limits)]
+    if not over:
+        return plan
+    return plan.model_copy(
+        update={"diagnostics": tuple(sorted_diagnostics([*plan.diagnostics, *over]))}
     )
-    # Dograh picks a redial's contacts when it makes it: its parent's are an upper bound.
-    redials = [c.redial for c in changes if c.id is None and c.redial is not None]
-    contacts += sum(redial.contacts_at_most or 0 for redial in redials)
-    limit = limits.max_new_contacts_per_apply
-    if limit is not None and contacts > limit:
-        bound = (
-            " (at most: a redial counts all its parent's contacts, of which Dograh calls "
-            "again those whose last call ended as spec.redial.on says)"
-            if redials
-            else ""
-        )
-        found.append(
-            policy.diagnostic(
-                "spec",
-                f"this plan puts {contacts:,} contacts into new campaigns{bound}; the Policy "
-                f"allows {limit:,} per apply (limits.max_new_contacts_per_apply). Create fewer "
-                "at a time (--target), or raise the limit in a reviewed change",
-            )
-        )
-    return found
 
 
 GONE = "(no manifest)"
@@ -659,12 +623,11 @@ def _orphans(
     renames: list[Conflict] = []
     warnings: list[Diagnostic] = []
     for campaign in live.campaigns:
-        mark = mark_of(campaign.source_id)
-        if campaign.id in matched or mark is None or mark.owner != owner.token:
+        if campaign.id in matched or not created_by(campaign, owner.token):
             continue
         if campaign.id in out_of_scope:
             continue
-        twin = creates.get(mark.content)
+        twin = creates.get(content_of(campaign) or "")
         if twin is not None and campaign.state == "created":
             warnings.append(
                 Diagnostic(

@@ -23,6 +23,7 @@ from pydantic import (
 from reconciler import __version__
 from reconciler.diagnostics import Diagnostic
 from reconciler.manifest.model import RedialOutcome
+from reconciler.manifest.policy import Limits
 
 Action = Literal["create", "update", "redial", "start", "pause", "resume"]
 ACTIONS: tuple[Action, ...] = ("create", "update", "redial", "start", "pause", "resume")
@@ -354,6 +355,52 @@ class Plan(_Model):
             for action in change.actions:
                 counts[action] += 1
         return counts
+
+    def over_limits(self, limits: Limits) -> list[str]:
+        """Why this plan is past the Policy's blast radius of one apply (octoDNS's
+        ``Plan.raise_if_unsafe``): a sentence per limit passed, none within them. The
+        pipeline makes each an error at the Policy, which blocks the plan; the way past
+        is a reviewed change of the Policy, never a flag."""
+        found = (
+            self._starts_over(limits.max_starts_per_apply),
+            self._contacts_over(limits.max_new_contacts_per_apply),
+        )
+        return [message for message in found if message]
+
+    def _starts_over(self, limit: int | None) -> str | None:
+        starts = [change.name for change in self.places_calls]
+        if limit is None or len(starts) <= limit:
+            return None
+        shown = ", ".join(starts[:10]) + (
+            f" and {len(starts) - 10} more" if len(starts) > 10 else ""
+        )
+        return (
+            f"this plan starts or resumes {len(starts)} "
+            f"campaign{'' if len(starts) == 1 else 's'} ({shown}); the Policy "
+            f"allows {limit} per apply (limits.max_starts_per_apply). "
+            "Apply fewer at a time (--target), or raise the limit in a reviewed change"
+        )
+
+    def _contacts_over(self, limit: int | None) -> str | None:
+        creates = [change for change in self.changes if change.id is None]
+        uploads = [c.requests.upload for c in creates if c.requests.upload is not None]
+        contacts = sum(upload.rows or 0 for upload in uploads)
+        # Dograh picks a redial's contacts when it makes it: its parent's are an upper bound.
+        redials = [c.redial for c in creates if c.redial is not None]
+        contacts += sum(redial.contacts_at_most or 0 for redial in redials)
+        if limit is None or contacts <= limit:
+            return None
+        bound = (
+            " (at most: a redial counts all its parent's contacts, of which Dograh calls "
+            "again those whose last call ended as spec.redial.on says)"
+            if redials
+            else ""
+        )
+        return (
+            f"this plan puts {contacts:,} contacts into new campaigns{bound}; the Policy "
+            f"allows {limit:,} per apply (limits.max_new_contacts_per_apply). Create fewer "
+            "at a time (--target), or raise the limit in a reviewed change"
+        )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -47,7 +47,7 @@ class Desired:
 
     @property
     def pinned_id(self) -> int | None:
-        return self.manifest.campaign.metadata.id
+        return self.manifest.pinned_id
 
 
 def resolve(

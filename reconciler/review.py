@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.diff import Resume
+from reconciler.identity import may_have_named
 from reconciler.owner import repository_root
 from reconciler.plan import Held
 from reconciler.revision import Revision, manifests_at
@@ -123,18 +124,10 @@ def _was(revision: Revision, resume: Resume) -> Was:
     without ``spec.redial`` there says draft for its redial: it asked for no redial."""
     name = resume.manifest_name or resume.name
     redial = resume.state_path != "spec.state"
-    if resume.pinned_id is not None:
-        candidates = [
-            m
-            for m in revision.manifests
-            if m.pinned_id == resume.pinned_id or (m.pinned_id is None and m.name == name)
-        ]
-    else:
-        candidates = [
-            m
-            for m in revision.manifests
-            if m.name == name or (not redial and m.pinned_id == resume.campaign_id)
-        ]
+    campaign_id = None if redial else resume.campaign_id
+    candidates = [
+        m for m in revision.manifests if may_have_named(m, name, resume.pinned_id, campaign_id)
+    ]
     states = [(_state_of(m.spec, resume.state_path), m.file) for m in candidates]
     for state, file in states:
         if state == "running":

@@ -27,12 +27,12 @@ from pathlib import Path
 
 from reconciler.diagnostics import Diagnostic
 from reconciler.environment import tree_root
+from reconciler.identity import Identity, named_by, pinned_ids
 from reconciler.live import LiveCampaign
-from reconciler.manifest.load import Identity, is_manifest_name
+from reconciler.manifest.load import is_manifest_name
 from reconciler.manifest.paths import display_path, inside, repository_of
 from reconciler.manifest.yaml_source import MAX_FILE_BYTES, NotRegular, TooBig, read_capped
 from reconciler.named import Named, named_in
-from reconciler.owner import mark_of
 
 
 @dataclass(frozen=True)
@@ -55,17 +55,12 @@ class Outside:
 
     @property
     def pinned(self) -> frozenset[int]:
-        return frozenset(m.pinned_id for m in self.manifests if m.pinned_id is not None)
+        return pinned_ids(self.manifests)
 
     def manages(self, campaign: LiveCampaign, owner: str) -> bool:
-        """Whether some manifest outside the paths names this live campaign: pins its id,
-        or (for one this repository created, as plan matches names) has its name."""
-        if campaign.id in self.pinned:
-            return True
-        mark = mark_of(campaign.source_id)
-        if mark is None or mark.owner != owner:
-            return False
-        return any(m.names(campaign.id, campaign.name) for m in self.manifests)
+        """Whether some manifest outside the paths names this live campaign (identity.py
+        ``named_by``)."""
+        return named_by(campaign, self.manifests, owner, self.pinned)
 
 
 def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:

@@ -257,7 +257,7 @@ def build_status(
 def _absent(manifest: Manifest) -> CampaignStatus:
     return CampaignStatus(
         name=manifest.name,
-        id=manifest.campaign.metadata.id,
+        id=manifest.pinned_id,
         manifest=manifest.where("metadata.name"),
         state=None,
         desired_state=manifest.campaign.spec.state,

@@ -43,6 +43,7 @@ from reconciler.diff import MUTABLE, diff
 from reconciler.environment import tree_root
 from reconciler.errors import EXIT_ERROR, EXIT_OK, UserError
 from reconciler.explain import field_differences
+from reconciler.identity import created_by
 from reconciler.importing import CannotAdopt, Draft, draft_manifest, file_stems, render_manifest
 from reconciler.live import TERMINAL_STATES, LiveCampaign
 from reconciler.managed import Managed, read_managed
@@ -57,7 +58,6 @@ from reconciler.manifest.load import (
 )
 from reconciler.manifest.model import Campaign
 from reconciler.manifest.paths import SourcePaths, display_path
-from reconciler.owner import mark_of
 from reconciler.pinning import CannotPin, pin
 from reconciler.pipeline import validate_paths
 from reconciler.render.diagnostics import render_text
@@ -188,23 +188,7 @@ def _select(managed: Managed, selectors: Sequence[str]) -> tuple[list[LiveCampai
     """The campaigns to import, in id order, and how many chosen ones were refused;
     those already managed are skipped, said so."""
     if not selectors:
-        unmanaged = managed.unmanaged()
-        active = [c for c in unmanaged if c.state not in TERMINAL_STATES]
-        left_out = len(unmanaged) - len(active)
-        tail = (
-            f" ({left_out} completed or failed {'one is' if left_out == 1 else 'ones are'} left "
-            "out: name them to import them)"
-            if left_out
-            else ""
-        )
-        if not active:
-            click.echo(
-                "Nothing to import: every live campaign that is not completed or failed is "
-                f"managed by these manifests{tail}."
-            )
-        elif tail:
-            click.echo(f"Importing every unmanaged campaign{tail}.")
-        return sorted(active, key=lambda c: c.id), 0
+        return _every_unmanaged(managed), 0
     by_id = {c.id: c for c in managed.live.campaigns}
     chosen: dict[int, LiveCampaign] = {}
     unknown: list[str] = []
@@ -217,24 +201,8 @@ def _select(managed: Managed, selectors: Sequence[str]) -> tuple[list[LiveCampai
         for campaign in found:
             if campaign.id not in managed.matched:
                 chosen[campaign.id] = campaign
-                continue
-            manifest = managed.manifest_for(campaign.id)
-            where = manifest.where("metadata.name") if manifest else "a manifest"
-            mark = mark_of(campaign.source_id)
-            if (
-                manifest is not None
-                and manifest.campaign.metadata.id is None
-                and (mark is None or mark.owner != managed.owner)
-            ):
-                refused += _refuse(
-                    campaign,
-                    f"{where} has its name but does not take it over, as this repository did "
-                    f"not create it; to manage it with that manifest, pin metadata.id: "
-                    f"{campaign.id} there (its CSV must hold the campaign's contacts), or "
-                    "rename one of the two",
-                )
             else:
-                click.echo(f"{_label(campaign)} is already managed by {where}: skipped.")
+                refused += _already_managed(campaign, managed)
     if unknown:
         names = [c.name for c in managed.live.campaigns]
         hints = []
@@ -246,6 +214,45 @@ def _select(managed: Managed, selectors: Sequence[str]) -> tuple[list[LiveCampai
             f"no live campaign has the name or id {', '.join(hints)}; nothing was imported"
         )
     return sorted(chosen.values(), key=lambda c: c.id), refused
+
+
+def _every_unmanaged(managed: Managed) -> list[LiveCampaign]:
+    """Without selectors: every unmanaged campaign that may still dial, in id order."""
+    unmanaged = managed.unmanaged()
+    active = [c for c in unmanaged if c.state not in TERMINAL_STATES]
+    left_out = len(unmanaged) - len(active)
+    tail = (
+        f" ({left_out} completed or failed {'one is' if left_out == 1 else 'ones are'} left "
+        "out: name them to import them)"
+        if left_out
+        else ""
+    )
+    if not active:
+        click.echo(
+            "Nothing to import: every live campaign that is not completed or failed is "
+            f"managed by these manifests{tail}."
+        )
+    elif tail:
+        click.echo(f"Importing every unmanaged campaign{tail}.")
+    return sorted(active, key=lambda c: c.id)
+
+
+def _already_managed(campaign: LiveCampaign, managed: Managed) -> int:
+    """A chosen campaign that a manifest matches: skipped, said so; refused (1) when that
+    manifest only shares its name, as this repository did not create it."""
+    manifest = managed.manifest_for(campaign.id)
+    where = manifest.where("metadata.name") if manifest else "a manifest"
+    named_only = manifest is not None and manifest.pinned_id is None
+    if named_only and not created_by(campaign, managed.owner):
+        return _refuse(
+            campaign,
+            f"{where} has its name but does not take it over, as this repository did "
+            f"not create it; to manage it with that manifest, pin metadata.id: "
+            f"{campaign.id} there (its CSV must hold the campaign's contacts), or "
+            "rename one of the two",
+        )
+    click.echo(f"{_label(campaign)} is already managed by {where}: skipped.")
+    return 0
 
 
 def _is_id(selector: str) -> bool:
@@ -302,14 +309,14 @@ def _namesake(draft: Draft, managed: Managed) -> tuple[Manifest, int] | Refusal 
     namesake without such a campaign cannot be pinned: a refusal that says what to do."""
     name = draft.model.metadata.name
     for manifest in managed.manifests:
-        if manifest.name != name or manifest.campaign.metadata.id is not None:
+        if manifest.name != name or manifest.pinned_id is not None:
             continue
         own = [
             campaign
             for campaign in managed.live.campaigns
             if managed.manifest_for(campaign.id) is manifest
         ]
-        ours = [c for c in own if (mark := mark_of(c.source_id)) and mark.owner == managed.owner]
+        ours = [c for c in own if created_by(c, managed.owner)]
         if len(ours) == 1 and len(own) == 1:
             return manifest, ours[0].id
         where = manifest.where("metadata.name")

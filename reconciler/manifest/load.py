@@ -3,7 +3,7 @@
 Every problem of every file is collected, never only the first, so that a reviewer sees
 all mistakes of a pull request at once. ``load_files`` reads one share of the files
 (pipeline.py shares them out to processes); the cross-checks between manifests
-(``duplicates``) run once every share is loaded.
+(identity.py ``duplicates``) run once every share is loaded.
 
 What ``find_manifest_files`` takes from the disk is as untrusted as the files' content:
 only regular files (a FIFO would hang the run), only inside the repository (a link out
@@ -26,8 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from reconciler.diagnostics import NOT_A_MANIFEST, Diagnostic, Severity, has_errors
-from reconciler.manifest.characters import code_point, loose_key
-from reconciler.manifest.confusables import skeleton
+from reconciler.identity import IDENTITY_PATHS, Identity
 from reconciler.manifest.contacts import (
     MAX_CSV_BYTES,
     ContactsFile,
@@ -35,6 +34,7 @@ from reconciler.manifest.contacts import (
     too_big,
 )
 from reconciler.manifest.defaults import DEFAULTED, DEFAULTS_KIND, Defaults, DefaultsSpec, effective
+from reconciler.manifest.located import Located
 from reconciler.manifest.messages import format_path, known_keys_of, problem_from_error
 from reconciler.manifest.model import API_VERSION, KIND, Campaign
 from reconciler.manifest.paths import (
@@ -90,30 +90,8 @@ TRACKED_PATHS = frozenset(
 _KNOWN_KEYS = known_keys_of(Campaign)
 
 
-class _Located:
-    """Something of a manifest file that messages point at: its file and positions."""
-
-    file: str
-    positions: dict[str, Position]
-
-    def position(self, path: str) -> Position:
-        """Where the value at dotted ``path`` starts, or its nearest tracked ancestor."""
-        while path not in self.positions and path:
-            path = path.rpartition(".")[0]
-        return self.positions.get(path, (1, 1))
-
-    def where(self, path: str) -> str:
-        """``file:line:column`` of a value of this manifest, for messages of later stages."""
-        line, column = self.position(path)
-        return f"{self.file}:{line}:{column}"
-
-    def diagnostic(self, path: str, message: str, severity: Severity = "error") -> Diagnostic:
-        line, column = self.position(path)
-        return Diagnostic(self.file, line, column, path, message, severity)
-
-
 @dataclass(frozen=True)
-class Manifest(_Located):
+class Manifest(Located):
     """A valid campaign manifest, with where it came from and its checked CSV."""
 
     campaign: Campaign
@@ -148,11 +126,14 @@ class Manifest(_Located):
             message = f"{message} (spec.{setting} from {self.sources[setting]})"
         return super().diagnostic(path, message, severity)
 
+    @property
+    def pinned_id(self) -> int | None:
+        """``metadata.id``: the live campaign this manifest manages, if pinned (identity.py)."""
+        return self.campaign.metadata.id
+
     def identity(self) -> Identity:
-        keep = ("", "metadata.name", "metadata.id", "spec.redial", "spec.redial.name")
-        positions = {path: self.positions[path] for path in keep if path in self.positions}
-        meta = self.campaign.metadata
-        return Identity(meta.name, meta.id, self.file, positions, self.redial_name)
+        positions = {path: at for path, at in self.positions.items() if path in IDENTITY_PATHS}
+        return Identity(self.name, self.pinned_id, self.file, positions, self.redial_name)
 
     @property
     def redial_name(self) -> str | None:
@@ -165,19 +146,6 @@ class Manifest(_Located):
 
     def hash_part(self) -> tuple[str, str, str, str]:
         return (self.file, self.name, self.file_sha256, self.contacts.sha256)
-
-
-@dataclass(frozen=True)
-class Identity(_Located):
-    """What tells manifests apart (name, pinned id) and where: small enough to send
-    between the processes that plan thousands of manifests."""
-
-    name: str
-    pinned_id: int | None
-    file: str
-    positions: dict[str, Position]
-    redial_name: str | None = None
-    """The name of the campaign its ``spec.redial`` makes, if any: a campaign's name too."""
 
 
 @dataclass
@@ -363,7 +331,7 @@ def _at(path: str, cwd: str, message: str) -> Diagnostic:
 
 
 @dataclass(frozen=True)
-class PolicyDocument(_Located):
+class PolicyDocument(Located):
     """A valid Policy document, with where it came from."""
 
     policy: Policy
@@ -376,7 +344,7 @@ class PolicyDocument(_Located):
 
 
 @dataclass(frozen=True)
-class DefaultsDocument(_Located):
+class DefaultsDocument(Located):
     """A valid Defaults document, with where it came from."""
 
     defaults: Defaults
@@ -728,128 +696,6 @@ def _missing(value: str, target: str, reason: str) -> str:
     resolved = display_path(target)
     shown = f" ({resolved})" if resolved != value else ""
     return f"the contacts file '{value}' {reason}{shown}"
-
-
-def duplicates(identities: Iterable[Identity]) -> list[Diagnostic]:
-    """The same name, or the same pinned id, in two manifests: each place names the other.
-
-    A name may repeat when every manifest that uses it pins an id: the id is then each
-    one's identity, as Dograh allows two campaigns of one name (``campaigns import``
-    writes them so)."""
-    by_key: dict[tuple[str, Any], list[tuple[Identity, str]]] = {}
-    for identity in identities:
-        by_key.setdefault(("name", identity.name), []).append((identity, "metadata.name"))
-        if identity.pinned_id is not None:
-            by_key.setdefault(("id", identity.pinned_id), []).append((identity, "metadata.id"))
-        if identity.redial_name is not None:
-            # A redial is a campaign of its name that this repository makes: a manifest of
-            # that name would match it (and it would match itself, named as its parent).
-            path = "spec.redial.name" if "spec.redial.name" in identity.positions else "spec.redial"
-            by_key.setdefault(("name", identity.redial_name), []).append((identity, path))
-    found: list[Diagnostic] = []
-    for (kind, value), places in by_key.items():
-        if len(places) < 2:
-            continue
-        redial = any(path.startswith("spec.redial") for _, path in places)
-        # A pinned manifest matches its campaign by id, never by name: it shares a name
-        # with other pinned ones, or with one redial, harmlessly.
-        by_name = sum(
-            identity.pinned_id is None or path != "metadata.name" for identity, path in places
-        )
-        if kind == "name" and by_name < (2 if redial else 1):
-            continue
-        wheres = [manifest.where(path) for manifest, path in places]
-        if redial:
-            need = "a redial is a campaign of its own, and needs a name no other campaign has"
-        elif kind == "name":
-            need = (
-                "each campaign needs one manifest: rename one, or, for two live campaigns "
-                "of this name (Dograh allows it), pin each manifest to its own with "
-                "metadata.id (campaigns status shows the ids)"
-            )
-        else:
-            need = "each campaign needs one manifest"
-        for (manifest, path), here in zip(places, wheres, strict=True):
-            others = ", ".join(w for w in wheres if w != here)
-            what = f"campaign name '{value}'" if kind == "name" else f"campaign id {value}"
-            message = f"the {what} is also used at {others}; {need}"
-            found.append(manifest.diagnostic(path, message))
-    named = {  # a redial's name is not a manifest's: look-alikes are the manifests' own
-        key: [place for place in places if place[1] == "metadata.name"]
-        for key, places in by_key.items()
-        if key[0] == "name"
-    }
-    found.extend(_look_alike({name for (_, name), places in named.items() if places}, named))
-    return found
-
-
-def _look_alike(
-    names: set[str], by_key: dict[tuple[str, Any], list[tuple[Identity, str]]]
-) -> list[Diagnostic]:
-    """Names that read as one are two campaigns that look alike in every plan and in
-    Dograh's list: a warning at each place, naming the others. Alike: equal but for case
-    or Unicode compatibility form (``East``, ``east``, its full-width form), or of equal
-    UTS #39 confusable skeletons (``Spring East`` with a Cyrillic E, U+0415), of the names as
-    written or case-folded."""
-    groups = _alike_groups(names)
-    found: list[Diagnostic] = []
-    for group in groups:
-        places = [
-            (name, identity) for name in sorted(group) for identity, _ in by_key[("name", name)]
-        ]
-        for name, identity in places:
-            others = [(other, where) for other, where in places if other != name]
-            shown = ", ".join(
-                f"'{other}' at {where.where('metadata.name')}" for other, where in others
-            )
-            if all(loose_key(other) == loose_key(name) for other, _ in others):
-                how = f"differs only in case or Unicode form from {shown}"
-            else:
-                how = f"looks like {shown}{_confusable_detail(name, others[0][0])}"
-            message = (
-                f"the campaign name '{name}' {how}: the campaigns would look alike in plans and "
-                "in Dograh; rename one"
-            )
-            found.append(identity.diagnostic("metadata.name", message, "warning"))
-    return found
-
-
-def _alike_groups(names: set[str]) -> list[set[str]]:
-    """The names that look alike, in groups of two or more (a name joins a group by any
-    of its keys)."""
-    if len(names) < 2:
-        return []
-    parent = {name: name for name in names}
-
-    def root(name: str) -> str:
-        while parent[name] != name:
-            parent[name] = parent[parent[name]]
-            name = parent[name]
-        return name
-
-    for key in (loose_key, skeleton, lambda name: skeleton(loose_key(name))):
-        first: dict[str, str] = {}
-        for name in sorted(names):
-            seen = first.setdefault(key(name), name)
-            parent[root(name)] = root(seen)
-    groups: dict[str, set[str]] = {}
-    for name in names:
-        groups.setdefault(root(name), set()).add(name)
-    return [group for group in groups.values() if len(group) > 1]
-
-
-def _confusable_detail(name: str, other: str) -> str:
-    """`` (character 8, U+0415 CYRILLIC CAPITAL LETTER IE, looks like U+0045 LATIN
-    CAPITAL LETTER E)``: the first place where two names of one length differ."""
-    if len(name) != len(other):
-        return " (Unicode confusables, UTS #39)"
-    index, mine, theirs = next(
-        (i, a, b) for i, (a, b) in enumerate(zip(name, other, strict=True)) if a != b
-    )
-    return (
-        f" (character {index + 1}, {code_point(mine)}, looks like {code_point(theirs)}: "
-        "Unicode confusables, UTS #39)"
-    )
 
 
 def _what(data: Any) -> str:
