@@ -50,9 +50,13 @@ def test_an_unpinned_manifest_matches_our_campaign_of_its_name_only() -> None:
     assert LiveIndex([theirs, ours], OWNER, frozenset()).match("east", None).campaign == ours
     foreign = LiveIndex([theirs], OWNER, frozenset()).match("east", None)
     assert (foreign.campaign, foreign.foreign, foreign.conflict) == (None, (theirs,), True)
-    # Pinned by some manifest: no other manifest matches it by name.
+    # Pinned by some manifest: no other manifest matches it by name, nor makes a second
+    # campaign of its contacts: which manifest owns it cannot be told, a conflict.
     claimed = LiveIndex([ours], OWNER, frozenset({5})).match("east", None)
-    assert (claimed.campaign, claimed.conflict) == (None, False)
+    assert (claimed.campaign, claimed.pinned_elsewhere, claimed.conflict) == (None, (ours,), True)
+    # Made elsewhere and pinned: nothing of ours has the name, so the manifest creates.
+    other = LiveIndex([theirs], OWNER, frozenset({6})).match("east", None)
+    assert (other.campaign, other.conflict) == (None, False)
 
 
 def test_two_of_ours_are_a_conflict_unless_the_newer_are_unstarted_twins() -> None:
