@@ -32,7 +32,7 @@ from reconciler.global_options import (
     stop_logging,
 )
 from reconciler.redact import redact, register, register_url
-from reconciler.render import escape
+from reconciler.render import escape, reporters
 
 # Each command imports what it needs when it runs: `validate` has no use for the HTTP
 # client, the diff library or the sandbox, and a CLI's start-up time is paid on every run.
@@ -51,20 +51,23 @@ def cli(ctx: click.Context) -> None:
     ctx.color = current(ctx).color  # NO_COLOR too; a command's --no-color sets its own
 
 
-text_or_json = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines.",
-)
-"""The output option of the commands that speak to people and to machines."""
+def format_option(report: reporters.Report) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    """``--format NAME``: the formats of the reporters' registry that write ``report``."""
+    names = reporters.formats(report)
+    audiences = ", ".join(f"{name} {reporters.REPORTER_BY_NAME[name].audience}" for name in names)
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(names),
+        default=names[0],
+        show_default=True,
+        help=f"{audiences}.",
+    )
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
-@text_or_json
+@format_option("validation")
 @pass_options
 def validate(options: GlobalOptions, paths: tuple[str, ...], output_format: str) -> int:
     """Check manifests and their CSVs offline; report every error with file:line:column.
@@ -115,14 +118,7 @@ def allow_dirty_option(command: Callable[..., int]) -> Callable[..., int]:
     is_flag=True,
     help="Exit 2 when there are changes (0: none, 1: error), as Terraform's.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines, markdown for a pull-request comment.",
-)
+@format_option("plan")
 @click.option(
     "--target",
     "targets",
@@ -279,7 +275,7 @@ def import_(options: GlobalOptions, selectors: tuple[str, ...], directory: str) 
 
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
-@text_or_json
+@format_option("status")
 @click.option(
     "--progress",
     is_flag=True,
