@@ -219,7 +219,7 @@ class CommandWithGlobalOptions(click.Command):
         own: list[tuple[str, str]] = []
         shared: list[tuple[str, str]] = []
         for param in self.get_params(ctx):
-            record = param.get_help_record(ctx)
+            record = param.get_help_record(ctx) if isinstance(param, click.Option) else None
             if record is not None:
                 (shared if isinstance(param, GlobalOption) else own).append(record)
         for title, records in (

@@ -139,4 +139,5 @@ def test_each_commands_help_lists_the_global_options_apart(
     assert run(["status", "--help"]) == 0
     own, shared = capsys.readouterr().out.split("Global options (also before the command):")
     assert "--fail-on" in own and "--api-key" not in own
+    assert "[PATH]" not in own.split("Options:")[1]  # arguments are not options
     assert "--api-key KEY" in shared and "-v, --verbose" in shared and "--fail-on" not in shared
