@@ -12,175 +12,63 @@ import gc
 import io
 import logging
 import os
-import re
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 import click
 
 from reconciler import __version__
-from reconciler.clihelp import WholeHelpGroup
 from reconciler.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
-from reconciler.redact import RedactingFormatter, redact, register, register_url
-from reconciler.render import escape
-
-if TYPE_CHECKING:
-    from reconciler.client import ClientSettings
+from reconciler.global_options import (
+    GlobalOptions,
+    GroupWithGlobalOptions,
+    current,
+    global_options,
+    pass_options,
+    stop_logging,
+)
+from reconciler.redact import redact, register, register_url
+from reconciler.render import escape, reporters
 
 # Each command imports what it needs when it runs: `validate` has no use for the HTTP
 # client, the diff library or the sandbox, and a CLI's start-up time is paid on every run.
 DEFAULT_PATH = "campaigns.d"
-LOG_HANDLER = "campaigns -v"
-
-
-@dataclass(frozen=True)
-class GlobalOptions:
-    api_url: str | None
-    api_key: str | None = field(repr=False)
-    insecure: bool
-    color: bool | None
-    """False disables colour; None lets click colour only a terminal."""
-    verbose: int
-    max_response_size: int | None = None
-    request_timeout: float | None = None
-    command_timeout: float | None = None
-    """The client's limits; None keeps the client's defaults."""
-
-    def client_settings(self) -> ClientSettings:
-        """One run's settings: every client of the command shares their run clock."""
-        from reconciler import client
-
-        return client.ClientSettings(
-            base_url=self.api_url or client.DEFAULT_API_URL,
-            api_key=self.api_key or "",
-            insecure=self.insecure,
-            max_response_bytes=self.max_response_size or client.DEFAULT_MAX_RESPONSE_BYTES,
-            request_timeout=self.request_timeout or client.DEFAULT_REQUEST_TIMEOUT,
-            command_timeout=self.command_timeout or client.DEFAULT_COMMAND_TIMEOUT,
-        )
-
-
-SIZE_UNITS = {"": 1, "b": 1, "kib": 1024, "mib": 1024**2, "gib": 1024**3}
-
-
-def _byte_size(ctx: click.Context, param: click.Parameter, value: str | None) -> int | None:
-    """A size in bytes, or with a binary unit: 500000, 64KiB, 16MiB, 1GiB."""
-    if value is None:
-        return None
-    match = re.fullmatch(r"\s*(\d+)\s*([A-Za-z]*)\s*", value)
-    unit = match.group(2).lower() if match else ""
-    if match is None or unit not in SIZE_UNITS or int(match.group(1)) == 0:
-        raise click.BadParameter(f"{value!r} is not a size such as 64MiB, 1GiB or 500000 (bytes)")
-    return int(match.group(1)) * SIZE_UNITS[unit]
-
-
-SECONDS = click.FloatRange(min=0, min_open=True)
 
 
 @click.group(
-    cls=WholeHelpGroup,
+    cls=GroupWithGlobalOptions,
+    params=global_options(read_environment=True),
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.option(
-    "--api-url",
-    envvar="DOGRAH_API_URL",
-    metavar="URL",
-    help="Dograh's base URL [env DOGRAH_API_URL; default https://app.dograh.com].",
-)
-@click.option(
-    "--api-key",
-    envvar="DOGRAH_API_KEY",
-    metavar="KEY",
-    help="Dograh API key [env DOGRAH_API_KEY]. Never printed or logged.",
-)
-@click.option(
-    "--insecure",
-    is_flag=True,
-    help="Allow http:// to a host other than this machine (the key then travels in clear).",
-)
-@click.option(
-    "--max-response-size",
-    envvar="DOGRAH_MAX_RESPONSE_SIZE",
-    callback=_byte_size,
-    metavar="SIZE",
-    help="Refuse a larger answer from Dograh, e.g. 64MiB "
-    "[env DOGRAH_MAX_RESPONSE_SIZE; default 640MiB].",
-)
-@click.option(
-    "--request-timeout",
-    envvar="DOGRAH_REQUEST_TIMEOUT",
-    type=SECONDS,
-    metavar="SECONDS",
-    help="Most seconds for one request, its whole answer included "
-    "[env DOGRAH_REQUEST_TIMEOUT; default 60].",
-)
-@click.option(
-    "--command-timeout",
-    envvar="DOGRAH_COMMAND_TIMEOUT",
-    type=SECONDS,
-    metavar="SECONDS",
-    help="Most seconds this run waits on Dograh, all requests and retries together "
-    "[env DOGRAH_COMMAND_TIMEOUT; default 3600].",
-)
-@click.option("--no-color", is_flag=True, help="No colour in output (NO_COLOR is honoured too).")
-@click.option("-v", "--verbose", count=True, help="Log each request and retry on stderr.")
 @click.version_option(__version__, "--version", prog_name="campaigns")
 @click.pass_context
-def cli(
-    ctx: click.Context,
-    api_url: str | None,
-    api_key: str | None,
-    insecure: bool,
-    max_response_size: int | None,
-    request_timeout: float | None,
-    command_timeout: float | None,
-    no_color: bool,
-    verbose: int,
-) -> None:
+def cli(ctx: click.Context) -> None:
     """Campaigns-as-code for Dograh: validate, plan and apply campaign manifests."""
-    register(api_key)
-    register_url(api_url)
-    color = False if no_color or os.environ.get("NO_COLOR") else None
-    ctx.color = color
-    ctx.obj = GlobalOptions(
-        api_url,
-        api_key,
-        insecure,
-        color,
-        verbose,
-        max_response_size,
-        request_timeout,
-        command_timeout,
+    ctx.color = current(ctx).color  # NO_COLOR too; a command's --no-color sets its own
+
+
+def format_option(report: reporters.Report) -> Callable[[Callable[..., int]], Callable[..., int]]:
+    """``--format NAME``: the formats of the reporters' registry that write ``report``."""
+    names = reporters.formats(report)
+    audiences = ", ".join(f"{name} {reporters.REPORTER_BY_NAME[name].audience}" for name in names)
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(names),
+        default=names[0],
+        show_default=True,
+        help=f"{audiences}.",
     )
-    if verbose:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(RedactingFormatter("%(name)s: %(message)s"))
-        handler.set_name(LOG_HANDLER)
-        logger = logging.getLogger("reconciler")
-        logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
-
-
-text_or_json = click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines.",
-)
-"""The output option of the commands that speak to people and to machines."""
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
-@text_or_json
-@click.pass_obj
+@format_option("validation")
+@pass_options
 def validate(options: GlobalOptions, paths: tuple[str, ...], output_format: str) -> int:
     """Check manifests and their CSVs offline; report every error with file:line:column.
 
@@ -230,14 +118,7 @@ def allow_dirty_option(command: Callable[..., int]) -> Callable[..., int]:
     is_flag=True,
     help="Exit 2 when there are changes (0: none, 1: error), as Terraform's.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "markdown"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines, markdown for a pull-request comment.",
-)
+@format_option("plan")
 @click.option(
     "--target",
     "targets",
@@ -248,7 +129,7 @@ def allow_dirty_option(command: Callable[..., int]) -> Callable[..., int]:
 @click.option("--show-unmanaged", is_flag=True, help="List live campaigns no manifest manages.")
 @review_options
 @allow_dirty_option
-@click.pass_obj
+@pass_options
 def plan(
     options: GlobalOptions,
     paths: tuple[str, ...],
@@ -301,7 +182,7 @@ def plan(
 )
 @review_options
 @allow_dirty_option
-@click.pass_obj
+@pass_options
 def apply(
     options: GlobalOptions,
     targets_or_plan: tuple[str, ...],
@@ -361,7 +242,7 @@ def _is_plan_file(path: str) -> bool:
     metavar="DIR",
     help="Where the schemas are written [default: schema].",
 )
-@click.pass_obj
+@pass_options
 def schema(options: GlobalOptions, check: bool, output: str) -> int:
     """Write the JSON Schemas of manifests and plans, generated from the models."""
     # pydantic's generator is slow to import: only this command pays for it.
@@ -380,7 +261,7 @@ def schema(options: GlobalOptions, check: bool, output: str) -> int:
     metavar="DIR",
     help="Where the manifests are written (their CSVs under DIR/contacts).",
 )
-@click.pass_obj
+@pass_options
 def import_(options: GlobalOptions, selectors: tuple[str, ...], directory: str) -> int:
     """Write a manifest and its contacts CSV for live campaigns no manifest manages.
 
@@ -394,7 +275,7 @@ def import_(options: GlobalOptions, selectors: tuple[str, ...], directory: str) 
 
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="[PATH]...")
-@text_or_json
+@format_option("status")
 @click.option(
     "--progress",
     is_flag=True,
@@ -409,7 +290,7 @@ def import_(options: GlobalOptions, selectors: tuple[str, ...], directory: str) 
     help="Exit 1 when a managed campaign is failed, or held paused while its manifest says "
     "running (repeatable; for a scheduled CI job).",
 )
-@click.pass_obj
+@pass_options
 def status(
     options: GlobalOptions,
     paths: tuple[str, ...],
@@ -484,65 +365,14 @@ def _add_sandbox_command() -> None:
 _add_sandbox_command()
 
 
-def _global_options() -> tuple[frozenset[str], frozenset[str]]:
-    """The group's options, read from its definition: (flags, options taking a value)."""
-    flags: set[str] = set()
-    valued: set[str] = set()
-    for param in cli.params:
-        if isinstance(param, click.Option):
-            names = [*param.opts, *param.secondary_opts]
-            (flags if param.is_flag or param.count else valued).update(names)
-    flags.update({"-vv", "-vvv"})
-    return frozenset(flags), frozenset(valued)
-
-
-GLOBAL_FLAGS, GLOBAL_WITH_VALUE = _global_options()
-
-
-def hoist_global_options(argv: Sequence[str]) -> list[str]:
-    """``campaigns plan -v`` as ``campaigns -v plan``: the global options are accepted
-    after the command too, as users type them (click wants them before it)."""
-    args = list(argv)
-    command_at = next(
-        (
-            i
-            for i, arg in enumerate(args)
-            if not arg.startswith("-") and not (i > 0 and args[i - 1] in GLOBAL_WITH_VALUE)
-        ),
-        None,
-    )
-    if command_at is None:
-        return args
-    head, tail = args[:command_at], [args[command_at]]
-    rest = args[command_at + 1 :]
-    index = 0
-    while index < len(rest):
-        arg = rest[index]
-        name = arg.split("=", 1)[0]
-        if arg == "--":
-            tail.extend(rest[index:])
-            break
-        if arg in GLOBAL_FLAGS:
-            head.append(arg)
-        elif name in GLOBAL_WITH_VALUE:
-            head.append(arg)
-            if "=" not in arg and index + 1 < len(rest):
-                index += 1
-                head.append(rest[index])
-        else:
-            tail.append(arg)
-        index += 1
-    return head + tail
-
-
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit code, whatever happens inside.
 
     Every error it prints, and the crash log, passes through ``redact``: a message can
     quote a server that echoed the API key, or a URL with a password."""
-    _register_secrets(list(sys.argv[1:] if argv is None else argv))
+    _register_environment_secrets()
     try:
-        args = hoist_global_options(sys.argv[1:] if argv is None else argv)
+        args = sys.argv[1:] if argv is None else list(argv)
         result = cli.main(args=args, prog_name="campaigns", standalone_mode=False)
     except click.exceptions.Exit as exc:  # --help, --version
         return exc.exit_code
@@ -562,33 +392,19 @@ def run(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the one place that catches everything
         return _crash(exc)
     finally:
-        _stop_logging()
+        stop_logging()
     return result if isinstance(result, int) else EXIT_OK
 
 
-def _register_secrets(args: list[str]) -> None:
-    """The key and the passwords of the API URL and of the proxies, from the environment
-    and the command line, known to ``redact`` before anything can fail (click registers
-    them again once parsed, the client the proxies)."""
+def _register_environment_secrets() -> None:
+    """The key and the passwords of the API URL and of the proxies, from the environment,
+    known to ``redact`` before anything can fail (the options' callbacks register what
+    the command line gives as click parses it, the client the proxies again)."""
     register(os.environ.get("DOGRAH_API_KEY"))
     register_url(os.environ.get("DOGRAH_API_URL"))
     for name, value in os.environ.items():
         if name.lower() in ("http_proxy", "https_proxy", "all_proxy"):
             register_url(value)
-    for index, arg in enumerate(args):
-        for option, remember in (("--api-key", register), ("--api-url", register_url)):
-            if arg == option and index + 1 < len(args):
-                remember(args[index + 1])
-            elif arg.startswith(option + "="):
-                remember(arg.partition("=")[2])
-
-
-def _stop_logging() -> None:
-    """Remove the ``-v`` handler: a test runs many commands in one process."""
-    logger = logging.getLogger("reconciler")
-    for handler in list(logger.handlers):
-        if handler.get_name() == LOG_HANDLER:
-            logger.removeHandler(handler)
 
 
 def _crash(exc: Exception) -> int:

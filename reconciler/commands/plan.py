@@ -12,10 +12,7 @@ from reconciler.committed import planned_files, uncommitted, with_warnings
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from reconciler.pipeline import PlanOptions, plan_paths
 from reconciler.planfile import SavedPlan, check_destination, save_plan, saved_paths
-from reconciler.render.plan_json import render_plan_json
-from reconciler.render.plan_markdown import render_plan_markdown
-from reconciler.render.plan_text import render_plan_text
-from reconciler.render.terminal import echo_lines, use_color
+from reconciler.render.reporters import build_reporter
 
 
 @dataclass(frozen=True)
@@ -41,15 +38,8 @@ def run_plan(request: PlanRequest) -> int:
         client.close()
     if not request.allow_dirty:
         plan = with_warnings(plan, uncommitted(planned_files(plan)))
-    if request.output_format == "json":
-        click.echo(render_plan_json(plan))
-    elif request.output_format == "markdown":
-        click.echo(render_plan_markdown(plan, show_unmanaged=request.show_unmanaged))
-    else:
-        lines = render_plan_text(
-            plan, show_unmanaged=request.show_unmanaged, color=use_color(request.color)
-        )
-        echo_lines(lines, request.color)
+    reporter = build_reporter(request.output_format, color=request.color)
+    reporter.plan(plan, show_unmanaged=request.show_unmanaged)
     if plan.blocked:
         if request.out:
             click.echo("No plan file written: the plan is blocked.", err=True)

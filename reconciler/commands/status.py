@@ -24,8 +24,8 @@ from reconciler.live import CampaignProgress
 from reconciler.managed import Managed, read_managed
 from reconciler.render import escape
 from reconciler.render.diagnostics import render_text
-from reconciler.render.status_text import render_status_json, render_status_text
-from reconciler.render.terminal import echo_lines, use_color
+from reconciler.render.reporters import build_reporter
+from reconciler.render.terminal import echo_lines
 from reconciler.status import build_status
 
 PROGRESS_AT_ONCE = 8
@@ -49,12 +49,8 @@ def run_status(request: StatusRequest) -> int:
     report = build_status(managed, progress, now, show_progress=request.progress)
     if managed.diagnostics:
         echo_lines(render_text(managed.diagnostics), request.color, err=True)
-    if request.output_format == "json":
-        click.echo(render_status_json(report))
-    else:
-        broken = frozenset(d.file for d in managed.diagnostics if d.severity == "error")
-        lines = render_status_text(report, color=use_color(request.color), broken=broken)
-        echo_lines(lines, request.color)
+    broken = frozenset(d.file for d in managed.diagnostics if d.severity == "error")
+    build_reporter(request.output_format, color=request.color).status(report, broken=broken)
     if not managed.ok:
         click.secho(
             "The manifests have errors (above): their campaigns may be counted as unmanaged.",

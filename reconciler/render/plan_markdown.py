@@ -25,15 +25,19 @@ MARKER = "<!-- dograh-campaigns-plan -->"
 
 
 def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int = LIMIT) -> str:
-    head = [MARKER, "### Dograh campaigns plan", ""]
-    if plan.blocked:
-        count = len(plan.conflicts) + len(plan.errors)
-        head.append(f"**:x: Plan blocked: {plural(count, 'problem')}; apply will change nothing.**")
-    elif plan.changes:
-        head.append(f"**{summary_line(plan)}**")
-    else:
-        head.append(f"**{no_changes(plan)}**")
-    head.append("")
+    out = "\n".join(_head(plan))
+    tail = _tail(plan)
+    footer = "\n".join(["", *tail]) if tail else ""
+    cut_note = "\n\n_Cut to fit GitHub's comment limit: run `campaigns plan` for the whole plan._"
+    budget = limit - len(out) - len(footer) - len(cut_note) - 64
+    body, cut = _fit(_sections(plan, show_unmanaged), _details(plan), budget)
+    out += body + footer + (cut_note if cut else "")
+    return out[:limit]
+
+
+def _head(plan: Plan) -> list[str]:
+    """What is never cut: the verdict, the organization, held campaigns, who is called."""
+    head = [MARKER, "### Dograh campaigns plan", "", f"**{_verdict(plan)}**", ""]
     organization = organization_line(plan)
     if organization is not None:
         head.extend([markdown(organization), ""])
@@ -53,26 +57,27 @@ def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int
         who = plural(len(calling), "campaign")
         head.append(f"> [!WARNING]\n> **{who} will place calls:** {names}{more}")
         head.append("")
+    return head
+
+
+def _verdict(plan: Plan) -> str:
+    if plan.blocked:
+        count = len(plan.conflicts) + len(plan.errors)
+        return f":x: Plan blocked: {plural(count, 'problem')}; apply will change nothing."
+    return summary_line(plan) if plan.changes else no_changes(plan)
+
+
+def _sections(plan: Plan, show_unmanaged: bool) -> list[tuple[str, list[str]]]:
+    """The folded sections, in order: problems, warnings, the changes' table, and the
+    unmanaged campaigns when asked for."""
     found = findings(plan)
-    problems = [
-        f"- {markdown_code(f.where)} {markdown(f.text)}" for f in found if f.severity == "error"
-    ]
-    warnings = [
-        f"- {markdown_code(f.where)} {markdown(f.text)}" for f in found if f.severity == "warning"
-    ]
-    tail = []
-    if plan.out_of_scope:
-        tail.append(out_of_scope_line(len(plan.out_of_scope)))
-    if plan.unmanaged:
-        tail.append(
-            f"{plural(len(plan.unmanaged), 'live campaign')} not managed by any manifest "
-            "will not be touched."
+    sections = [
+        (
+            title,
+            [f"- {markdown_code(f.where)} {markdown(f.text)}" for f in found if f.severity == kind],
         )
-    sections: list[tuple[str, list[str]]] = []
-    if problems:
-        sections.append(("Problems", problems))
-    if warnings:
-        sections.append(("Warnings", warnings))
+        for title, kind in (("Problems", "error"), ("Warnings", "warning"))
+    ]
     if plan.changes:
         table = ["| Campaign | Actions | Places calls | Manifest |", "|---|---|---|---|"]
         table += [
@@ -81,28 +86,36 @@ def render_plan_markdown(plan: Plan, *, show_unmanaged: bool = False, limit: int
             for c in plan.changes
         ]
         sections.append(("Changes", table))
+    if show_unmanaged and plan.unmanaged:
+        unmanaged = [
+            f"- {markdown_code(u.name)} (id {u.id}, {markdown(u.state)})" for u in plan.unmanaged
+        ]
+        sections.append(("Unmanaged", unmanaged))
+    return [(title, lines) for title, lines in sections if lines]
+
+
+def _details(plan: Plan) -> list[str]:
+    """Every change as a ``diff`` block; nothing when there is no change."""
+    if not plan.changes:
+        return []
     details = ["```diff"]
     for change in plan.changes:
         details.extend(_diff_block(change, plan.labels))
     details.append("```")
-    if show_unmanaged and plan.unmanaged:
-        sections.append(
-            (
-                "Unmanaged",
-                [
-                    f"- {markdown_code(u.name)} (id {u.id}, {markdown(u.state)})"
-                    for u in plan.unmanaged
-                ],
-            )
-        )
+    return details
 
-    out = "\n".join(head)
-    footer = "\n".join(["", *tail]) if tail else ""
-    cut_note = "\n\n_Cut to fit GitHub's comment limit: run `campaigns plan` for the whole plan._"
-    budget = limit - len(out) - len(footer) - len(cut_note) - 64
-    body, cut = _fit(sections, details if plan.changes else [], budget)
-    out += body + footer + (cut_note if cut else "")
-    return out[:limit]
+
+def _tail(plan: Plan) -> list[str]:
+    """After the sections: what the plan leaves alone."""
+    tail = []
+    if plan.out_of_scope:
+        tail.append(out_of_scope_line(len(plan.out_of_scope)))
+    if plan.unmanaged:
+        tail.append(
+            f"{plural(len(plan.unmanaged), 'live campaign')} not managed by any manifest "
+            "will not be touched."
+        )
+    return tail
 
 
 def _ident(campaign_id: int | None) -> str:
