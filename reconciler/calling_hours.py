@@ -58,10 +58,15 @@ def recipients_of(manifest: Manifest) -> tuple[Recipients, Dialed]:
     checked when it loaded), and the numbers it dials, for the check of one person in
     two campaigns (shared_contacts.py)."""
     rows = rows_of(manifest)
+    return analyze_recipients(rows), dialed_of(manifest, rows)
+
+
+def dialed_of(manifest: Manifest, rows: list[tuple[int, str, str | None]] | None = None) -> Dialed:
+    """The numbers the manifest dials (``rows``: its CSV's, when already read)."""
     redial = manifest.campaign.spec.redial
-    return analyze_recipients(rows), dialed(
+    return dialed(
         manifest.name,
-        [(row, phone) for row, phone, _ in rows],
+        [(row, phone) for row, phone, _ in (rows_of(manifest) if rows is None else rows)],
         manifest.diagnostic("metadata.name", "", "warning"),
         manifest.contacts.display,
         by_redial=redial is not None and redial.state == "running",

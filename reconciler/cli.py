@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 import click
 
-from reconciler import __version__
+from reconciler import __version__, content_cache
 from reconciler.clihelp import WholeHelpGroup
 from reconciler.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.redact import RedactingFormatter, redact, register, register_url
@@ -128,6 +128,9 @@ SECONDS = click.FloatRange(min=0, min_open=True)
     "[env DOGRAH_COMMAND_TIMEOUT; default 3600].",
 )
 @click.option("--no-color", is_flag=True, help="No colour in output (NO_COLOR is honoured too).")
+@click.option(
+    "--no-cache", is_flag=True, help="Neither read nor write the cache of loaded manifests."
+)
 @click.option("-v", "--verbose", count=True, help="Log each request and retry on stderr.")
 @click.version_option(__version__, "--version", prog_name="campaigns")
 @click.pass_context
@@ -140,9 +143,11 @@ def cli(
     request_timeout: float | None,
     command_timeout: float | None,
     no_color: bool,
+    no_cache: bool,
     verbose: int,
 ) -> None:
     """Campaigns-as-code for Dograh: validate, plan and apply campaign manifests."""
+    content_cache.use(not no_cache)
     register(api_key)
     register_url(api_url)
     color = False if no_color or os.environ.get("NO_COLOR") else None
@@ -563,6 +568,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _crash(exc)
     finally:
         _stop_logging()
+        content_cache.write_pending()  # once the output is printed
     return result if isinstance(result, int) else EXIT_OK
 
 

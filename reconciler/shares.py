@@ -27,6 +27,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
+from reconciler import content_cache
+
 MIN_FILES_PER_WORKER = 500
 """Below this, starting a process costs more than it saves."""
 
@@ -145,6 +147,7 @@ def _work(factory: Factory[Any, Any, Any], files: list[Path], pipe: Any) -> None
         context = pipe.recv()
         if context is not None:
             pipe.send(share.plan(context))
+        content_cache.write_pending()  # nobody waits for it
     except BaseException:  # the parent raises it as a bug, with this traceback
         pipe.send(WorkerFailed(traceback.format_exc()))
     finally:
