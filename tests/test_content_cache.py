@@ -13,7 +13,7 @@ import pytest
 from dograh_sandbox.testing import SandboxHandle
 from reconciler.cli import run
 from reconciler.hours import rules
-from reconciler.manifest import load
+from reconciler.manifest import load, yaml_source
 
 MANIFEST = """\
 apiVersion: dograh-campaigns/v1
@@ -72,7 +72,7 @@ def campaigns(capsys: pytest.CaptureFixture[str]) -> Run:
 def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The manifest files whose YAML was parsed (not restored from the cache)."""
     seen: list[str] = []
-    parse = load.documents_of_text
+    parse = yaml_source.documents_of_text
 
     def counting(text: str, display: str, track: frozenset[str] = frozenset()) -> object:
         seen.append(display)
