@@ -86,11 +86,11 @@ class FileCache:
     """The entries of one share of files: read while loading, written afterwards."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        from reconciler.cache import cache_directory, verdict_inputs
+        from reconciler.cache import verdict_inputs
 
         inputs = {**verdict_inputs(), "code": _code_digest()}
         self._inputs = orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS)
-        self.directory = (directory or cache_directory()) / FORMAT
+        self.directory = cache_path(directory)
         self._building: dict[int, tuple[_Pending, CachedDocument]] = {}
         self._entries: list[_Pending] = []
         self._recipients: dict[int, Recipients] = {}
@@ -153,6 +153,13 @@ class FileCache:
             _PENDING.append((self._path(entry.key), _sign(entry.key, body).encode() + b"\n" + body))
         self._entries.clear()
         self._building.clear()
+
+
+def cache_path(directory: Path | None = None) -> Path:
+    """Where the entries are: ``files-v1`` in the cache directory (cache.py)."""
+    from reconciler.cache import cache_directory
+
+    return (directory or cache_directory()) / FORMAT
 
 
 def write_pending() -> None:
