@@ -13,8 +13,9 @@ test: the action must leave the job's environment as it found it.
 
 What it does not do, on purpose: it never runs other actions. `actions/checkout` is
 skipped (the test has laid out the repository), `actions/setup-python` too (the tests run
-on a Python already), and `actions/cache` (a test starts with no cache), and the action's `install` step is replaced by a link to the test's
-own virtual environment where the step would have created one, since installing the
+on a Python already), `actions/cache` too (a test starts with no cache); and the action's
+`install` step is replaced by a link to the test's own virtual environment where the step
+would have created one, since installing the
 tool and its dependencies from the package index would take far longer than the rest of
 the test. Any other `uses:` is an error, so that a new dependency is noticed here.
 """
