@@ -82,6 +82,9 @@ def rows_of(manifest: Manifest) -> list[tuple[int, str, str | None]]:
     columns = contacts.columns
     phone_at = column_at(columns, PHONE_COLUMN)
     zone_at = column_at(columns, TIMEZONE_COLUMN)
+    if zone_at < 0:  # in bulk: the phones of a file restored from the content cache
+        phones = [r[phone_at].strip() if len(r) > phone_at else "" for r in records[1:]]
+        return [(row, phone, None) for row, phone in enumerate(phones, start=2) if phone]
     rows = []
     for number, record in enumerate(records[1:], start=2):
         phone = record[phone_at].strip() if len(record) > phone_at else ""

@@ -226,7 +226,11 @@ def _document_json(d: CachedDocument) -> list[Any]:
 
 
 def _recipients_json(r: Recipients) -> list[Any]:
-    places = [[_place_json(p.place), p.contacts, p.rows] for p in r.places]
+    places = [
+        [_place_json(p.place) for p in r.places],
+        [p.contacts for p in r.places],
+        [p.rows for p in r.places],
+    ]
     return [
         places,
         [r.invalid.total, r.invalid.examples],
@@ -288,10 +292,9 @@ def _document(item: Any) -> CachedDocument:
     _check(type(item) is list and len(item) == 12)
     data, positions, csv, target, sha, display, content, size, rows, columns, found, places = item
     _check(type(data) is dict and type(positions) is dict)
-    where = {}
-    for path, position in positions.items():
-        _check(type(position) is list and len(position) == 2)
-        where[_text(path)] = (_int(position[0]), _int(position[1]))
+    # In bulk (comprehensions): this runs for every file of every run.
+    where = {path: (at[0], at[1]) for path, at in positions.items() if _is_position(at)}
+    _check(len(where) == len(positions))
     findings = []
     for finding in _list(found):
         _check(type(finding) is list and len(finding) == 6)
@@ -313,6 +316,17 @@ def _document(item: Any) -> CachedDocument:
         _texts(columns),
         findings,
         _recipients(places),
+    )
+
+
+def _is_position(value: Any) -> bool:
+    return (
+        type(value) is list
+        and len(value) == 2
+        and type(value[0]) is int
+        and type(value[1]) is int
+        and value[0] > 0
+        and value[1] > 0
     )
 
 
@@ -345,15 +359,20 @@ def _recipients(value: Any) -> Recipients:
 
     _check(type(value) is list and len(value) == 6)
     places, invalid, unreadable, why, fictional, bad_timezones = value
-    counts = []
-    for item in _list(places):
-        _check(type(item) is list and len(item) == 3)
-        place, contacts, rows = item
-        _check(type(contacts) is int and contacts > 0 and type(rows) is list)
-        _check(all(type(row) is int and row > 1 for row in rows))
-        counts.append(PlaceCount(_place(place), contacts, tuple(rows)))
+    _check(type(places) is list and len(places) == 3)
+    keys, contacts, rows = places
+    _check(type(keys) is list and type(contacts) is list and type(rows) is list)
+    _check(len(keys) == len(contacts) == len(rows))
+    _check(all(type(count) is int and count > 0 for count in contacts))
+    _check(all(type(some) is list for some in rows))
+    _check(all(type(row) is int and row > 1 for some in rows for row in some))
+    get = _PLACES.get
+    counts = tuple(
+        PlaceCount(get(key) or _place(key), count, tuple(some))
+        for key, count, some in zip(keys, contacts, rows, strict=True)
+    )
     return Recipients(
-        places=tuple(counts),
+        places=counts,
         invalid=_rows(invalid),
         unreadable=_rows(unreadable),
         unreadable_why=_texts(why),
