@@ -162,6 +162,18 @@ def cache_path(directory: Path | None = None) -> Path:
     return (directory or cache_directory()) / FORMAT
 
 
+def take_pending() -> list[tuple[Path, bytes]]:
+    """The entries this process made, for another to write (a share's process)."""
+    taken = list(_PENDING)
+    _PENDING.clear()
+    return taken
+
+
+def keep_pending(entries: list[tuple[Path, bytes]]) -> None:
+    """Entries another process made, written with this one's."""
+    _PENDING.extend(entries)
+
+
 def write_pending() -> None:
     """Write the entries this process made, each whole or not at all; a cache that
     cannot be written only costs the loading next time."""

@@ -119,7 +119,10 @@ class Shares(Generic[S, C, P]):
             pipe.send(context)
         self._planned = True
         own = self._own.plan(contexts[0])
-        return [own, *(_receive(pipe) for pipe in self._pipes)]
+        parts = [own, *(_receive(pipe) for pipe in self._pipes)]
+        for pipe in self._pipes:
+            content_cache.keep_pending(_receive(pipe))
+        return parts
 
     def __exit__(
         self,
@@ -139,7 +142,8 @@ class Shares(Generic[S, C, P]):
 
 
 def _work(factory: Factory[Any, Any, Any], files: list[Path], pipe: Any) -> None:
-    """A share's process: load, report, wait for the context, plan, report, exit."""
+    """A share's process: load, report, wait for the context, plan, report (its part,
+    then the cache entries it made, which the parent writes), exit."""
     try:
         share = factory(files)
         pipe.send(share.summary())
@@ -147,7 +151,8 @@ def _work(factory: Factory[Any, Any, Any], files: list[Path], pipe: Any) -> None
         context = pipe.recv()
         if context is not None:
             pipe.send(share.plan(context))
-        content_cache.write_pending()  # nobody waits for it
+            # The cache entries it made: the parent writes them once the output is out.
+            pipe.send(content_cache.take_pending())
     except BaseException:  # the parent raises it as a bug, with this traceback
         pipe.send(WorkerFailed(traceback.format_exc()))
     finally:
