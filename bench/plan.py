@@ -15,13 +15,17 @@ memory (medians of several runs) and the HTTP requests it made, read from the sa
 request log, which must be the same at every N. Targets: 10,000 takes at most 12 times
 1,000, and under 5 s.
 
-    python bench/plan.py [--sizes 100 1000 10000] [--runs 5] [--outside]
+With ``--cache cold``, the cache of loaded manifests (and of where prefixes ring) is
+emptied before each run; ``warm`` (the default) times runs after one that filled it.
+
+    python bench/plan.py [--sizes 100 1000 10000] [--runs 5] [--outside] [--cache cold]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -144,7 +148,9 @@ def write_manifests(directory: Path, count: int, pinned: dict[str, int]) -> None
         )
 
 
-def run_size(sandbox: SandboxProcess, size: int, runs: int, outside: bool) -> dict[str, Any]:
+def run_size(
+    sandbox: SandboxProcess, size: int, runs: int, outside: bool, cold: bool = False
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp:
         directory = Path(tmp)
         records = generate(directory, size, outside)
@@ -168,15 +174,19 @@ def run_size(sandbox: SandboxProcess, size: int, runs: int, outside: bool) -> di
             "XDG_CACHE_HOME": str(directory / "cache"),
         }
         downloads = 0
-        if outside:  # the first plan reads the live files made outside, and caches them
-            sandbox.admin.clear_requests()
-            _measure(directory, env)
+        # The first plan fills the caches (and, with ``outside``, reads the live files
+        # made outside this tool).
+        sandbox.admin.clear_requests()
+        _measure(directory, env)
+        if outside:
             downloads = sum(
                 r.path.endswith("/source-download-url") for r in sandbox.admin.requests()
             )
         times, peaks, requests = [], [], []
         summary = ""
         for _ in range(runs):
+            if cold:
+                _empty_caches(directory / "cache" / "dograh-campaigns")
             sandbox.admin.clear_requests()
             elapsed, peak, summary = _measure(directory, env)
             times.append(elapsed)
@@ -191,6 +201,14 @@ def run_size(sandbox: SandboxProcess, size: int, runs: int, outside: bool) -> di
             "first_downloads": downloads,
             "summary": summary,
         }
+
+
+def _empty_caches(cache: Path) -> None:
+    """The caches a cold run starts without: loaded manifests, and where prefixes ring
+    (the hashes of live contacts files stay: ``--outside`` measures them warm)."""
+    shutil.rmtree(cache / "files-v1", ignore_errors=True)
+    for path in cache.glob("prefixes-*.json"):
+        path.unlink()
 
 
 def _measure(directory: Path, env: dict[str, str]) -> tuple[float, int, str]:
@@ -224,14 +242,16 @@ def main() -> None:
         action="store_true",
         help="half the matched live campaigns were made outside this tool (pinned)",
     )
+    parser.add_argument("--cache", choices=["warm", "cold"], default="warm")
     args = parser.parse_args()
     results = []
     with sandbox_process(clock="manual") as sandbox:
         for size in args.sizes:
-            result = run_size(sandbox, size, args.runs, args.outside)
+            result = run_size(sandbox, size, args.runs, args.outside, args.cache == "cold")
             results.append(result)
             print(
-                f"N={size:>6}: median {result['median']:.3f} s (min {result['min']:.3f}), "
+                f"N={size:>6} {args.cache}: median {result['median']:.3f} s "
+                f"(min {result['min']:.3f}), "
                 f"peak {result['peak_mib']:.0f} MiB, requests {result['requests']}, "
                 f"{result['summary']}"
                 + (f" (first plan: {result['first_downloads']} downloads)" if args.outside else ""),

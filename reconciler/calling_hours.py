@@ -58,10 +58,15 @@ def recipients_of(manifest: Manifest) -> tuple[Recipients, Dialed]:
     checked when it loaded), and the numbers it dials, for the check of one person in
     two campaigns (shared_contacts.py)."""
     rows = rows_of(manifest)
+    return analyze_recipients(rows), dialed_of(manifest, rows)
+
+
+def dialed_of(manifest: Manifest, rows: list[tuple[int, str, str | None]] | None = None) -> Dialed:
+    """The numbers the manifest dials (``rows``: its CSV's, when already read)."""
     redial = manifest.campaign.spec.redial
-    return analyze_recipients(rows), dialed(
+    return dialed(
         manifest.name,
-        [(row, phone) for row, phone, _ in rows],
+        [(row, phone) for row, phone, _ in (rows_of(manifest) if rows is None else rows)],
         manifest.diagnostic("metadata.name", "", "warning"),
         manifest.contacts.display,
         by_redial=redial is not None and redial.state == "running",
@@ -77,6 +82,9 @@ def rows_of(manifest: Manifest) -> list[tuple[int, str, str | None]]:
     columns = contacts.columns
     phone_at = column_at(columns, PHONE_COLUMN)
     zone_at = column_at(columns, TIMEZONE_COLUMN)
+    if zone_at < 0:  # in bulk: the phones of a file restored from the content cache
+        phones = [r[phone_at].strip() if len(r) > phone_at else "" for r in records[1:]]
+        return [(row, phone, None) for row, phone in enumerate(phones, start=2) if phone]
     rows = []
     for number, record in enumerate(records[1:], start=2):
         phone = record[phone_at].strip() if len(record) > phone_at else ""

@@ -21,7 +21,7 @@ from typing import NoReturn
 
 import click
 
-from reconciler import __version__
+from reconciler import __version__, content_cache
 from reconciler.errors import EXIT_BUG, EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.global_options import (
     GlobalOptions,
@@ -371,6 +371,7 @@ def run(argv: Sequence[str] | None = None) -> int:
     Every error it prints, and the crash log, passes through ``redact``: a message can
     quote a server that echoed the API key, or a URL with a password."""
     _register_environment_secrets()
+    content_cache.use(True)  # until a --no-cache of this run says otherwise
     try:
         args = sys.argv[1:] if argv is None else list(argv)
         result = cli.main(args=args, prog_name="campaigns", standalone_mode=False)
@@ -393,6 +394,7 @@ def run(argv: Sequence[str] | None = None) -> int:
         return _crash(exc)
     finally:
         stop_logging()
+        content_cache.write_pending()  # once the output is printed
     return result if isinstance(result, int) else EXIT_OK
 
 

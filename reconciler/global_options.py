@@ -23,6 +23,7 @@ import click
 from click.core import ParameterSource
 from click.decorators import pass_meta_key
 
+from reconciler import content_cache
 from reconciler.clihelp import WholeHelpGroup
 from reconciler.redact import RedactingFormatter, register, register_url
 
@@ -33,7 +34,7 @@ OPTIONS_KEY = "campaigns.options"
 LOG_HANDLER = "campaigns -v"
 ADDED_UP = frozenset({"verbose"})
 """Counted wherever they are given: ``-v plan -v`` is ``-vv``."""
-ANY_OF = frozenset({"insecure", "no_color"})
+ANY_OF = frozenset({"insecure", "no_color", "no_cache"})
 """Flags on wherever they are given."""
 
 
@@ -43,6 +44,7 @@ class GlobalOptions:
     api_key: str | None = field(default=None, repr=False)
     insecure: bool = False
     no_color: bool = False
+    no_cache: bool = False
     verbose: int = 0
     max_response_size: int | None = None
     request_timeout: float | None = None
@@ -100,6 +102,8 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     ctx.meta[OPTIONS_KEY] = options
     if param.name == "no_color" and options.no_color:
         ctx.color = False
+    if param.name == "no_cache" and options.no_cache:
+        content_cache.use(False)
     if param.name == "verbose" and options.verbose:
         start_logging()
     return value
@@ -187,6 +191,11 @@ def global_options(*, read_environment: bool) -> list[click.Option]:
         ),
         GlobalOption(
             ["--no-color"], is_flag=True, help="No colour in output (NO_COLOR is honoured too)."
+        ),
+        GlobalOption(
+            ["--no-cache"],
+            is_flag=True,
+            help="Neither read nor write the cache of loaded manifests.",
         ),
         GlobalOption(["-v", "--verbose"], count=True, help="Log each request and retry on stderr."),
     ]

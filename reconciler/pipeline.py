@@ -15,29 +15,33 @@ preflight, conflicts) is collected in one run.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Collection, Sequence
+import functools
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
+from reconciler import content_cache
 from reconciler.adoption import settle
 from reconciler.cache import ContactsCache, PrefixCache
 from reconciler.calling_hours import (
     HolidayReach,
     check_manifest,
+    dialed_of,
     dials,
     holidays_once,
     hours_policy,
     recipients_of,
 )
 from reconciler.client import ClientSettings, DograhClient
+from reconciler.content_cache import FileCache
 from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from reconciler.diff import DiffPart, diff
 from reconciler.environment import one_policy, policy_files_above, second_policy
 from reconciler.errors import UserError
 from reconciler.fetch import fetch_definitions, fetch_live
-from reconciler.hours import HoursPolicy
+from reconciler.hours import HoursPolicy, Recipients
 from reconciler.identity import Identity, content_of, created_by, duplicates, pinned_ids
 from reconciler.live import DIALING_STATES, TERMINAL_STATES, LiveState
 from reconciler.manifest.load import (
@@ -56,7 +60,7 @@ from reconciler.plan import CampaignChange, Conflict, Held, OrganizationNote, Pl
 from reconciler.resolve import resolve
 from reconciler.review import decide
 from reconciler.scope import Outside, outside
-from reconciler.shared_contacts import shared_contacts
+from reconciler.shared_contacts import Dialed, shared_contacts
 from reconciler.shares import Shares, split, worker_count
 from reconciler.templates import TemplateCheck, check_template
 
@@ -107,17 +111,30 @@ class HoursCheck(NamedTuple):
 class ManifestShare:
     """One share's manifests: loaded (and checked, CSVs included) when made."""
 
-    def __init__(self, files: list[Path]) -> None:
-        self.loaded = load_files(files)
-        manifests = self.loaded.manifests
-        prefixes = PrefixCache()
-        if manifests:
-            prefixes.learn()
-        self.recipients = {id(manifest): recipients_of(manifest) for manifest in manifests}
+    def __init__(self, files: list[Path], cached: bool | None = None) -> None:
+        """``cached``: whether the content cache is used; by default as this process
+        was told (``--no-cache``); the parent's choice in a worker, which may be spawned."""
+        cache = FileCache() if (content_cache.enabled() if cached is None else cached) else None
+        self.loaded = load_files(files, cache)
+        self.recipients: dict[int, tuple[Recipients, Dialed]] = {}
         """Per manifest: where its numbers ring, and the numbers it dials (a draft's
         numbers are checked too: one it cannot read is a warning there)."""
-        if manifests:
+        prefixes: PrefixCache | None = None
+        for manifest in self.loaded.manifests:
+            known = cache.recipients(id(manifest)) if cache is not None else None
+            if known is not None:
+                self.recipients[id(manifest)] = (known, dialed_of(manifest))
+                continue
+            if prefixes is None:  # only when some file was not in the content cache
+                prefixes = PrefixCache()
+                prefixes.learn()
+            self.recipients[id(manifest)] = recipients_of(manifest)
+            if cache is not None:
+                cache.placed(id(manifest), self.recipients[id(manifest)][0])
+        if prefixes is not None:
             prefixes.keep()
+        if cache is not None:
+            cache.stage()
         self._checked: tuple[HoursPolicy, HoursCheck] | None = None
 
     def summary(self) -> ShareSummary:
@@ -176,6 +193,10 @@ class ManifestShare:
         return part
 
 
+def _share_factory() -> Callable[[list[Path]], ManifestShare]:
+    return functools.partial(ManifestShare, cached=content_cache.enabled())
+
+
 @dataclass(frozen=True)
 class Validation:
     """What validate reports: every diagnostic, and how many manifests and files."""
@@ -192,7 +213,7 @@ class Validation:
 def validate_paths(paths: Sequence[str], *, jobs: int | None = None) -> Validation:
     files, problems = find_manifest_files(paths)
     shares = split(files, worker_count(len(files), jobs))
-    with Shares(ManifestShare, shares) as run:
+    with Shares(_share_factory(), shares) as run:
         summaries = [*run.summaries(), *tree_policies(paths, files)]
         diagnostics, identities = _cross_checked(problems, summaries)
         policy = _policy(summaries)
@@ -244,7 +265,7 @@ def plan_paths(
     asking: Future[OrganizationNote] | None = None
     shares = split(files, worker_count(len(files), options.jobs))
     try:
-        with Shares(ManifestShare, shares) as run:
+        with Shares(_share_factory(), shares) as run:
             try:  # after the fork: the reading thread is not copied into the shares
                 client = DograhClient(settings)
                 # The key's organization while the files load: the one request sent

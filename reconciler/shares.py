@@ -27,6 +27,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Generic, Protocol, TypeVar
 
+from reconciler import content_cache
+
 MIN_FILES_PER_WORKER = 500
 """Below this, starting a process costs more than it saves."""
 
@@ -117,7 +119,10 @@ class Shares(Generic[S, C, P]):
             pipe.send(context)
         self._planned = True
         own = self._own.plan(contexts[0])
-        return [own, *(_receive(pipe) for pipe in self._pipes)]
+        parts = [own, *(_receive(pipe) for pipe in self._pipes)]
+        for pipe in self._pipes:
+            content_cache.keep_pending(_receive(pipe))
+        return parts
 
     def __exit__(
         self,
@@ -137,7 +142,8 @@ class Shares(Generic[S, C, P]):
 
 
 def _work(factory: Factory[Any, Any, Any], files: list[Path], pipe: Any) -> None:
-    """A share's process: load, report, wait for the context, plan, report, exit."""
+    """A share's process: load, report, wait for the context, plan, report (its part,
+    then the cache entries it made, which the parent writes), exit."""
     try:
         share = factory(files)
         pipe.send(share.summary())
@@ -145,6 +151,8 @@ def _work(factory: Factory[Any, Any, Any], files: list[Path], pipe: Any) -> None
         context = pipe.recv()
         if context is not None:
             pipe.send(share.plan(context))
+            # The cache entries it made: the parent writes them once the output is out.
+            pipe.send(content_cache.take_pending())
     except BaseException:  # the parent raises it as a bug, with this traceback
         pipe.send(WorkerFailed(traceback.format_exc()))
     finally:

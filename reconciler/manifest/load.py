@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
+from reconciler.content_cache import CachedDocument, FileCache, plain_json
 from reconciler.diagnostics import NOT_A_MANIFEST, Diagnostic, Severity, has_errors
 from reconciler.identity import IDENTITY_PATHS, Identity
 from reconciler.manifest.contacts import (
@@ -55,9 +56,11 @@ from reconciler.manifest.yaml_source import (
     Position,
     TooBig,
     diagnostic_at,
+    documents_of_text,
     file_kind,
     load_documents,
     read_capped,
+    read_text,
 )
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -485,7 +488,9 @@ class Loaded:
     defaults: list[DefaultsDocument] = field(default_factory=list)
 
 
-def load_files(files: list[Path]) -> Loaded:
+def load_files(files: list[Path], cache: FileCache | None = None) -> Loaded:
+    """The files, each loaded, or restored from ``cache`` when an entry of its bytes is
+    there and what it points at is unchanged (content_cache.py)."""
     source_paths = SourcePaths()
     contacts_cache: dict[str, ContactsFile | None] = {}
     finder = DefaultsFinder(source_paths)
@@ -493,14 +498,39 @@ def load_files(files: list[Path]) -> Loaded:
     manifests, diagnostics = loaded.manifests, loaded.diagnostics
     for file in files:
         display = display_path(file, source_paths.cwd)
-        documents, problems = load_documents(file, display, TRACKED_PATHS)
+        text, problem = read_text(file, display, MAX_FILE_BYTES, "the manifest")
+        entry = None
+        if cache is not None and text is not None:
+            key = cache.key(
+                source_paths.cwd, str(file), display, isinstance(file, ScannedPath), text
+            )
+            cached = cache.read(key)
+            file_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+            if cached is not None and _restore(
+                (file, display, file_sha256),
+                cached,
+                source_paths,
+                contacts_cache,
+                finder,
+                cache,
+                loaded,
+            ):
+                continue
+            entry = cache.start(key)
+        documents: list[Document] = []
+        if text is None:
+            problems = [problem] if problem else []
+        else:
+            documents, problems = documents_of_text(text, display, TRACKED_PATHS)
         if isinstance(file, ScannedPath) and _not_a_manifest(documents, problems):
             diagnostics.append(Diagnostic(display, 1, 1, "", NOT_A_MANIFEST, "warning"))
             continue
         diagnostics.extend(problems)
+        clean = entry is not None and not problems and bool(documents)
         for document in documents:
             campaign, problems = _document_of(document)
             diagnostics.extend(problems)
+            clean = clean and isinstance(campaign, Campaign) and not problems
             if isinstance(campaign, Policy):
                 loaded.policies.append(
                     PolicyDocument(
@@ -522,25 +552,114 @@ def load_files(files: list[Path]) -> Loaded:
             # The CSV is checked even when the manifest has other errors: all at once.
             source = _source_of(document.data)
             if source is None:
+                clean = False
                 continue
+            known = len(contacts_cache)
             contacts, problems = _contacts_of(file, document, source, source_paths, contacts_cache)
             diagnostics.extend(problems)
+            # Cached only as read: a CSV said once for two manifests has no findings here.
+            clean = clean and len(contacts_cache) > known and plain_json(document.data)
             if campaign is not None and contacts is not None:
                 campaign, sources, defaults_at = effective(campaign, finder.chain(file))
-                manifests.append(
-                    Manifest(
-                        campaign,
-                        document.file,
-                        contacts,
-                        document.positions,
-                        document.file_sha256,
-                        sources,
-                        defaults_at,
-                    )
+                manifest = Manifest(
+                    campaign,
+                    document.file,
+                    contacts,
+                    document.positions,
+                    document.file_sha256,
+                    sources,
+                    defaults_at,
                 )
+                manifests.append(manifest)
+                if clean and cache is not None and entry is not None:
+                    cache.add(entry, id(manifest), _cached(document, source, contacts, problems))
+            else:
+                clean = False
+        if clean and cache is not None and entry is not None:
+            cache.keep(entry)
     diagnostics.extend(finder.diagnostics)
     loaded.defaults.extend(finder.used.values())
     return loaded
+
+
+def _cached(
+    document: Document, source: str, contacts: ContactsFile, findings: list[Diagnostic]
+) -> CachedDocument:
+    return CachedDocument(
+        document.data,
+        document.positions,
+        source,
+        contacts.path,
+        contacts.sha256,
+        contacts.display,
+        contacts.content,
+        contacts.size,
+        contacts.rows,
+        contacts.columns,
+        findings,
+    )
+
+
+def _restore(
+    where: tuple[Path, str, str],
+    cached: list[CachedDocument],
+    source_paths: SourcePaths,
+    contacts_cache: dict[str, ContactsFile | None],
+    finder: DefaultsFinder,
+    cache: FileCache,
+    loaded: Loaded,
+) -> bool:
+    """A cached file's manifests, as loading it would give them, if its CSVs are the
+    bytes the entry was made from; False (and nothing done) otherwise. The campaign is
+    validated again from its YAML, and its Defaults applied as they are now."""
+    file, display, file_sha256 = where
+    checked: list[tuple[CachedDocument, Campaign, ContactsFile | None, list[Diagnostic]]] = []
+    for item in cached:
+        target, _ = source_paths.resolve(str(file), item.csv, links=False)
+        if target != item.target or item.data.get("kind") != KIND:
+            return False
+        if item.data.get("apiVersion") != API_VERSION:
+            return False
+        try:
+            campaign = Campaign.model_validate(item.data)
+        except ValidationError:
+            return False
+        if any(target == c[0].target for c in checked):
+            return False  # never written so: a file whose CSV is said once is not cached
+        if target in contacts_cache:
+            checked.append((item, campaign, None, []))
+            continue
+        try:
+            raw = read_capped(target, MAX_CSV_BYTES, follow=False)
+        except (OSError, TooBig, NotRegular):
+            return False
+        sha256 = hashlib.sha256(raw).hexdigest()
+        if sha256 != item.csv_sha256:
+            return False
+        read = ContactsFile(
+            target, item.display, sha256, item.content, item.size, item.rows, item.columns, raw
+        )
+        checked.append((item, campaign, read, item.findings))
+    for item, campaign, fresh, findings in checked:
+        if fresh is not None:
+            contacts_cache[item.target] = fresh
+            loaded.diagnostics.extend(findings)
+        contacts = contacts_cache[item.target]  # a CSV used twice is reported once
+        if contacts is None:
+            continue
+        campaign, sources, defaults_at = effective(campaign, finder.chain(file))
+        manifest = Manifest(
+            campaign,
+            display,
+            contacts,
+            item.positions,
+            file_sha256,
+            sources,
+            defaults_at,
+        )
+        loaded.manifests.append(manifest)
+        cache.restored(id(manifest), item.recipients)
+    return True
 
 
 def _not_a_manifest(documents: list[Document], problems: list[Diagnostic]) -> bool:

@@ -13,8 +13,9 @@ test: the action must leave the job's environment as it found it.
 
 What it does not do, on purpose: it never runs other actions. `actions/checkout` is
 skipped (the test has laid out the repository), `actions/setup-python` too (the tests run
-on a Python already), and the action's `install` step is replaced by a link to the test's
-own virtual environment where the step would have created one, since installing the
+on a Python already), `actions/cache` too (a test starts with no cache); and the action's
+`install` step is replaced by a link to the test's own virtual environment where the step
+would have created one, since installing the
 tool and its dependencies from the package index would take far longer than the rest of
 the test. Any other `uses:` is an error, so that a new dependency is noticed here.
 """
@@ -41,7 +42,7 @@ CI_FILE = ROOT / ".github" / "workflows" / "ci.yml"
 
 THIS_ACTION = re.compile(r"^[\w.-]+/dograh-campaigns@[0-9a-f]{40}$")
 """How the example refers to this repository's action: owner/name, pinned by SHA."""
-SKIPPED_ACTIONS = ("actions/checkout@", "actions/setup-python@")
+SKIPPED_ACTIONS = ("actions/checkout@", "actions/setup-python@", "actions/cache@")
 VENV_DIR_NAME = "dograh-campaigns-venv"
 """Where the action's install step makes its virtual environment, under RUNNER_TEMP."""
 STEP_TIMEOUT = 120

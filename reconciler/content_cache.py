@@ -1,0 +1,393 @@
+"""What loading a manifest file found, kept between runs, as ruff and mypy keep theirs.
+
+Loading a file costs its YAML, its CSV's checks and the places its numbers ring; a
+second run over the same bytes finds the same. So each manifest file that loaded
+cleanly leaves an entry, named by a digest of everything its result depends on: the
+file's bytes and where it lies (its name in messages, the directory a run starts in),
+and every input of the verdict (``verdict_inputs``: this tool's version and code,
+phonenumbers', tzdata's and the system's zone data, the rules and the area-code table).
+What the file points at is checked when the entry is read: the CSV by the digest of its
+bytes, the Defaults by loading them as a miss would (only the YAML of the campaign
+comes from the entry; its model is validated again).
+
+Entries are ``<digest>\\n<JSON>``, one file each under ``files-v1/<first two hex
+characters>/`` of the cache directory (cache.py): an edit writes one small file. JSON,
+never pickle: reading a file planted in a shared CI cache runs no code. The digest covers
+the entry's key and its bytes; an entry whose digest, key or shape is not exactly as
+written is a miss, and the file is loaded and its entry written anew. A digest detects
+damage, not a forger who can write the cache: such a cache is as trusted as the
+checkout. Entries are written once the output is printed (``write_pending``), and hold
+no phone number: places, counts and row numbers only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from reconciler.diagnostics import Diagnostic
+
+if TYPE_CHECKING:  # the CLI imports this module for ``use``: the rest when loading
+    from reconciler.hours import Recipients, Rows
+    from reconciler.hours.numbers import Place
+
+FORMAT = "files-v1"
+
+_enabled = True
+
+
+def use(enabled: bool) -> None:
+    """Whether this process reads and writes the cache (``--no-cache``: not at all)."""
+    global _enabled
+    _enabled = enabled
+
+
+def enabled() -> bool:
+    return _enabled
+
+
+@dataclass
+class CachedDocument:
+    """One campaign document of a cached file: what loading it found."""
+
+    data: Any
+    """The document's YAML, as plain JSON values."""
+    positions: dict[str, tuple[int, int]]
+    csv: str
+    """``spec.source.csv`` as written."""
+    target: str
+    """The CSV's real path when the entry was written."""
+    csv_sha256: str
+    display: str
+    content: str
+    size: int
+    rows: int
+    columns: tuple[str, ...]
+    findings: list[Diagnostic]
+    recipients: Recipients | None = None
+
+
+@dataclass
+class _Pending:
+    key: str
+    documents: list[CachedDocument] = field(default_factory=list)
+
+
+_PENDING: list[tuple[Path, bytes]] = []
+"""Entries made by this process, written by ``write_pending``."""
+
+
+class FileCache:
+    """The entries of one share of files: read while loading, written afterwards."""
+
+    def __init__(self, directory: Path | None = None) -> None:
+        from reconciler.cache import verdict_inputs
+
+        inputs = {**verdict_inputs(), "code": _code_digest()}
+        self._inputs = orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS)
+        self.directory = cache_path(directory)
+        self._building: dict[int, tuple[_Pending, CachedDocument]] = {}
+        self._entries: list[_Pending] = []
+        self._recipients: dict[int, Recipients] = {}
+
+    def key(self, cwd: str, file: str, display: str, scanned: bool, text: str) -> str:
+        digest = hashlib.sha256(self._inputs)
+        for part in (cwd, file, display, "scanned" if scanned else "named"):
+            digest.update(b"\0" + part.encode("utf-8", "surrogateescape"))
+        digest.update(b"\0" + text.encode("utf-8"))
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.directory / key[:2] / f"{key}.json"
+
+    def read(self, key: str) -> list[CachedDocument] | None:
+        """The entry's documents, or None: no entry, or one that cannot be trusted."""
+        try:
+            raw = self._path(key).read_bytes()
+        except OSError:
+            return None
+        digest, _, body = raw.partition(b"\n")
+        if digest != _sign(key, body).encode("ascii"):
+            return None
+        try:
+            return _documents(orjson.loads(body))
+        except (ValueError, TypeError, KeyError):
+            return None
+
+    def start(self, key: str) -> _Pending:
+        """A new entry for a file that loads cleanly; kept once every document is in."""
+        return _Pending(key)
+
+    def add(self, pending: _Pending, manifest_id: int, document: CachedDocument) -> None:
+        pending.documents.append(document)
+        self._building[manifest_id] = (pending, document)
+
+    def keep(self, pending: _Pending) -> None:
+        self._entries.append(pending)
+
+    def restored(self, manifest_id: int, recipients: Recipients | None) -> None:
+        if recipients is not None:
+            self._recipients[manifest_id] = recipients
+
+    def recipients(self, manifest_id: int) -> Recipients | None:
+        """Where a restored manifest's numbers ring, as its entry says."""
+        return self._recipients.get(manifest_id)
+
+    def placed(self, manifest_id: int, recipients: Recipients) -> None:
+        """Where a manifest loaded in this run rings: the last part of its entry."""
+        building = self._building.get(manifest_id)
+        if building is not None:
+            building[1].recipients = recipients
+
+    def stage(self) -> None:
+        """Every complete entry of this share, to be written by ``write_pending``."""
+        for entry in self._entries:
+            if any(d.recipients is None for d in entry.documents):
+                continue
+            body = orjson.dumps([_document_json(d) for d in entry.documents])
+            _PENDING.append((self._path(entry.key), _sign(entry.key, body).encode() + b"\n" + body))
+        self._entries.clear()
+        self._building.clear()
+
+
+def cache_path(directory: Path | None = None) -> Path:
+    """Where the entries are: ``files-v1`` in the cache directory (cache.py)."""
+    from reconciler.cache import cache_directory
+
+    return (directory or cache_directory()) / FORMAT
+
+
+def take_pending() -> list[tuple[Path, bytes]]:
+    """The entries this process made, for another to write (a share's process)."""
+    taken = list(_PENDING)
+    _PENDING.clear()
+    return taken
+
+
+def keep_pending(entries: list[tuple[Path, bytes]]) -> None:
+    """Entries another process made, written with this one's."""
+    _PENDING.extend(entries)
+
+
+def write_pending() -> None:
+    """Write the entries this process made, each whole or not at all; a cache that
+    cannot be written only costs the loading next time."""
+    while _PENDING:
+        path, data = _PENDING.pop()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_bytes(data)
+            temporary.replace(path)
+        except OSError:
+            continue
+
+
+def plain_json(data: Any) -> bool:
+    """Whether YAML data reads back from JSON as it is (no NaN, no huge integer, no key
+    that is not a string): only such data is cached."""
+    try:
+        return bool(orjson.loads(orjson.dumps(data)) == data)
+    except (TypeError, ValueError):
+        return False
+
+
+def _sign(key: str, body: bytes) -> str:
+    return hashlib.sha256(key.encode("ascii") + b"\0" + body).hexdigest()
+
+
+_CODE: list[str] = []
+
+
+def _code_digest() -> str:
+    """This tool's code, by each module's name, size and modification time: a changed
+    checkout (an editable install) is another cache even at the same version."""
+    if not _CODE:
+        digest = hashlib.sha256()
+        root = Path(__file__).resolve().parent
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".py", ".json"):
+                status = path.stat()
+                name = path.relative_to(root).as_posix()
+                digest.update(f"{name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+        _CODE.append(digest.hexdigest())
+    return _CODE[0]
+
+
+def _document_json(d: CachedDocument) -> list[Any]:
+    assert d.recipients is not None
+    return [
+        d.data,
+        d.positions,
+        d.csv,
+        d.target,
+        d.csv_sha256,
+        d.display,
+        d.content,
+        d.size,
+        d.rows,
+        d.columns,
+        [[f.file, f.line, f.column, f.path, f.message, f.severity] for f in d.findings],
+        _recipients_json(d.recipients),
+    ]
+
+
+def _recipients_json(r: Recipients) -> list[Any]:
+    places = [
+        [_place_json(p.place) for p in r.places],
+        [p.contacts for p in r.places],
+        [p.rows for p in r.places],
+    ]
+    return [
+        places,
+        [r.invalid.total, r.invalid.examples],
+        [r.unreadable.total, r.unreadable.examples],
+        r.unreadable_why,
+        r.fictional,
+        [r.bad_timezones.total, r.bad_timezones.examples],
+    ]
+
+
+def _place_json(place: Place) -> str:
+    """A place as one string: read back through a table, one parse per distinct place."""
+    fields = [place.zones, place.countries, place.regions, place.fixed, place.widened]
+    return orjson.dumps(fields).decode()
+
+
+class _Malformed(ValueError):
+    """An entry not of the shape this module writes."""
+
+
+def _check(condition: bool) -> None:
+    if not condition:
+        raise _Malformed
+
+
+def _text(value: Any) -> str:
+    _check(type(value) is str)
+    return str(value)
+
+
+def _int(value: Any) -> int:
+    _check(type(value) is int and value >= 0)
+    return int(value)
+
+
+def _texts(value: Any) -> tuple[str, ...]:
+    _check(type(value) is list)
+    return tuple(_text(item) for item in value)
+
+
+def _ints(value: Any) -> tuple[int, ...]:
+    _check(type(value) is list)
+    return tuple(_int(item) for item in value)
+
+
+def _rows(value: Any) -> Rows:
+    from reconciler.hours import Rows
+
+    _check(type(value) is list and len(value) == 2)
+    return Rows(_int(value[0]), _ints(value[1]))
+
+
+def _documents(raw: Any) -> list[CachedDocument]:
+    _check(type(raw) is list and len(raw) > 0)
+    return [_document(item) for item in raw]
+
+
+def _document(item: Any) -> CachedDocument:
+    _check(type(item) is list and len(item) == 12)
+    data, positions, csv, target, sha, display, content, size, rows, columns, found, places = item
+    _check(type(data) is dict and type(positions) is dict)
+    # In bulk (comprehensions): this runs for every file of every run.
+    where = {path: (at[0], at[1]) for path, at in positions.items() if _is_position(at)}
+    _check(len(where) == len(positions))
+    findings = []
+    for finding in _list(found):
+        _check(type(finding) is list and len(finding) == 6)
+        file, line, column, path, message, severity = finding
+        _check(severity in ("error", "warning"))
+        findings.append(
+            Diagnostic(_text(file), _int(line), _int(column), _text(path), _text(message), severity)
+        )
+    return CachedDocument(
+        data,
+        where,
+        _text(csv),
+        _text(target),
+        _text(sha),
+        _text(display),
+        _text(content),
+        _int(size),
+        _int(rows),
+        _texts(columns),
+        findings,
+        _recipients(places),
+    )
+
+
+def _is_position(value: Any) -> bool:
+    return (
+        type(value) is list
+        and len(value) == 2
+        and type(value[0]) is int
+        and type(value[1]) is int
+        and value[0] > 0
+        and value[1] > 0
+    )
+
+
+def _list(value: Any) -> list[Any]:
+    _check(type(value) is list)
+    return list(value)
+
+
+_PLACES: dict[str, Place] = {}
+"""One object per place, as the loader makes them: the check memoises by place."""
+
+
+def _place(text: Any) -> Place:
+    from reconciler.hours.numbers import Place
+
+    _check(type(text) is str)
+    known = _PLACES.get(text)
+    if known is None:
+        value = orjson.loads(text)
+        _check(type(value) is list and len(value) == 5)
+        zones, countries, regions, fixed, widened = value
+        _check(type(fixed) is bool and type(widened) is bool)
+        known = Place(_texts(zones), _texts(countries), _texts(regions), fixed, widened)
+        _PLACES[text] = known
+    return known
+
+
+def _recipients(value: Any) -> Recipients:
+    from reconciler.hours import PlaceCount, Recipients
+
+    _check(type(value) is list and len(value) == 6)
+    places, invalid, unreadable, why, fictional, bad_timezones = value
+    _check(type(places) is list and len(places) == 3)
+    keys, contacts, rows = places
+    _check(type(keys) is list and type(contacts) is list and type(rows) is list)
+    _check(len(keys) == len(contacts) == len(rows))
+    _check(all(type(count) is int and count > 0 for count in contacts))
+    _check(all(type(some) is list for some in rows))
+    _check(all(type(row) is int and row > 1 for some in rows for row in some))
+    get = _PLACES.get
+    counts = tuple(
+        PlaceCount(get(key) or _place(key), count, tuple(some))
+        for key, count, some in zip(keys, contacts, rows, strict=True)
+    )
+    return Recipients(
+        places=counts,
+        invalid=_rows(invalid),
+        unreadable=_rows(unreadable),
+        unreadable_why=_texts(why),
+        fictional=_int(fictional),
+        bad_timezones=_rows(bad_timezones),
+    )

@@ -1,0 +1,196 @@
+"""The content cache changes nothing but the time: validate and plan print the same from a
+cold cache and a warm one, and an entry that is damaged, or whose CSV or verdict inputs
+changed, is not used."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from dograh_sandbox.testing import SandboxHandle
+from reconciler.cli import run
+from reconciler.hours import rules
+from reconciler.manifest import load, yaml_source
+
+MANIFEST = """\
+apiVersion: dograh-campaigns/v1
+kind: Campaign
+metadata:
+  name: {name}
+spec:
+  workflow: Customer survey
+  source:
+    csv: contacts/{name}.csv
+  state: {state}
+  schedule:
+    timezone: America/New_York
+    slots:
+      - days: [mon, tue, wed, thu, fri]
+        start: "{start}"
+        end: "17:00"
+"""
+NUMBERS = ["+12125550100", "+13125550101", "+14155550102", "+16045550103", "+19075550104"]
+
+Run = Callable[..., tuple[int, str]]
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Three manifests, one starting at 08:00 New York time (too early out west: an
+    error), a draft, and a CSV with an invalid number (a warning in the draft)."""
+    (tmp_path / ".git").mkdir()
+    contacts = tmp_path / "campaigns.d" / "contacts"
+    contacts.mkdir(parents=True)
+    for index, (name, state, start) in enumerate(
+        [("alpha", "running", "13:00"), ("beta", "running", "08:00"), ("gamma", "draft", "13:00")]
+    ):
+        rows = "".join(f"{number},Ada {row}\n" for row, number in enumerate(NUMBERS[index:]))
+        if state == "draft":
+            rows += "+1212555010,Bob\n"
+        (contacts / f"{name}.csv").write_text(f"phone_number,first_name\n{rows}")
+        (tmp_path / "campaigns.d" / f"{name}.yaml").write_text(
+            MANIFEST.format(name=name, state=state, start=start)
+        )
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def campaigns(capsys: pytest.CaptureFixture[str]) -> Run:
+    def invoke(*args: str) -> tuple[int, str]:
+        code = run(["--no-color", *args])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    return invoke
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The manifest files whose YAML was parsed (not restored from the cache)."""
+    seen: list[str] = []
+    parse = yaml_source.documents_of_text
+
+    def counting(text: str, display: str, track: frozenset[str] = frozenset()) -> object:
+        seen.append(display)
+        return parse(text, display, track)
+
+    monkeypatch.setattr(load, "documents_of_text", counting)
+    return seen
+
+
+def _entries() -> list[Path]:
+    root = Path(os.environ["XDG_CACHE_HOME"]) / "dograh-campaigns" / "files-v1"
+    return sorted(root.rglob("*.json"))
+
+
+def test_validate_prints_the_same_from_a_cold_and_a_warm_cache(
+    repo: Path, campaigns: Run, parsed: list[str]
+) -> None:
+    cold = campaigns("validate")
+    assert cold[0] == 1
+    assert "beta: " in cold[1], cold[1]
+    assert len(parsed) == 3
+    assert len(_entries()) == 3
+    parsed.clear()
+    assert campaigns("validate") == cold
+    assert parsed == []
+    assert campaigns("validate", "--format", "json") == campaigns(
+        "--no-cache", "validate", "--format", "json"
+    )
+
+
+def test_plan_prints_the_same_from_a_cold_and_a_warm_cache(
+    repo: Path,
+    campaigns: Run,
+    parsed: list[str],
+    sandbox: SandboxHandle,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DOGRAH_API_URL", sandbox.url)
+    monkeypatch.setenv("DOGRAH_API_KEY", sandbox.api_key)
+    (repo / "campaigns.d" / "beta.yaml").unlink()
+    cold = campaigns("plan")
+    assert cold[0] == 0, cold[1]
+    assert "alpha" in cold[1] and "gamma" in cold[1]
+    assert len(parsed) == 2
+    parsed.clear()
+    assert campaigns("plan") == cold
+    assert parsed == []
+    assert campaigns("plan", "--format", "json") == campaigns(
+        "plan", "--no-cache", "--format", "json"
+    )
+
+
+def test_no_cache_neither_reads_nor_writes(repo: Path, campaigns: Run, parsed: list[str]) -> None:
+    cold = campaigns("--no-cache", "validate")
+    assert _entries() == []
+    campaigns("validate")
+    parsed.clear()
+    assert campaigns("validate", "--no-cache") == cold
+    assert len(parsed) == 3
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data.replace(b"America/New_York", b"Europe/London"),
+        lambda data: data[: len(data) // 2],
+        lambda data: b"\x80\x04garbage",
+        lambda data: data.split(b"\n", 1)[0] + b"\n[]",
+    ],
+    ids=["edited", "truncated", "not JSON", "empty but signed"],
+)
+def test_a_damaged_entry_is_ignored_and_written_anew(
+    repo: Path, campaigns: Run, parsed: list[str], damage: Callable[[bytes], bytes]
+) -> None:
+    cold = campaigns("validate")
+    entries = {path: path.read_bytes() for path in _entries()}
+    for path, data in entries.items():
+        path.write_bytes(damage(data))
+    parsed.clear()
+    assert campaigns("validate") == cold
+    assert len(parsed) == 3
+    assert {path: path.read_bytes() for path in _entries()} == entries
+
+
+def test_a_forged_digest_over_the_wrong_shape_is_a_miss(
+    repo: Path, campaigns: Run, parsed: list[str]
+) -> None:
+    import hashlib
+
+    cold = campaigns("validate")
+    for path in _entries():
+        key = path.stem
+        body = b'[[{"kind": "Campaign"}, {}, "c.csv", "/", "", "", "", 1, 1, [], [], []]]'
+        digest = hashlib.sha256(key.encode() + b"\0" + body).hexdigest().encode()
+        path.write_bytes(digest + b"\n" + body)
+    parsed.clear()
+    assert campaigns("validate") == cold
+    assert len(parsed) == 3
+
+
+def test_a_changed_csv_is_checked_again(repo: Path, campaigns: Run, parsed: list[str]) -> None:
+    cold = campaigns("validate")
+    csv = repo / "campaigns.d" / "contacts" / "alpha.csv"
+    csv.write_text(csv.read_text() + "+1212555010,Short\n")  # one digit short: invalid
+    parsed.clear()
+    warm = campaigns("validate")
+    assert warm != cold
+    assert parsed == ["campaigns.d/alpha.yaml"]
+    assert warm == campaigns("--no-cache", "validate")
+
+
+def test_a_changed_rule_file_is_another_cache(
+    repo: Path, campaigns: Run, parsed: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = campaigns("validate")
+    shipped = rules.rules_bytes()
+    monkeypatch.setattr(rules, "rules_bytes", lambda: shipped + b"\n")
+    parsed.clear()
+    assert campaigns("validate") == cold
+    assert len(parsed) == 3
+    assert len(_entries()) == 6
