@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from reconciler.manifest.messages import format_path
 from reconciler.normalize import View, schedule_view
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ def field_differences(old: Mapping[str, Any] | None, new: Mapping[str, Any] | No
     for kind, levels in found.items():
         for level in levels:
             added = kind.endswith("_added")
-            where = _path(level.path(output_format="list", use_t2=added))
+            where = format_path(tuple(level.path(output_format="list", use_t2=added)))
             if added:
                 lines.append((where, f"{where} added{_scalar(level.t2, ': ')}"))
             elif kind.endswith("_removed"):
@@ -157,13 +158,6 @@ def _by_day(view: dict[str, Any]) -> dict[str, Any]:
 def _unordered(level: Any) -> bool:
     steps = level.path(output_format="list")
     return bool(steps) and steps[-1] in UNORDERED
-
-
-def _path(steps: list[Any]) -> str:
-    text = ""
-    for step in steps:
-        text += f"[{step}]" if isinstance(step, int) else (f".{step}" if text else str(step))
-    return text
 
 
 def _scalar(value: Any, before: str, after: str = "") -> str:
