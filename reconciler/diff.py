@@ -483,9 +483,9 @@ def _plan_change(
 def pause_reason(campaign: LiveCampaign) -> str:
     """Why a paused campaign is paused, as far as Dograh's logs tell: its circuit breaker
     logs a trip; a pause by hand (or by this tool) logs nothing."""
-    newest = campaign.last_log()
-    if newest is not None and newest.event == "circuit_breaker_tripped":
-        return f"Dograh's circuit breaker paused it at {newest.ts}: {newest.message}"
+    trip = campaign.breaker_trip()
+    if trip is not None:
+        return f"Dograh's circuit breaker paused it at {trip.ts}: {trip.message}"
     return "it was paused outside these manifests (by hand, or by an apply they asked for)"
 
 

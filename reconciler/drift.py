@@ -26,9 +26,10 @@ import httpx
 
 from reconciler import __version__
 from reconciler.errors import UserError
+from reconciler.live import BREAKER_EVENT
 from reconciler.redact import register
 from reconciler.render.escape import markdown, markdown_code
-from reconciler.status import BREAKER_EVENT, CampaignStatus, StatusReport
+from reconciler.status import CampaignStatus, StatusReport
 
 LABEL = "dograh-campaigns-drift"
 LABEL_COLOR = "d93f0b"

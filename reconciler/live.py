@@ -25,6 +25,10 @@ DIALING_STATES = frozenset({"syncing", "running"})
 """States in which Dograh places calls (syncing becomes running by itself)."""
 
 
+BREAKER_EVENT = "circuit_breaker_tripped"
+"""The log event of Dograh's circuit breaker pausing a campaign (§3.3)."""
+
+
 @dataclass(frozen=True)
 class RetryConfig:
     enabled: bool
@@ -104,6 +108,14 @@ class LiveCampaign:
             if (not events or entry.event in events) and (level is None or entry.level == level):
                 return entry
         return None
+
+    def breaker_trip(self) -> LogEntry | None:
+        """The circuit breaker's trip, when it is what paused the campaign: the newest
+        entry of its log (a pause or resume by hand logs nothing, §9, so a trip with
+        anything logged after it is history). One rule for plan, status and the drift
+        watch."""
+        newest = self.last_log()
+        return newest if newest is not None and newest.event == BREAKER_EVENT else None
 
     @property
     def last_error(self) -> str | None:

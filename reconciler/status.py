@@ -30,13 +30,17 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from reconciler import __version__
 from reconciler.calling_window import is_open, next_start
-from reconciler.live import DIALING_STATES, CampaignProgress, LiveCampaign, LogEntry
+from reconciler.live import (
+    DIALING_STATES,
+    CampaignProgress,
+    LiveCampaign,
+    LogEntry,
+)
 from reconciler.managed import Managed
 from reconciler.manifest.load import Manifest
 
 STATUS_FORMAT_VERSION: Literal[1] = 1
 STATE_ORDER = ("created", "syncing", "running", "paused", "completed", "failed")
-BREAKER_EVENT = "circuit_breaker_tripped"
 FAILURE_EVENTS = ("source_sync_failed", "batch_failed", "phone_number_pool_exhausted")
 """The log events of a campaign failed by Dograh (§3.4, §9), newest first wins."""
 LIVE_TO_MANIFEST = {"created": "draft", "syncing": "running", "running": "running"}
@@ -333,14 +337,14 @@ def _outside_window(campaign: LiveCampaign, now: datetime) -> OutsideWindow | No
 def explanation(campaign: LiveCampaign) -> LogEntry | None:
     """The log entry that says why a campaign is paused or failed, if Dograh wrote one.
 
-    A pause writes no log entry (§9), so for a paused campaign this is the newest trip
-    of its circuit breaker: the cause when the breaker paused it last, history when
-    someone paused it by hand since a resume (Dograh's logs cannot tell these apart).
+    A pause writes no log entry (§9), so for a paused campaign this is its circuit
+    breaker's trip when that is the newest entry (``LiveCampaign.breaker_trip``, the
+    rule the plan's held reasons use too).
     """
     if campaign.state == "failed":
         return campaign.last_log(*FAILURE_EVENTS) or campaign.last_log(level="error")
     if campaign.state == "paused":
-        return campaign.last_log(BREAKER_EVENT)
+        return campaign.breaker_trip()
     return None
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 import click
 
-from reconciler.live import TERMINAL_STATES
+from reconciler.live import BREAKER_EVENT, TERMINAL_STATES
 from reconciler.render import escape
 from reconciler.render.escape import json_text
-from reconciler.status import BREAKER_EVENT, LIVE_TO_MANIFEST, CampaignStatus, StatusReport
+from reconciler.status import LIVE_TO_MANIFEST, CampaignStatus, StatusReport
 
 Styler = Callable[..., str]
 
