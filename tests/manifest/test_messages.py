@@ -3,7 +3,7 @@ finite numbers) are told as sentences too: a field that takes one says it plainl
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import pytest
 from pydantic import Field, TypeAdapter, ValidationError
@@ -11,7 +11,7 @@ from pydantic import Field, TypeAdapter, ValidationError
 from reconciler.manifest.messages import problem_from_error
 
 
-def _message(annotation: object, value: object) -> str:
+def _message(annotation: Any, value: object) -> str:
     with pytest.raises(ValidationError) as raised:
         TypeAdapter(annotation).validate_python(value)
     (error,) = raised.value.errors()
