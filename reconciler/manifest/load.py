@@ -49,7 +49,6 @@ from reconciler.manifest.paths import (
 )
 from reconciler.manifest.policy import POLICY_KIND, Policy
 from reconciler.manifest.yaml_source import (
-    EMPTY,
     MAX_FILE_BYTES,
     Document,
     NotRegular,
@@ -527,7 +526,8 @@ class _Loading:
         else:
             documents, problems = documents_of_text(text, display, TRACKED_PATHS)
         if isinstance(file, ScannedPath) and _not_a_manifest(documents, problems):
-            self.loaded.diagnostics.append(Diagnostic(display, 1, 1, "", NOT_A_MANIFEST, "warning"))
+            skipped = Diagnostic(display, 1, 1, "", NOT_A_MANIFEST, "warning", "not_a_manifest")
+            self.loaded.diagnostics.append(skipped)
             return
         self.loaded.diagnostics.extend(problems)
         clean = entry is not None and not problems and bool(documents)
@@ -688,7 +688,7 @@ def _restore(
 def _not_a_manifest(documents: list[Document], problems: list[Diagnostic]) -> bool:
     """Whether a file read whole holds no document that looks like a manifest (one that
     has any of its top-level keys). A file with YAML errors might: it is not skipped."""
-    if problems and not (len(problems) == 1 and problems[0].message == EMPTY):
+    if problems and not (len(problems) == 1 and problems[0].kind == "empty_file"):
         return False
     return not any(
         isinstance(d.data, dict) and any(key in d.data for key in _MANIFEST_KEYS) for d in documents
