@@ -19,7 +19,10 @@ class Place(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    file: str = Field(description="The manifest file, relative to the working directory.")
+    file: str = Field(
+        description="The manifest file as messages name it: relative to the working "
+        "directory when inside it."
+    )
     line: int = Field(description="1-based, as editors show it.")
     column: int = Field(description="1-based.")
 
