@@ -98,15 +98,17 @@ def _allowed_keys(model_fields: dict[str, list[str]], parent: tuple[str | int, .
 
 @dataclass(frozen=True)
 class _Error:
-    """One pydantic error, its location cleaned of union tags, for the tellers below."""
+    """What the sentence of a wrong value is made of."""
 
-    loc: tuple[str | int, ...]
     kind: str
     value: Any
     ctx: dict[str, Any]
     field: str
-    """The nearest key of ``loc``: whose pattern or reference hint applies."""
-    known_keys: dict[str, list[str]]
+    """The nearest key: whose pattern or reference hint applies."""
+
+    @property
+    def number(self) -> str:
+        return _number(self.value)
 
 
 def problem_from_error(error: ErrorDetails, known_keys: dict[str, list[str]]) -> Problem | None:
@@ -115,127 +117,93 @@ def problem_from_error(error: ErrorDetails, known_keys: dict[str, list[str]]) ->
     None when another error of the same input already says all there is to say.
     """
     loc = _clean_loc(tuple(error["loc"]))
-    found = _Error(
-        loc,
-        error["type"],
-        error.get("input"),
-        error.get("ctx") or {},
-        next((step for step in reversed(loc) if isinstance(step, str)), ""),
-        known_keys,
-    )
-    tell = _TELLERS.get(found.kind)
-    if tell is None:  # our own validators (PydanticCustomError) already speak in sentences
+    kind, value = error["type"], error.get("input")
+    if kind == "missing":
+        return _missing(loc, value)
+    if kind == "extra_forbidden":
+        return _extra(loc, known_keys)
+    say = _SAYS.get(kind)
+    if say is None:  # our own validators (PydanticCustomError) already speak in sentences
         return Problem(loc, False, str(error["msg"]))
-    return tell(found)
+    field = next((step for step in reversed(loc) if isinstance(step, str)), "")
+    return Problem(loc, False, say(_Error(kind, value, error.get("ctx") or {}, field)))
 
 
-def _missing(e: _Error) -> Problem | None:
-    parent, name = e.loc[:-1], e.loc[-1]
-    if parent and parent[-1] in _REF_HINT and isinstance(e.value, dict) and e.value:
+def _missing(loc: tuple[str | int, ...], value: Any) -> Problem | None:
+    parent, name = loc[:-1], loc[-1]
+    if parent and parent[-1] in _REF_HINT and isinstance(value, dict) and value:
         return None  # its unknown keys are reported, with the same advice
     where = format_path(parent) or "the manifest"
     return Problem(parent, True, f"'{name}' is required in {where}")
 
 
-def _extra(e: _Error) -> Problem:
-    parent, name = e.loc[:-1], str(e.loc[-1])
-    if name == "day_of_week" and e.loc[-2:-1] and isinstance(e.loc[-2], int):
-        return Problem(e.loc, True, "use days or day_of_week in a slot, not both")
+def _extra(loc: tuple[str | int, ...], known_keys: dict[str, list[str]]) -> Problem:
+    parent, name = loc[:-1], str(loc[-1])
+    if name == "day_of_week" and loc[-2:-1] and isinstance(loc[-2], int):
+        return Problem(loc, True, "use days or day_of_week in a slot, not both")
     if parent and parent[-1] in _REF_HINT:
-        return Problem(e.loc, True, f"unknown key '{name}'; give {_REF_HINT[str(parent[-1])]}")
-    allowed = _allowed_keys(e.known_keys, parent)
+        return Problem(loc, True, f"unknown key '{name}'; give {_REF_HINT[str(parent[-1])]}")
+    allowed = _allowed_keys(known_keys, parent)
     close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else ""
     listing = f" (allowed here: {', '.join(allowed)})" if allowed and not close else ""
-    return Problem(e.loc, True, f"unknown key '{name}'{hint}{listing}")
+    return Problem(loc, True, f"unknown key '{name}'{hint}{listing}")
 
 
-def _above(e: _Error) -> Problem:
-    limit = e.ctx.get("le", e.ctx.get("lt"))
-    word = "the maximum" if e.kind == "less_than_equal" else "the limit (exclusive)"
-    return Problem(e.loc, False, f"{_number(e.value)} is more than {word}, {limit}")
-
-
-def _below(e: _Error) -> Problem:
-    limit = e.ctx.get("ge", e.ctx.get("gt"))
-    word = "the minimum" if e.kind == "greater_than_equal" else "the limit (exclusive)"
-    return Problem(e.loc, False, f"{_number(e.value)} is less than {word}, {limit}")
-
-
-def _empty(e: _Error) -> Problem:
-    return Problem(e.loc, False, "must not be empty")
-
-
-def _too_long_text(e: _Error) -> Problem:
-    length, limit = len(e.value), e.ctx.get("max_length")
-    return Problem(e.loc, False, f"is {length} characters long; the maximum is {limit}")
-
-
-def _too_few(e: _Error) -> Problem:
-    least = e.ctx.get("min_length")
-    return Problem(e.loc, False, f"needs at least {least} item(s); it has {len(e.value)}")
-
-
-def _too_many(e: _Error) -> Problem:
-    count, limit = e.ctx.get("actual_length"), e.ctx.get("max_length")
-    return Problem(e.loc, False, f"has {count} items; the maximum is {limit}")
-
-
-def _pattern(e: _Error) -> Problem:
+def _pattern(e: _Error) -> str:
     invisible = invisible_message(e.value) if isinstance(e.value, str) else None
     if invisible is not None:  # the pattern says no more than "not allowed"
-        return Problem(e.loc, False, invisible)
+        return invisible
     meaning = _PATTERN_MEANING.get(e.field, f"text matching {e.ctx.get('pattern')}")
-    return Problem(e.loc, False, f'"{e.value}" is not {meaning}')
+    return f'"{e.value}" is not {meaning}'
 
 
-def _literal(e: _Error) -> Problem:
-    expected = str(e.ctx.get("expected", "")).replace("'", "")
-    return Problem(e.loc, False, f"{describe(e.value)} is not one of: {expected}")
-
-
-def _expected(e: _Error) -> Problem:
+def _expected(e: _Error) -> str:
     """A value of the wrong type (``_EXPECTED``), with the fix when it is plain."""
     value = e.value
     if e.kind in ("int_type", "float_type") and isinstance(value, float):
-        return Problem(e.loc, False, f"{value!r} is not a whole number")
+        return f"{value!r} is not a whole number"
     hint = ""
     if e.kind == "string_type" and isinstance(value, (bool, int, float)):
         hint = "; quote it if you meant text"
     if e.kind == "int_type" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
         hint = "; remove the quotes"
-    expected = _REF_HINT.get(e.field, _EXPECTED[e.kind])
-    return Problem(e.loc, False, f"expected {expected}, got {describe(value)}{hint}")
+    return f"expected {_REF_HINT.get(e.field, _EXPECTED[e.kind])}, got {describe(value)}{hint}"
 
 
-def _not_whole(e: _Error) -> Problem:
-    return Problem(e.loc, False, f"{_number(e.value)} is not a whole number")
+def _literal(e: _Error) -> str:
+    expected = str(e.ctx.get("expected", "")).replace("'", "")
+    return f"{describe(e.value)} is not one of: {expected}"
 
 
-def _not_finite(e: _Error) -> Problem:
-    return Problem(e.loc, False, f"{_number(e.value)} is not a finite number")
+def _not_whole(e: _Error) -> str:
+    return f"{e.number} is not a whole number"
 
 
-_TELLERS: dict[str, Callable[[_Error], Problem | None]] = {
-    "missing": _missing,
-    "extra_forbidden": _extra,
-    "less_than_equal": _above,
-    "less_than": _above,
-    "greater_than_equal": _below,
-    "greater_than": _below,
-    "string_too_short": _empty,
-    "string_too_long": _too_long_text,
-    "too_short": _too_few,
-    "too_long": _too_many,
+_SAYS: dict[str, Callable[[_Error], str]] = {
+    "less_than_equal": lambda e: f"{e.number} is more than the maximum, {e.ctx.get('le')}",
+    "less_than": lambda e: f"{e.number} is more than the limit (exclusive), {e.ctx.get('lt')}",
+    "greater_than_equal": lambda e: f"{e.number} is less than the minimum, {e.ctx.get('ge')}",
+    "greater_than": lambda e: f"{e.number} is less than the limit (exclusive), {e.ctx.get('gt')}",
+    "string_too_short": lambda e: "must not be empty",
+    "string_too_long": lambda e: (
+        f"is {len(e.value)} characters long; the maximum is {e.ctx.get('max_length')}"
+    ),
+    "too_short": lambda e: (
+        f"needs at least {e.ctx.get('min_length')} item(s); it has {len(e.value)}"
+    ),
+    "too_long": lambda e: (
+        f"has {e.ctx.get('actual_length')} items; the maximum is {e.ctx.get('max_length')}"
+    ),
     "string_pattern_mismatch": _pattern,
     "literal_error": _literal,
     "int_from_float": _not_whole,
     "int_parsing": _not_whole,
-    "finite_number": _not_finite,
+    "finite_number": lambda e: f"{e.number} is not a finite number",
     **dict.fromkeys(_EXPECTED, _expected),
 }
-"""Pydantic's error type -> the sentence for it; a type not here keeps pydantic's
-message."""
+"""The sentence for a wrong value, by pydantic's error type (a flat dispatch table); a
+type not here keeps pydantic's message."""
 
 
 def known_keys_of(
