@@ -7,7 +7,7 @@ file and line, and render them as text for people or JSON for machines.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -37,14 +37,7 @@ class Diagnostic:
 
     def as_dict(self) -> dict[str, object]:
         """As ``validate --format json`` shows it (the kind is the code's, not shown)."""
-        return {
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "path": self.path,
-            "message": self.message,
-            "severity": self.severity,
-        }
+        return {key: value for key, value in asdict(self).items() if key != "kind"}
 
 
 NOT_A_MANIFEST = (
