@@ -42,9 +42,8 @@ def planned_files(plan: Plan) -> list[str]:
     for change in plan.changes:
         if change.requests.upload is not None:
             files.add(change.requests.upload.path)
-        manifest = change.manifest.rsplit(":", 2)
-        if len(manifest) == 3 and manifest[1].isdigit() and Path(manifest[0]).is_file():
-            files.add(manifest[0])
+        if change.manifest is not None and Path(change.manifest.file).is_file():
+            files.add(change.manifest.file)
     return sorted(files)
 
 

@@ -8,9 +8,16 @@ file and line, and render them as text for people or JSON for machines.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Annotated, Literal
+
+from pydantic import Field
 
 Severity = Literal["error", "warning"]
+Kind = Literal["finding", "empty_file", "not_a_manifest"]
+"""What a finding is, for the code that decides by it (never by its text): a file with
+nothing in it (``empty_file``, an error, which a directory scan may still skip), a YAML
+file that holds no manifest (``not_a_manifest``, a warning counted apart), or any other
+finding. Not shown: the severity and the message say it to the reader."""
 
 
 @dataclass(frozen=True)
@@ -23,12 +30,14 @@ class Diagnostic:
     path: str
     message: str
     severity: Severity = "error"
+    kind: Annotated[Kind, Field(exclude=True)] = "finding"
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.file, self.line, self.column, self.path, self.message)
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """As ``validate --format json`` shows it (the kind is the code's, not shown)."""
+        return {key: value for key, value in asdict(self).items() if key != "kind"}
 
 
 NOT_A_MANIFEST = (
@@ -40,7 +49,7 @@ GitHub workflow beside the manifests, say): said, counted apart, never an error.
 
 
 def is_skipped_file(diagnostic: Diagnostic) -> bool:
-    return diagnostic.severity == "warning" and diagnostic.message == NOT_A_MANIFEST
+    return diagnostic.kind == "not_a_manifest"
 
 
 def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -40,6 +40,7 @@ from reconciler.live import (
     LiveState,
     TelephonyConfig,
 )
+from reconciler.manifest.located import Place
 from reconciler.normalize import (
     View,
     api_breaker,
@@ -114,8 +115,8 @@ class ContactCheck:
     content: str
     csv_path: str
     csv_display: str
-    where: str
-    """The manifest's ``spec.source.csv``, ``file:line:column``."""
+    where: Place
+    """The manifest's ``spec.source.csv``."""
     why: str
     """Why the campaign was matched: ``pinned`` (adoption) or ``named`` (created here)."""
 
@@ -130,8 +131,8 @@ class Resume:
     file: str
     """The manifest file, to read at the reviewed base revision."""
     pinned_id: int | None
-    where: str
-    """Where the manifest says the state (``state_path``): ``file:line:column``."""
+    where: Place
+    """Where the manifest says the state (``state_path``)."""
     reason: str
     """Why it is paused, from Dograh's logs."""
     manifest_name: str | None = None
@@ -197,7 +198,7 @@ def _twins(item: Desired, found: Match) -> list[Diagnostic]:
 
 def _conflict(item: Desired, found: Match) -> Conflict:
     """Why the manifest matches no campaign it may manage (identity.py)."""
-    where = item.manifest.where("metadata.name")
+    where = item.manifest.place("metadata.name")
     if found.pinned_elsewhere:
         ids = ", ".join(str(c.id) for c in found.pinned_elsewhere)
         return Conflict(
@@ -215,7 +216,7 @@ def _conflict(item: Desired, found: Match) -> Conflict:
         return Conflict(
             name=item.name,
             id=found.unknown_pin,
-            manifest=item.manifest.where("metadata.id"),
+            manifest=item.manifest.place("metadata.id"),
             message=f"metadata.id {found.unknown_pin} matches no live campaign in this "
             "organization; remove the id to create the campaign, or correct it",
         )
@@ -284,7 +285,7 @@ def _plan_create(part: DiffPart, item: Desired, live: LiveState, owner: str) -> 
         CampaignChange(
             name=item.name,
             id=None,
-            manifest=item.manifest.where("metadata.name"),
+            manifest=item.manifest.place("metadata.name"),
             actions=actions,
             live_state=None,
             desired_state=item.state,
@@ -342,7 +343,7 @@ def _plan_existing(
         Conflict(
             name=item.name,
             id=campaign.id,
-            manifest=item.manifest.where(IMMUTABLE[key]),
+            manifest=item.manifest.place(IMMUTABLE[key]),
             message=message,
         )
         for key, message in _immutable_changes(item, campaign, before, after)
@@ -365,7 +366,7 @@ def _plan_existing(
             Conflict(
                 name=item.name,
                 id=campaign.id,
-                manifest=item.manifest.where("spec.state"),
+                manifest=item.manifest.place("spec.state"),
                 message=lifecycle_problem,
             )
         )
@@ -409,7 +410,7 @@ def _compared(part: DiffPart, item: Desired, campaign: LiveCampaign) -> tuple[Vi
                 content=contacts.content,
                 csv_path=contacts.path,
                 csv_display=contacts.display,
-                where=item.manifest.where("spec.source.csv"),
+                where=item.manifest.place("spec.source.csv"),
                 why="pinned" if item.pinned_id is not None else "named",
             )
         )
@@ -452,7 +453,7 @@ def _plan_change(
                 campaign_id=campaign.id,
                 file=item.manifest.file,
                 pinned_id=item.pinned_id,
-                where=item.manifest.where("spec.state"),
+                where=item.manifest.place("spec.state"),
                 reason=pause_reason(campaign),
             )
         )
@@ -465,7 +466,7 @@ def _plan_change(
         CampaignChange(
             name=item.name,
             id=campaign.id,
-            manifest=item.manifest.where("metadata.name"),
+            manifest=item.manifest.place("metadata.name"),
             actions=tuple(actions),
             changes=tuple(changes),
             before={**before, "state": campaign.state},
@@ -623,7 +624,7 @@ def _plan_new_redial(part: DiffPart, item: Desired, parent: LiveCampaign, live: 
         CampaignChange(
             name=after["name"],
             id=None,
-            manifest=item.manifest.where("spec.redial"),
+            manifest=item.manifest.place("spec.redial"),
             actions=("redial", "start") if starts else ("redial",),
             live_state=None,
             desired_state=redial.state,
@@ -677,7 +678,7 @@ def _plan_child(
             Conflict(
                 name=child.name,
                 id=child.id,
-                manifest=item.manifest.where("spec.redial.state"),
+                manifest=item.manifest.place("spec.redial.state"),
                 message=problem,
             )
         )
@@ -698,7 +699,7 @@ def _plan_child(
                 campaign_id=child.id,
                 file=item.manifest.file,
                 pinned_id=item.pinned_id,
-                where=item.manifest.where("spec.redial.state"),
+                where=item.manifest.place("spec.redial.state"),
                 reason=pause_reason(child),
                 manifest_name=item.name,
                 state_path="spec.redial.state",
@@ -709,7 +710,7 @@ def _plan_child(
         CampaignChange(
             name=child.name,
             id=child.id,
-            manifest=item.manifest.where("spec.redial"),
+            manifest=item.manifest.place("spec.redial"),
             actions=(action,),
             live_state=child.state,
             desired_state=redial.state,

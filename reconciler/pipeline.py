@@ -51,6 +51,7 @@ from reconciler.manifest.load import (
     hash_of_parts,
     load_files,
 )
+from reconciler.manifest.located import Place
 from reconciler.manifest.paths import display_path
 from reconciler.manifest.policy import Policy
 from reconciler.normalize import fingerprint
@@ -506,10 +507,10 @@ def assemble(
     unmanaged campaigns, and every live campaign's fingerprint."""
     order = {display_path(file): index for index, file in enumerate(loaded.files)}
 
-    def place(where: str) -> int:
+    def place(where: Place | None) -> int:
         # By file only: a file is in one share, which keeps its documents' order (the
         # sort is stable).
-        return order.get(where.rsplit(":", 2)[0], len(order))
+        return len(order) if where is None else order.get(where.file, len(order))
 
     held_ids = {h.id for h in held}
     notes = decision_notes or {}
@@ -622,9 +623,6 @@ def _within_limits(plan: Plan, policy: PolicyDocument | None) -> Plan:
     )
 
 
-GONE = "(no manifest)"
-
-
 def _orphans(
     live: LiveState,
     matched: dict[int, str],
@@ -649,10 +647,12 @@ def _orphans(
         if campaign.id in out_of_scope:
             continue
         twin = creates.get(content_of(campaign) or "")
-        if twin is not None and campaign.state == "created":
+        if twin is not None and twin.manifest is not None and campaign.state == "created":
             warnings.append(
                 Diagnostic(
-                    *_place_of(twin.manifest),
+                    twin.manifest.file,
+                    twin.manifest.line,
+                    twin.manifest.column,
                     "metadata.name",
                     f"this looks like campaign '{campaign.name}' (id {campaign.id}, never "
                     "started) renamed: same contacts, and its manifest is gone; pin "
@@ -661,7 +661,9 @@ def _orphans(
                     "warning",
                 )
             )
-        elif twin is not None and campaign.state not in TERMINAL_STATES:
+        elif (
+            twin is not None and twin.manifest is not None and campaign.state not in TERMINAL_STATES
+        ):
             renames.append(
                 Conflict(
                     name=twin.name,
@@ -679,7 +681,7 @@ def _orphans(
                 CampaignChange(
                     name=campaign.name,
                     id=campaign.id,
-                    manifest=GONE,
+                    manifest=None,
                     actions=("pause",),
                     live_state=campaign.state,
                     desired_state="paused",
@@ -689,11 +691,6 @@ def _orphans(
                 )
             )
     return pauses, renames, warnings
-
-
-def _place_of(where: str) -> tuple[str, int, int]:
-    file, line, column = where.rsplit(":", 2)
-    return file, int(line), int(column)
 
 
 def load_manifests(paths: Sequence[str]) -> tuple[list[Manifest], list[Diagnostic]]:

@@ -22,6 +22,7 @@ from pydantic import (
 
 from reconciler import __version__
 from reconciler.diagnostics import Diagnostic
+from reconciler.manifest.located import Place
 from reconciler.manifest.model import RedialOutcome
 from reconciler.manifest.policy import Limits
 
@@ -32,7 +33,9 @@ CALLING_ACTIONS = frozenset({"start", "resume"})
 """The actions after which Dograh dials. A create (or a redial) with ``state: running``
 includes start."""
 
-PLAN_FORMAT_VERSION: Literal[2] = 2
+PLAN_FORMAT_VERSION: Literal[3] = 3
+"""Raised when a key is renamed or changes its type (3: the places of changes, conflicts
+and held campaigns are objects, no longer ``file:line:column`` text)."""
 
 
 class _Model(BaseModel):
@@ -184,7 +187,10 @@ class RedialOf(_Model):
 class CampaignChange(_Model):
     name: str
     id: int | None = Field(description="The live campaign; null for one to create.")
-    manifest: str = Field(description="`file:line:column` of the manifest's metadata.name.")
+    manifest: Place | None = Field(
+        description="Where the manifest names it: its metadata.name (its spec.redial for a "
+        "redial); null for a campaign paused because its manifest is gone."
+    )
     actions: tuple[Action, ...] = Field(
         description="In the order apply runs them: create (or redial), update, then one "
         "lifecycle action."
@@ -237,7 +243,7 @@ class Conflict(_Model):
 
     name: str
     id: int | None
-    manifest: str
+    manifest: Place = Field(description="The manifest's line the message is about.")
     message: str
 
 
@@ -247,7 +253,7 @@ class Held(_Model):
 
     name: str
     id: int
-    manifest: str
+    manifest: Place = Field(description="The manifest's `state: running` (or spec.redial.state).")
     reason: str
     resume: str = Field(
         default="",
@@ -294,7 +300,7 @@ class OrganizationNote(_Model):
 class Plan(_Model):
     """A plan, complete: built once, from every share's part (see pipeline.py)."""
 
-    format_version: Literal[2] = PLAN_FORMAT_VERSION
+    format_version: Literal[3] = PLAN_FORMAT_VERSION
     tool_version: str = __version__
     changes: tuple[CampaignChange, ...] = ()
     unchanged: tuple[str, ...] = ()

@@ -29,7 +29,7 @@ class SavedPlan(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["dograh-campaigns-plan"] = KIND
-    format_version: Literal[2] = PLAN_FORMAT_VERSION
+    format_version: Literal[3] = PLAN_FORMAT_VERSION
     tool_version: str = __version__
     created_at: str = Field(
         default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds")

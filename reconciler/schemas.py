@@ -59,8 +59,8 @@ SCHEMAS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
         lambda: _schema(Document, "urn:dograh-campaigns:schema:campaign:v1", "validation"),
     ),
     "plan.schema.json": (
-        "urn:dograh-campaigns:schema:plan:v2",
-        lambda: _schema(Plan, "urn:dograh-campaigns:schema:plan:v2", "serialization"),
+        "urn:dograh-campaigns:schema:plan:v3",
+        lambda: _schema(Plan, "urn:dograh-campaigns:schema:plan:v3", "serialization"),
     ),
 }
 """File name -> ($id, generator)."""

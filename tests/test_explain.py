@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from reconciler.explain import change_differences, field_differences, live_differences
+from reconciler.manifest.located import Place
 from reconciler.plan import CampaignChange, Requests, UpdateRequest
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri"]
@@ -64,7 +65,7 @@ def _change(*actions: str, state: str, update: UpdateRequest | None) -> Campaign
     return CampaignChange(
         name="n",
         id=1,
-        manifest="campaigns.d/n.yaml:3:9",
+        manifest=Place(file="campaigns.d/n.yaml", line=3, column=9),
         actions=actions,  # type: ignore[arg-type]
         live_state="paused",
         desired_state=state,

@@ -117,73 +117,12 @@ def contacts_of_bytes(
         )
         text = text[1:]
     scan = _quick_scan(text) or _scan(text)
-    if scan.error is not None:
-        findings.append(
-            Diagnostic(display, scan.error[0], 1, "", f"not a valid CSV: {scan.error[1]}")
-        )
+    shape, readable = _shape_findings(scan, text, display)
+    findings.extend(shape)
+    if not readable:
         return None, findings
-    if scan.columns is None or scan.records < 2:
-        findings.append(
-            Diagnostic(
-                display, 1, 1, "", "the contacts file needs a header row and at least one data row"
-            )
-        )
-        return None, findings
-    plain_header = '"' not in text.partition("\n")[0]
-    findings.extend(repeated_headers(scan.headers, scan.columns, display, plain_header))
-    if PHONE_COLUMN not in scan.columns:
-        shown = ", ".join(c for c in scan.columns if c) or "none"
-        findings.append(
-            Diagnostic(
-                display,
-                1,
-                1,
-                "",
-                f"no '{PHONE_COLUMN}' column (the columns are: {shown}); "
-                + _column_fix(scan.columns),
-            )
-        )
-        return None, findings
-    if scan.invalid:
-        line = scan.invalid[0][1]
-        verb = "does" if len(scan.invalid) == 1 else "do"
-        findings.append(
-            Diagnostic(
-                display,
-                line,
-                1,
-                "",
-                "phone numbers must start with '+' and the country code; "
-                f"{_rows([r for r, _ in scan.invalid])} {verb} not",
-            )
-        )
-    repeated = _duplicates(scan.duplicates, display) if scan.duplicates else None
-    if repeated is not None:
-        findings.append(repeated)
-    if not scan.phones:
-        findings.append(
-            Diagnostic(
-                display,
-                scan.second_line,
-                1,
-                "",
-                "no row has a phone number: Dograh would create the campaign and complete "
-                "it at once without calling anyone",
-            )
-        )
-    elif scan.empty:
-        one = len(scan.empty) == 1
-        findings.append(
-            Diagnostic(
-                display,
-                scan.empty[0][1],
-                1,
-                "",
-                f"{_rows([r for r, _ in scan.empty])} {'has' if one else 'have'} no phone "
-                f"number; Dograh will skip {'it' if one else 'them'}",
-                severity="warning",
-            )
-        )
+    rows, repeated = _row_findings(scan, display)
+    findings.extend(rows)
     if any(f.severity == "error" and f is not repeated for f in findings):
         return None, findings
     # One person in two rows leaves every row readable: the file is kept, so that the
@@ -203,6 +142,57 @@ def contacts_of_bytes(
         ),
         findings,
     )
+
+
+def _shape_findings(scan: _Scan, text: str, display: str) -> tuple[list[Diagnostic], bool]:
+    """What is wrong with the file's shape (a CSV, a header and a data row, the headers, a
+    phone column), and whether its rows can be read for phones at all."""
+    if scan.error is not None:
+        return [
+            Diagnostic(display, scan.error[0], 1, "", f"not a valid CSV: {scan.error[1]}")
+        ], False
+    if scan.columns is None or scan.records < 2:
+        message = "the contacts file needs a header row and at least one data row"
+        return [Diagnostic(display, 1, 1, "", message)], False
+    plain_header = '"' not in text.partition("\n")[0]
+    found = repeated_headers(scan.headers, scan.columns, display, plain_header)
+    if PHONE_COLUMN not in scan.columns:
+        shown = ", ".join(c for c in scan.columns if c) or "none"
+        message = f"no '{PHONE_COLUMN}' column (the columns are: {shown}); " + _column_fix(
+            scan.columns
+        )
+        return [*found, Diagnostic(display, 1, 1, "", message)], False
+    return found, True
+
+
+def _row_findings(scan: _Scan, display: str) -> tuple[list[Diagnostic], Diagnostic | None]:
+    """What is wrong with the rows' phones, and of it the error for one person in two rows
+    (which alone leaves the file readable)."""
+    found: list[Diagnostic] = []
+    if scan.invalid:
+        verb = "does" if len(scan.invalid) == 1 else "do"
+        message = (
+            "phone numbers must start with '+' and the country code; "
+            f"{_rows([r for r, _ in scan.invalid])} {verb} not"
+        )
+        found.append(Diagnostic(display, scan.invalid[0][1], 1, "", message))
+    repeated = _duplicates(scan.duplicates, display) if scan.duplicates else None
+    if repeated is not None:
+        found.append(repeated)
+    if not scan.phones:
+        message = (
+            "no row has a phone number: Dograh would create the campaign and complete it at "
+            "once without calling anyone"
+        )
+        found.append(Diagnostic(display, scan.second_line, 1, "", message))
+    elif scan.empty:
+        one = len(scan.empty) == 1
+        message = (
+            f"{_rows([r for r, _ in scan.empty])} {'has' if one else 'have'} no phone "
+            f"number; Dograh will skip {'it' if one else 'them'}"
+        )
+        found.append(Diagnostic(display, scan.empty[0][1], 1, "", message, severity="warning"))
+    return found, repeated
 
 
 def read_records(text: str) -> list[list[str]]:

@@ -49,7 +49,6 @@ from reconciler.manifest.paths import (
 )
 from reconciler.manifest.policy import POLICY_KIND, Policy
 from reconciler.manifest.yaml_source import (
-    EMPTY,
     MAX_FILE_BYTES,
     Document,
     NotRegular,
@@ -491,31 +490,35 @@ class Loaded:
 def load_files(files: list[Path], cache: FileCache | None = None) -> Loaded:
     """The files, each loaded, or restored from ``cache`` when an entry of its bytes is
     there and what it points at is unchanged (content_cache.py)."""
-    source_paths = SourcePaths()
-    contacts_cache: dict[str, ContactsFile | None] = {}
-    finder = DefaultsFinder(source_paths)
-    loaded = Loaded([], [], [])
-    manifests, diagnostics = loaded.manifests, loaded.diagnostics
+    loading = _Loading(SourcePaths(), cache)
     for file in files:
-        display = display_path(file, source_paths.cwd)
+        loading.file(file)
+    loading.loaded.diagnostics.extend(loading.finder.diagnostics)
+    loading.loaded.defaults.extend(loading.finder.used.values())
+    return loading.loaded
+
+
+class _Loading:
+    """One run of ``load_files``: what its files share (the CSVs read, the Defaults found,
+    the cache) and what they gave."""
+
+    def __init__(self, source_paths: SourcePaths, cache: FileCache | None) -> None:
+        self.paths = source_paths
+        self.cache = cache
+        self.contacts: dict[str, ContactsFile | None] = {}
+        self.finder = DefaultsFinder(source_paths)
+        self.loaded = Loaded([], [], [])
+
+    def file(self, file: Path) -> None:
+        """One file, restored from the cache or loaded; a file that loads without a
+        problem, whose documents are all campaigns, is added to the cache."""
+        display = display_path(file, self.paths.cwd)
         text, problem = read_text(file, display, MAX_FILE_BYTES, "the manifest")
-        entry = None
+        cache, entry = self.cache, None
         if cache is not None and text is not None:
-            key = cache.key(
-                source_paths.cwd, str(file), display, isinstance(file, ScannedPath), text
-            )
-            cached = cache.read(key)
-            file_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
-            if cached is not None and _restore(
-                (file, display, file_sha256),
-                cached,
-                source_paths,
-                contacts_cache,
-                finder,
-                cache,
-                loaded,
-            ):
-                continue
+            key = cache.key(self.paths.cwd, str(file), display, isinstance(file, ScannedPath), text)
+            if self._restored(file, display, text, cache.read(key)):
+                return
             entry = cache.start(key)
         documents: list[Document] = []
         if text is None:
@@ -523,63 +526,83 @@ def load_files(files: list[Path], cache: FileCache | None = None) -> Loaded:
         else:
             documents, problems = documents_of_text(text, display, TRACKED_PATHS)
         if isinstance(file, ScannedPath) and _not_a_manifest(documents, problems):
-            diagnostics.append(Diagnostic(display, 1, 1, "", NOT_A_MANIFEST, "warning"))
-            continue
-        diagnostics.extend(problems)
+            skipped = Diagnostic(display, 1, 1, "", NOT_A_MANIFEST, "warning", "not_a_manifest")
+            self.loaded.diagnostics.append(skipped)
+            return
+        self.loaded.diagnostics.extend(problems)
         clean = entry is not None and not problems and bool(documents)
         for document in documents:
-            campaign, problems = _document_of(document)
-            diagnostics.extend(problems)
-            clean = clean and isinstance(campaign, Campaign) and not problems
-            if isinstance(campaign, Policy):
-                loaded.policies.append(
-                    PolicyDocument(
-                        campaign, document.file, document.positions, document.file_sha256
-                    )
-                )
-                continue
-            if isinstance(campaign, Defaults):
-                finder.of_directory(source_paths.dir_of(file))
-                if document.file not in finder.seen:
-                    message = (
-                        "this Defaults document is not found from the campaigns it would "
-                        "apply to: write its kind plainly, `kind: Defaults`"
-                    )
-                    diagnostics.append(
-                        diagnostic_at(document.file, document.locate(("kind",)), "kind", message)
-                    )
-                continue
-            # The CSV is checked even when the manifest has other errors: all at once.
-            source = _source_of(document.data)
-            if source is None:
-                clean = False
-                continue
-            known = len(contacts_cache)
-            contacts, problems = _contacts_of(file, document, source, source_paths, contacts_cache)
-            diagnostics.extend(problems)
-            # Cached only as read: a CSV said once for two manifests has no findings here.
-            clean = clean and len(contacts_cache) > known and plain_json(document.data)
-            if campaign is not None and contacts is not None:
-                campaign, sources, defaults_at = effective(campaign, finder.chain(file))
-                manifest = Manifest(
-                    campaign,
-                    document.file,
-                    contacts,
-                    document.positions,
-                    document.file_sha256,
-                    sources,
-                    defaults_at,
-                )
-                manifests.append(manifest)
-                if clean and cache is not None and entry is not None:
-                    cache.add(entry, id(manifest), _cached(document, source, contacts, problems))
-            else:
-                clean = False
+            clean, kept = self._document(file, document, clean)
+            if kept is not None and cache is not None and entry is not None:
+                cache.add(entry, id(kept[0]), kept[1])
         if clean and cache is not None and entry is not None:
             cache.keep(entry)
-    diagnostics.extend(finder.diagnostics)
-    loaded.defaults.extend(finder.used.values())
-    return loaded
+
+    def _restored(
+        self, file: Path, display: str, text: str, cached: list[CachedDocument] | None
+    ) -> bool:
+        if cached is None or self.cache is None:
+            return False
+        file_sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        where = (file, display, file_sha256)
+        return _restore(
+            where, cached, self.paths, self.contacts, self.finder, self.cache, self.loaded
+        )
+
+    def _document(
+        self, file: Path, document: Document, clean: bool
+    ) -> tuple[bool, tuple[Manifest, CachedDocument] | None]:
+        """One document of a file, given whether the file is clean so far: whether it
+        still is, and the manifest to cache with its entry when so."""
+        model, problems = _document_of(document)
+        self.loaded.diagnostics.extend(problems)
+        clean = clean and isinstance(model, Campaign) and not problems
+        if isinstance(model, Policy):
+            self.loaded.policies.append(
+                PolicyDocument(model, document.file, document.positions, document.file_sha256)
+            )
+            return clean, None
+        if isinstance(model, Defaults):
+            self._defaults(file, document)
+            return clean, None
+        # The CSV is checked even when the manifest has other errors: all at once.
+        source = _source_of(document.data)
+        if source is None:
+            return False, None
+        known = len(self.contacts)
+        contacts, problems = _contacts_of(file, document, source, self.paths, self.contacts)
+        self.loaded.diagnostics.extend(problems)
+        # Cached only as read: a CSV said once for two manifests has no findings here.
+        clean = clean and len(self.contacts) > known and plain_json(document.data)
+        if model is None or contacts is None:
+            return False, None
+        campaign, sources, defaults_at = effective(model, self.finder.chain(file))
+        manifest = Manifest(
+            campaign,
+            document.file,
+            contacts,
+            document.positions,
+            document.file_sha256,
+            sources,
+            defaults_at,
+        )
+        self.loaded.manifests.append(manifest)
+        if not clean:
+            return False, None
+        return True, (manifest, _cached(document, source, contacts, problems))
+
+    def _defaults(self, file: Path, document: Document) -> None:
+        """A Defaults document met among the manifests: it must be one the finder finds
+        from the campaigns it applies to."""
+        self.finder.of_directory(self.paths.dir_of(file))
+        if document.file not in self.finder.seen:
+            message = (
+                "this Defaults document is not found from the campaigns it would "
+                "apply to: write its kind plainly, `kind: Defaults`"
+            )
+            self.loaded.diagnostics.append(
+                diagnostic_at(document.file, document.locate(("kind",)), "kind", message)
+            )
 
 
 def _cached(
@@ -665,7 +688,7 @@ def _restore(
 def _not_a_manifest(documents: list[Document], problems: list[Diagnostic]) -> bool:
     """Whether a file read whole holds no document that looks like a manifest (one that
     has any of its top-level keys). A file with YAML errors might: it is not skipped."""
-    if problems and not (len(problems) == 1 and problems[0].message == EMPTY):
+    if problems and not (len(problems) == 1 and problems[0].kind == "empty_file"):
         return False
     return not any(
         isinstance(d.data, dict) and any(key in d.data for key in _MANIFEST_KEYS) for d in documents

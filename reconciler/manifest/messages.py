@@ -9,6 +9,7 @@ key is marked at the key itself) so that the loader can find its line and column
 from __future__ import annotations
 
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,85 +96,114 @@ def _allowed_keys(model_fields: dict[str, list[str]], parent: tuple[str | int, .
     return model_fields.get(key, [])
 
 
+@dataclass(frozen=True)
+class _Error:
+    """What the sentence of a wrong value is made of."""
+
+    kind: str
+    value: Any
+    ctx: dict[str, Any]
+    field: str
+    """The nearest key: whose pattern or reference hint applies."""
+
+    @property
+    def number(self) -> str:
+        return _number(self.value)
+
+
 def problem_from_error(error: ErrorDetails, known_keys: dict[str, list[str]]) -> Problem | None:
     """Translate one pydantic error; ``known_keys`` maps a parent path to its keys.
 
     None when another error of the same input already says all there is to say.
     """
     loc = _clean_loc(tuple(error["loc"]))
-    kind = error["type"]
-    value = error.get("input")
-    ctx = error.get("ctx") or {}
-    field = next((step for step in reversed(loc) if isinstance(step, str)), "")
-
+    kind, value = error["type"], error.get("input")
     if kind == "missing":
-        parent, name = loc[:-1], loc[-1]
-        if parent and parent[-1] in _REF_HINT and isinstance(value, dict) and value:
-            return None  # its unknown keys are reported, with the same advice
-        where = format_path(parent) or "the manifest"
-        return Problem(parent, True, f"'{name}' is required in {where}")
+        return _missing(loc, value)
     if kind == "extra_forbidden":
-        parent, name = loc[:-1], str(loc[-1])
-        if name == "day_of_week" and loc[-2:-1] and isinstance(loc[-2], int):
-            return Problem(loc, True, "use days or day_of_week in a slot, not both")
-        if parent and parent[-1] in _REF_HINT:
-            return Problem(loc, True, f"unknown key '{name}'; give {_REF_HINT[str(parent[-1])]}")
-        allowed = _allowed_keys(known_keys, parent)
-        close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        listing = f" (allowed here: {', '.join(allowed)})" if allowed and not close else ""
-        return Problem(loc, True, f"unknown key '{name}'{hint}{listing}")
-    if kind in ("less_than_equal", "less_than"):
-        limit = ctx.get("le", ctx.get("lt"))
-        word = "the maximum" if kind == "less_than_equal" else "the limit (exclusive)"
-        return Problem(loc, False, f"{_number(value)} is more than {word}, {limit}")
-    if kind in ("greater_than_equal", "greater_than"):
-        limit = ctx.get("ge", ctx.get("gt"))
-        word = "the minimum" if kind == "greater_than_equal" else "the limit (exclusive)"
-        return Problem(loc, False, f"{_number(value)} is less than {word}, {limit}")
-    if kind == "string_too_short":
-        return Problem(loc, False, "must not be empty")
-    if kind == "string_too_long":
-        return Problem(
-            loc,
-            False,
-            f"is {len(value)} characters long; the maximum is {ctx.get('max_length')}",
-        )
-    if kind == "too_short":
-        return Problem(
-            loc, False, f"needs at least {ctx.get('min_length')} item(s); it has {len(value)}"
-        )
-    if kind == "too_long":
-        return Problem(
-            loc,
-            False,
-            f"has {ctx.get('actual_length')} items; the maximum is {ctx.get('max_length')}",
-        )
-    if kind == "string_pattern_mismatch":
-        invisible = invisible_message(value) if isinstance(value, str) else None
-        if invisible is not None:  # the pattern says no more than "not allowed"
-            return Problem(loc, False, invisible)
-        meaning = _PATTERN_MEANING.get(field, f"text matching {ctx.get('pattern')}")
-        return Problem(loc, False, f'"{value}" is not {meaning}')
-    if kind == "literal_error":
-        expected = str(ctx.get("expected", "")).replace("'", "")
-        return Problem(loc, False, f"{describe(value)} is not one of: {expected}")
-    if kind in _EXPECTED:
-        expected = _REF_HINT.get(field, _EXPECTED[kind])
-        hint = ""
-        if kind == "string_type" and isinstance(value, (bool, int, float)):
-            hint = "; quote it if you meant text"
-        if kind == "int_type" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            hint = "; remove the quotes"
-        if kind in ("int_type", "float_type") and isinstance(value, float):
-            return Problem(loc, False, f"{value!r} is not a whole number")
-        return Problem(loc, False, f"expected {expected}, got {describe(value)}{hint}")
-    if kind in ("int_from_float", "int_parsing"):
-        return Problem(loc, False, f"{_number(value)} is not a whole number")
-    if kind in ("finite_number",):
-        return Problem(loc, False, f"{_number(value)} is not a finite number")
-    # Our own validators (PydanticCustomError) already speak in sentences.
-    return Problem(loc, False, str(error["msg"]))
+        return _extra(loc, known_keys)
+    say = _SAYS.get(kind)
+    if say is None:  # our own validators (PydanticCustomError) already speak in sentences
+        return Problem(loc, False, str(error["msg"]))
+    field = next((step for step in reversed(loc) if isinstance(step, str)), "")
+    return Problem(loc, False, say(_Error(kind, value, error.get("ctx") or {}, field)))
+
+
+def _missing(loc: tuple[str | int, ...], value: Any) -> Problem | None:
+    parent, name = loc[:-1], loc[-1]
+    if parent and parent[-1] in _REF_HINT and isinstance(value, dict) and value:
+        return None  # its unknown keys are reported, with the same advice
+    where = format_path(parent) or "the manifest"
+    return Problem(parent, True, f"'{name}' is required in {where}")
+
+
+def _extra(loc: tuple[str | int, ...], known_keys: dict[str, list[str]]) -> Problem:
+    parent, name = loc[:-1], str(loc[-1])
+    if name == "day_of_week" and loc[-2:-1] and isinstance(loc[-2], int):
+        return Problem(loc, True, "use days or day_of_week in a slot, not both")
+    if parent and parent[-1] in _REF_HINT:
+        return Problem(loc, True, f"unknown key '{name}'; give {_REF_HINT[str(parent[-1])]}")
+    allowed = _allowed_keys(known_keys, parent)
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    listing = f" (allowed here: {', '.join(allowed)})" if allowed and not close else ""
+    return Problem(loc, True, f"unknown key '{name}'{hint}{listing}")
+
+
+def _pattern(e: _Error) -> str:
+    invisible = invisible_message(e.value) if isinstance(e.value, str) else None
+    if invisible is not None:  # the pattern says no more than "not allowed"
+        return invisible
+    meaning = _PATTERN_MEANING.get(e.field, f"text matching {e.ctx.get('pattern')}")
+    return f'"{e.value}" is not {meaning}'
+
+
+def _expected(e: _Error) -> str:
+    """A value of the wrong type (``_EXPECTED``), with the fix when it is plain."""
+    value = e.value
+    if e.kind in ("int_type", "float_type") and isinstance(value, float):
+        return f"{value!r} is not a whole number"
+    hint = ""
+    if e.kind == "string_type" and isinstance(value, (bool, int, float)):
+        hint = "; quote it if you meant text"
+    if e.kind == "int_type" and isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        hint = "; remove the quotes"
+    return f"expected {_REF_HINT.get(e.field, _EXPECTED[e.kind])}, got {describe(value)}{hint}"
+
+
+def _literal(e: _Error) -> str:
+    expected = str(e.ctx.get("expected", "")).replace("'", "")
+    return f"{describe(e.value)} is not one of: {expected}"
+
+
+def _not_whole(e: _Error) -> str:
+    return f"{e.number} is not a whole number"
+
+
+_SAYS: dict[str, Callable[[_Error], str]] = {
+    "less_than_equal": lambda e: f"{e.number} is more than the maximum, {e.ctx.get('le')}",
+    "less_than": lambda e: f"{e.number} is more than the limit (exclusive), {e.ctx.get('lt')}",
+    "greater_than_equal": lambda e: f"{e.number} is less than the minimum, {e.ctx.get('ge')}",
+    "greater_than": lambda e: f"{e.number} is less than the limit (exclusive), {e.ctx.get('gt')}",
+    "string_too_short": lambda e: "must not be empty",
+    "string_too_long": lambda e: (
+        f"is {len(e.value)} characters long; the maximum is {e.ctx.get('max_length')}"
+    ),
+    "too_short": lambda e: (
+        f"needs at least {e.ctx.get('min_length')} item(s); it has {len(e.value)}"
+    ),
+    "too_long": lambda e: (
+        f"has {e.ctx.get('actual_length')} items; the maximum is {e.ctx.get('max_length')}"
+    ),
+    "string_pattern_mismatch": _pattern,
+    "literal_error": _literal,
+    "int_from_float": _not_whole,
+    "int_parsing": _not_whole,
+    "finite_number": lambda e: f"{e.number} is not a finite number",
+    **dict.fromkeys(_EXPECTED, _expected),
+}
+"""The sentence for a wrong value, by pydantic's error type (a flat dispatch table); a
+type not here keeps pydantic's message."""
 
 
 def known_keys_of(

@@ -311,7 +311,7 @@ def documents_of_text(
             continue
         documents.append(Document(display, index, root, data, converter.positions, file_sha256))
     if not documents and not diagnostics:
-        diagnostics.append(Diagnostic(display, 1, 1, "", EMPTY))
+        diagnostics.append(Diagnostic(display, 1, 1, "", EMPTY, kind="empty_file"))
     return documents, diagnostics
 
 

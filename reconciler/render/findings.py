@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from reconciler.diagnostics import Severity
+from reconciler.manifest.located import Place
 from reconciler.plan import Plan
 
 
@@ -13,7 +15,7 @@ from reconciler.plan import Plan
 class Finding:
     where: str
     """``file:line:column``."""
-    severity: str
+    severity: Severity
     text: str
     """The path (or the campaign) and the message."""
     sort_key: tuple[str, int, int]
@@ -33,7 +35,7 @@ def findings(plan: Plan) -> list[Finding]:
         ident = f" (id {conflict.id})" if conflict.id else ""
         found.append(
             Finding(
-                conflict.manifest,
+                str(conflict.manifest),
                 "error",
                 f"{conflict.name}{ident}: {conflict.message}",
                 _place(conflict.manifest),
@@ -42,7 +44,7 @@ def findings(plan: Plan) -> list[Finding]:
     for held in plan.held:
         found.append(
             Finding(
-                held.manifest,
+                str(held.manifest),
                 "warning",
                 f"{held.name} (id {held.id}): {held.reason}",
                 _place(held.manifest),
@@ -51,10 +53,5 @@ def findings(plan: Plan) -> list[Finding]:
     return sorted(found, key=lambda finding: finding.sort_key)
 
 
-def _place(where: str) -> tuple[str, int, int]:
-    file, _, rest = where.rpartition(":")
-    file, _, line = file.rpartition(":")
-    try:
-        return (file, int(line), int(rest))
-    except ValueError:
-        return (where, 0, 0)
+def _place(where: Place) -> tuple[str, int, int]:
+    return (where.file, where.line, where.column)

@@ -5,6 +5,7 @@ prose, both escaped (escape.py): no value can end a table cell, a code span or a
 
 from __future__ import annotations
 
+from reconciler.manifest.located import shown
 from reconciler.plan import CampaignChange, Plan
 from reconciler.render import escape
 from reconciler.render.escape import markdown, markdown_code
@@ -82,7 +83,8 @@ def _sections(plan: Plan, show_unmanaged: bool) -> list[tuple[str, list[str]]]:
         table = ["| Campaign | Actions | Places calls | Manifest |", "|---|---|---|---|"]
         table += [
             f"| {markdown_code(c.name, table=True)}{_ident(c.id)} | {', '.join(c.actions)} | "
-            f"{'**yes**' if c.places_calls else 'no'} | {markdown_code(c.manifest, table=True)} |"
+            f"{'**yes**' if c.places_calls else 'no'} | "
+            f"{markdown_code(shown(c.manifest), table=True)} |"
             for c in plan.changes
         ]
         sections.append(("Changes", table))
@@ -157,7 +159,7 @@ def _fit(
 def _diff_block(change: CampaignChange, labels: dict[str, dict[int, str]]) -> list[str]:
     """One campaign in a ``diff`` block: every setting of a create, every changed setting
     of an update (the rows of the text plan), and where its manifest is."""
-    lines = [f"# {headline(change)}", f"#   {escape.text(change.manifest)}"]
+    lines = [f"# {headline(change)}", f"#   {escape.text(shown(change.manifest))}"]
     if change.id is None:
         lines.append(f"+ campaign {show(change.name)}")
     else:

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from reconciler.manifest.located import shown
 from reconciler.plan import CampaignChange, FieldChange, Plan
 from reconciler.render import escape
 from reconciler.render.findings import findings
@@ -193,7 +194,7 @@ def _block(change: CampaignChange, labels: dict[str, dict[int, str]], style: Sty
     if change.reason:
         lines.append(f"    why: {escape.text(change.reason)}")
     if change.id is None or change.reason is None:
-        lines.append(f"    ({escape.text(change.manifest)})")
+        lines.append(f"    ({escape.text(shown(change.manifest))})")
     return lines
 
 

@@ -9,6 +9,7 @@ import pytest
 from dograh_sandbox.testing import SandboxHandle
 from reconciler.apply import ApplyError, Executor
 from reconciler.client import ClientSettings, DograhClient, RetryPolicy
+from reconciler.manifest.located import Place
 from reconciler.plan import Action, CampaignChange
 
 
@@ -31,7 +32,7 @@ def _change(campaign_id: int, action: Action, desired: str) -> CampaignChange:
     return CampaignChange(
         name="east",
         id=campaign_id,
-        manifest="campaigns.d/east.yaml:4:9",
+        manifest=Place(file="campaigns.d/east.yaml", line=4, column=9),
         actions=(action,),
         after={},
         live_state="created",

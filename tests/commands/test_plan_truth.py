@@ -143,6 +143,17 @@ def test_a_saved_plan_with_paths_is_refused(campaigns: Campaigns, repo: Path) ->
     )
 
 
+def _of_format_2(data: dict[str, Any]) -> dict[str, Any]:
+    """The plan as format 2 wrote it: places as ``file:line:column`` text."""
+    plan = data["plan"]
+    changes = [
+        {**change, "manifest": "{file}:{line}:{column}".format(**change["manifest"])}
+        for change in plan["changes"]
+    ]
+    assert changes, "the plan has a change whose place is written"
+    return {**data, "format_version": 2, "plan": {**plan, "format_version": 2, "changes": changes}}
+
+
 @pytest.mark.parametrize(
     ("damage", "message"),
     [
@@ -151,8 +162,13 @@ def test_a_saved_plan_with_paths_is_refused(campaigns: Campaigns, repo: Path) ->
             "plan.json is a damaged plan file: plan: Field required; make the plan again",
         ),
         (lambda data: "{not json", "plan.json is not a plan file: it is not JSON"),
+        (
+            _of_format_2,
+            "plan.json is a plan of another format; this campaigns reads format 3: make the "
+            "plan again",
+        ),
     ],
-    ids=["key-missing", "not-json"],
+    ids=["key-missing", "not-json", "format-2"],
 )
 def test_a_damaged_plan_file_says_what_is_wrong(
     campaigns: Campaigns, repo: Path, damage: Any, message: str

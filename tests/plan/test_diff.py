@@ -409,7 +409,7 @@ def test_a_pinned_id_wins_over_the_name(tmp_path: Path) -> None:
     assert not plan.blocked
     # The other one, created from this repository and dialing, has no manifest: paused.
     (pause,) = plan.changes
-    assert (pause.id, pause.actions, pause.manifest) == (4, ("pause",), "(no manifest)")
+    assert (pause.id, pause.actions, pause.manifest) == (4, ("pause",), None)
     assert pause.reason is not None and "its manifest is gone" in pause.reason
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reconciler.manifest.located import Place
 from reconciler.manifest.policy import Limits
 from reconciler.plan import Action, CampaignChange, Plan, RedialOf, Requests, Upload
 
@@ -11,7 +12,7 @@ def _create(name: str, rows: int, *, start: bool = False) -> CampaignChange:
     return CampaignChange(
         name=name,
         id=None,
-        manifest=f"{name}.yaml:2:9",
+        manifest=Place(file=f"{name}.yaml", line=2, column=9),
         actions=actions,
         live_state=None,
         desired_state="running" if start else "draft",
@@ -33,7 +34,7 @@ def _redial(name: str, parent_rows: int) -> CampaignChange:
     return CampaignChange(
         name=name,
         id=None,
-        manifest="parent.yaml:9:3",
+        manifest=Place(file="parent.yaml", line=9, column=3),
         actions=("redial",),
         live_state=None,
         desired_state="draft",

@@ -12,6 +12,7 @@ from reconciler.calling_hours import dials
 from reconciler.diff import Resume, diff
 from reconciler.live import LiveCampaign, TelephonyConfig
 from reconciler.manifest.load import Manifest
+from reconciler.manifest.located import Place
 from reconciler.pipeline import load_manifests, validate_paths
 from reconciler.plan import Plan
 from reconciler.render.plan_markdown import render_plan_markdown
@@ -78,7 +79,7 @@ def test_a_completed_campaign_is_redialed_then_started(tmp_path: Path) -> None:
     (change,) = plan.changes
     assert (change.name, change.id, change.actions) == ("east (Redial)", None, ("redial", "start"))
     assert change.places_calls and change.desired_state == "running"
-    assert change.manifest == f"{east.file}:19:5"  # spec.redial
+    assert str(change.manifest) == f"{east.file}:19:5"  # spec.redial
     assert change.redial is not None
     assert (change.redial.parent_id, change.redial.on) == (10, ("no_answer", "busy"))
     assert change.redial.contacts_at_most == 40
@@ -200,7 +201,7 @@ def test_a_paused_redial_is_held_like_any_campaign(tmp_path: Path) -> None:
     assert plan.changes == ()
     (held,) = plan.held
     assert (held.name, held.id) == ("east (Redial)", 11)
-    assert held.manifest == f"{east.file}:20:12"  # spec.redial.state
+    assert str(held.manifest) == f"{east.file}:20:12"  # spec.redial.state
     assert "held paused" in held.reason and "--resume 'east (Redial)'" in held.reason
     plan = plan_of([east], live, resume=("east (Redial)",))
     (change,) = plan.changes
@@ -357,7 +358,7 @@ def _reviewed(directory: Path, base_text: str | None) -> str:
         campaign_id=11,
         file=str(directory / "m.yaml"),
         pinned_id=None,
-        where="m.yaml:17:10",
+        where=Place(file="m.yaml", line=17, column=10),
         reason="paused",
         manifest_name="east",
         state_path="spec.redial.state",

@@ -85,7 +85,7 @@ def test_text(plan: Plan) -> None:
 def test_json(plan: Plan) -> None:
     text = render_plan_json(plan)
     document = json.loads(text)
-    assert document["format_version"] == 2
+    assert document["format_version"] == 3
     assert document["summary"]["places_calls"] == 3
     assert "\n" not in text  # one line
     schema = json.loads((GOLDEN.parent.parent / "schema" / "plan.schema.json").read_text())
