@@ -38,7 +38,6 @@ class Settled:
     conflicts: list[Conflict]
     refused: set[int]
     """Live campaign ids whose planned changes are dropped."""
-    downloads: int
 
 
 def settle(checks: Sequence[ContactCheck], client: DograhClient, cache: ContactsCache) -> Settled:
@@ -68,7 +67,7 @@ def settle(checks: Sequence[ContactCheck], client: DograhClient, cache: Contacts
         live_raw = raw if raw is not None else _download(client, check)
         refused.add(check.campaign_id)
         conflicts.append(_conflict(check, live_raw))
-    return Settled(conflicts, refused, len(downloaded))
+    return Settled(conflicts, refused)
 
 
 def _download(client: DograhClient, check: ContactCheck) -> bytes:

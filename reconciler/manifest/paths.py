@@ -133,8 +133,7 @@ class SourcePaths:
             parent = os.path.dirname(directory)
             if parent == directory:
                 cwd = os.path.realpath(os.getcwd())
-                inside = real_directory == cwd or real_directory.startswith(cwd + os.sep)
-                found = cwd if inside else real_directory
+                found = cwd if inside(real_directory, cwd) else real_directory
                 break
             directory = parent
         for seen in visited:

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from reconciler.manifest.defaults import DEFAULTED
 from reconciler.plan import CampaignChange, FieldChange, Plan
 from reconciler.render import escape
 from reconciler.render.findings import findings
@@ -20,22 +21,9 @@ from reconciler.render.values import (
     show,
 )
 
-SYMBOLS = {
-    "create": "+",
-    "redial": "+",
-    "update": "~",
-    "start": ">",
-    "resume": ">",
-    "pause": "||",
-}
-COLOURS = {
-    "create": "green",
-    "redial": "green",
-    "update": "yellow",
-    "start": "red",
-    "resume": "red",
-    "pause": "cyan",
-}
+SYMBOLS = {"create": "+", "redial": "+", "update": "~", "start": ">", "resume": ">", "pause": "||"}
+COLOURS = {"+": "green", "~": "yellow", ">": "red", "||": "cyan"}
+"""By symbol: the legend's colours."""
 CALLS = "PLACES CALLS"
 NO_CHANGES = "No changes. Live campaigns match the manifests."
 NOTHING_TO_APPLY = "No changes to apply."
@@ -179,7 +167,7 @@ def render_plan_text(plan: Plan, *, show_unmanaged: bool = False, color: bool = 
 def _block(change: CampaignChange, labels: dict[str, dict[int, str]], style: Styler) -> list[str]:
     first = change.actions[0]
     symbol = SYMBOLS[first]
-    colour = COLOURS[first]
+    colour = COLOURS[symbol]
     lines = [style(f"  # {headline(change)}", bold=True)]
     lines.append(style(f"  {symbol} campaign {show(change.name)}", fg=colour) + " {")
     rows = rows_of(change, labels)
@@ -223,7 +211,7 @@ def create_rows(change: CampaignChange, labels: dict[str, dict[int, str]]) -> li
                 f"{show(upload.path)} ({contacts_label(upload)}, content {upload.content})",
             )
         )
-    for key in ("telephony", "max_concurrency", "retry_config", "schedule", "circuit_breaker"):
+    for key in DEFAULTED:
         value = after.get(key)
         if key == "max_concurrency" and value is None:
             text = "(none: the organization's limit)"
@@ -268,14 +256,7 @@ def redial_rows(change: CampaignChange, labels: dict[str, dict[int, str]]) -> li
             f"in {outcomes} (Dograh picks them when it makes the redial)",
         ),
     ]
-    for key in (
-        "workflow",
-        "telephony",
-        "max_concurrency",
-        "retry_config",
-        "schedule",
-        "circuit_breaker",
-    ):
+    for key in ("workflow", *DEFAULTED):
         value = after.get(key)
         if key == "max_concurrency" and value is None:
             text = "(none: the organization's limit)"
