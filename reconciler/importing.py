@@ -373,15 +373,11 @@ def _mapping(
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             out.append(f"{pad}{key}:")
             for item in value:
-                first, *rest = _item_lines(item)
+                first, *rest = [f"{k}: {scalar(v)}" for k, v in item.items()]
                 out.append(f"{pad}  - {first}")
                 out.extend(f"{pad}    {line}" for line in rest)
         else:
             out.append(f"{pad}{key}: {scalar(value)}")
-
-
-def _item_lines(item: Mapping[str, Any]) -> list[str]:
-    return [f"{key}: {scalar(value)}" for key, value in item.items()]
 
 
 def scalar(value: Any) -> str:

@@ -157,16 +157,18 @@ class CampaignStatus(_Model):
         default=None, description="The command that resumes a held campaign."
     )
     reason: Reason | None = Field(
-        description="Why it is paused (the newest circuit breaker trip) or failed."
+        default=None, description="Why it is paused (the newest circuit breaker trip) or failed."
     )
-    rows: Rows | None = Field(description="Null until the campaign is started.")
+    rows: Rows | None = Field(default=None, description="Null until the campaign is started.")
     calls: Calls | None = Field(default=None, description="Null until the campaign is started.")
     outside_window: OutsideWindow | None = Field(
         default=None,
         description="Set when Dograh would dial the campaign but its calling window is closed.",
     )
-    redial: Redial | None = Field(description="The campaign Dograh made to redial this one.")
-    progress: Progress | None = Field(description="With `--progress` only.")
+    redial: Redial | None = Field(
+        default=None, description="The campaign Dograh made to redial this one."
+    )
+    progress: Progress | None = Field(default=None, description="With `--progress` only.")
 
 
 class Summary(_Model):
@@ -266,10 +268,6 @@ def _absent(manifest: Manifest) -> CampaignStatus:
         state=None,
         desired_state=manifest.campaign.spec.state,
         held=False,
-        reason=None,
-        rows=None,
-        redial=None,
-        progress=None,
     )
 
 

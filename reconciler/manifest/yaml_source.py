@@ -21,7 +21,6 @@ import math
 import os
 import re
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -198,11 +197,7 @@ def read_capped(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
 
 
 def read_text(
-    path: Path | str,
-    display: str,
-    limit: int,
-    what: str,
-    too_big: Callable[[int], str] | None = None,
+    path: Path | str, display: str, limit: int, what: str
 ) -> tuple[str | None, Diagnostic | None]:
     """The file's text, or a diagnostic saying why it is not readable text.
 
@@ -213,12 +208,7 @@ def read_text(
     try:
         raw = read_capped(path, limit)
     except TooBig as big:
-        size = big.size
-        message = (
-            too_big(size)
-            if too_big
-            else f"{what} is {_human_size(size)}, larger than the {_human_size(limit)} limit"
-        )
+        message = f"{what} is {_human_size(big.size)}, larger than the {_human_size(limit)} limit"
         return None, Diagnostic(display, 1, 1, "", message)
     except NotRegular as odd:
         return None, Diagnostic(
