@@ -4,11 +4,13 @@ escaped as text (escape.py), since live values come from Dograh unchecked."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.manifest.model import DAYS
-from reconciler.plan import Upload
 from reconciler.render.escape import text
+
+if TYPE_CHECKING:
+    from reconciler.plan import Upload
 
 ABSENT = "(none)"
 
