@@ -25,6 +25,7 @@ from reconciler.manifest.model import (
     Schedule,
     Strict,
     TelephonyRef,
+    Versioned,
 )
 
 DEFAULTS_KIND = "Defaults"
@@ -83,14 +84,11 @@ class DefaultsSpec(Strict):
     )
 
 
-class Defaults(Strict):
+class Defaults(Versioned):
     """Settings shared by every campaign at or below this document's directory."""
 
     model_config = ConfigDict(title="Dograh campaigns defaults")
 
-    api_version: Literal["dograh-campaigns/v1"] = Field(
-        alias="apiVersion", description="Manifest format version.", examples=["dograh-campaigns/v1"]
-    )
     kind: Literal["Defaults"] = Field(
         description="What this document describes.", examples=["Defaults"]
     )

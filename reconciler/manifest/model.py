@@ -506,16 +506,19 @@ class Spec(Strict):
     )
 
 
-class Campaign(Strict):
+class Versioned(Strict):
+    """A document of the manifests' format: a Campaign, a Policy or Defaults."""
+
+    api_version: Literal["dograh-campaigns/v1"] = Field(
+        alias="apiVersion", description="Manifest format version.", examples=[API_VERSION]
+    )
+
+
+class Campaign(Versioned):
     """A Dograh outbound calling campaign, as kept in git."""
 
     model_config = ConfigDict(title="Dograh campaign manifest")
 
-    api_version: Literal["dograh-campaigns/v1"] = Field(
-        alias="apiVersion",
-        description="Manifest format version.",
-        examples=[API_VERSION],
-    )
     kind: Literal["Campaign"] = Field(description="What this manifest describes.", examples=[KIND])
     metadata: Metadata = Field(
         description="The campaign's identity.", examples=[{"name": "spring-renewals-east"}]

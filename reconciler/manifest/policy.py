@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field
 
-from reconciler.manifest.model import NAME_PATTERN, Strict
+from reconciler.manifest.model import NAME_PATTERN, Strict, Versioned
 
 POLICY_KIND = "Policy"
 OWNER_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?(?!\n)$"
@@ -124,14 +124,11 @@ class PolicySpec(Strict):
     )
 
 
-class Policy(Strict):
+class Policy(Versioned):
     """The rules a repository's campaigns are held to."""
 
     model_config = ConfigDict(title="Dograh campaigns policy")
 
-    api_version: Literal["dograh-campaigns/v1"] = Field(
-        alias="apiVersion", description="Manifest format version.", examples=["dograh-campaigns/v1"]
-    )
     kind: Literal["Policy"] = Field(
         description="What this document describes.", examples=["Policy"]
     )
