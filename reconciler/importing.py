@@ -33,23 +33,13 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from reconciler.dograh_defaults import DOGRAH_BREAKER, default_retry
-from reconciler.live import LiveCampaign, LiveState, TelephonyConfig, Workflow
+from reconciler.live import MANIFEST_STATE, LiveCampaign, LiveState, TelephonyConfig, Workflow
 from reconciler.manifest.defaults import DEFAULTED
 from reconciler.manifest.messages import problem_from_error
 from reconciler.manifest.model import API_VERSION, KIND, UNION_TAGS, Campaign, Schedule
 from reconciler.manifest.model import CircuitBreaker as ManifestBreaker
 from reconciler.manifest.model import RetryConfig as ManifestRetry
 from reconciler.normalize import breaker_view, live_schedule_view, retry_view
-
-MANIFEST_STATE = {
-    "created": "draft",
-    "syncing": "running",
-    "running": "running",
-    "paused": "paused",
-    "completed": "paused",
-    "failed": "paused",
-}
-"""Dograh's state -> the manifest's ``spec.state`` that plans no lifecycle action."""
 
 MAX_STEM = 64
 """File names stay readable; campaign names may have 255 characters."""

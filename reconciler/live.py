@@ -23,6 +23,11 @@ TERMINAL_STATES = frozenset({"completed", "failed"})
 """Dograh accepts no change to a campaign in these states."""
 DIALING_STATES = frozenset({"syncing", "running"})
 """States in which Dograh places calls (syncing becomes running by itself)."""
+MANIFEST_STATE = {"created": "draft", "syncing": "running", "running": "running"} | dict.fromkeys(
+    ("paused", "completed", "failed"), "paused"
+)
+"""Dograh's state -> the manifest's ``spec.state`` that plans no lifecycle action (a
+terminal campaign accepts none; ``paused`` never asks it to dial)."""
 
 
 BREAKER_EVENT = "circuit_breaker_tripped"

@@ -43,7 +43,6 @@ STATUS_FORMAT_VERSION: Literal[1] = 1
 STATE_ORDER = ("created", "syncing", "running", "paused", "completed", "failed")
 FAILURE_EVENTS = ("source_sync_failed", "batch_failed", "phone_number_pool_exhausted")
 """The log events of a campaign failed by Dograh (§3.4, §9), newest first wins."""
-LIVE_TO_MANIFEST = {"created": "draft", "syncing": "running", "running": "running"}
 
 _QUERY = re.compile(r"(https?://[^\s?#'\"<>]+)\?[^\s'\"<>]*")
 _PHONE = re.compile(r"\+\d[\d ().-]{5,}\d")

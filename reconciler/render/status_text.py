@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from reconciler.live import BREAKER_EVENT, TERMINAL_STATES
+from reconciler.live import BREAKER_EVENT, MANIFEST_STATE, TERMINAL_STATES
 from reconciler.render import escape
 from reconciler.render.escape import json_text
 from reconciler.render.terminal import Styler, styler
-from reconciler.status import LIVE_TO_MANIFEST, CampaignStatus, StatusReport
+from reconciler.status import CampaignStatus, StatusReport
 
 
 def render_status_json(report: StatusReport) -> str:
@@ -68,7 +68,7 @@ def _headline(entry: CampaignStatus, style: Styler) -> str:
         text += " (not started)"
     if entry.outside_window is not None:
         text += ", " + style("outside its calling window", fg="yellow", bold=True)
-    expected = LIVE_TO_MANIFEST.get(entry.state, entry.state)
+    expected = MANIFEST_STATE.get(entry.state, entry.state)
     if entry.state not in TERMINAL_STATES and expected != entry.desired_state:
         text += f"; its manifest says {escape.text(entry.desired_state)}"
     return text
