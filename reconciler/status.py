@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
@@ -207,10 +208,8 @@ class StatusReport(_Model):
             and entry.redial.managed_by is not None
             and entry.redial.id not in listed
         ]
-        states: dict[str, int] = {}
-        for state in [entry.state for entry in self.campaigns] + redials:
-            if state is not None:
-                states[state] = states.get(state, 0) + 1
+        every = [*(entry.state for entry in self.campaigns), *redials]
+        states = Counter(state for state in every if state is not None)
         ordered = sorted(states, key=lambda s: STATE_ORDER.index(s) if s in STATE_ORDER else 99)
         return Summary(
             managed=len(self.campaigns) + len(redials),

@@ -168,11 +168,9 @@ def file_kind(mode: int) -> str:
 def read_capped(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
     """The file's bytes, with one open and one fstat: on ten thousand files the
     syscalls of ``stat()`` then ``read_bytes()``, and Python's file objects, cost more
-    than the parsing. A file over ``limit`` raises TooBig without being read; anything
-    but a regular file raises NotRegular, without being read: the open does not wait
-    (O_NONBLOCK: a FIFO without a writer would block it forever) and fstat on the open
-    descriptor decides, so a file swapped after a scan is caught too. With
-    ``follow=False`` a symbolic link raises OSError (ELOOP) instead of being followed."""
+    than the parsing. TooBig (over ``limit``) and NotRegular are raised before a byte is
+    read: the open does not wait (O_NONBLOCK) and fstat on the open descriptor decides, so
+    a file swapped after a scan is caught too. ``follow=False``: a link raises ELOOP."""
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
     if not follow:
         flags |= getattr(os, "O_NOFOLLOW", 0)
@@ -199,12 +197,7 @@ def read_capped(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
 def read_text(
     path: Path | str, display: str, limit: int, what: str
 ) -> tuple[str | None, Diagnostic | None]:
-    """The file's text, or a diagnostic saying why it is not readable text.
-
-    The size is checked before anything is read, so a 100 MB file costs nothing. NUL
-    bytes mean a binary file; anything else that is not UTF-8 is named by its line and
-    column.
-    """
+    """The file's text, or a diagnostic saying why it is not readable text."""
     try:
         raw = read_capped(path, limit)
     except TooBig as big:
