@@ -22,12 +22,7 @@ from reconciler.client import DograhClient, DograhError
 from reconciler.diff import ContactCheck
 from reconciler.errors import UserError
 from reconciler.hours import normalise_e164
-from reconciler.manifest.contacts import (
-    PHONE_COLUMN,
-    column_at,
-    contacts_of_bytes,
-    read_records,
-)
+from reconciler.manifest.contacts import PHONE_COLUMN, column_at, contacts_of_bytes, read_records
 from reconciler.plan import Conflict
 
 
