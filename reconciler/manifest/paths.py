@@ -151,7 +151,7 @@ class SourcePaths:
         """
         if os.path.isabs(value) or value.startswith(("/", "\\")):
             return None, f"'{value}' is an absolute path; give the path relative to this manifest"
-        base = self.real_dir(os.path.dirname(manifest) or ".")
+        base = self.dir_of(manifest)
         root = self.root_of(base)
         joined = os.path.normpath(os.path.join(base, value))
         # The directory part through the cache; the file itself may still be a symlink.
