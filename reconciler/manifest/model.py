@@ -156,11 +156,14 @@ TelephonyRef = Annotated[
 ]
 
 
+CampaignName = Annotated[
+    str, Field(min_length=1, max_length=255, pattern=NAME_PATTERN), AfterValidator(_identity)
+]
+"""A campaign's name, its identity; a redial's is held to the same rules."""
+
+
 class Metadata(Strict):
-    name: Annotated[str, AfterValidator(_identity)] = Field(
-        min_length=1,
-        max_length=255,
-        pattern=NAME_PATTERN,
+    name: CampaignName = Field(
         description=(
             "The campaign's name in Dograh, and its identity: plan and apply match live "
             "campaigns to manifests by this name unless `id` is pinned. One line, no "
@@ -384,14 +387,6 @@ class CircuitBreaker(Strict):
     )
 
 
-RedialName = Annotated[
-    str,
-    Field(min_length=1, max_length=255, pattern=NAME_PATTERN),
-    AfterValidator(_identity),
-]
-"""A redial's name: a campaign's name, held to metadata.name's rules."""
-
-
 class Redial(Strict):
     """Once the campaign is completed, a new campaign that calls again the contacts whose
     last call ended in one of ``on`` (``POST /campaign/{id}/redial``, docs/dograh-api.md
@@ -416,7 +411,7 @@ class Redial(Strict):
         ),
         examples=["running"],
     )
-    name: RedialName | None = Field(
+    name: CampaignName | None = Field(
         default=None,
         description=(
             "The redial's name in Dograh, as metadata.name is written. Omitted: Dograh's "
