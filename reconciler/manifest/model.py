@@ -282,16 +282,10 @@ class DayOfWeekSlot(_Slot):
 
 def _slot_kind(value: Any) -> str | None:
     # A dict when validating, a model instance when serializing.
-    if isinstance(value, DaysSlot):
-        return "by_days"
-    if isinstance(value, DayOfWeekSlot):
-        return "by_day_of_week"
-    if isinstance(value, dict):
-        if "days" in value:
-            return "by_days"
-        if "day_of_week" in value:
-            return "by_day_of_week"
-    return None
+    keys = type(value).model_fields if isinstance(value, _Slot) else value
+    if not isinstance(keys, dict):
+        return None
+    return "by_days" if "days" in keys else "by_day_of_week" if "day_of_week" in keys else None
 
 
 Slot = Annotated[
