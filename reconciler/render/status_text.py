@@ -57,12 +57,7 @@ def _headline(entry: CampaignStatus, style: Styler) -> str:
     if entry.state == "failed":
         return text + style("failed", fg="red", bold=True)
     if entry.held:
-        return (
-            text
-            + "paused, "
-            + style("held", fg="yellow", bold=True)
-            + ": its manifest says running"
-        )
+        return f"{text}paused, {style('held', fg='yellow', bold=True)}: its manifest says running"
     text += escape.text(entry.state)
     if entry.state == "created":
         text += " (not started)"
