@@ -40,6 +40,7 @@ from reconciler.manifest.model import API_VERSION, KIND, UNION_TAGS, Campaign, S
 from reconciler.manifest.model import CircuitBreaker as ManifestBreaker
 from reconciler.manifest.model import RetryConfig as ManifestRetry
 from reconciler.normalize import breaker_view, live_schedule_view, retry_view
+from reconciler.render.escape import code_escape
 
 MAX_STEM = 64
 """File names stay readable; campaign names may have 255 characters."""
@@ -412,10 +413,4 @@ def _escape(char: str) -> str:
         or 0xE000 <= code <= 0xFFFD
         or 0x10000 <= code <= 0x10FFFF
     ) and char not in "\u2028\u2029\ufeff"
-    if printable:
-        return char
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
+    return char if printable else code_escape(char)
