@@ -22,12 +22,7 @@ from reconciler.client import DograhClient, DograhError
 from reconciler.diff import ContactCheck
 from reconciler.errors import UserError
 from reconciler.hours import normalise_e164
-from reconciler.manifest.contacts import (
-    PHONE_COLUMN,
-    column_at,
-    contacts_of_bytes,
-    read_records,
-)
+from reconciler.manifest.contacts import PHONE_COLUMN, column_at, contacts_of_bytes, read_records
 from reconciler.plan import Conflict
 
 
@@ -38,7 +33,6 @@ class Settled:
     conflicts: list[Conflict]
     refused: set[int]
     """Live campaign ids whose planned changes are dropped."""
-    downloads: int
 
 
 def settle(checks: Sequence[ContactCheck], client: DograhClient, cache: ContactsCache) -> Settled:
@@ -68,7 +62,7 @@ def settle(checks: Sequence[ContactCheck], client: DograhClient, cache: Contacts
         live_raw = raw if raw is not None else _download(client, check)
         refused.add(check.campaign_id)
         conflicts.append(_conflict(check, live_raw))
-    return Settled(conflicts, refused, len(downloaded))
+    return Settled(conflicts, refused)
 
 
 def _download(client: DograhClient, check: ContactCheck) -> bytes:

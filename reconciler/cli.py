@@ -198,19 +198,16 @@ def apply(
     Without a plan file it plans, shows the plan and asks for approval (`yes`). With
     one, it plans again and runs only if that is the saved plan.
     """
-    plan_file = None
-    plans = [arg for arg in targets_or_plan if _is_plan_file(arg)]
-    if plans and len(targets_or_plan) > 1:
+    plan_file = next((arg for arg in targets_or_plan if _is_plan_file(arg)), None)
+    if plan_file and len(targets_or_plan) > 1:
         raise click.UsageError(
-            f"{plans[0]} is a saved plan, which is applied alone: `campaigns apply "
-            f"{plans[0]}` (it applies the manifests it was made from)"
+            f"{plan_file} is a saved plan, which is applied alone: `campaigns apply "
+            f"{plan_file}` (it applies the manifests it was made from)"
         )
-    if plans:
-        plan_file = plans[0]
-        if targets or base or resume:
-            raise click.UsageError(
-                "--target, --base and --resume cannot change a saved plan; plan again with them"
-            )
+    if plan_file and (targets or base or resume):
+        raise click.UsageError(
+            "--target, --base and --resume cannot change a saved plan; plan again with them"
+        )
     from reconciler.commands.apply import ApplyRequest, run_apply, stdin_is_terminal
     from reconciler.pipeline import PlanOptions
 

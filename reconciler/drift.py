@@ -173,20 +173,23 @@ class GitHub:
     def __exit__(self, *_: object) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    def _call(
+        self, method: str, path: str, *, allow: int | None = None, shown: str = "", **kwargs: Any
+    ) -> httpx.Response:
+        """The answer, refused as an error past 399 unless it is the ``allow`` status."""
         try:
             response = self._http.request(method, path, **kwargs)
         except httpx.HTTPError as exc:
             raise UserError(f"GitHub {method} {path}: {type(exc).__name__}: {exc}") from None
+        if response.status_code >= 400 and response.status_code != allow:
+            raise UserError(
+                f"GitHub {method} {shown or path} answered {response.status_code}: "
+                f"{_message(response)}"
+            )
         return response
 
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._call(method, path, **kwargs)
-        if response.status_code >= 400:
-            raise UserError(
-                f"GitHub {method} {path} answered {response.status_code}: {_message(response)}"
-            )
-        return response.json()
+        return self._call(method, path, **kwargs).json()
 
     def find_issue(self, environment: str) -> dict[str, Any] | None:
         """The open issue of this environment: labelled, its body starting with the
@@ -195,10 +198,6 @@ class GitHub:
         params: dict[str, str] | None = {"state": "open", "labels": LABEL, "per_page": "100"}
         while path is not None:
             response = self._call("GET", path, params=params)
-            if response.status_code >= 400:
-                raise UserError(
-                    f"GitHub GET {path} answered {response.status_code}: {_message(response)}"
-                )
             for issue in response.json():
                 body = issue.get("body") or ""
                 if "pull_request" not in issue and body.startswith(marker(environment)):
@@ -210,8 +209,8 @@ class GitHub:
     def ensure_label(self) -> None:
         """The label the issues are found by, made once: GitHub drops an unknown label
         from an issue it creates for some tokens, and the next run would open another."""
-        response = self._call("GET", f"/repos/{self.repository}/labels/{LABEL}")
-        if response.status_code == 404:
+        path = f"/repos/{self.repository}/labels/{LABEL}"
+        if self._call("GET", path, allow=404, shown=f"labels/{LABEL}").status_code == 404:
             self._json(
                 "POST",
                 f"/repos/{self.repository}/labels",
@@ -220,10 +219,6 @@ class GitHub:
                     "color": LABEL_COLOR,
                     "description": "Dograh campaigns differ from the manifests (drift watch)",
                 },
-            )
-        elif response.status_code >= 400:
-            raise UserError(
-                f"GitHub GET labels/{LABEL} answered {response.status_code}: {_message(response)}"
             )
 
     def open_issue(self, environment: str, body: str) -> int:

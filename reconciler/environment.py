@@ -22,6 +22,7 @@ from pathlib import Path
 from reconciler.errors import UserError
 from reconciler.manifest.load import MANIFEST_SUFFIXES, PolicyDocument
 from reconciler.manifest.paths import display_path, inside, repository_of
+from reconciler.manifest.yaml_source import NotRegular, TooBig, read_capped
 
 _POLICY_KIND = re.compile(rb"^kind:[ \t]*[\"']?Policy[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
 MAX_POLICY_BYTES = 1024 * 1024
@@ -87,14 +88,9 @@ def _declaring_policy(directory: Path, known: Collection[Path] = ()) -> list[Pat
             continue
         if known and Path(entry.path).resolve() in known:
             continue
-        try:
-            if not entry.is_file(follow_symlinks=False):
-                continue
-            if entry.stat(follow_symlinks=False).st_size > MAX_POLICY_BYTES:
-                continue
-            with Path(entry.path).open("rb") as handle:
-                text = handle.read(MAX_POLICY_BYTES)
-        except OSError:
+        try:  # a regular file, not through a link, not too large
+            text = read_capped(entry.path, MAX_POLICY_BYTES, follow=False)
+        except (OSError, NotRegular, TooBig):
             continue
         if _POLICY_KIND.search(text):
             found.append(Path(entry.path))

@@ -24,7 +24,6 @@ from click.core import ParameterSource
 from click.decorators import pass_meta_key
 
 from reconciler import content_cache
-from reconciler.clihelp import WholeHelpGroup
 from reconciler.redact import RedactingFormatter, register, register_url
 
 if TYPE_CHECKING:
@@ -240,11 +239,23 @@ class CommandWithGlobalOptions(click.Command):
                     formatter.write_dl(records)
 
 
-class GroupWithGlobalOptions(WholeHelpGroup):
+class GroupWithGlobalOptions(click.Group):
     """The ``campaigns`` group: every command added to it takes the shared options too
     (hidden from the help of a command that does not list them apart, the sandbox's)."""
 
     command_class = CommandWithGlobalOptions
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command's first sentence whole, wrapped: click cuts it to one line with
+        "...", which hid half of what most commands do."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(limit=sys.maxsize)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
     def add_command(self, cmd: click.Command, name: str | None = None) -> None:
         listed = isinstance(cmd, CommandWithGlobalOptions)

@@ -33,23 +33,14 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from reconciler.dograh_defaults import DOGRAH_BREAKER, default_retry
-from reconciler.live import LiveCampaign, LiveState, TelephonyConfig, Workflow
+from reconciler.live import MANIFEST_STATE, LiveCampaign, LiveState, TelephonyConfig, Workflow
 from reconciler.manifest.defaults import DEFAULTED
 from reconciler.manifest.messages import problem_from_error
 from reconciler.manifest.model import API_VERSION, KIND, UNION_TAGS, Campaign, Schedule
 from reconciler.manifest.model import CircuitBreaker as ManifestBreaker
 from reconciler.manifest.model import RetryConfig as ManifestRetry
 from reconciler.normalize import breaker_view, live_schedule_view, retry_view
-
-MANIFEST_STATE = {
-    "created": "draft",
-    "syncing": "running",
-    "running": "running",
-    "paused": "paused",
-    "completed": "paused",
-    "failed": "paused",
-}
-"""Dograh's state -> the manifest's ``spec.state`` that plans no lifecycle action."""
+from reconciler.render.escape import code_escape
 
 MAX_STEM = 64
 """File names stay readable; campaign names may have 255 characters."""
@@ -373,15 +364,11 @@ def _mapping(
         elif isinstance(value, list) and value and isinstance(value[0], dict):
             out.append(f"{pad}{key}:")
             for item in value:
-                first, *rest = _item_lines(item)
+                first, *rest = [f"{k}: {scalar(v)}" for k, v in item.items()]
                 out.append(f"{pad}  - {first}")
                 out.extend(f"{pad}    {line}" for line in rest)
         else:
             out.append(f"{pad}{key}: {scalar(value)}")
-
-
-def _item_lines(item: Mapping[str, Any]) -> list[str]:
-    return [f"{key}: {scalar(value)}" for key, value in item.items()]
 
 
 def scalar(value: Any) -> str:
@@ -426,10 +413,4 @@ def _escape(char: str) -> str:
         or 0xE000 <= code <= 0xFFFD
         or 0x10000 <= code <= 0x10FFFF
     ) and char not in "\u2028\u2029\ufeff"
-    if printable:
-        return char
-    if code <= 0xFF:
-        return f"\\x{code:02x}"
-    if code <= 0xFFFF:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
+    return char if printable else code_escape(char)

@@ -11,18 +11,23 @@ ignored, as a newer Dograh may add some.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
 from reconciler.errors import UserError
+from reconciler.manifest.messages import format_path
 
 TERMINAL_STATES = frozenset({"completed", "failed"})
 """Dograh accepts no change to a campaign in these states."""
 DIALING_STATES = frozenset({"syncing", "running"})
 """States in which Dograh places calls (syncing becomes running by itself)."""
+MANIFEST_STATE = {"created": "draft", "syncing": "running", "running": "running"} | dict.fromkeys(
+    ("paused", "completed", "failed"), "paused"
+)
+"""Dograh's state -> the manifest's ``spec.state`` that plans no lifecycle action (a
+terminal campaign accepts none; ``paused`` never asks it to dial)."""
 
 
 BREAKER_EVENT = "circuit_breaker_tripped"
@@ -288,16 +293,12 @@ def parse_list(kind: type[T], body: bytes, route: str) -> list[T]:
 
 def _shape_message(exc: ValidationError, route: str) -> str:
     problems = exc.errors(include_url=False, include_input=False)
-    shown = "; ".join(f"{_where(problem['loc'])}: {problem['msg']}" for problem in problems[:3])
+    shown = "; ".join(
+        f"{format_path(problem['loc']) or 'the answer'}: {problem['msg']}"
+        for problem in problems[:3]
+    )
     more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
     return (
         f"Dograh's answer to {route} is not what this tool reads: {shown}{more}. Is the "
         "API URL a Dograh server, and a version this tool supports?"
     )
-
-
-def _where(loc: Sequence[int | str]) -> str:
-    out = ""
-    for step in loc:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out or "the answer"

@@ -38,15 +38,10 @@ def key_context(client: DograhClient) -> OrganizationContext:
     return found
 
 
-def key_organization(client: DograhClient) -> int:
-    """The organization id of the client's key (``key_context``)."""
-    return key_context(client).organization_id
-
-
 def guard(client: DograhClient, policy: PolicyDocument | None) -> OrganizationNote:
     """The organization this run works in, or a refusal naming both ids when the Policy
     names another: before anything else is sent to Dograh."""
-    found = key_organization(client)
+    found = key_context(client).organization_id
     if policy is None:
         return OrganizationNote(id=found)
     wanted = policy.policy.spec.organization
@@ -67,7 +62,7 @@ def guard_saved(client: DograhClient, saved: OrganizationNote | None, plan_file:
     """A saved plan applies only with a key of the organization it was made against."""
     if saved is None:
         return
-    found = key_organization(client)
+    found = key_context(client).organization_id
     if found != saved.id:
         made = f" (Policy {saved.policy})" if saved.policy else ""
         raise UserError(

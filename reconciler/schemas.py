@@ -14,7 +14,6 @@ stale.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
@@ -49,22 +48,16 @@ def _generator(schema_id: str) -> type[GenerateJsonSchema]:
     return Generator
 
 
-def _schema(model: type[BaseModel], schema_id: str, mode: JsonSchemaMode) -> dict[str, Any]:
-    return model.model_json_schema(by_alias=True, schema_generator=_generator(schema_id), mode=mode)
-
-
-SCHEMAS: dict[str, tuple[str, Callable[[], dict[str, Any]]]] = {
-    "campaign.schema.json": (
-        "urn:dograh-campaigns:schema:campaign:v1",
-        lambda: _schema(Document, "urn:dograh-campaigns:schema:campaign:v1", "validation"),
-    ),
-    "plan.schema.json": (
-        "urn:dograh-campaigns:schema:plan:v3",
-        lambda: _schema(Plan, "urn:dograh-campaigns:schema:plan:v3", "serialization"),
-    ),
+SCHEMAS: dict[str, tuple[str, type[BaseModel], JsonSchemaMode]] = {
+    "campaign.schema.json": ("urn:dograh-campaigns:schema:campaign:v1", Document, "validation"),
+    "plan.schema.json": ("urn:dograh-campaigns:schema:plan:v3", Plan, "serialization"),
 }
-"""File name -> ($id, generator)."""
+"""File name -> ($id, model, mode)."""
 
 
 def render_schema(name: str) -> str:
-    return json.dumps(SCHEMAS[name][1](), indent=2, ensure_ascii=False) + "\n"
+    schema_id, model, mode = SCHEMAS[name]
+    schema = model.model_json_schema(
+        by_alias=True, schema_generator=_generator(schema_id), mode=mode
+    )
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"

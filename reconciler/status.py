@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Literal
@@ -30,12 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from reconciler import __version__
 from reconciler.calling_window import is_open, next_start
-from reconciler.live import (
-    DIALING_STATES,
-    CampaignProgress,
-    LiveCampaign,
-    LogEntry,
-)
+from reconciler.live import DIALING_STATES, CampaignProgress, LiveCampaign, LogEntry
 from reconciler.managed import Managed
 from reconciler.manifest.load import Manifest
 
@@ -43,7 +39,6 @@ STATUS_FORMAT_VERSION: Literal[1] = 1
 STATE_ORDER = ("created", "syncing", "running", "paused", "completed", "failed")
 FAILURE_EVENTS = ("source_sync_failed", "batch_failed", "phone_number_pool_exhausted")
 """The log events of a campaign failed by Dograh (§3.4, §9), newest first wins."""
-LIVE_TO_MANIFEST = {"created": "draft", "syncing": "running", "running": "running"}
 
 _QUERY = re.compile(r"(https?://[^\s?#'\"<>]+)\?[^\s'\"<>]*")
 _PHONE = re.compile(r"\+\d[\d ().-]{5,}\d")
@@ -157,16 +152,18 @@ class CampaignStatus(_Model):
         default=None, description="The command that resumes a held campaign."
     )
     reason: Reason | None = Field(
-        description="Why it is paused (the newest circuit breaker trip) or failed."
+        default=None, description="Why it is paused (the newest circuit breaker trip) or failed."
     )
-    rows: Rows | None = Field(description="Null until the campaign is started.")
+    rows: Rows | None = Field(default=None, description="Null until the campaign is started.")
     calls: Calls | None = Field(default=None, description="Null until the campaign is started.")
     outside_window: OutsideWindow | None = Field(
         default=None,
         description="Set when Dograh would dial the campaign but its calling window is closed.",
     )
-    redial: Redial | None = Field(description="The campaign Dograh made to redial this one.")
-    progress: Progress | None = Field(description="With `--progress` only.")
+    redial: Redial | None = Field(
+        default=None, description="The campaign Dograh made to redial this one."
+    )
+    progress: Progress | None = Field(default=None, description="With `--progress` only.")
 
 
 class Summary(_Model):
@@ -206,10 +203,8 @@ class StatusReport(_Model):
             and entry.redial.managed_by is not None
             and entry.redial.id not in listed
         ]
-        states: dict[str, int] = {}
-        for state in [entry.state for entry in self.campaigns] + redials:
-            if state is not None:
-                states[state] = states.get(state, 0) + 1
+        every = [*(entry.state for entry in self.campaigns), *redials]
+        states = Counter(state for state in every if state is not None)
         ordered = sorted(states, key=lambda s: STATE_ORDER.index(s) if s in STATE_ORDER else 99)
         return Summary(
             managed=len(self.campaigns) + len(redials),
@@ -266,10 +261,6 @@ def _absent(manifest: Manifest) -> CampaignStatus:
         state=None,
         desired_state=manifest.campaign.spec.state,
         held=False,
-        reason=None,
-        rows=None,
-        redial=None,
-        progress=None,
     )
 
 

@@ -28,13 +28,11 @@ LISTED_ROWS = 5
 def variables_in(text: str) -> set[str]:
     """The names a text requires: not dotted paths, not those with a filter (a fallback),
     not Dograh's system variables."""
-    found = set()
-    for match in TOKEN.finditer(text):
-        name = match.group(1)
-        if "." in name or match.group(2) is not None or name in SYSTEM_VARIABLES:
-            continue
-        found.add(name)
-    return found
+    return {
+        name
+        for name, filtered, _ in TOKEN.findall(text)
+        if "." not in name and not filtered and name not in SYSTEM_VARIABLES
+    }
 
 
 def required_variables(definition: Any) -> set[str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from reconciler.manifest.model import (
     NAME_PATTERN,
@@ -23,7 +23,9 @@ from reconciler.manifest.model import (
     CircuitBreaker,
     RetryConfig,
     Schedule,
+    Strict,
     TelephonyRef,
+    Versioned,
 )
 
 DEFAULTS_KIND = "Defaults"
@@ -31,11 +33,7 @@ DEFAULTED = ("telephony", "max_concurrency", "retry_config", "schedule", "circui
 """The campaign settings a Defaults document may give, in the order plans show them."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, regex_engine="python-re")
-
-
-class DefaultsMetadata(_Strict):
+class DefaultsMetadata(Strict):
     name: str = Field(
         min_length=1,
         max_length=255,
@@ -45,7 +43,7 @@ class DefaultsMetadata(_Strict):
     )
 
 
-class DefaultsSpec(_Strict):
+class DefaultsSpec(Strict):
     """Each field as a campaign's ``spec`` has it; left out (or null): not set here, and
     a Defaults higher up may set it."""
 
@@ -86,20 +84,11 @@ class DefaultsSpec(_Strict):
     )
 
 
-class Defaults(_Strict):
+class Defaults(Versioned):
     """Settings shared by every campaign at or below this document's directory."""
 
-    model_config = ConfigDict(
-        title="Dograh campaigns defaults",
-        strict=True,
-        extra="forbid",
-        frozen=True,
-        regex_engine="python-re",
-    )
+    model_config = ConfigDict(title="Dograh campaigns defaults")
 
-    api_version: Literal["dograh-campaigns/v1"] = Field(
-        alias="apiVersion", description="Manifest format version.", examples=["dograh-campaigns/v1"]
-    )
     kind: Literal["Defaults"] = Field(
         description="What this document describes.", examples=["Defaults"]
     )

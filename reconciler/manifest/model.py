@@ -21,6 +21,7 @@ normalised or refused for their form, only for invisible characters.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -62,17 +63,18 @@ State = Literal["draft", "running", "paused"]
 RedialOutcome = Literal["no_answer", "busy", "voicemail"]
 """A call's last outcome that a redial calls again: Dograh's ``retry_on_<outcome>`` flags
 (docs/dograh-api.md §2.9)."""
-REDIAL_OUTCOMES: tuple[RedialOutcome, ...] = ("no_answer", "busy", "voicemail")
 
 UNION_TAGS = frozenset({"by_name", "by_id", "by_days", "by_day_of_week"})
 """Branch names pydantic inserts into error locations; they are not manifest keys."""
 
 
-class _Strict(BaseModel):
+class Strict(BaseModel):
+    """The manifests' models: the model and the generated schema agree ("5" is not 5)."""
+
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True, regex_engine="python-re")
 
 
-class IdRef(_Strict):
+class IdRef(Strict):
     """A reference by Dograh id, for when a name is ambiguous or may be renamed."""
 
     id: int = Field(ge=1, description="The object's numeric id in Dograh.", examples=[123])
@@ -98,6 +100,22 @@ def _identity(name: str) -> str:
     if problem is not None:
         raise PydanticCustomError("name_nfc", "{message}", {"message": problem})
     return name
+
+
+def _once_each(
+    what: str, key: Callable[[str], Any] | None = None
+) -> Callable[[list[str]], list[str]]:
+    """A validator that names every value listed more than once (uniqueItems says less)."""
+
+    def check(values: list[str]) -> list[str]:
+        repeated = sorted({v for v in values if values.count(v) > 1}, key=key)
+        if repeated:
+            raise PydanticCustomError(
+                f"{what}_repeated", f"{{{what}}} listed more than once", {what: ", ".join(repeated)}
+            )
+        return values
+
+    return check
 
 
 WorkflowName = Annotated[
@@ -138,11 +156,14 @@ TelephonyRef = Annotated[
 ]
 
 
-class Metadata(_Strict):
-    name: Annotated[str, AfterValidator(_identity)] = Field(
-        min_length=1,
-        max_length=255,
-        pattern=NAME_PATTERN,
+CampaignName = Annotated[
+    str, Field(min_length=1, max_length=255, pattern=NAME_PATTERN), AfterValidator(_identity)
+]
+"""A campaign's name, its identity; a redial's is held to the same rules."""
+
+
+class Metadata(Strict):
+    name: CampaignName = Field(
         description=(
             "The campaign's name in Dograh, and its identity: plan and apply match live "
             "campaigns to manifests by this name unless `id` is pinned. One line, no "
@@ -162,7 +183,7 @@ class Metadata(_Strict):
     )
 
 
-class Source(_Strict):
+class Source(Strict):
     csv: str = Field(
         min_length=1,
         pattern=CSV_PATTERN,
@@ -175,7 +196,7 @@ class Source(_Strict):
     )
 
 
-class RetryConfig(_Strict):
+class RetryConfig(Strict):
     """Dograh's ``retry_config``; PATCH replaces it whole, so it is sent in full."""
 
     enabled: bool = Field(
@@ -208,7 +229,7 @@ class RetryConfig(_Strict):
     )
 
 
-class _Slot(_Strict):
+class _Slot(Strict):
     start: str = Field(
         pattern=TIME_PATTERN,
         description="Start of the window, HH:MM (24-hour), inclusive.",
@@ -235,25 +256,13 @@ class _Slot(_Strict):
 
 
 class DaysSlot(_Slot):
-    days: list[Day] = Field(
+    days: Annotated[list[Day], AfterValidator(_once_each("days", DAYS.index))] = Field(
         min_length=1,
         max_length=7,
         json_schema_extra={"uniqueItems": True},
         description="Days the window applies to.",
         examples=[["mon", "tue", "wed", "thu", "fri"]],
     )
-
-    @field_validator("days")
-    @classmethod
-    def _unique_days(cls, days: list[str]) -> list[str]:
-        repeated = sorted({d for d in days if days.count(d) > 1}, key=DAYS.index)
-        if repeated:
-            raise PydanticCustomError(
-                "days_repeated",
-                "{days} listed more than once",
-                {"days": ", ".join(repeated)},
-            )
-        return days
 
     def weekdays(self) -> list[int]:
         return sorted(DAYS.index(d) for d in self.days)
@@ -273,16 +282,10 @@ class DayOfWeekSlot(_Slot):
 
 def _slot_kind(value: Any) -> str | None:
     # A dict when validating, a model instance when serializing.
-    if isinstance(value, DaysSlot):
-        return "by_days"
-    if isinstance(value, DayOfWeekSlot):
-        return "by_day_of_week"
-    if isinstance(value, dict):
-        if "days" in value:
-            return "by_days"
-        if "day_of_week" in value:
-            return "by_day_of_week"
-    return None
+    keys = type(value).model_fields if isinstance(value, _Slot) else value
+    if not isinstance(keys, dict):
+        return None
+    return "by_days" if "days" in keys else "by_day_of_week" if "day_of_week" in keys else None
 
 
 Slot = Annotated[
@@ -297,7 +300,7 @@ Slot = Annotated[
 ]
 
 
-class Schedule(_Strict):
+class Schedule(Strict):
     """When calls may be placed. Without a schedule, calls may be placed at any time."""
 
     timezone: str = Field(
@@ -349,7 +352,7 @@ class Schedule(_Strict):
         )
 
 
-class CircuitBreaker(_Strict):
+class CircuitBreaker(Strict):
     """Dograh pauses the campaign when too many calls fail; sent in full when set."""
 
     enabled: bool = Field(
@@ -378,21 +381,13 @@ class CircuitBreaker(_Strict):
     )
 
 
-RedialName = Annotated[
-    str,
-    Field(min_length=1, max_length=255, pattern=NAME_PATTERN),
-    AfterValidator(_identity),
-]
-"""A redial's name: a campaign's name, held to metadata.name's rules."""
-
-
-class Redial(_Strict):
+class Redial(Strict):
     """Once the campaign is completed, a new campaign that calls again the contacts whose
     last call ended in one of ``on`` (``POST /campaign/{id}/redial``, docs/dograh-api.md
     §2.9). Dograh makes it once per campaign; it inherits the workflow, contacts,
     schedule, concurrency and breaker, but not the telephony configuration."""
 
-    on: list[RedialOutcome] = Field(
+    on: Annotated[list[RedialOutcome], AfterValidator(_once_each("outcomes"))] = Field(
         min_length=1,
         max_length=3,
         json_schema_extra={"uniqueItems": True},
@@ -410,7 +405,7 @@ class Redial(_Strict):
         ),
         examples=["running"],
     )
-    name: RedialName | None = Field(
+    name: CampaignName | None = Field(
         default=None,
         description=(
             "The redial's name in Dograh, as metadata.name is written. Omitted: Dograh's "
@@ -426,20 +421,8 @@ class Redial(_Strict):
         examples=[{"max_retries": 1, "retry_delay_seconds": 600}],
     )
 
-    @field_validator("on")
-    @classmethod
-    def _unique_outcomes(cls, outcomes: list[str]) -> list[str]:
-        repeated = sorted({o for o in outcomes if outcomes.count(o) > 1})
-        if repeated:
-            raise PydanticCustomError(
-                "outcomes_repeated",
-                "{outcomes} listed more than once",
-                {"outcomes": ", ".join(repeated)},
-            )
-        return outcomes
 
-
-class Spec(_Strict):
+class Spec(Strict):
     workflow: WorkflowRef = Field(
         description="The workflow that talks to each contact: its name, or {id: N}.",
         examples=["Renewal reminder", {"id": 123}],
@@ -512,22 +495,19 @@ class Spec(_Strict):
     )
 
 
-class Campaign(_Strict):
-    """A Dograh outbound calling campaign, as kept in git."""
-
-    model_config = ConfigDict(
-        title="Dograh campaign manifest",
-        strict=True,
-        extra="forbid",
-        frozen=True,
-        regex_engine="python-re",
-    )
+class Versioned(Strict):
+    """A document of the manifests' format: a Campaign, a Policy or Defaults."""
 
     api_version: Literal["dograh-campaigns/v1"] = Field(
-        alias="apiVersion",
-        description="Manifest format version.",
-        examples=[API_VERSION],
+        alias="apiVersion", description="Manifest format version.", examples=[API_VERSION]
     )
+
+
+class Campaign(Versioned):
+    """A Dograh outbound calling campaign, as kept in git."""
+
+    model_config = ConfigDict(title="Dograh campaign manifest")
+
     kind: Literal["Campaign"] = Field(description="What this manifest describes.", examples=[KIND])
     metadata: Metadata = Field(
         description="The campaign's identity.", examples=[{"name": "spring-renewals-east"}]

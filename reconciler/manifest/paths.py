@@ -133,8 +133,7 @@ class SourcePaths:
             parent = os.path.dirname(directory)
             if parent == directory:
                 cwd = os.path.realpath(os.getcwd())
-                inside = real_directory == cwd or real_directory.startswith(cwd + os.sep)
-                found = cwd if inside else real_directory
+                found = cwd if inside(real_directory, cwd) else real_directory
                 break
             directory = parent
         for seen in visited:
@@ -152,7 +151,7 @@ class SourcePaths:
         """
         if os.path.isabs(value) or value.startswith(("/", "\\")):
             return None, f"'{value}' is an absolute path; give the path relative to this manifest"
-        base = self.real_dir(os.path.dirname(manifest) or ".")
+        base = self.dir_of(manifest)
         root = self.root_of(base)
         joined = os.path.normpath(os.path.join(base, value))
         # The directory part through the cache; the file itself may still be a symlink.

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
-from reconciler.manifest.model import NAME_PATTERN
+from reconciler.manifest.model import NAME_PATTERN, Strict, Versioned
 
 POLICY_KIND = "Policy"
 OWNER_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?(?!\n)$"
@@ -21,11 +21,7 @@ RuleSet = Literal["us-federal", "us-states", "ca-crtc"]
 DEFAULT_RULES: tuple[RuleSet, ...] = ("us-federal", "us-states", "ca-crtc")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, regex_engine="python-re")
-
-
-class PolicyMetadata(_Strict):
+class PolicyMetadata(Strict):
     name: str = Field(
         min_length=1,
         max_length=255,
@@ -35,7 +31,7 @@ class PolicyMetadata(_Strict):
     )
 
 
-class CallingHours(_Strict):
+class CallingHours(Strict):
     rules: list[RuleSet] = Field(
         default_factory=lambda: list(DEFAULT_RULES),
         min_length=1,
@@ -58,7 +54,7 @@ class CallingHours(_Strict):
     )
 
 
-class Limits(_Strict):
+class Limits(Strict):
     max_starts_per_apply: int | None = Field(
         default=None,
         ge=0,
@@ -89,7 +85,7 @@ class Limits(_Strict):
     )
 
 
-class PolicySpec(_Strict):
+class PolicySpec(Strict):
     organization: int | None = Field(
         default=None,
         ge=1,
@@ -128,20 +124,11 @@ class PolicySpec(_Strict):
     )
 
 
-class Policy(_Strict):
+class Policy(Versioned):
     """The rules a repository's campaigns are held to."""
 
-    model_config = ConfigDict(
-        title="Dograh campaigns policy",
-        strict=True,
-        extra="forbid",
-        frozen=True,
-        regex_engine="python-re",
-    )
+    model_config = ConfigDict(title="Dograh campaigns policy")
 
-    api_version: Literal["dograh-campaigns/v1"] = Field(
-        alias="apiVersion", description="Manifest format version.", examples=["dograh-campaigns/v1"]
-    )
     kind: Literal["Policy"] = Field(
         description="What this document describes.", examples=["Policy"]
     )

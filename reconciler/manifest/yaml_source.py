@@ -21,7 +21,6 @@ import math
 import os
 import re
 import stat
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -151,29 +150,26 @@ class NotRegular(Exception):
         self.kind = kind
 
 
+_KINDS = {
+    stat.S_IFDIR: "a directory",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
 def file_kind(mode: int) -> str:
     """What a file that is not a regular one is, for messages: ``a FIFO``."""
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "not a regular file"
+    return _KINDS.get(stat.S_IFMT(mode), "not a regular file")
 
 
 def read_capped(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
     """The file's bytes, with one open and one fstat: on ten thousand files the
     syscalls of ``stat()`` then ``read_bytes()``, and Python's file objects, cost more
-    than the parsing. A file over ``limit`` raises TooBig without being read; anything
-    but a regular file raises NotRegular, without being read: the open does not wait
-    (O_NONBLOCK: a FIFO without a writer would block it forever) and fstat on the open
-    descriptor decides, so a file swapped after a scan is caught too. With
-    ``follow=False`` a symbolic link raises OSError (ELOOP) instead of being followed."""
+    than the parsing. TooBig (over ``limit``) and NotRegular are raised before a byte is
+    read: the open does not wait (O_NONBLOCK) and fstat on the open descriptor decides, so
+    a file swapped after a scan is caught too. ``follow=False``: a link raises ELOOP."""
     flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
     if not follow:
         flags |= getattr(os, "O_NOFOLLOW", 0)
@@ -198,27 +194,13 @@ def read_capped(path: Path | str, limit: int, *, follow: bool = True) -> bytes:
 
 
 def read_text(
-    path: Path | str,
-    display: str,
-    limit: int,
-    what: str,
-    too_big: Callable[[int], str] | None = None,
+    path: Path | str, display: str, limit: int, what: str
 ) -> tuple[str | None, Diagnostic | None]:
-    """The file's text, or a diagnostic saying why it is not readable text.
-
-    The size is checked before anything is read, so a 100 MB file costs nothing. NUL
-    bytes mean a binary file; anything else that is not UTF-8 is named by its line and
-    column.
-    """
+    """The file's text, or a diagnostic saying why it is not readable text."""
     try:
         raw = read_capped(path, limit)
     except TooBig as big:
-        size = big.size
-        message = (
-            too_big(size)
-            if too_big
-            else f"{what} is {_human_size(size)}, larger than the {_human_size(limit)} limit"
-        )
+        message = f"{what} is {_human_size(big.size)}, larger than the {_human_size(limit)} limit"
         return None, Diagnostic(display, 1, 1, "", message)
     except NotRegular as odd:
         return None, Diagnostic(

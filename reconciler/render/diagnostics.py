@@ -16,10 +16,7 @@ import click
 
 from reconciler.diagnostics import Diagnostic, is_skipped_file
 from reconciler.render import escape
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+from reconciler.render.values import plural
 
 
 def render_text(diagnostics: Sequence[Diagnostic]) -> list[str]:
@@ -43,17 +40,17 @@ def summary(diagnostics: Sequence[Diagnostic], campaigns: int, files: int) -> st
     errors = [d for d in diagnostics if d.severity == "error"]
     warnings = len(diagnostics) - len(errors) - skipped
     files -= skipped
-    tail = f"; {_plural(skipped, 'YAML file')} skipped: not a manifest" if skipped else ""
+    tail = f"; {plural(skipped, 'YAML file')} skipped: not a manifest" if skipped else ""
     if not errors:
         verb = "is" if campaigns == 1 else "are"
-        text = f"{_plural(campaigns, 'campaign')} in {_plural(files, 'file')} {verb} valid"
+        text = f"{plural(campaigns, 'campaign')} in {plural(files, 'file')} {verb} valid"
         if warnings:
-            text += f" ({_plural(warnings, 'warning')})"
+            text += f" ({plural(warnings, 'warning')})"
         return click.style(text + tail, fg="green")
     failing = len({d.file for d in errors})
-    text = f"{_plural(len(errors), 'error')} in {_plural(failing, 'file')}"
+    text = f"{plural(len(errors), 'error')} in {plural(failing, 'file')}"
     if warnings:
-        text += f" and {_plural(warnings, 'warning')}"
+        text += f" and {plural(warnings, 'warning')}"
     return click.style(text + tail, fg="red", bold=True)
 
 

@@ -43,17 +43,17 @@ cannot start or end emphasis in GFM, and stays as it is."""
 _BACKTICKS = re.compile("`+")
 
 
-def _escaped(match: re.Match[str]) -> str:
-    found = match.group()
-    named = _NAMED.get(found)
-    if named is not None:
-        return named
-    code = ord(found)
+def code_escape(char: str) -> str:
+    """``\\xNN``, ``\\uNNNN`` or ``\\UNNNNNNNN``: a form Python, YAML and a reader share."""
+    code = ord(char)
     if code < 0x100:
         return f"\\x{code:02x}"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _escaped(match: re.Match[str]) -> str:
+    found = match.group()
+    return _NAMED.get(found) or code_escape(found)
 
 
 def text(value: str, *, line_start: bool = False) -> str:

@@ -4,15 +4,14 @@ Every name, path and message is escaped as text (escape.py) where it enters a li
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import click
-
+from reconciler.manifest.defaults import DEFAULTED
 from reconciler.manifest.located import shown
 from reconciler.plan import CampaignChange, FieldChange, Plan
 from reconciler.render import escape
 from reconciler.render.findings import findings
+from reconciler.render.terminal import Styler, styler
 from reconciler.render.values import (
     contacts_label,
     describe_schedule,
@@ -21,22 +20,9 @@ from reconciler.render.values import (
     show,
 )
 
-SYMBOLS = {
-    "create": "+",
-    "redial": "+",
-    "update": "~",
-    "start": ">",
-    "resume": ">",
-    "pause": "||",
-}
-COLOURS = {
-    "create": "green",
-    "redial": "green",
-    "update": "yellow",
-    "start": "red",
-    "resume": "red",
-    "pause": "cyan",
-}
+SYMBOLS = {"create": "+", "redial": "+", "update": "~", "start": ">", "resume": ">", "pause": "||"}
+COLOURS = {"+": "green", "~": "yellow", ">": "red", "||": "cyan"}
+"""By symbol: the legend's colours."""
 CALLS = "PLACES CALLS"
 NO_CHANGES = "No changes. Live campaigns match the manifests."
 NOTHING_TO_APPLY = "No changes to apply."
@@ -100,17 +86,9 @@ def headline(change: CampaignChange) -> str:
     return f"{text}: {CALLS}" if change.places_calls else text
 
 
-Styler = Callable[..., str]
-
-
-def _plain(text: str, **_: Any) -> str:
-    return text
-
-
 def render_plan_text(plan: Plan, *, show_unmanaged: bool = False, color: bool = True) -> list[str]:
-    """The plan's lines; without ``color`` no escape code is made at all (stripping them
-    afterwards costs a regular expression per line: at ten thousand campaigns, seconds)."""
-    style: Styler = click.style if color else _plain
+    """The plan's lines, styled only with ``color`` (``styler``)."""
+    style = styler(color)
     lines: list[str] = []
     organization = organization_line(plan)
     if organization is not None:
@@ -180,7 +158,7 @@ def render_plan_text(plan: Plan, *, show_unmanaged: bool = False, color: bool = 
 def _block(change: CampaignChange, labels: dict[str, dict[int, str]], style: Styler) -> list[str]:
     first = change.actions[0]
     symbol = SYMBOLS[first]
-    colour = COLOURS[first]
+    colour = COLOURS[symbol]
     lines = [style(f"  # {headline(change)}", bold=True)]
     lines.append(style(f"  {symbol} campaign {show(change.name)}", fg=colour) + " {")
     rows = rows_of(change, labels)
@@ -224,7 +202,7 @@ def create_rows(change: CampaignChange, labels: dict[str, dict[int, str]]) -> li
                 f"{show(upload.path)} ({contacts_label(upload)}, content {upload.content})",
             )
         )
-    for key in ("telephony", "max_concurrency", "retry_config", "schedule", "circuit_breaker"):
+    for key in DEFAULTED:
         value = after.get(key)
         if key == "max_concurrency" and value is None:
             text = "(none: the organization's limit)"
@@ -269,14 +247,7 @@ def redial_rows(change: CampaignChange, labels: dict[str, dict[int, str]]) -> li
             f"in {outcomes} (Dograh picks them when it makes the redial)",
         ),
     ]
-    for key in (
-        "workflow",
-        "telephony",
-        "max_concurrency",
-        "retry_config",
-        "schedule",
-        "circuit_breaker",
-    ):
+    for key in ("workflow", *DEFAULTED):
         value = after.get(key)
         if key == "max_concurrency" and value is None:
             text = "(none: the organization's limit)"

@@ -4,22 +4,13 @@ nobody's validated input, and a terminal or a CI log would act on what they hold
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
-import click
-
-from reconciler.live import BREAKER_EVENT, TERMINAL_STATES
+from reconciler.live import BREAKER_EVENT, MANIFEST_STATE, TERMINAL_STATES
 from reconciler.render import escape
 from reconciler.render.escape import json_text
-from reconciler.status import LIVE_TO_MANIFEST, CampaignStatus, StatusReport
-
-Styler = Callable[..., str]
-
-
-def _plain(text: str, **_: Any) -> str:
-    return text
+from reconciler.render.terminal import Styler, styler
+from reconciler.status import CampaignStatus, StatusReport
 
 
 def render_status_json(report: StatusReport) -> str:
@@ -33,7 +24,7 @@ def render_status_text(
     """A headline per campaign (name, id, state), then indented lines: why it is held or
     failed, its calls, its window, its redial, its progress; then the counts. ``broken``:
     the files with errors, whose manifests matched nothing for that reason."""
-    style: Styler = click.style if color else _plain
+    style = styler(color)
     lines: list[str] = []
     for entry in report.campaigns:
         if entry.state is None and entry.manifest.rsplit(":", 2)[0] in broken:
@@ -66,18 +57,13 @@ def _headline(entry: CampaignStatus, style: Styler) -> str:
     if entry.state == "failed":
         return text + style("failed", fg="red", bold=True)
     if entry.held:
-        return (
-            text
-            + "paused, "
-            + style("held", fg="yellow", bold=True)
-            + ": its manifest says running"
-        )
+        return f"{text}paused, {style('held', fg='yellow', bold=True)}: its manifest says running"
     text += escape.text(entry.state)
     if entry.state == "created":
         text += " (not started)"
     if entry.outside_window is not None:
         text += ", " + style("outside its calling window", fg="yellow", bold=True)
-    expected = LIVE_TO_MANIFEST.get(entry.state, entry.state)
+    expected = MANIFEST_STATE.get(entry.state, entry.state)
     if entry.state not in TERMINAL_STATES and expected != entry.desired_state:
         text += f"; its manifest says {escape.text(entry.desired_state)}"
     return text

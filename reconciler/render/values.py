@@ -4,11 +4,14 @@ escaped as text (escape.py), since live values come from Dograh unchecked."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
 
 from reconciler.manifest.model import DAYS
-from reconciler.plan import Upload
 from reconciler.render.escape import text
+
+if TYPE_CHECKING:
+    from reconciler.plan import Upload
 
 ABSENT = "(none)"
 
@@ -49,13 +52,9 @@ def describe_slot(slot: dict[str, Any]) -> str:
 
 def describe_days(days: list[str]) -> str:
     """Runs of consecutive days as ranges: mon, tue, wed, fri -> mon-wed, fri."""
-    order = sorted({DAYS.index(d) for d in days if d in DAYS})
-    runs: list[list[int]] = []
-    for day in order:
-        if runs and day == runs[-1][-1] + 1:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
+    order = enumerate(sorted({DAYS.index(d) for d in days if d in DAYS}))
+    # Consecutive days keep the same difference to their rank in the order.
+    runs = [[day for _, day in run] for _, run in groupby(order, key=lambda at: at[1] - at[0])]
     named = [
         f"{DAYS[run[0]]}-{DAYS[run[-1]]}" if len(run) > 2 else ", ".join(DAYS[d] for d in run)
         for run in runs
