@@ -1,34 +1,33 @@
 """The Dograh API client: the only module of the reconciler that speaks HTTP.
 
-It follows docs/dograh-api.md (not the sandbox, which follows Dograh on its own), and
-it owns the rules that let a dialer trust the network:
+httpx does the HTTP (connections, TLS, proxies, decoding); this module adds only what a
+dialer needs to trust the network, following docs/dograh-api.md:
 
-- The API key travels only in the ``X-API-Key`` header, never in a message or a log, and
-  never in clear text but straight to a loopback address: ``http://`` to another host,
-  or through a proxy (``HTTP_PROXY``, ``ALL_PROXY``, unless ``NO_PROXY`` covers the
-  host), is refused unless ``--insecure``. Contacts (personal data) are uploaded and
-  downloaded under the same rule, whatever URL Dograh hands out. A
-  key that an HTTP header cannot carry as it is (non-ASCII, a control character, spaces
-  around it) is refused before any request. Every message passes through
-  ``reconciler.redact``, server text included.
-- Only idempotent requests (GET, and a PATCH of the same body) are retried on a network
-  error or a 5xx. A request that is not idempotent (create, redial, start, pause,
-  resume) is retried only when it surely never reached Dograh (no connection could be
-  made, or a 429 said it was not processed); otherwise ``OutcomeUnknown`` is raised, and
-  the caller must find out what happened before it tries again.
+- The API key travels only in the ``X-API-Key`` header, and never in clear text but
+  straight to a loopback address: ``http://`` to another host, or through a proxy
+  (``HTTP_PROXY``, ``ALL_PROXY``, unless ``NO_PROXY`` covers the host), is refused unless
+  ``--insecure``. Contacts (personal data) travel under the same rule. A key that a
+  header cannot carry as it is is refused before any request. Every error passes through
+  ``reconciler.redact`` (the key, URL passwords) and loses phone numbers, server text
+  included.
+- One retry policy per request (``RetryPolicy``): a request is sent at most ``attempts``
+  times, with at most ``budget`` seconds of pauses between, each attempt within
+  ``request_timeout``. A request that is not idempotent (create, redial, start, pause,
+  resume, an upload) is sent again only when it surely never reached Dograh (no
+  connection, or a 429) or when the caller has read that it did not happen (``Tries``);
+  otherwise ``OutcomeUnknown`` is raised.
 - Only Dograh's answer is an answer. A 502, 503 or 504, or an error whose body is not
-  Dograh's JSON (``{"detail": ...}``: an HTML page from a proxy, a gateway's text), says
-  nothing of what Dograh did: for a request that is not idempotent it is "no answer"
-  (``OutcomeUnknown.answered`` False), never "Dograh answered without doing it". A
-  redirect is named as one (its status and where it points, origin only), never
+  Dograh's JSON, says nothing of what Dograh did: for a request that is not idempotent
+  it is "no answer" (``OutcomeUnknown.answered`` False). A redirect is named, never
   followed.
 - Every exchange is bounded: an answer larger than ``max_response_bytes`` is refused while
-  it streams (counted raw and inflated), one request has ``request_timeout`` seconds for
-  its whole exchange, and one run ``command_timeout`` seconds of waiting on Dograh in
-  all. Neither limit is retried: a server that sent too much, or too slowly, does again.
-- Failures are named for what they are: a TLS failure or an unreachable host is said at
-  once instead of being retried as an outage, and a 401 that means "configure telephony
-  first" is not reported as a bad key.
+  it streams (raw and decoded), one attempt has ``request_timeout`` seconds in all (a
+  watchdog shuts its connection when they pass: a server sending a byte at a time,
+  headers included, cannot stretch it), and one run ``command_timeout`` seconds of
+  waiting on Dograh. Neither limit is retried.
+- Failures are named for what they are: a TLS failure is said at once, an unreachable
+  host after a few quick tries, and a 401 that means "configure telephony first" is not
+  reported as a bad key.
 """
 
 from __future__ import annotations
@@ -44,14 +43,12 @@ import ssl
 import threading
 import time
 import urllib.request
-import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import SplitResult, unquote, urljoin, urlsplit
 
-import httpcore
 import httpx
 
 from reconciler import __version__
@@ -82,8 +79,6 @@ database error is the commonest 500 (a deterministic one fails again, boundedly)
 GATEWAY_STATUSES = frozenset({502, 503, 504})
 """What a proxy or gateway in front of Dograh answers when Dograh did not answer it in
 time (or at all): never Dograh's own word on a request (docs/dograh-api.md §1.3)."""
-RETRY_AFTER_MAX = 60.0
-"""The longest ``Retry-After`` honoured: a larger one is cut to this."""
 MIB = 1024 * 1024
 DEFAULT_MAX_RESPONSE_BYTES = 640 * MIB
 """The largest answer read. Dograh's largest is the campaign list, every campaign with
@@ -95,31 +90,40 @@ DEFAULT_REQUEST_TIMEOUT = 60.0
 DEFAULT_COMMAND_TIMEOUT = 3600.0
 """An apply of thousands of campaigns waits on Dograh for minutes; an hour is a backstop
 that only a Dograh stuck in slow motion reaches."""
-ACCEPT_ENCODING = "gzip, deflate"
-"""The encodings ``_Inflater`` undoes under the size limit (httpx would also offer brotli
-and zstd when installed, and inflate each chunk whole)."""
+ACCEPTED_CODINGS = ("gzip", "deflate")
+ACCEPT_ENCODING = ", ".join(ACCEPTED_CODINGS)
+"""Asked for explicitly: httpx would also offer brotli and zstd when installed."""
+PIECE = 16 * 1024
+"""Raw bytes handed to httpx's decoder at a time: a piece of a gzip bomb inflates to at
+most about a thousand times its size (16 MiB) before the size limit is checked."""
 SHOWN_TEXT = 300
 """Characters of server text (a ``detail``, an error page) quoted in a message."""
 MAX_DOWNLOAD = 10 * 1024 * 1024
 """Dograh's upload limit (docs/dograh-api.md §6.1): no contacts file is larger."""
 _S3_CODE = re.compile(rb"<Code>([A-Za-z]+)</Code>")
+_PHONE = re.compile(r"\+\d[\d ().-]{5,}\d")
+"""A phone number in international form, as server text may quote one of a CSV."""
 
 log = logging.getLogger("reconciler.client")
-T = TypeVar("T")
+
+
+def _clean(text: str) -> str:
+    """Server text as an error may carry it: no secret, no phone number."""
+    return _PHONE.sub("<phone number>", redact(text))
 
 
 class DograhError(UserError):
     """Dograh refused a request, or could not be reached; the message says what to do.
 
-    Messages quote server text: the message and ``detail`` are redacted and made
-    printable here, the one place every client error is built."""
+    Messages quote server text: the message and ``detail`` are cleaned (``_clean``) and
+    made printable here, the one place every client error is built."""
 
     def __init__(
         self, message: str, *, status: int | None = None, detail: Any = None, request: str = ""
     ) -> None:
-        super().__init__(printable(redact(message)))
+        super().__init__(printable(_clean(message)))
         self.status = status
-        self.detail = _redacted(detail)
+        self.detail = _cleaned(detail)
         self.request = request
 
 
@@ -144,11 +148,11 @@ class Refused(DograhError):
 
 
 class Unavailable(DograhError):
-    """Dograh could not be reached, or kept failing, for a request that is safe to repeat."""
+    """Dograh could not be reached, or kept failing, within the request's retry policy."""
 
 
 class ResponseTooLarge(DograhError):
-    """An answer larger than ``max_response_bytes``, raw or inflated."""
+    """An answer larger than ``max_response_bytes``, raw or decoded."""
 
 
 class DeadlineExceeded(DograhError):
@@ -186,18 +190,24 @@ class OutcomeUnknown(DograhError):
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with full jitter, bounded in attempts and in total time."""
+    """The one retry policy of every request (docs/dograh-api.md, "Retries").
+
+    One request is sent at most ``attempts`` times in all, its pauses together at most
+    ``budget`` seconds, each attempt within the settings' ``request_timeout``: its worst
+    case is ``worst_case(request_timeout)`` (6 x 60 + 60 = 420 s by default), and a run
+    stops waiting on Dograh after ``command_timeout`` whatever its requests."""
 
     attempts: int = 6
     base_delay: float = 0.5
     max_delay: float = 8.0
+    """The backoff: full jitter, up to ``base_delay * 2**n``, never over ``max_delay``."""
     budget: float = 60.0
-    """Seconds of waiting, all retries of one request together."""
-    retry_after_cap: float = RETRY_AFTER_MAX
+    """Seconds of pauses, all retries of one request together."""
+    retry_after_cap: float = 60.0
     """The longest Retry-After honoured as given (0 to 60 s: a larger one is cut)."""
     connect_attempts: int = 3
-    """Attempts when no connection can be made (refused, unknown host): a Dograh that is
-    down or a wrong URL is reported in a second, not after the outage budget."""
+    """Of the attempts, how many may find no connection (refused, unknown host): a Dograh
+    that is down or a wrong URL is said in a second, not after the budget."""
     connect_delay: float = 0.25
     """The pause after the first failed connection; it doubles after each."""
 
@@ -210,6 +220,10 @@ class RetryPolicy:
             return backoff
         return max(backoff, min(max(retry_after, 0.0), self.retry_after_cap))
 
+    def worst_case(self, request_timeout: float) -> float:
+        """The longest one request can take: every attempt to its deadline, every pause."""
+        return self.attempts * request_timeout + self.budget
+
 
 class RunLedger:
     """What every client and thread of one run shares, so that the run's limits hold
@@ -217,10 +231,9 @@ class RunLedger:
     apply ten campaigns):
 
     - the time the run has waited on Dograh: while at least one request, or a pause
-      before its retry, was under way. The time at apply's approval prompt or spent on
-      the manifests does not count: no misbehaving server can stretch it;
-    - the bytes of the answers being read at this moment, so that four routes answering
-      a gzip bomb each hold no more memory together than one answer may.
+      before its retry, was under way (not the approval prompt, not the manifests);
+    - the bytes of the answers being read at this moment, so that answers read side by
+      side hold no more memory together than one answer may.
     """
 
     def __init__(self) -> None:
@@ -396,221 +409,6 @@ def _is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
 
 
-# -- the deadline of one exchange, on every socket operation ------------------------------
-
-
-class _Watch:
-    """One exchange's deadline, and whether it was what stopped the exchange."""
-
-    def __init__(self, at: float, limit: str) -> None:
-        self.at = at
-        self.limit = limit
-        """How the message states the limit: 'within 60 s (...)'."""
-        self.expired = False
-
-
-_current = threading.local()
-
-
-@contextmanager
-def _watching(watch: _Watch) -> Iterator[None]:
-    """Let the network backend of this thread see ``watch`` for one exchange."""
-    previous = getattr(_current, "watch", None)
-    _current.watch = watch
-    try:
-        yield
-    finally:
-        _current.watch = previous
-
-
-def _bounded(
-    operation: Callable[[float | None], T], timeout: float | None, kind: type[Exception]
-) -> T:
-    """``operation`` with its timeout cut to what is left of the exchange's deadline."""
-    watch: _Watch | None = getattr(_current, "watch", None)
-    if watch is None:
-        return operation(timeout)
-    left = watch.at - time.monotonic()
-    if left <= 0:
-        watch.expired = True
-        raise kind("the exchange's deadline passed")
-    if timeout is not None and timeout < left:
-        return operation(timeout)
-    try:
-        return operation(left)
-    except httpcore.TimeoutException:
-        watch.expired = True
-        raise
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return _bounded(lambda t: self._stream.read(max_bytes, t), timeout, httpcore.ReadTimeout)
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        _bounded(lambda t: self._stream.write(buffer, t), timeout, httpcore.WriteTimeout)
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        def handshake(t: float | None) -> httpcore.NetworkStream:
-            return self._stream.start_tls(ssl_context, server_hostname, t)
-
-        return _DeadlineStream(_bounded(handshake, timeout, httpcore.ConnectTimeout))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's sockets, each connect, handshake, read and write bounded by the deadline
-    of the exchange in progress: httpx's timeouts bound each of those alone, so a server
-    sending a byte every few seconds would never time out."""
-
-    def __init__(self) -> None:
-        self._backend = httpcore.SyncBackend()
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
-        def connect(t: float | None) -> httpcore.NetworkStream:
-            return self._backend.connect_tcp(host, port, t, local_address, socket_options)
-
-        return _DeadlineStream(_bounded(connect, timeout, httpcore.ConnectTimeout))
-
-    def sleep(self, seconds: float) -> None:
-        time.sleep(seconds)
-
-
-_CORE_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
-    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
-    (httpcore.ReadTimeout, httpx.ReadTimeout),
-    (httpcore.WriteTimeout, httpx.WriteTimeout),
-    (httpcore.PoolTimeout, httpx.PoolTimeout),
-    (httpcore.ConnectError, httpx.ConnectError),
-    (httpcore.ReadError, httpx.ReadError),
-    (httpcore.WriteError, httpx.WriteError),
-    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
-    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
-    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
-    (httpcore.ProxyError, httpx.ProxyError),
-    (httpcore.TimeoutException, httpx.TimeoutException),
-    (httpcore.NetworkError, httpx.NetworkError),
-    (httpcore.ProtocolError, httpx.ProtocolError),
-)
-"""httpcore's errors as httpx's, most specific first (as httpx's own transport maps them)."""
-
-
-@contextmanager
-def _httpx_errors() -> Iterator[None]:
-    try:
-        yield
-    except Exception as exc:
-        for core, mapped in _CORE_ERRORS:
-            if isinstance(exc, core):
-                raise mapped(str(exc)) from exc
-        raise
-
-
-class _CoreStream(httpx.SyncByteStream):
-    def __init__(self, stream: Iterable[bytes]) -> None:
-        self._stream = stream
-
-    def __iter__(self) -> Iterator[bytes]:
-        with _httpx_errors():
-            yield from self._stream
-
-    def close(self) -> None:
-        close = getattr(self._stream, "close", None)
-        if close is not None:
-            close()
-
-
-class _DeadlineTransport(httpx.BaseTransport):
-    """httpx's transport (httpcore's connection pools) on ``_DeadlineBackend``, which httpx
-    does not take as a parameter; through the environment's proxy, as httpx would go,
-    so that a proxy is held to the deadline as Dograh is."""
-
-    def __init__(self, ssl_context: ssl.SSLContext, proxies: Mapping[str, str]) -> None:
-        self._ssl = ssl_context
-        self._proxies = proxies
-        self._pools: dict[str | None, httpcore.ConnectionPool] = {}
-
-    def _pool(self, url: httpx.URL) -> httpcore.ConnectionPool:
-        proxy = _proxy_for(self._proxies, url.scheme, url.host)
-        pool = self._pools.get(proxy)
-        if pool is None:
-            pool = self._pools[proxy] = self._open(proxy)
-        return pool
-
-    def _open(self, proxy: str | None) -> httpcore.ConnectionPool:
-        limits: dict[str, Any] = {
-            "max_connections": 100,
-            "max_keepalive_connections": 20,
-            "keepalive_expiry": 5.0,
-        }
-        if proxy is None:
-            return httpcore.ConnectionPool(
-                ssl_context=self._ssl, network_backend=_DeadlineBackend(), **limits
-            )
-        parsed = httpx.Proxy(proxy)  # its userinfo becomes Proxy-Authorization
-        return httpcore.HTTPProxy(
-            proxy_url=httpcore.URL(
-                scheme=parsed.url.raw_scheme,
-                host=parsed.url.raw_host,
-                port=parsed.url.port,
-                target=parsed.url.raw_path,
-            ),
-            proxy_auth=parsed.raw_auth,
-            proxy_headers=parsed.headers.raw,
-            ssl_context=self._ssl,
-            network_backend=_DeadlineBackend(),
-            **limits,
-        )
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        assert isinstance(request.stream, httpx.SyncByteStream)
-        core = httpcore.Request(
-            method=request.method,
-            url=httpcore.URL(
-                scheme=request.url.raw_scheme,
-                host=request.url.raw_host,
-                port=request.url.port,
-                target=request.url.raw_path,
-            ),
-            headers=request.headers.raw,
-            content=request.stream,
-            extensions=request.extensions,
-        )
-        with _httpx_errors():
-            answer = self._pool(request.url).handle_request(core)
-        assert isinstance(answer.stream, Iterable)
-        return httpx.Response(
-            status_code=answer.status,
-            headers=answer.headers,
-            stream=_CoreStream(answer.stream),
-            extensions=answer.extensions,
-        )
-
-    def close(self) -> None:
-        for pool in self._pools.values():
-            pool.close()
-
-
 def _environment_proxies() -> dict[str, str]:
     """The environment's proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY) by scheme, as URLs.
     Their passwords are secrets too: they are registered for redaction."""
@@ -622,7 +420,53 @@ def _environment_proxies() -> dict[str, str]:
     return found
 
 
-# -- reading an answer under the limits ---------------------------------------------------
+# -- one attempt's deadline, and the answer read under the limits ------------------------
+
+
+class _Watch:
+    """One attempt's deadline. httpx's timeouts bound each read alone, so a server sending
+    a byte at a time would never time out: when the deadline passes, a timer shuts the
+    attempt's connection down (the one httpcore's trace says it opened, else the thread's
+    kept-alive one), which ends any read in progress, headers included."""
+
+    def __init__(self, seconds: float, limit: str, stream: Any) -> None:
+        self.at = time.monotonic() + seconds
+        self.limit = limit
+        """How the message states the limit: 'within 60 s (...)'."""
+        self.expired = False
+        self.stream = stream
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        """httpcore's trace hook: the connection this attempt opened."""
+        if event == "connection.connect_tcp.complete":
+            with self._lock:
+                self.stream = info.get("return_value")
+                if self.expired:
+                    self._shut()
+
+    def passed(self) -> bool:
+        return self.expired or time.monotonic() >= self.at
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        sock = self.stream.get_extra_info("socket") if self.stream is not None else None
+        if isinstance(sock, socket.socket):
+            with suppress(OSError):  # the plain socket's shutdown, under any TLS layer
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+    def __enter__(self) -> _Watch:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
 
 
 class _Unreadable(Exception):
@@ -638,56 +482,33 @@ class _TooLarge(_Unreadable):
 
 
 class _Expired(Exception):
-    """The deadline passed between two chunks (any transport, proxies included)."""
+    """The deadline passed between two pieces of the answer."""
 
 
-class _Inflater:
-    """A Content-Encoding undone in steps of at most ``STEP`` bytes, each counted before
-    the next is made: a small gzip body that inflates to gigabytes stops at the limit
-    (httpx's own decoders inflate each chunk whole: 64 KiB of gzip can make 64 MiB)."""
+class _Metered(httpx.SyncByteStream):
+    """The raw body as httpx's decoder takes it: in pieces of at most ``PIECE`` bytes, the
+    deadline and the raw size checked before each (bytes after a gzip stream's end
+    decode to nothing, but still count)."""
 
-    STEP = MIB
+    def __init__(self, raw: httpx.SyncByteStream, watch: _Watch, limit: int | None) -> None:
+        self._raw = raw
+        self._watch = watch
+        self._limit = limit
 
-    def __init__(self, encoding: str) -> None:
-        codings = [c.strip().lower() for c in encoding.split(",")]
-        codings = [c for c in codings if c and c != "identity"]
-        self.coding = codings[0] if len(codings) == 1 else encoding
-        self._raw_deflate_next = False
-        self._zlib: Any = None
-        if not codings:
-            return
-        if self.coding in ("gzip", "x-gzip"):
-            self._zlib = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        elif self.coding == "deflate":  # zlib-wrapped, or raw as some servers send it
-            self._zlib = zlib.decompressobj(zlib.MAX_WBITS)
-            self._raw_deflate_next = True
-        else:
-            raise _Unreadable(f"it is encoded as {encoding!r}, not as asked ({ACCEPT_ENCODING})")
-
-    @property
-    def encoded(self) -> bool:
-        return self._zlib is not None
-
-    def inflate(self, data: bytes) -> Iterator[bytes]:
-        """What ``data`` inflates to, a step at a time."""
-        if self._zlib is None:
-            yield data
-            return
-        while data:
-            try:
-                piece = self._zlib.decompress(data, self.STEP)
-            except zlib.error as exc:
-                if not self._raw_deflate_next:
-                    raise _Unreadable(f"its {self.coding} encoding is broken ({exc})") from None
-                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
-                self._raw_deflate_next = False
-                continue
-            self._raw_deflate_next = False
-            data = self._zlib.unconsumed_tail
-            if piece:
+    def __iter__(self) -> Iterator[bytes]:
+        received = 0
+        for chunk in self._raw:
+            for start in range(0, len(chunk), PIECE):
+                if self._watch.passed():
+                    raise _Expired
+                piece = chunk[start : start + PIECE]
+                received += len(piece)
+                if self._limit is not None and received > self._limit:
+                    raise _TooLarge(f"{_size(received)} received")
                 yield piece
-            elif self._zlib.eof:
-                return  # bytes after the end of the stream count only as received
+
+    def close(self) -> None:
+        self._raw.close()
 
 
 def _size(count: int) -> str:
@@ -697,58 +518,58 @@ def _size(count: int) -> str:
     return f"{count} bytes"
 
 
+def _codings(response: httpx.Response) -> list[str]:
+    """The answer's content codings other than identity; ``_Unreadable`` for one not asked."""
+    header = response.headers.get("Content-Encoding", "")
+    codings = [c.strip().lower() for c in header.split(",") if c.strip().lower() != "identity"]
+    codings = [c for c in codings if c]
+    if any(c not in ACCEPTED_CODINGS for c in codings):
+        raise _Unreadable(f"it is encoded as {header!r}, not as asked ({ACCEPT_ENCODING})")
+    return codings
+
+
 def _read_body(
     response: httpx.Response, limit: int, watch: _Watch, ledger: RunLedger, *, whole: bool
 ) -> bytes:
-    """The body, streamed: up to ``limit`` bytes, raw and inflated. ``whole``: all of it
-    or ``_TooLarge``, within what the run's other answers being read leave of ``limit``;
-    otherwise (an error answer, read no further than a small ``limit``) its beginning."""
+    """The body, decoded by httpx, up to ``limit`` bytes raw and decoded. ``whole``: all
+    of it or ``_TooLarge``, within what the run's other answers being read leave of
+    ``limit``; otherwise (an error answer) its beginning, or nothing if unreadable."""
     declared = response.headers.get("Content-Length", "")
     if whole and declared.isdigit() and int(declared) > limit:
         raise _TooLarge(f"it declares {int(declared):,} bytes")
-    raws: Iterable[bytes] = response.iter_raw()
-    encoding = response.headers.get("Content-Encoding", "")
-    if response.is_stream_consumed:  # made in memory (a mocked transport): decoded already
-        raws, encoding = [response.content], ""
     try:
-        inflater = _Inflater(encoding)
+        codings = _codings(response)
     except _Unreadable:
         if whole:
             raise
         return b""
-    # One growing buffer, not a list of the 64 KiB chunks read: large, it is mapped
-    # apart and given back to the system when cleared, where small blocks freed by one
-    # thread stay in that thread's malloc arena, out of reach of the threads still reading.
+    if isinstance(response.stream, httpx.SyncByteStream):  # not when made in memory
+        response.stream = _Metered(response.stream, watch, limit if whole else None)
+    # One growing buffer, not a list of chunks: large, it is given back to the system
+    # when cleared, where small blocks freed by one thread stay in its malloc arena.
     buffer = bytearray()
     try:
-        for raw in raws:
-            if time.monotonic() >= watch.at:
-                raise _Expired
-            received = response.num_bytes_downloaded
-            if received > limit and whole:
-                raise _TooLarge(f"{_size(received)} received")
-            try:
-                for piece in inflater.inflate(raw):
-                    size = len(buffer)
-                    if size + len(piece) > limit:
-                        if whole and inflater.encoded:
-                            raise _TooLarge(f"its {inflater.coding} body inflates past it")
-                        if whole:
-                            raise _TooLarge(f"{_size(size + len(piece))} received")
-                        return bytes(buffer) + piece[: limit - size]  # an error answer's start
-                    if whole and ledger.reserve(len(piece), limit) is None:
-                        raise _TooLarge(f"{_size(size + len(piece))} of this one", together=True)
-                    buffer += piece
-            except _Unreadable:
-                if whole:
-                    raise
-                break
+        for piece in response.iter_bytes():
+            if len(buffer) + len(piece) > limit:
+                if not whole:
+                    return bytes(buffer) + piece[: limit - len(buffer)]
+                if codings:
+                    raise _TooLarge(f"its {codings[0]} body inflates past it")
+                raise _TooLarge(f"{_size(len(buffer) + len(piece))} received")
+            if whole and ledger.reserve(len(piece), limit) is None:
+                raise _TooLarge(f"{_size(len(buffer) + len(piece))} of this one", together=True)
+            buffer += piece
+        if watch.expired:  # a body without a length ends when its connection is shut
+            raise _Expired
+        return bytes(buffer)
+    except httpx.DecodingError as exc:
+        if whole:
+            raise _Unreadable(f"its {codings[0]} encoding is broken ({exc})") from None
         return bytes(buffer)
     finally:
         if whole:
             ledger.release(len(buffer))
-        # A failed read's traceback keeps this frame alive (in a Future, with the CLI's
-        # garbage collector off): what it read must not stay with it.
+        # A failed read's traceback keeps this frame alive: what it read must not stay.
         buffer.clear()
 
 
@@ -763,12 +584,79 @@ class _Answer:
     body: bytes
 
 
+@dataclass(frozen=True)
+class _Again:
+    """An attempt that may be repeated: what went wrong, and how the server asked to wait."""
+
+    problem: str
+    retry_after: float | None = None
+    unreachable: bool = False
+
+
+class Tries:
+    """One request's attempts under the run's ``RetryPolicy``, however many calls make
+    them: the client's retries and the caller's sending again of an action that Dograh
+    answered without doing (apply reads that first) draw on one count and one budget."""
+
+    def __init__(self, client: DograhClient) -> None:
+        self._client = client
+        self.policy = client.settings.retry
+        self.began = time.monotonic()
+        self.sent = 0
+        self.unreachable = 0
+        self.paused = 0.0
+
+    def again(self, label: str, problem: str, retry_after: float | None = None) -> None:
+        """Pause before the next attempt, or raise ``Unavailable`` when the policy allows
+        none."""
+        policy = self.policy
+        pause = policy.delay(self.sent, retry_after, self._client.rng)
+        if self.sent >= policy.attempts or self.paused + pause > policy.budget:
+            asked = ""
+            if retry_after is not None and retry_after > policy.retry_after_cap:
+                asked = (
+                    f" (it asked to wait {retry_after:.0f} s; this tool waits at most "
+                    f"{policy.retry_after_cap:g} s)"
+                )
+            raise Unavailable(
+                f"{label}: {problem}{asked}, still after {self.sent} attempt"
+                f"{'s' if self.sent != 1 else ''} in {time.monotonic() - self.began:.1f} s; "
+                "Dograh may be down or overloaded, try again later",
+                request=label,
+            )
+        self.paused += pause
+        self._client.pause(label, problem, pause)
+
+    def reconnect(self, label: str, problem: str) -> None:
+        """Pause before trying to connect again: a few short pauses, then ``Unavailable``."""
+        policy = self.policy
+        self.unreachable += 1
+        if self.unreachable >= policy.connect_attempts or self.sent >= policy.attempts:
+            raise Unavailable(
+                f"{label}: {problem} ({self.sent} attempts in "
+                f"{time.monotonic() - self.began:.1f} s); check the URL (--api-url or "
+                "DOGRAH_API_URL) and that Dograh is up",
+                request=label,
+            )
+        self._client.pause(label, problem, policy.connect_delay * 2 ** (self.unreachable - 1))
+
+
+@dataclass
+class _Line:
+    """One thread's client of one origin, and the connection it opened last (the one it
+    keeps alive), which the watchdog shuts when an attempt outlives its deadline."""
+
+    client: httpx.Client
+    stream: Any = None
+
+
 class DograhClient:
     """A thread-safe client: plan and apply call it from several threads at once.
 
-    Each thread gets its own httpx client (one keep-alive connection each): a shared
-    connection pool serialises twenty threads on its lock. They share one TLS context,
-    which is costly to build.
+    Each thread gets its own ``httpx.Client`` per origin (one kept-alive connection: a
+    shared pool serialises twenty threads on its lock), on httpx's ``HTTPTransport``,
+    through the proxy the environment names for that origin (``_proxy_for``, the rule
+    the clear-text check reads). They share one TLS context, which is costly to build.
     """
 
     def __init__(
@@ -782,15 +670,10 @@ class DograhClient:
         check_settings(settings)
         self.settings = settings
         self._sleep = sleep
-        self._rng = rng or random.Random()
+        self.rng = rng or random.Random()
         self._transport = transport
         self._tls = httpx.create_ssl_context()
         self._proxies = _environment_proxies()
-        # A SOCKS proxy is left to httpx's own transport (the deadline is then checked
-        # between reads only).
-        self._own_transport = all(
-            urlsplit(url).scheme in ("http", "https") for url in self._proxies.values()
-        )
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[httpx.Client] = []
@@ -803,42 +686,43 @@ class DograhClient:
     def requests_sent(self) -> int:
         return self._sent
 
-    def _client(self, kind: str) -> httpx.Client:
-        client: httpx.Client | None = getattr(self._local, kind, None)
-        if client is None:
-            agent = f"dograh-campaigns/{__version__} (+python-httpx)"
-            timeout = httpx.Timeout(self.settings.timeout, connect=self.settings.connect_timeout)
-            transport = self._transport
-            if transport is None and self._own_transport:
-                transport = _DeadlineTransport(self._tls, self._proxies)
-            common: dict[str, Any] = {
-                "timeout": timeout,
-                "verify": self._tls,
-                "transport": transport,
-                "follow_redirects": False,
-            }
-            if kind == "api":
-                credentials = self.settings.credentials
-                client = httpx.Client(
-                    base_url=self.settings.base_url.rstrip("/") + API_PREFIX,
-                    headers={
-                        "X-API-Key": self.settings.api_key,
-                        "User-Agent": agent,
-                        "Accept": "application/json",
-                        "Accept-Encoding": ACCEPT_ENCODING,
-                    },
-                    auth=httpx.BasicAuth(*credentials) if credentials else None,
-                    **common,
-                )
-            else:  # storage: presigned URLs, which must not receive the API key
-                client = httpx.Client(
-                    headers={"User-Agent": agent, "Accept-Encoding": ACCEPT_ENCODING},
-                    **common,
-                )
-            setattr(self._local, kind, client)
+    def tries(self) -> Tries:
+        """A fresh count of attempts for one request (``Tries``)."""
+        return Tries(self)
+
+    def _line(self, kind: str, url: httpx.URL) -> _Line:
+        """This thread's client of ``url``'s origin."""
+        lines: dict[tuple[str, str], _Line] = self._local.__dict__.setdefault("lines", {})
+        key = (kind, f"{url.scheme}://{url.netloc.decode('ascii')}")
+        line = lines.get(key)
+        if line is None:
+            line = lines[key] = _Line(self._open(kind, url))
             with self._lock:
-                self._opened.append(client)
-        return client
+                self._opened.append(line.client)
+        return line
+
+    def _open(self, kind: str, url: httpx.URL) -> httpx.Client:
+        proxy = _proxy_for(self._proxies, url.scheme, url.host)
+        transport = self._transport or httpx.HTTPTransport(
+            verify=self._tls,
+            limits=httpx.Limits(max_keepalive_connections=1, keepalive_expiry=5.0),
+            proxy=proxy,
+            trust_env=False,
+        )
+        headers = {
+            "User-Agent": f"dograh-campaigns/{__version__} (+python-httpx)",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
+        credentials = self.settings.credentials
+        if kind == "api":  # storage's signed URLs must not receive the API key
+            headers |= {"X-API-Key": self.settings.api_key, "Accept": "application/json"}
+        return httpx.Client(
+            headers=headers,
+            auth=httpx.BasicAuth(*credentials) if credentials and kind == "api" else None,
+            transport=transport,
+            follow_redirects=False,
+            trust_env=False,
+        )
 
     def close(self) -> None:
         with self._lock:
@@ -890,14 +774,10 @@ class DograhClient:
         its own credential, and the API key is never sent to storage (§6.1). Read no
         further than ``limit`` bytes; the URL, which opens personal data, stays out of
         every message."""
-        parts = urlsplit(url)
-        origin = without_userinfo(f"{parts.scheme}://{parts.netloc}")  # no signed query
         label = "GET download URL"
-        self._check_storage(parts, label, "download the contacts file from")
+        self._check_storage(urlsplit(url), label, "download the contacts file from")
         try:
-            answer = self._send(
-                "storage", label, "GET", url, idempotent=True, origin=origin, limit=limit
-            )
+            answer = self._send("storage", label, "GET", url, idempotent=True, limit=limit)
         except ResponseTooLarge:
             raise DograhError(
                 f"the contacts file Dograh sent is over {limit:,} bytes, Dograh's own limit for "
@@ -938,24 +818,23 @@ class DograhClient:
         answer = self._body("POST", path, json=body, idempotent=True)
         return parse_answer(UploadTarget, answer, f"POST {path}")
 
-    def upload(self, url: str, content: bytes) -> None:
+    def upload(self, url: str, content: bytes, tries: Tries | None = None) -> None:
         """PUT the file to the presigned URL: storage, so the API key is not sent there.
 
         Not retried after it may have arrived: a presigned URL may refuse a second PUT.
-        The caller asks for a new URL instead; an orphan upload costs nothing.
+        The caller asks for a new URL instead (``tries``: the PUT's count of attempts);
+        an orphan upload costs nothing.
         """
         headers = {"Content-Type": "text/csv"}  # the S3 backend signs the content type
-        parts = urlsplit(url)
-        origin = without_userinfo(f"{parts.scheme}://{parts.netloc}")  # no signed query
         label = "PUT upload URL"
-        self._check_storage(parts, label, "upload the contacts file to")
+        self._check_storage(urlsplit(url), label, "upload the contacts file to")
         answer = self._send(
             "storage",
             label,
             "PUT",
             url,
             idempotent=False,
-            origin=origin,
+            tries=tries,
             content=content,
             headers=headers,
         )
@@ -983,16 +862,22 @@ class DograhClient:
                 request=label,
             )
 
-    def create_campaign(self, body: Mapping[str, Any]) -> LiveCampaign:
-        answer = self._body("POST", "/campaign/create", json=dict(body), idempotent=False)
+    def create_campaign(self, body: Mapping[str, Any], tries: Tries | None = None) -> LiveCampaign:
+        """Not idempotent: ``tries`` counts the attempts of a create that the caller sends
+        again once it has read that the last one did not happen."""
+        answer = self._body(
+            "POST", "/campaign/create", json=dict(body), idempotent=False, tries=tries
+        )
         return parse_answer(LiveCampaign, answer, "POST /campaign/create")
 
-    def redial(self, campaign_id: int, body: Mapping[str, Any]) -> LiveCampaign:
+    def redial(
+        self, campaign_id: int, body: Mapping[str, Any], tries: Tries | None = None
+    ) -> LiveCampaign:
         """A completed campaign's redial: a new campaign, answered as one (docs/dograh-api.md
         §2.9). Not idempotent: an unknown outcome is settled by the caller, through the
         parent's ``redialed_campaign_id``."""
         path = f"/campaign/{campaign_id}/redial"
-        answer = self._body("POST", path, json=dict(body), idempotent=False)
+        answer = self._body("POST", path, json=dict(body), idempotent=False, tries=tries)
         return parse_answer(LiveCampaign, answer, f"POST {path}")
 
     def update_campaign(self, campaign_id: int, body: Mapping[str, Any]) -> LiveCampaign:
@@ -1001,12 +886,12 @@ class DograhClient:
         answer = self._body("PATCH", path, json=dict(body), idempotent=True)
         return parse_answer(LiveCampaign, answer, f"PATCH {path}")
 
-    def lifecycle(self, campaign_id: int, action: str) -> LiveCampaign:
+    def lifecycle(self, campaign_id: int, action: str, tries: Tries | None = None) -> LiveCampaign:
         """start, pause or resume; none is idempotent (a repeat gets a 400)."""
         if action not in ("start", "pause", "resume"):
             raise ValueError(f"unknown lifecycle action {action!r}")
         path = f"/campaign/{campaign_id}/{action}"
-        answer = self._body("POST", path, idempotent=False)
+        answer = self._body("POST", path, idempotent=False, tries=tries)
         return parse_answer(LiveCampaign, answer, f"POST {path}")
 
     # -- plumbing --------------------------------------------------------------------
@@ -1019,26 +904,21 @@ class DograhClient:
         json: Any = None,
         params: Mapping[str, str] | None = None,
         idempotent: bool | None = None,
+        tries: Tries | None = None,
     ) -> bytes:
         """The answer's bytes, once Dograh answered with a success status."""
         safe = method in ("GET", "HEAD") if idempotent is None else idempotent
         label = f"{method} {path}"
+        url = self.settings.base_url.rstrip("/") + API_PREFIX + path
         answer = self._send(
-            "api",
-            label,
-            method,
-            path,
-            idempotent=safe,
-            origin=self.settings.base_url,
-            json=json,
-            params=params,
+            "api", label, method, url, idempotent=safe, tries=tries, json=json, params=params
         )
         if 300 <= answer.status < 400:
             raise _redirected(
                 label,
                 answer.status,
                 answer.headers,
-                self.settings.base_url.rstrip("/") + API_PREFIX + path,
+                url,
                 "; check the API URL (--api-url or DOGRAH_API_URL): it must be where Dograh "
                 f"answers, such as {DEFAULT_API_URL}",
             )
@@ -1055,120 +935,111 @@ class DograhClient:
         url: str,
         *,
         idempotent: bool,
-        origin: str,
+        tries: Tries | None = None,
         limit: int | None = None,
         **options: Any,
     ) -> _Answer:
-        """One request, retried as the policy and the request's safety allow, each attempt
-        within its deadline and the answer within the size limit."""
-        policy = self.settings.retry
-        where = f"Dograh at {origin}" if kind == "api" else f"the upload storage at {origin}"
-        began = time.monotonic()
-        waited = 0.0
-        attempt = 0
-        unreachable = 0
+        """One request, attempted as the retry policy and the request's safety allow."""
+        tries = tries or self.tries()
         with self.settings.ledger.waiting():
             while True:
-                watch = self._watch(label)
-                started = time.monotonic()
-                status = 0  # until the answer's head arrives: Dograh's handler has finished
-                try:
-                    with self._lock:
-                        self._sent += 1
-                    with (
-                        _watching(watch),
-                        self._client(kind).stream(method, url, **options) as response,
-                    ):
-                        status = response.status_code
-                        cap = limit or self.settings.max_response_bytes
-                        limit_now = cap if status < 300 else 0
-                        body = _read_body(
-                            response,
-                            limit_now or ERROR_BODY_BYTES,
-                            watch,
-                            self.settings.ledger,
-                            whole=bool(limit_now),
-                        )
-                except _Expired:
-                    raise self._too_slow(label, watch, idempotent, status) from None
-                except _Unreadable as exc:
-                    raise self._unreadable(label, exc, idempotent, status) from None
-                except httpx.TransportError as exc:
-                    connecting = not status and isinstance(exc, CONNECTING)
-                    if watch.expired or time.monotonic() >= watch.at:
-                        raise self._too_slow(
-                            label, watch, idempotent or connecting, status
-                        ) from exc
-                    if connecting:  # nothing reached Dograh: safe to repeat, whatever it is
-                        unreachable += 1
-                        self._not_connected(exc, label, origin, where, unreachable, began)
-                        continue
-                    if not idempotent:
-                        raise OutcomeUnknown(
-                            f"{label}: the connection failed after the request was sent "
-                            f"({type(exc).__name__}); Dograh may or may not have carried it out",
-                            answered=bool(status),
-                            status=status or None,
-                            request=label,
-                        ) from exc
-                    problem: str = f"network error ({type(exc).__name__})"
-                    retry_after = None
+                tries.sent += 1
+                outcome = self._attempt(kind, label, method, url, idempotent, limit, options)
+                if isinstance(outcome, _Answer):
+                    return outcome
+                if outcome.unreachable:
+                    tries.reconnect(label, outcome.problem)
                 else:
-                    log.info(
-                        "%s -> %s in %.0f ms", label, status, (time.monotonic() - started) * 1000
-                    )
-                    if not idempotent and status != 429:
-                        _check_answered(label, status, response.headers, body, dograh=kind == "api")
-                    if status not in RETRY_STATUSES:
-                        return _Answer(status, response.headers, body)
-                    problem = f"HTTP {status}"
-                    retry_after = _retry_after(response.headers)
-                attempt += 1
-                pause = policy.delay(attempt, retry_after, self._rng)
-                if attempt >= policy.attempts or waited + pause > policy.budget:
-                    asked = ""
-                    if retry_after is not None and retry_after > policy.retry_after_cap:
-                        asked = (
-                            f" (it asked to wait {retry_after:.0f} s; this tool waits at most "
-                            f"{policy.retry_after_cap:g} s)"
-                        )
-                    raise Unavailable(
-                        f"{label}: {problem}{asked}, still after {attempt} attempt"
-                        f"{'s' if attempt != 1 else ''} in {time.monotonic() - began:.1f} s; "
-                        "Dograh may be down or overloaded, try again later",
-                        request=label,
-                    )
-                waited += pause
-                self._pause(label, problem, pause)
+                    tries.again(label, outcome.problem, outcome.retry_after)
 
-    def _not_connected(
+    def _attempt(
+        self,
+        kind: str,
+        label: str,
+        method: str,
+        url: str,
+        idempotent: bool,
+        limit: int | None,
+        options: dict[str, Any],
+    ) -> _Answer | _Again:
+        """One attempt within its deadline: the answer, or why it may be repeated."""
+        target = httpx.URL(url)
+        line = self._line(kind, target)
+        watch = self._watch(label, line.stream)
+        left = watch.at - time.monotonic()
+        timeout = httpx.Timeout(
+            min(self.settings.timeout, left), connect=min(self.settings.connect_timeout, left)
+        )
+        status = 0  # until the answer's head arrives: Dograh's handler has finished
+        with self._lock:
+            self._sent += 1
+        started = time.monotonic()
+        try:
+            with (
+                watch,
+                line.client.stream(
+                    method, target, timeout=timeout, extensions={"trace": watch.trace}, **options
+                ) as response,
+            ):
+                line.stream = watch.stream
+                status = response.status_code
+                cap = limit or self.settings.max_response_bytes
+                whole = status < 300
+                body = _read_body(
+                    response,
+                    cap if whole else ERROR_BODY_BYTES,
+                    watch,
+                    self.settings.ledger,
+                    whole=whole,
+                )
+        except _Expired:
+            raise self._too_slow(label, watch, idempotent, status) from None
+        except _Unreadable as exc:
+            raise self._unreadable(label, exc, idempotent, status) from None
+        except httpx.TransportError as exc:
+            return self._failed(exc, kind, label, target, watch, (idempotent, status))
+        log.info("%s -> %s in %.0f ms", label, status, (time.monotonic() - started) * 1000)
+        if not idempotent and status != 429:  # a 429 says it was not processed
+            _check_answered(label, status, response.headers, body, dograh=kind == "api")
+        if status in RETRY_STATUSES:
+            return _Again(f"HTTP {status}", _retry_after(response.headers))
+        return _Answer(status, response.headers, body)
+
+    def _failed(
         self,
         exc: httpx.TransportError,
+        kind: str,
         label: str,
-        origin: str,
-        where: str,
-        failures: int,
-        began: float,
-    ) -> None:
-        """No connection: a TLS failure is said at once (a retry meets the same
-        certificate); anything else gets the policy's few quick retries, then is said."""
-        tls = _tls_problem(exc)
-        if tls:
-            host = urlsplit(origin).netloc
-            raise TLSFailure(f"{label}: TLS handshake with {host} failed: {tls}", request=label)
-        policy = self.settings.retry
-        reason = _connect_reason(exc, self.settings.connect_timeout)
-        if failures >= policy.connect_attempts:
-            raise Unavailable(
-                f"{label}: cannot connect to {where}: {reason} ({failures} attempts in "
-                f"{time.monotonic() - began:.1f} s); check the URL (--api-url or "
-                "DOGRAH_API_URL) and that Dograh is up",
+        target: httpx.URL,
+        watch: _Watch,
+        request: tuple[bool, int],
+    ) -> _Again:
+        """A failed exchange: said at once, or how it may be attempted again. ``request``:
+        whether it is idempotent, and the answer's status (0 before its head came)."""
+        idempotent, status = request
+        connecting = not status and isinstance(exc, CONNECTING)
+        if watch.passed():
+            raise self._too_slow(label, watch, idempotent or connecting, status) from exc
+        if connecting:  # nothing reached Dograh: safe to repeat, whatever it is
+            tls = _tls_problem(exc)
+            if tls:  # a retry meets the same certificate
+                host = target.netloc.decode("ascii")
+                raise TLSFailure(f"{label}: TLS handshake with {host} failed: {tls}", request=label)
+            origin = without_userinfo(f"{target.scheme}://{target.netloc.decode('ascii')}")
+            where = f"Dograh at {origin}" if kind == "api" else f"the upload storage at {origin}"
+            reason = _connect_reason(exc, self.settings.connect_timeout)
+            return _Again(f"cannot connect to {where}: {reason}", unreachable=True)
+        if not idempotent:
+            raise OutcomeUnknown(
+                f"{label}: the connection failed after the request was sent "
+                f"({type(exc).__name__}); Dograh may or may not have carried it out",
+                answered=bool(status),
+                status=status or None,
                 request=label,
-            )
-        pause = policy.connect_delay * 2 ** (failures - 1)
-        self._pause(label, f"cannot connect to {where}: {reason}", pause)
+            ) from exc
+        return _Again(f"network error ({type(exc).__name__})")
 
-    def _watch(self, label: str) -> _Watch:
+    def _watch(self, label: str, stream: Any) -> _Watch:
         """The deadline of the next attempt: the request's, or what is left of the run's."""
         settings = self.settings
         left = settings.command_timeout - settings.ledger.spent()
@@ -1178,16 +1049,17 @@ class DograhClient:
         )
         if left <= 0:
             raise DeadlineExceeded(f"{label}: not sent: this run has used {run_limit}")
-        now = time.monotonic()
         if settings.request_timeout <= left:
             return _Watch(
-                now + settings.request_timeout,
+                settings.request_timeout,
                 f"within {settings.request_timeout:g} s (the limit of one request: "
                 "--request-timeout or DOGRAH_REQUEST_TIMEOUT)",
+                stream,
             )
-        return _Watch(now + left, f"within {run_limit}")
+        return _Watch(left, f"within {run_limit}", stream)
 
-    def _pause(self, label: str, problem: str, pause: float) -> None:
+    def pause(self, label: str, problem: str, pause: float) -> None:
+        """Wait before an attempt again, within what is left of the run's deadline."""
         settings = self.settings
         if settings.ledger.spent() + pause >= settings.command_timeout:
             raise DeadlineExceeded(
@@ -1197,7 +1069,8 @@ class DograhClient:
                 request=label,
             )
         log.info("%s: %s; retrying in %.2f s", label, problem, pause)
-        self._sleep(pause)
+        with settings.ledger.waiting():
+            self._sleep(pause)
 
     def _too_slow(self, label: str, watch: _Watch, may_repeat: bool, status: int) -> DograhError:
         """The deadline passed. ``may_repeat``: a read, or a request that never left
@@ -1463,12 +1336,12 @@ def _excerpt(text: str) -> str:
     return line if len(line) <= SHOWN_TEXT else line[: SHOWN_TEXT - 3] + "..."
 
 
-def _redacted(value: Any) -> Any:
-    """A ``detail`` as kept on an error: its strings redacted, its shape unchanged."""
+def _cleaned(value: Any) -> Any:
+    """A ``detail`` as kept on an error: its strings cleaned, its shape unchanged."""
     if isinstance(value, str):
-        return redact(value)
+        return _clean(value)
     if isinstance(value, list):
-        return [_redacted(item) for item in value]
+        return [_cleaned(item) for item in value]
     if isinstance(value, dict):
-        return {key: _redacted(item) for key, item in value.items()}
+        return {key: _cleaned(item) for key, item in value.items()}
     return value
