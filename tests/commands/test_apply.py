@@ -16,7 +16,7 @@ import pytest
 
 from dograh_sandbox.testing import SandboxHandle
 from reconciler import apply as apply_module
-from reconciler.client import DograhClient
+from reconciler.client import DograhClient, Tries
 from reconciler.commands import apply as apply_command
 from reconciler.live import LiveCampaign
 from tests.commands.conftest import NO_CHANGES, OWNER, Campaigns, git
@@ -255,9 +255,9 @@ def test_campaigns_are_applied_in_parallel(
     gauge = _InFlight()
     original = DograhClient.create_campaign
 
-    def counted(self: DograhClient, body: Any) -> LiveCampaign:
+    def counted(self: DograhClient, body: Any, tries: Tries | None = None) -> LiveCampaign:
         with gauge:
-            return original(self, body)
+            return original(self, body, tries)
 
     monkeypatch.setattr(DograhClient, "create_campaign", counted)
     result = campaigns("apply", "--auto-approve", "--parallelism", str(parallelism))
