@@ -33,26 +33,60 @@ dialer needs to trust the network, following docs/dograh-api.md:
 from __future__ import annotations
 
 import email.utils
-import ipaddress
-import json as jsonlib
 import logging
 import random
 import re
 import socket
-import ssl
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import SplitResult, unquote, urljoin, urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
 from reconciler import __version__
-from reconciler.errors import UserError
+from reconciler.client_errors import (
+    AuthError,
+    ClearTextRefused,
+    DeadlineExceeded,
+    DograhError,
+    NotFound,
+    OutcomeUnknown,
+    QuotaExceeded,
+    Refused,
+    ResponseTooLarge,
+    TelephonyNotConfigured,
+    TLSFailure,
+    TooLarge,
+    Unavailable,
+    Unreadable,
+    check_answered,
+    connect_reason,
+    error_for,
+    redirected,
+    size_text,
+    tls_problem,
+    too_slow,
+    unreadable,
+)
+from reconciler.client_settings import (
+    API_PREFIX,
+    DEFAULT_API_URL,
+    DEFAULT_COMMAND_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_REQUEST_TIMEOUT,
+    MIB,
+    ClientSettings,
+    RetryPolicy,
+    RunLedger,
+    check_settings,
+    clear_text_route,
+    environment_proxies,
+    proxy_for,
+)
 from reconciler.live import (
     CampaignDefaults,
     CampaignList,
@@ -68,356 +102,52 @@ from reconciler.live import (
     parse_answer,
     parse_list,
 )
-from reconciler.redact import printable, redact, register, register_url, without_userinfo
+from reconciler.redact import without_userinfo
 
-DEFAULT_API_URL = "https://app.dograh.com"
-API_PREFIX = "/api/v1"
-TELEPHONY_FIRST = "You must configure telephony first"
+__all__ = [  # what callers import from here: the client, its settings and its errors
+    "DEFAULT_API_URL",
+    "DEFAULT_COMMAND_TIMEOUT",
+    "DEFAULT_MAX_RESPONSE_BYTES",
+    "DEFAULT_REQUEST_TIMEOUT",
+    "ERROR_BODY_BYTES",
+    "MAX_DOWNLOAD",
+    "MIB",
+    "AuthError",
+    "ClearTextRefused",
+    "ClientSettings",
+    "DeadlineExceeded",
+    "DograhClient",
+    "DograhError",
+    "NotFound",
+    "OutcomeUnknown",
+    "QuotaExceeded",
+    "Refused",
+    "ResponseTooLarge",
+    "RetryPolicy",
+    "RunLedger",
+    "TLSFailure",
+    "TelephonyNotConfigured",
+    "Tries",
+    "Unavailable",
+    "check_settings",
+]
+
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Retried for idempotent requests. 500 too: a read is safe to repeat, and a passing
 database error is the commonest 500 (a deterministic one fails again, boundedly)."""
-GATEWAY_STATUSES = frozenset({502, 503, 504})
-"""What a proxy or gateway in front of Dograh answers when Dograh did not answer it in
-time (or at all): never Dograh's own word on a request (docs/dograh-api.md §1.3)."""
-MIB = 1024 * 1024
-DEFAULT_MAX_RESPONSE_BYTES = 640 * MIB
-"""The largest answer read. Dograh's largest is the campaign list, every campaign with
-all its log entries and no pagination (docs/dograh-api.md §2.4): 10,000 campaigns with
-seven log entries each weigh 40.4 MiB (bench/answer_size.py). This is about 16 times that."""
 ERROR_BODY_BYTES = 64 * 1024
 """An error answer is read this far: only its ``detail`` (or an excerpt) is shown."""
-DEFAULT_REQUEST_TIMEOUT = 60.0
-DEFAULT_COMMAND_TIMEOUT = 3600.0
-"""An apply of thousands of campaigns waits on Dograh for minutes; an hour is a backstop
-that only a Dograh stuck in slow motion reaches."""
 ACCEPTED_CODINGS = ("gzip", "deflate")
 ACCEPT_ENCODING = ", ".join(ACCEPTED_CODINGS)
 """Asked for explicitly: httpx would also offer brotli and zstd when installed."""
 PIECE = 16 * 1024
 """Raw bytes handed to httpx's decoder at a time: a piece of a gzip bomb inflates to at
 most about a thousand times its size (16 MiB) before the size limit is checked."""
-SHOWN_TEXT = 300
-"""Characters of server text (a ``detail``, an error page) quoted in a message."""
 MAX_DOWNLOAD = 10 * 1024 * 1024
 """Dograh's upload limit (docs/dograh-api.md §6.1): no contacts file is larger."""
 _S3_CODE = re.compile(rb"<Code>([A-Za-z]+)</Code>")
-_PHONE = re.compile(r"\+\d[\d ().-]{5,}\d")
-"""A phone number in international form, as server text may quote one of a CSV."""
 
 log = logging.getLogger("reconciler.client")
-
-
-def _clean(text: str) -> str:
-    """Server text as an error may carry it: no secret, no phone number."""
-    return _PHONE.sub("<phone number>", redact(text))
-
-
-class DograhError(UserError):
-    """Dograh refused a request, or could not be reached; the message says what to do.
-
-    Messages quote server text: the message and ``detail`` are cleaned (``_clean``) and
-    made printable here, the one place every client error is built."""
-
-    def __init__(
-        self, message: str, *, status: int | None = None, detail: Any = None, request: str = ""
-    ) -> None:
-        super().__init__(printable(_clean(message)))
-        self.status = status
-        self.detail = _cleaned(detail)
-        self.request = request
-
-
-class AuthError(DograhError):
-    """The API key was refused (401 other than the telephony one)."""
-
-
-class TelephonyNotConfigured(DograhError):
-    """Dograh's 401 on start/resume when the organization has no telephony configuration."""
-
-
-class QuotaExceeded(DograhError):
-    """402: the organization's quota does not allow the call."""
-
-
-class NotFound(DograhError):
-    """404: the object does not exist in this organization (other organizations' too)."""
-
-
-class Refused(DograhError):
-    """400 or 422: Dograh understood the request and said no, with its reason."""
-
-
-class Unavailable(DograhError):
-    """Dograh could not be reached, or kept failing, within the request's retry policy."""
-
-
-class ResponseTooLarge(DograhError):
-    """An answer larger than ``max_response_bytes``, raw or decoded."""
-
-
-class DeadlineExceeded(DograhError):
-    """No complete answer within ``request_timeout``, or the run's ``command_timeout``."""
-
-
-class TLSFailure(DograhError):
-    """The TLS handshake failed (a certificate, or a server that does not speak TLS)."""
-
-
-class ClearTextRefused(DograhError):
-    """Contacts that would cross a network in clear text: not sent (``--insecure``)."""
-
-
-class OutcomeUnknown(DograhError):
-    """A request that is not idempotent may or may not have been carried out.
-
-    ``answered`` is True when Dograh's HTTP answer arrived (any status: its handler
-    finished, whatever it did), False when none came (a timeout, a connection lost after
-    sending: the handler may still be running, or never have run). A create without an
-    answer must not be sent again before the campaign list says it did not happen."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        answered: bool,
-        status: int | None = None,
-        detail: Any = None,
-        request: str = "",
-    ) -> None:
-        super().__init__(message, status=status, detail=detail, request=request)
-        self.answered = answered
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """The one retry policy of every request (docs/dograh-api.md, "Retries").
-
-    One request is sent at most ``attempts`` times in all, its pauses together at most
-    ``budget`` seconds, each attempt within the settings' ``request_timeout``: its worst
-    case is ``worst_case(request_timeout)`` (6 x 60 + 60 = 420 s by default), and a run
-    stops waiting on Dograh after ``command_timeout`` whatever its requests."""
-
-    attempts: int = 6
-    base_delay: float = 0.5
-    max_delay: float = 8.0
-    """The backoff: full jitter, up to ``base_delay * 2**n``, never over ``max_delay``."""
-    budget: float = 60.0
-    """Seconds of pauses, all retries of one request together."""
-    retry_after_cap: float = 60.0
-    """The longest Retry-After honoured as given (0 to 60 s: a larger one is cut)."""
-    connect_attempts: int = 3
-    """Of the attempts, how many may find no connection (refused, unknown host): a Dograh
-    that is down or a wrong URL is said in a second, not after the budget."""
-    connect_delay: float = 0.25
-    """The pause after the first failed connection; it doubles after each."""
-
-    def delay(self, attempt: int, retry_after: float | None, rng: random.Random) -> float:
-        """The pause before the next attempt: the backoff, or the server's Retry-After
-        (within 0 to ``retry_after_cap``) when it asks for longer: a ``Retry-After: 0``
-        does not make the attempts follow each other at once."""
-        backoff = rng.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
-        if retry_after is None:
-            return backoff
-        return max(backoff, min(max(retry_after, 0.0), self.retry_after_cap))
-
-    def worst_case(self, request_timeout: float) -> float:
-        """The longest one request can take: every attempt to its deadline, every pause."""
-        return self.attempts * request_timeout + self.budget
-
-
-class RunLedger:
-    """What every client and thread of one run shares, so that the run's limits hold
-    however many requests are under way at once (plan reads four routes side by side,
-    apply ten campaigns):
-
-    - the time the run has waited on Dograh: while at least one request, or a pause
-      before its retry, was under way (not the approval prompt, not the manifests);
-    - the bytes of the answers being read at this moment, so that answers read side by
-      side hold no more memory together than one answer may.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._busy = 0
-        self._since = 0.0
-        self._spent = 0.0
-        self._reading = 0
-
-    def reserve(self, count: int, limit: int) -> int | None:
-        """Take ``count`` bytes for an answer being read; None when the answers being
-        read would then hold more than ``limit`` together, else what the others hold."""
-        with self._lock:
-            if self._reading + count > limit:
-                return None
-            self._reading += count
-            return self._reading - count
-
-    def release(self, count: int) -> None:
-        with self._lock:
-            self._reading -= count
-
-    def reading(self) -> int:
-        with self._lock:
-            return self._reading
-
-    @contextmanager
-    def waiting(self) -> Iterator[None]:
-        with self._lock:
-            if self._busy == 0:
-                self._since = time.monotonic()
-            self._busy += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._busy -= 1
-                if self._busy == 0:
-                    self._spent += time.monotonic() - self._since
-
-    def spent(self) -> float:
-        with self._lock:
-            return self._spent + (time.monotonic() - self._since if self._busy else 0.0)
-
-
-@dataclass(frozen=True)
-class ClientSettings:
-    """Where Dograh is, the key, and the limits of one run.
-
-    ``base_url`` never holds userinfo: a ``user:password@`` written in it moves to
-    ``credentials`` (sent as HTTP Basic auth, as httpx would have sent it), so that no
-    message, log or saved plan shows the password. Making settings registers their
-    secrets with ``reconciler.redact``. Every client made from one settings object shares
-    its ``ledger``: plan and apply make several clients in one run.
-    """
-
-    base_url: str = DEFAULT_API_URL
-    api_key: str = field(default="", repr=False)
-    insecure: bool = False
-    timeout: float = 30.0
-    """Seconds between two reads (or writes) of one exchange."""
-    connect_timeout: float = 10.0
-    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
-    """Seconds for one exchange, from connecting to the answer's last byte."""
-    command_timeout: float = DEFAULT_COMMAND_TIMEOUT
-    """Seconds one run may wait on Dograh in all (``RunLedger``)."""
-    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
-    """Bytes of one answer, and of the answers being read at once (``RunLedger``)."""
-    retry: RetryPolicy = RetryPolicy()
-    credentials: tuple[str, str] | None = field(default=None, repr=False)
-    ledger: RunLedger = field(default_factory=RunLedger, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        register(self.api_key)
-        register_url(self.base_url)
-        try:
-            parts = urlsplit(self.base_url)
-        except ValueError:
-            return  # check_settings says what is wrong with it
-        if "@" in parts.netloc:
-            user, password = unquote(parts.username or ""), unquote(parts.password or "")
-            object.__setattr__(self, "base_url", without_userinfo(self.base_url))
-            object.__setattr__(self, "credentials", (user, password))
-
-
-def check_settings(settings: ClientSettings) -> None:
-    """Refuse settings that would leak the key or cannot work, before any request."""
-    if not settings.api_key:
-        raise UserError(
-            "no Dograh API key: set DOGRAH_API_KEY or pass --api-key (keys start with dgr_)"
-        )
-    problem = _key_problem(settings.api_key)
-    if problem:
-        raise UserError(
-            f"the API key {problem}, which an HTTP header cannot carry: set DOGRAH_API_KEY "
-            "(or --api-key) to the key alone, as Dograh showed it (dgr_ and 43 letters, "
-            "digits, - or _)"
-        )
-    url = settings.base_url
-    not_http = f"the API URL '{url}' is not an http(s) URL such as {DEFAULT_API_URL}"
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        raise UserError(not_http) from None
-    if parts.scheme not in ("http", "https") or not host:
-        raise UserError(not_http)
-    if parts.path.rstrip("/").endswith(API_PREFIX):
-        fixed = parts._replace(path=parts.path.rstrip("/")[: -len(API_PREFIX)]).geturl()
-        raise UserError(
-            f"the API URL '{url}' ends in {API_PREFIX}, which campaigns adds itself: "
-            f"use --api-url {fixed} (or DOGRAH_API_URL)"
-        )
-    route = clear_text_route(parts.scheme, host, _environment_proxies())
-    if route and not settings.insecure:
-        raise UserError(
-            f"refusing to send the API key in clear text to {host} over http://: {route}; "
-            "use https://, or pass --insecure if this network is trusted"
-        )
-
-
-def clear_text_route(scheme: str, host: str, proxies: Mapping[str, str]) -> str | None:
-    """Why a request to ``host`` would cross a network in clear text, or None when it
-    cannot: HTTPS, or plain HTTP straight to a loopback address (no proxy between)."""
-    if scheme != "http":
-        return None
-    if not _is_loopback(host):
-        return f"{host} is not this machine"
-    proxy = _proxy_for(proxies, scheme, host)
-    if proxy:
-        return (
-            f"the connection goes through the proxy {without_userinfo(proxy)} (HTTP_PROXY or "
-            f"ALL_PROXY; add {host} to NO_PROXY to go straight to it)"
-        )
-    return None
-
-
-def _proxy_for(proxies: Mapping[str, str], scheme: str, host: str) -> str | None:
-    """The proxy a request to ``host`` goes through, as the client's transport picks it."""
-    proxy = proxies.get(scheme) or proxies.get("all")
-    if proxy and urllib.request.proxy_bypass(host):  # NO_PROXY
-        return None
-    return proxy
-
-
-def _key_problem(key: str) -> str | None:
-    """What makes ``key`` unfit for a header, without quoting it."""
-    if key != key.strip():
-        return "starts or ends with whitespace (a space or a line break copied with it?)"
-    for position, char in enumerate(key, 1):
-        if not char.isascii():
-            return f"has a non-ASCII character (character {position})"
-        if char in "\r\n":
-            return f"has a line break (character {position})"
-        if ord(char) < 0x20 or ord(char) == 0x7F:
-            return f"has a control character (character {position})"
-    return None
-
-
-def _is_loopback(host: str) -> bool:
-    """A loopback address, or ``localhost`` when every address it resolves to is one."""
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        pass
-    if host.lower().rstrip(".") != "localhost":
-        return False
-    try:
-        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
-    except OSError:
-        return False
-    addresses = {str(info[4][0]).split("%")[0] for info in found}
-    return bool(addresses) and all(ipaddress.ip_address(a).is_loopback for a in addresses)
-
-
-def _environment_proxies() -> dict[str, str]:
-    """The environment's proxies (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY) by scheme, as URLs.
-    Their passwords are secrets too: they are registered for redaction."""
-    found = {}
-    for scheme, url in urllib.request.getproxies().items():
-        if scheme in ("http", "https", "all") and url:
-            found[scheme] = url if "://" in url else f"http://{url}"
-            register_url(found[scheme])
-    return found
 
 
 # -- one attempt's deadline, and the answer read under the limits ------------------------
@@ -469,18 +199,6 @@ class _Watch:
         self._timer.cancel()
 
 
-class _Unreadable(Exception):
-    """An answer this client will not read whole; the text says why."""
-
-
-class _TooLarge(_Unreadable):
-    """Over the size limit: this answer alone, or with those read at the same time."""
-
-    def __init__(self, reason: str, *, together: bool = False) -> None:
-        super().__init__(reason)
-        self.together = together
-
-
 class _Expired(Exception):
     """The deadline passed between two pieces of the answer."""
 
@@ -504,27 +222,20 @@ class _Metered(httpx.SyncByteStream):
                 piece = chunk[start : start + PIECE]
                 received += len(piece)
                 if self._limit is not None and received > self._limit:
-                    raise _TooLarge(f"{_size(received)} received")
+                    raise TooLarge(f"{size_text(received)} received")
                 yield piece
 
     def close(self) -> None:
         self._raw.close()
 
 
-def _size(count: int) -> str:
-    for unit, scale in (("GiB", 1024 * MIB), ("MiB", MIB), ("KiB", 1024)):
-        if count >= scale:
-            return f"{count / scale:.1f}".removesuffix(".0") + f" {unit}"
-    return f"{count} bytes"
-
-
 def _codings(response: httpx.Response) -> list[str]:
-    """The answer's content codings other than identity; ``_Unreadable`` for one not asked."""
+    """The answer's content codings other than identity; ``Unreadable`` for one not asked."""
     header = response.headers.get("Content-Encoding", "")
     codings = [c.strip().lower() for c in header.split(",") if c.strip().lower() != "identity"]
     codings = [c for c in codings if c]
     if any(c not in ACCEPTED_CODINGS for c in codings):
-        raise _Unreadable(f"it is encoded as {header!r}, not as asked ({ACCEPT_ENCODING})")
+        raise Unreadable(f"it is encoded as {header!r}, not as asked ({ACCEPT_ENCODING})")
     return codings
 
 
@@ -532,14 +243,14 @@ def _read_body(
     response: httpx.Response, limit: int, watch: _Watch, ledger: RunLedger, *, whole: bool
 ) -> bytes:
     """The body, decoded by httpx, up to ``limit`` bytes raw and decoded. ``whole``: all
-    of it or ``_TooLarge``, within what the run's other answers being read leave of
+    of it or ``TooLarge``, within what the run's other answers being read leave of
     ``limit``; otherwise (an error answer) its beginning, or nothing if unreadable."""
     declared = response.headers.get("Content-Length", "")
     if whole and declared.isdigit() and int(declared) > limit:
-        raise _TooLarge(f"it declares {int(declared):,} bytes")
+        raise TooLarge(f"it declares {int(declared):,} bytes")
     try:
         codings = _codings(response)
-    except _Unreadable:
+    except Unreadable:
         if whole:
             raise
         return b""
@@ -554,17 +265,17 @@ def _read_body(
                 if not whole:
                     return bytes(buffer) + piece[: limit - len(buffer)]
                 if codings:
-                    raise _TooLarge(f"its {codings[0]} body inflates past it")
-                raise _TooLarge(f"{_size(len(buffer) + len(piece))} received")
+                    raise TooLarge(f"its {codings[0]} body inflates past it")
+                raise TooLarge(f"{size_text(len(buffer) + len(piece))} received")
             if whole and ledger.reserve(len(piece), limit) is None:
-                raise _TooLarge(f"{_size(len(buffer) + len(piece))} of this one", together=True)
+                raise TooLarge(f"{size_text(len(buffer) + len(piece))} of this one", together=True)
             buffer += piece
         if watch.expired:  # a body without a length ends when its connection is shut
             raise _Expired
         return bytes(buffer)
     except httpx.DecodingError as exc:
         if whole:
-            raise _Unreadable(f"its {codings[0]} encoding is broken ({exc})") from None
+            raise Unreadable(f"its {codings[0]} encoding is broken ({exc})") from None
         return bytes(buffer)
     finally:
         if whole:
@@ -673,7 +384,7 @@ class DograhClient:
         self.rng = rng or random.Random()
         self._transport = transport
         self._tls = httpx.create_ssl_context()
-        self._proxies = _environment_proxies()
+        self._proxies = environment_proxies()
         self._local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[httpx.Client] = []
@@ -702,7 +413,7 @@ class DograhClient:
         return line
 
     def _open(self, kind: str, url: httpx.URL) -> httpx.Client:
-        proxy = _proxy_for(self._proxies, url.scheme, url.host)
+        proxy = proxy_for(self._proxies, url.scheme, url.host)
         transport = self._transport or httpx.HTTPTransport(
             verify=self._tls,
             limits=httpx.Limits(max_keepalive_connections=1, keepalive_expiry=5.0),
@@ -785,7 +496,7 @@ class DograhClient:
                 request=label,
             ) from None
         if 300 <= answer.status < 400:
-            raise _redirected(label, answer.status, answer.headers, url)
+            raise redirected(label, answer.status, answer.headers, url)
         if answer.status >= 300:
             code = _S3_CODE.search(answer.body)
             named = f" ({code.group(1).decode()})" if code else ""
@@ -839,7 +550,7 @@ class DograhClient:
             headers=headers,
         )
         if 300 <= answer.status < 400:
-            raise _redirected(label, answer.status, answer.headers, url)
+            raise redirected(label, answer.status, answer.headers, url)
         if answer.status >= 300:
             raise DograhError(
                 f"uploading the contacts file failed with HTTP {answer.status}",
@@ -914,7 +625,7 @@ class DograhClient:
             "api", label, method, url, idempotent=safe, tries=tries, json=json, params=params
         )
         if 300 <= answer.status < 400:
-            raise _redirected(
+            raise redirected(
                 label,
                 answer.status,
                 answer.headers,
@@ -993,14 +704,16 @@ class DograhClient:
                     whole=whole,
                 )
         except _Expired:
-            raise self._too_slow(label, watch, idempotent, status) from None
-        except _Unreadable as exc:
-            raise self._unreadable(label, exc, idempotent, status) from None
+            raise too_slow(label, watch.limit, idempotent, status) from None
+        except Unreadable as exc:
+            raise unreadable(
+                label, exc, idempotent, status, self.settings.max_response_bytes
+            ) from None
         except httpx.TransportError as exc:
             return self._failed(exc, kind, label, target, watch, (idempotent, status))
         log.info("%s -> %s in %.0f ms", label, status, (time.monotonic() - started) * 1000)
         if not idempotent and status != 429:  # a 429 says it was not processed
-            _check_answered(label, status, response.headers, body, dograh=kind == "api")
+            check_answered(label, status, response.headers, body, dograh=kind == "api")
         if status in RETRY_STATUSES:
             return _Again(f"HTTP {status}", _retry_after(response.headers))
         return _Answer(status, response.headers, body)
@@ -1019,15 +732,15 @@ class DograhClient:
         idempotent, status = request
         connecting = not status and isinstance(exc, CONNECTING)
         if watch.passed():
-            raise self._too_slow(label, watch, idempotent or connecting, status) from exc
+            raise too_slow(label, watch.limit, idempotent or connecting, status) from exc
         if connecting:  # nothing reached Dograh: safe to repeat, whatever it is
-            tls = _tls_problem(exc)
+            tls = tls_problem(exc)
             if tls:  # a retry meets the same certificate
                 host = target.netloc.decode("ascii")
                 raise TLSFailure(f"{label}: TLS handshake with {host} failed: {tls}", request=label)
             origin = without_userinfo(f"{target.scheme}://{target.netloc.decode('ascii')}")
             where = f"Dograh at {origin}" if kind == "api" else f"the upload storage at {origin}"
-            reason = _connect_reason(exc, self.settings.connect_timeout)
+            reason = connect_reason(exc, self.settings.connect_timeout)
             return _Again(f"cannot connect to {where}: {reason}", unreachable=True)
         if not idempotent:
             raise OutcomeUnknown(
@@ -1072,120 +785,6 @@ class DograhClient:
         with settings.ledger.waiting():
             self._sleep(pause)
 
-    def _too_slow(self, label: str, watch: _Watch, may_repeat: bool, status: int) -> DograhError:
-        """The deadline passed. ``may_repeat``: a read, or a request that never left
-        (no connection was made): nothing happened that the caller must look for.
-        ``status``: the answer's, when its head came before the deadline (else 0)."""
-        message = f"{label}: no complete answer from Dograh {watch.limit}"
-        if may_repeat:
-            return DeadlineExceeded(message, status=status or None, request=label)
-        if 200 <= status < 300:
-            outcome = f"it answered HTTP {status}, so it was carried out, but the result is lost"
-        else:
-            outcome = "Dograh may or may not have carried it out"
-        return OutcomeUnknown(
-            f"{message}; {outcome}",
-            answered=status != 0,
-            status=status or None,
-            request=label,
-        )
-
-    def _unreadable(
-        self, label: str, problem: _Unreadable, idempotent: bool, status: int
-    ) -> DograhError:
-        """An answer not read whole: too large, or in an encoding not asked for. For a
-        request that is not idempotent, its status says it was carried out."""
-        what, advice = f"Dograh's answer is {problem}", ""
-        if isinstance(problem, _TooLarge):
-            size = _size(self.settings.max_response_bytes)
-            what = f"Dograh's answer is larger than the {size} this tool reads ({problem})"
-            if problem.together:
-                what = (
-                    "Dograh's answers read at the same time hold more than the "
-                    f"{size} this tool reads at once ({problem})"
-                )
-            advice = (
-                "; if the organization really has that much, raise --max-response-size or "
-                "DOGRAH_MAX_RESPONSE_SIZE"
-            )
-        if idempotent:
-            kind = ResponseTooLarge if isinstance(problem, _TooLarge) else DograhError
-            return kind(f"{label}: {what}{advice}", status=status)
-        return OutcomeUnknown(
-            f"{label}: Dograh answered HTTP {status}, so the request was carried out, but "
-            f"its result cannot be read: {what}{advice}",
-            answered=True,
-            status=status,
-            request=label,
-        )
-
-
-def _check_answered(
-    label: str, status: int, headers: httpx.Headers, body: bytes, *, dograh: bool
-) -> None:
-    """For a request that is not idempotent: an error that is not Dograh's own (a 502,
-    503 or 504, or a body that is not Dograh's JSON) is no answer at all: what Dograh did
-    is unknown. Dograh's own 5xx says its handler ran: unknown too, but answered.
-    ``dograh`` False: storage, whose answers are never Dograh's; a 5xx is unknown."""
-    if status < 400:
-        return
-    if dograh and (status in GATEWAY_STATUSES or not _dograhs_body(body)):
-        what = f"HTTP {status}" + (f" with {_body_kind(headers, body)}" if body else "")
-        raise OutcomeUnknown(
-            f"{label}: no answer from Dograh: {what}, which is not Dograh's answer (a proxy "
-            "or gateway in front of it speaks so); Dograh may or may not have carried it out",
-            answered=False,
-            status=status,
-            request=label,
-        )
-    if status >= 500:
-        raise OutcomeUnknown(
-            f"{label}: Dograh answered HTTP {status} after receiving the request; "
-            "it may or may not have carried it out",
-            answered=True,
-            status=status,
-            request=label,
-        )
-
-
-def _dograhs_body(body: bytes) -> bool:
-    """Whether an error body is Dograh's: a JSON object with its ``detail`` (§1.3)."""
-    try:
-        parsed = jsonlib.loads(body)
-    except ValueError:
-        return False
-    return isinstance(parsed, dict) and "detail" in parsed
-
-
-def _body_kind(headers: httpx.Headers, body: bytes) -> str:
-    """What a foreign error body is, in a few words: its media type, never its text."""
-    media = headers.get("Content-Type", "").split(";")[0].strip().lower()
-    if media and re.fullmatch(r"[a-z0-9.+-]+/[a-z0-9.+-]+", media):
-        return f"a {media} body"
-    return "a body that is not JSON" if body.lstrip()[:1] not in (b"{", b"[") else "a JSON body"
-
-
-def _redirected(
-    label: str, status: int, headers: httpx.Headers, url: str, advice: str = ""
-) -> DograhError:
-    """A 3xx, named as such: its status and the origin it points to (never its path or
-    query, which may be a signed URL)."""
-    location = headers.get("Location", "")
-    target = ""
-    if location:
-        try:
-            parts = urlsplit(urljoin(url, location))
-            if parts.scheme and parts.hostname:
-                target = f" to {without_userinfo(f'{parts.scheme}://{parts.netloc}')}"
-        except ValueError:
-            target = ""
-    return DograhError(
-        f"{label}: answered HTTP {status}, a redirect{target or ' (without a usable Location)'}; "
-        f"this tool does not follow redirects{advice}",
-        status=status,
-        request=label,
-    )
-
 
 def _retry_after(headers: httpx.Headers) -> float | None:
     value = headers.get("Retry-After")
@@ -1200,148 +799,3 @@ def _retry_after(headers: httpx.Headers) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    """``exc`` and what caused it: httpx wraps httpcore's error, which wraps the OS's."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-_SSL_WHERE = re.compile(r"\s*\(_ssl\.c:\d+\)$")
-NOT_TLS = frozenset(
-    {"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG"}
-)
-"""OpenSSL's reasons when the server answered the handshake with something else."""
-
-
-def _tls_problem(exc: BaseException) -> str | None:
-    """What failed in the TLS handshake, or None when it was not TLS (or a dropped
-    connection, which a retry may get past)."""
-    for cause in _causes(exc):
-        if isinstance(cause, ssl.SSLCertVerificationError):
-            return (
-                f"certificate verify failed: {cause.verify_message}. If Dograh's certificate "
-                "comes from a private authority, point SSL_CERT_FILE at its certificate"
-            )
-        if isinstance(cause, (ssl.SSLEOFError, ssl.SSLZeroReturnError)):
-            return None
-        if isinstance(cause, ssl.SSLError):
-            text = _SSL_WHERE.sub("", str(cause))
-            if cause.reason in NOT_TLS:
-                text += "; the server does not speak TLS on this port: is its URL http://?"
-            return text
-    return None
-
-
-def _connect_reason(exc: BaseException, connect_timeout: float) -> str:
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"no connection within {connect_timeout:g} s"
-    for cause in _causes(exc):
-        if isinstance(cause, socket.gaierror):
-            return f"the host name does not resolve ({cause.strerror})"
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cause, OSError) and cause.strerror:
-            return str(cause.strerror)
-    return f"{type(exc).__name__}: {exc}"
-
-
-def error_for(status: int, body: bytes, label: str) -> DograhError:
-    """The user-facing error for a 4xx or 5xx answer (its body as far as it was read)."""
-    try:
-        parsed = jsonlib.loads(body)
-        detail: Any = parsed.get("detail") if isinstance(parsed, dict) else None
-    except ValueError:
-        detail = _excerpt(body.decode("utf-8", "replace")) or None
-    text = _excerpt(detail) if isinstance(detail, str) else None
-    if status == 401 and text and text.startswith(TELEPHONY_FIRST):
-        return TelephonyNotConfigured(
-            f"{label}: Dograh says the organization has no telephony configuration ({text}). "
-            "This is not a problem with the API key: add a telephony configuration in "
-            "Dograh, then apply again",
-            status=status,
-            detail=detail,
-            request=label,
-        )
-    if status == 401:
-        return AuthError(
-            f"Dograh refused the API key ({text or 'HTTP 401'}): check DOGRAH_API_KEY; keys "
-            "look like dgr_ followed by 43 characters, and belong to one organization",
-            status=status,
-            detail=detail,
-            request=label,
-        )
-    if status == 402:
-        return QuotaExceeded(
-            f"{label}: Dograh refused for quota reasons: {text or 'HTTP 402'}",
-            status=status,
-            detail=detail,
-            request=label,
-        )
-    if status == 404 and text == "Not Found":  # FastAPI's own: no such route, not no object
-        return NotFound(
-            f"{label}: the server has no such route (HTTP 404 Not Found): is the API URL "
-            f"Dograh's base URL, such as {DEFAULT_API_URL}?",
-            status=status,
-            detail=detail,
-            request=label,
-        )
-    if status == 404:
-        return NotFound(
-            f"{label}: {text or 'not found'} in this organization",
-            status=status,
-            detail=detail,
-            request=label,
-        )
-    if status in (400, 422):
-        return Refused(
-            f"{label}: Dograh refused it: {_excerpt(describe_detail(detail))}",
-            status=status,
-            detail=detail,
-            request=label,
-        )
-    return DograhError(
-        f"{label}: Dograh answered HTTP {status}: {text or 'no detail'}",
-        status=status,
-        detail=detail,
-        request=label,
-    )
-
-
-def describe_detail(detail: Any) -> str:
-    """Dograh's ``detail``: a sentence, or FastAPI's list of field errors, as one line."""
-    if isinstance(detail, str):
-        return detail
-    if isinstance(detail, list):
-        parts = []
-        for item in detail:
-            if not isinstance(item, dict):
-                continue
-            loc = [str(step) for step in item.get("loc", []) if step != "body"]
-            where = ".".join(loc) or "request"
-            parts.append(f"{where}: {item.get('msg', 'invalid')}")
-        if parts:
-            return "; ".join(parts)
-    return "no detail given"
-
-
-def _excerpt(text: str) -> str:
-    """Server text as quoted in one line of a message: spaces collapsed, cut short."""
-    line = " ".join(text.split())
-    return line if len(line) <= SHOWN_TEXT else line[: SHOWN_TEXT - 3] + "..."
-
-
-def _cleaned(value: Any) -> Any:
-    """A ``detail`` as kept on an error: its strings cleaned, its shape unchanged."""
-    if isinstance(value, str):
-        return _clean(value)
-    if isinstance(value, list):
-        return [_cleaned(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _cleaned(item) for key, item in value.items()}
-    return value
