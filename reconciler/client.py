@@ -1,33 +1,15 @@
 """The Dograh API client: the only module of the reconciler that speaks HTTP.
 
-httpx does the HTTP (connections, TLS, proxies, decoding); this module adds only what a
-dialer needs to trust the network, following docs/dograh-api.md:
-
-- The API key travels only in the ``X-API-Key`` header, and never in clear text but
-  straight to a loopback address: ``http://`` to another host, or through a proxy
-  (``HTTP_PROXY``, ``ALL_PROXY``, unless ``NO_PROXY`` covers the host), is refused unless
-  ``--insecure``. Contacts (personal data) travel under the same rule. A key that a
-  header cannot carry as it is is refused before any request. Every error passes through
-  ``reconciler.redact`` (the key, URL passwords) and loses phone numbers, server text
-  included.
-- One retry policy per request (``RetryPolicy``): a request is sent at most ``attempts``
-  times, with at most ``budget`` seconds of pauses between, each attempt within
-  ``request_timeout``. A request that is not idempotent (create, redial, start, pause,
-  resume, an upload) is sent again only when it surely never reached Dograh (no
-  connection, or a 429) or when the caller has read that it did not happen (``Tries``);
-  otherwise ``OutcomeUnknown`` is raised.
-- Only Dograh's answer is an answer. A 502, 503 or 504, or an error whose body is not
-  Dograh's JSON, says nothing of what Dograh did: for a request that is not idempotent
-  it is "no answer" (``OutcomeUnknown.answered`` False). A redirect is named, never
-  followed.
-- Every exchange is bounded: an answer larger than ``max_response_bytes`` is refused while
-  it streams (raw and decoded), one attempt has ``request_timeout`` seconds in all (a
-  watchdog shuts its connection when they pass: a server sending a byte at a time,
-  headers included, cannot stretch it), and one run ``command_timeout`` seconds of
-  waiting on Dograh. Neither limit is retried.
-- Failures are named for what they are: a TLS failure is said at once, an unreachable
-  host after a few quick tries, and a 401 that means "configure telephony first" is not
-  reported as a bad key.
+httpx does the HTTP (connections, TLS, proxies, decoding); the client adds only what a
+dialer needs to trust the network (docs/dograh-api.md §12.1): the settings checked before
+any request (client_settings.py: no key in clear text), one retry policy per request
+(``Tries``), the limits of every answer (client_limits.py), and errors named for what
+they are, with no secret and no phone number in them (client_errors.py). A request that
+is not idempotent (create, redial, start, pause, resume, an upload) is sent again only
+when it surely never reached Dograh (no connection, or a 429) or when the caller has read
+that it did not happen; otherwise ``OutcomeUnknown`` is raised, ``answered`` False when
+no answer of Dograh's came (a 502, 503 or 504, or a body that is not Dograh's JSON, is
+a gateway's). A redirect is named, never followed.
 """
 
 from __future__ import annotations
@@ -36,11 +18,9 @@ import email.utils
 import logging
 import random
 import re
-import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import suppress
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
@@ -60,18 +40,17 @@ from reconciler.client_errors import (
     ResponseTooLarge,
     TelephonyNotConfigured,
     TLSFailure,
-    TooLarge,
     Unavailable,
     Unreadable,
     check_answered,
     connect_reason,
     error_for,
     redirected,
-    size_text,
     tls_problem,
     too_slow,
     unreadable,
 )
+from reconciler.client_limits import ACCEPT_ENCODING, Expired, Watch, read_body
 from reconciler.client_settings import (
     API_PREFIX,
     DEFAULT_API_URL,
@@ -137,151 +116,11 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 database error is the commonest 500 (a deterministic one fails again, boundedly)."""
 ERROR_BODY_BYTES = 64 * 1024
 """An error answer is read this far: only its ``detail`` (or an excerpt) is shown."""
-ACCEPTED_CODINGS = ("gzip", "deflate")
-ACCEPT_ENCODING = ", ".join(ACCEPTED_CODINGS)
-"""Asked for explicitly: httpx would also offer brotli and zstd when installed."""
-PIECE = 16 * 1024
-"""Raw bytes handed to httpx's decoder at a time: a piece of a gzip bomb inflates to at
-most about a thousand times its size (16 MiB) before the size limit is checked."""
 MAX_DOWNLOAD = 10 * 1024 * 1024
 """Dograh's upload limit (docs/dograh-api.md §6.1): no contacts file is larger."""
 _S3_CODE = re.compile(rb"<Code>([A-Za-z]+)</Code>")
 
 log = logging.getLogger("reconciler.client")
-
-
-# -- one attempt's deadline, and the answer read under the limits ------------------------
-
-
-class _Watch:
-    """One attempt's deadline. httpx's timeouts bound each read alone, so a server sending
-    a byte at a time would never time out: when the deadline passes, a timer shuts the
-    attempt's connection down (the one httpcore's trace says it opened, else the thread's
-    kept-alive one), which ends any read in progress, headers included."""
-
-    def __init__(self, seconds: float, limit: str, stream: Any) -> None:
-        self.at = time.monotonic() + seconds
-        self.limit = limit
-        """How the message states the limit: 'within 60 s (...)'."""
-        self.expired = False
-        self.stream = stream
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-
-    def trace(self, event: str, info: dict[str, Any]) -> None:
-        """httpcore's trace hook: the connection this attempt opened."""
-        if event == "connection.connect_tcp.complete":
-            with self._lock:
-                self.stream = info.get("return_value")
-                if self.expired:
-                    self._shut()
-
-    def passed(self) -> bool:
-        return self.expired or time.monotonic() >= self.at
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            self._shut()
-
-    def _shut(self) -> None:
-        sock = self.stream.get_extra_info("socket") if self.stream is not None else None
-        if isinstance(sock, socket.socket):
-            with suppress(OSError):  # the plain socket's shutdown, under any TLS layer
-                socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-    def __enter__(self) -> _Watch:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
-
-
-class _Expired(Exception):
-    """The deadline passed between two pieces of the answer."""
-
-
-class _Metered(httpx.SyncByteStream):
-    """The raw body as httpx's decoder takes it: in pieces of at most ``PIECE`` bytes, the
-    deadline and the raw size checked before each (bytes after a gzip stream's end
-    decode to nothing, but still count)."""
-
-    def __init__(self, raw: httpx.SyncByteStream, watch: _Watch, limit: int | None) -> None:
-        self._raw = raw
-        self._watch = watch
-        self._limit = limit
-
-    def __iter__(self) -> Iterator[bytes]:
-        received = 0
-        for chunk in self._raw:
-            for start in range(0, len(chunk), PIECE):
-                if self._watch.passed():
-                    raise _Expired
-                piece = chunk[start : start + PIECE]
-                received += len(piece)
-                if self._limit is not None and received > self._limit:
-                    raise TooLarge(f"{size_text(received)} received")
-                yield piece
-
-    def close(self) -> None:
-        self._raw.close()
-
-
-def _codings(response: httpx.Response) -> list[str]:
-    """The answer's content codings other than identity; ``Unreadable`` for one not asked."""
-    header = response.headers.get("Content-Encoding", "")
-    codings = [c.strip().lower() for c in header.split(",") if c.strip().lower() != "identity"]
-    codings = [c for c in codings if c]
-    if any(c not in ACCEPTED_CODINGS for c in codings):
-        raise Unreadable(f"it is encoded as {header!r}, not as asked ({ACCEPT_ENCODING})")
-    return codings
-
-
-def _read_body(
-    response: httpx.Response, limit: int, watch: _Watch, ledger: RunLedger, *, whole: bool
-) -> bytes:
-    """The body, decoded by httpx, up to ``limit`` bytes raw and decoded. ``whole``: all
-    of it or ``TooLarge``, within what the run's other answers being read leave of
-    ``limit``; otherwise (an error answer) its beginning, or nothing if unreadable."""
-    declared = response.headers.get("Content-Length", "")
-    if whole and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"it declares {int(declared):,} bytes")
-    try:
-        codings = _codings(response)
-    except Unreadable:
-        if whole:
-            raise
-        return b""
-    if isinstance(response.stream, httpx.SyncByteStream):  # not when made in memory
-        response.stream = _Metered(response.stream, watch, limit if whole else None)
-    # One growing buffer, not a list of chunks: large, it is given back to the system
-    # when cleared, where small blocks freed by one thread stay in its malloc arena.
-    buffer = bytearray()
-    try:
-        for piece in response.iter_bytes():
-            if len(buffer) + len(piece) > limit:
-                if not whole:
-                    return bytes(buffer) + piece[: limit - len(buffer)]
-                if codings:
-                    raise TooLarge(f"its {codings[0]} body inflates past it")
-                raise TooLarge(f"{size_text(len(buffer) + len(piece))} received")
-            if whole and ledger.reserve(len(piece), limit) is None:
-                raise TooLarge(f"{size_text(len(buffer) + len(piece))} of this one", together=True)
-            buffer += piece
-        if watch.expired:  # a body without a length ends when its connection is shut
-            raise _Expired
-        return bytes(buffer)
-    except httpx.DecodingError as exc:
-        if whole:
-            raise Unreadable(f"its {codings[0]} encoding is broken ({exc})") from None
-        return bytes(buffer)
-    finally:
-        if whole:
-            ledger.release(len(buffer))
-        # A failed read's traceback keeps this frame alive: what it read must not stay.
-        buffer.clear()
 
 
 CONNECTING = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -696,14 +535,14 @@ class DograhClient:
                 status = response.status_code
                 cap = limit or self.settings.max_response_bytes
                 whole = status < 300
-                body = _read_body(
+                body = read_body(
                     response,
                     cap if whole else ERROR_BODY_BYTES,
                     watch,
                     self.settings.ledger,
                     whole=whole,
                 )
-        except _Expired:
+        except Expired:
             raise too_slow(label, watch.limit, idempotent, status) from None
         except Unreadable as exc:
             raise unreadable(
@@ -724,7 +563,7 @@ class DograhClient:
         kind: str,
         label: str,
         target: httpx.URL,
-        watch: _Watch,
+        watch: Watch,
         request: tuple[bool, int],
     ) -> _Again:
         """A failed exchange: said at once, or how it may be attempted again. ``request``:
@@ -752,7 +591,7 @@ class DograhClient:
             ) from exc
         return _Again(f"network error ({type(exc).__name__})")
 
-    def _watch(self, label: str, stream: Any) -> _Watch:
+    def _watch(self, label: str, stream: Any) -> Watch:
         """The deadline of the next attempt: the request's, or what is left of the run's."""
         settings = self.settings
         left = settings.command_timeout - settings.ledger.spent()
@@ -763,13 +602,13 @@ class DograhClient:
         if left <= 0:
             raise DeadlineExceeded(f"{label}: not sent: this run has used {run_limit}")
         if settings.request_timeout <= left:
-            return _Watch(
+            return Watch(
                 settings.request_timeout,
                 f"within {settings.request_timeout:g} s (the limit of one request: "
                 "--request-timeout or DOGRAH_REQUEST_TIMEOUT)",
                 stream,
             )
-        return _Watch(left, f"within {run_limit}", stream)
+        return Watch(left, f"within {run_limit}", stream)
 
     def pause(self, label: str, problem: str, pause: float) -> None:
         """Wait before an attempt again, within what is left of the run's deadline."""
