@@ -263,11 +263,11 @@ class Executor:
                 found = self._settle_create(change, exc)
                 if found is not None:
                     return found
+                tries.again(exc.request, f"Dograh answered {_why(exc)} without creating it")
                 self.say(
                     f"{change.name}: Dograh answered the create without creating the "
                     "campaign; sending it again"
                 )
-                tries.again(exc.request, f"Dograh answered {_why(exc)} without creating it")
 
     def _unreadable(
         self, change: CampaignChange, action: str, exc: AnswerShapeError, found: int | None
@@ -417,10 +417,10 @@ class Executor:
                 if found is not None:
                     outcome.campaign_id = found
                     return True
+                tries.again(exc.request, f"Dograh answered {_why(exc)} without redialing")
                 self.say(
                     f"{change.name}: Dograh answered the redial without making it; sending it again"
                 )
-                tries.again(exc.request, f"Dograh answered {_why(exc)} without redialing")
 
     def _nobody(self, outcome: Outcome) -> None:
         link = outcome.change.redial
@@ -565,8 +565,8 @@ class Executor:
             if not isinstance(problem, OutcomeUnknown) or state != _precondition(action):
                 raise ApplyError(f"cannot {action}: the campaign is {state} ({problem})")
             # Still in the state it starts from: the call did not happen. Once more.
-            self.say(f"{change.name}: the {action} did not happen; sending it again")
             tries.again(problem.request, f"the {action} did not happen (the campaign is {state})")
+            self.say(f"{change.name}: the {action} did not happen; sending it again")
 
     def _backoff(self, attempt: int) -> None:
         """The client's own backoff (exponential, jittered), never an immediate loop."""
