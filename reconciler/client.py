@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 import httpx
@@ -121,6 +121,7 @@ MAX_DOWNLOAD = 10 * 1024 * 1024
 _S3_CODE = re.compile(rb"<Code>([A-Za-z]+)</Code>")
 
 log = logging.getLogger("reconciler.client")
+T = TypeVar("T")
 
 
 CONNECTING = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -288,13 +289,14 @@ class DograhClient:
 
     # -- reading ---------------------------------------------------------------------
 
+    def _read(self, kind: type[T], path: str) -> T:
+        return parse_answer(kind, self._body("GET", path), f"GET {path}")
+
     def list_campaigns(self) -> list[LiveCampaign]:
-        route = "GET /campaign/"
-        return list(parse_answer(CampaignList, self._body("GET", "/campaign/"), route).campaigns)
+        return list(self._read(CampaignList, "/campaign/").campaigns)
 
     def get_campaign(self, campaign_id: int) -> LiveCampaign:
-        path = f"/campaign/{campaign_id}"
-        return parse_answer(LiveCampaign, self._body("GET", path), f"GET {path}")
+        return self._read(LiveCampaign, f"/campaign/{campaign_id}")
 
     def list_workflows(self) -> list[Workflow]:
         """Active and archived workflows: an archived one may still back a campaign."""
@@ -302,10 +304,7 @@ class DograhClient:
         return parse_list(Workflow, body, "GET /workflow/fetch")
 
     def telephony_configurations(self) -> list[TelephonyConfig]:
-        path = "/organizations/telephony-configs"
-        return list(
-            parse_answer(TelephonyList, self._body("GET", path), f"GET {path}").configurations
-        )
+        return list(self._read(TelephonyList, "/organizations/telephony-configs").configurations)
 
     def workflow_versions(self, workflow_id: int) -> list[WorkflowVersion]:
         """Every version of a workflow, newest first: the published one is what Dograh's
@@ -314,10 +313,8 @@ class DograhClient:
         return parse_list(WorkflowVersion, self._body("GET", path), f"GET {path}")
 
     def source_download_url(self, campaign_id: int) -> DownloadTarget:
-        """A signed URL of the campaign's contacts file, valid for an hour
-        (docs/dograh-api.md §2.11)."""
-        path = f"/campaign/{campaign_id}/source-download-url"
-        return parse_answer(DownloadTarget, self._body("GET", path), f"GET {path}")
+        """A signed URL of the campaign's contacts file, valid for an hour (§2.11)."""
+        return self._read(DownloadTarget, f"/campaign/{campaign_id}/source-download-url")
 
     def download(self, url: str, limit: int = MAX_DOWNLOAD) -> bytes:
         """The object at a signed storage URL, through the storage client: the URL is
@@ -348,16 +345,13 @@ class DograhClient:
 
     def organization(self) -> OrganizationContext:
         """The organization the key belongs to: one request, asked once per run."""
-        path = "/organizations/context"
-        return parse_answer(OrganizationContext, self._body("GET", path), f"GET {path}")
+        return self._read(OrganizationContext, "/organizations/context")
 
     def campaign_defaults(self) -> CampaignDefaults:
-        path = "/organizations/campaign-defaults"
-        return parse_answer(CampaignDefaults, self._body("GET", path), f"GET {path}")
+        return self._read(CampaignDefaults, "/organizations/campaign-defaults")
 
     def campaign_progress(self, campaign_id: int) -> CampaignProgress:
-        path = f"/campaign/{campaign_id}/progress"
-        return parse_answer(CampaignProgress, self._body("GET", path), f"GET {path}")
+        return self._read(CampaignProgress, f"/campaign/{campaign_id}/progress")
 
     # -- writing ---------------------------------------------------------------------
 
