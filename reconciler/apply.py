@@ -28,6 +28,9 @@ The rules that hold whatever the network does:
   it is.
 - **Lifecycle calls converge.** A repeat gets a 400 naming the current state: the
   campaign is read again; if it is where the manifest wants it, that is success.
+- **One retry policy.** An action is sent again only after a read showed that Dograh
+  answered without doing it, and every send of it draws on the one count of attempts
+  and pauses of the client's ``RetryPolicy`` (``Tries``): nothing here retries on top.
 - **No error is lost.** Every exception of a campaign's work is recorded against it; one
   this tool did not expect is re-raised after the others finished (a bug: exit 3).
 """
@@ -58,12 +61,6 @@ from reconciler.live import AnswerShapeError, LiveCampaign
 from reconciler.plan import CampaignChange
 from reconciler.render import escape
 
-CREATE_ATTEMPTS = 5
-REDIAL_ATTEMPTS = 5
-UPLOAD_ATTEMPTS = 5
-LIFECYCLE_ATTEMPTS = 5
-"""Each attempt after an unknown outcome is preceded by a read that finds out whether
-the previous one happened; these bound how long a flaky Dograh is tried."""
 UNANSWERED_WAIT = 30.0
 """How long a create (or redial) that got no answer is looked for before its outcome is
 reported unknown: the request may still be running in Dograh."""
@@ -119,6 +116,11 @@ class Outcome:
     """Dograh found no contact to redial: planning again shows the redial again."""
 
     @property
+    def open(self) -> bool:
+        """Still to be worked on: not failed, skipped or settled."""
+        return not (self.error or self.skipped or self.settled)
+
+    @property
     def remaining(self) -> list[str]:
         known = self.campaign_id is not None  # a redial found made needs no redial
         return [
@@ -169,22 +171,23 @@ class Executor:
         outcomes = [Outcome(change, campaign_id=change.id) for change in changes]
         for outcome in outcomes:
             _check_safe(outcome.change)
-        creating = [o for o in outcomes if o.change.actions[0] in ("create", "redial")]
-        if self._phase(creating, self._make_one):
-            self._twins([o for o in creating if "create" in o.done])
-        if not self.stop.is_set():
-            rest = [o for o in outcomes if not (o.error or o.skipped or o.settled)]
-            self._phase(rest, self._rest_of)
+        self._phases(outcomes)
         if self.stop.is_set():
             for outcome in outcomes:
-                outcome.skipped = outcome.skipped or not (
-                    outcome.done or outcome.error or outcome.settled
-                )
+                outcome.skipped = outcome.skipped or (outcome.open and not outcome.done)
             raise Interrupted(outcomes)
         bug = next((o.bug for o in outcomes if o.bug is not None), None)
         if bug is not None:
             raise Crashed(outcomes, bug)
         return outcomes
+
+    def _phases(self, outcomes: Sequence[Outcome]) -> None:
+        """The creates and redials, the look for twins, then the rest of each change."""
+        creating = [o for o in outcomes if o.change.actions[0] in ("create", "redial")]
+        if self._phase(creating, self._make_one):
+            self._twins([o for o in creating if "create" in o.done])
+        if not self.stop.is_set():
+            self._phase([o for o in outcomes if o.open], self._rest_of)
 
     def _phase(self, outcomes: Sequence[Outcome], work: Callable[[Outcome], None]) -> bool:
         """Run ``work`` for each outcome; False when Ctrl-C stopped it."""
@@ -250,26 +253,21 @@ class Executor:
             raise ApplyError("the plan has no create request for this campaign")
         file_key = self._upload(change)
         body = change.requests.create.body(file_key)
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
+        tries = self.client.tries()
+        while True:
             try:
-                return self.client.create_campaign(body).id
+                return self.client.create_campaign(body, tries).id
             except AnswerShapeError as exc:
                 return self._unreadable(change, "create", exc, self._find_created(change))
             except OutcomeUnknown as exc:
                 found = self._settle_create(change, exc)
                 if found is not None:
                     return found
-                if attempt == CREATE_ATTEMPTS:
-                    raise ApplyError(
-                        f"create failed {attempt} times, Dograh answering each time without "
-                        "having created the campaign; try again later"
-                    ) from exc
+                tries.again(exc.request, f"Dograh answered {_why(exc)} without creating it")
                 self.say(
                     f"{change.name}: Dograh answered the create without creating the "
                     "campaign; sending it again"
                 )
-                self._backoff(attempt)
-        raise ApplyError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _unreadable(
         self, change: CampaignChange, action: str, exc: AnswerShapeError, found: int | None
@@ -341,20 +339,20 @@ class Executor:
         content = Path(upload.path).read_bytes()
         if len(content) != upload.size or not _same_hash(content, upload.sha256):
             raise ApplyError(f"{upload.path} changed since the plan was made; make the plan again")
-        for attempt in range(1, UPLOAD_ATTEMPTS + 1):
+        tries = self.client.tries()  # the PUTs', each to a fresh URL
+        while True:
             target = self.client.presigned_upload(upload.file_name, len(content))
             try:
-                self.client.upload(target.upload_url, content)
+                self.client.upload(target.upload_url, content, tries)
                 return target.file_key
             except (ClearTextRefused, Unavailable) as exc:
-                # Refused alike with another URL; or retried already by the client's own
-                # policy (one retry policy per request).
+                # Refused alike with another URL; or out of attempts.
                 raise ApplyError(f"{upload.path} not uploaded: {exc}") from exc
-            except (OutcomeUnknown, DograhError) as exc:
-                if attempt == UPLOAD_ATTEMPTS:
-                    raise ApplyError(f"uploading {upload.path} failed: {exc}") from exc
-                self._backoff(attempt)
-        raise ApplyError("unreachable")  # pragma: no cover
+            except DograhError as exc:
+                try:
+                    tries.again(exc.request, f"{exc}; with a new URL")
+                except Unavailable as out:
+                    raise ApplyError(f"uploading {upload.path} failed: {out}") from exc
 
     def _twins(self, created: Sequence[Outcome]) -> None:
         """One read of the list after the creates: an older campaign of the same owner,
@@ -396,9 +394,10 @@ class Executor:
         link, request = change.redial, change.requests.redial
         if link is None or request is None:
             raise ApplyError("the plan has no redial request for this campaign")
-        for attempt in range(1, REDIAL_ATTEMPTS + 1):
+        tries = self.client.tries()
+        while True:
             try:
-                outcome.campaign_id = self.client.redial(link.parent_id, request.body()).id
+                outcome.campaign_id = self.client.redial(link.parent_id, request.body(), tries).id
                 return True
             except AnswerShapeError as exc:
                 made = self.client.get_campaign(link.parent_id).redialed_campaign_id
@@ -418,16 +417,10 @@ class Executor:
                 if found is not None:
                     outcome.campaign_id = found
                     return True
-                if attempt == REDIAL_ATTEMPTS:
-                    raise ApplyError(
-                        f"redial failed {attempt} times, Dograh answering each time without "
-                        "having made it; try again later"
-                    ) from exc
+                tries.again(exc.request, f"Dograh answered {_why(exc)} without redialing")
                 self.say(
                     f"{change.name}: Dograh answered the redial without making it; sending it again"
                 )
-                self._backoff(attempt)
-        raise ApplyError("unreachable")  # pragma: no cover - the loop returns or raises
 
     def _nobody(self, outcome: Outcome) -> None:
         link = outcome.change.redial
@@ -553,9 +546,10 @@ class Executor:
         return state
 
     def _lifecycle(self, campaign_id: int, action: str, change: CampaignChange) -> None:
-        for attempt in range(1, LIFECYCLE_ATTEMPTS + 1):
+        tries = self.client.tries()
+        while True:
             try:
-                self.client.lifecycle(campaign_id, action)
+                self.client.lifecycle(campaign_id, action, tries)
                 return
             except AnswerShapeError as exc:
                 raise AcceptedUnread(action, exc) from exc
@@ -571,12 +565,8 @@ class Executor:
             if not isinstance(problem, OutcomeUnknown) or state != _precondition(action):
                 raise ApplyError(f"cannot {action}: the campaign is {state} ({problem})")
             # Still in the state it starts from: the call did not happen. Once more.
-            if attempt < LIFECYCLE_ATTEMPTS:
-                self.say(f"{change.name}: the {action} did not happen; sending it again")
-                self._backoff(attempt)
-        raise ApplyError(
-            f"{action} failed {LIFECYCLE_ATTEMPTS} times without an answer; try again later"
-        )
+            tries.again(problem.request, f"the {action} did not happen (the campaign is {state})")
+            self.say(f"{change.name}: the {action} did not happen; sending it again")
 
     def _backoff(self, attempt: int) -> None:
         """The client's own backoff (exponential, jittered), never an immediate loop."""

@@ -8,6 +8,7 @@ import random
 import re
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ import pytest
 
 from dograh_sandbox.testing import SandboxHandle
 from reconciler.client import (
+    DEFAULT_REQUEST_TIMEOUT,
     AuthError,
     ClearTextRefused,
     ClientSettings,
@@ -485,3 +487,15 @@ def test_an_upload_answered_with_a_5xx_is_not_sent_again(sandbox: SandboxHandle)
             client.upload(target.upload_url, b"phone_number\n+15550\n")
     assert (caught.value.answered, caught.value.status) == (True, 503)
     assert len(sandbox.admin.requests(method="PUT")) == 1
+
+
+def test_the_documented_worst_case_is_the_policys() -> None:
+    """docs/dograh-api.md states how long one request can take: the policy's own figure."""
+    policy = RetryPolicy()
+    worst = policy.worst_case(DEFAULT_REQUEST_TIMEOUT)
+    text = (Path(__file__).resolve().parents[2] / "docs" / "dograh-api.md").read_text()
+    stated = (
+        f"`attempts x request_timeout + budget` = {policy.attempts} x "
+        f"{DEFAULT_REQUEST_TIMEOUT:g} + {policy.budget:g} = {worst:g} s"
+    )
+    assert stated in text

@@ -16,9 +16,11 @@ import pytest
 
 from dograh_sandbox.testing import SandboxHandle
 from reconciler import apply as apply_module
-from reconciler.client import DograhClient
+from reconciler.apply import Executor
+from reconciler.client import ClientSettings, DograhClient, RetryPolicy, Tries
 from reconciler.commands import apply as apply_command
 from reconciler.live import LiveCampaign
+from reconciler.pipeline import plan_paths
 from tests.commands.conftest import NO_CHANGES, OWNER, Campaigns, git
 
 
@@ -255,9 +257,9 @@ def test_campaigns_are_applied_in_parallel(
     gauge = _InFlight()
     original = DograhClient.create_campaign
 
-    def counted(self: DograhClient, body: Any) -> LiveCampaign:
+    def counted(self: DograhClient, body: Any, tries: Tries | None = None) -> LiveCampaign:
         with gauge:
-            return original(self, body)
+            return original(self, body, tries)
 
     monkeypatch.setattr(DograhClient, "create_campaign", counted)
     result = campaigns("apply", "--auto-approve", "--parallelism", str(parallelism))
@@ -491,3 +493,31 @@ def test_no_line_of_apply_reads_as_a_ci_command(campaigns: Campaigns, repo: Path
     assert result.code == 0, result.out
     assert not [line for line in (result.out + result.err).splitlines() if line.startswith("::")]
     assert "\\x3a:error title=x::boom: created" in result.out
+
+
+def test_a_create_is_sent_at_most_the_policys_attempts_in_all(
+    campaigns: Campaigns, sandbox: SandboxHandle
+) -> None:
+    """Dograh answers every create with its own 500 and makes nothing: apply sends it
+    again after each read, but within the client's one count of attempts, not a count of
+    its own on top."""
+    policy = RetryPolicy(attempts=3, base_delay=0.001, max_delay=0.002, budget=1.0)
+    settings = ClientSettings(base_url=sandbox.url, api_key=sandbox.api_key, retry=policy)
+    plan, client = plan_paths(("campaigns.d",), settings)
+    assert client is not None
+    change = next(c for c in plan.changes if c.actions[0] == "create")
+    sandbox.admin.set_faults(
+        {
+            "method": "POST",
+            "path": "/api/v1/campaign/create",
+            "kind": "error",
+            "status": 500,
+            "body": '{"detail": "Internal error"}',
+        }
+    )
+    with client:
+        (outcome,) = Executor(client, parallelism=1, report=lambda line: None).run([change])
+    assert outcome.error is not None
+    assert "without creating it, still after 3 attempts" in outcome.error
+    assert len(sandbox.admin.requests(method="POST", path="/api/v1/campaign/create")) == 3
+    assert _live(sandbox) == {}

@@ -111,11 +111,11 @@ def test_an_unexpected_exception_in_a_worker_is_a_bug_with_a_crash_log(
     real = DograhClient.create_campaign
     calls: list[str] = []
 
-    def create(self: DograhClient, body: Any) -> Any:
+    def create(self: DograhClient, body: Any, *rest: Any) -> Any:
         calls.append(body["name"])
         if body["name"] == "appointments-west":
             raise RuntimeError("a bug of ours")
-        return real(self, body)
+        return real(self, body, *rest)
 
     monkeypatch.setattr(DograhClient, "create_campaign", create)
     result = campaigns("apply", "--auto-approve", "--parallelism", "1")

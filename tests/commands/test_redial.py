@@ -290,10 +290,10 @@ def test_a_redial_made_meanwhile_is_read_not_made_again(
     parent = _completed(campaigns, sandbox)
     redial = DograhClient.redial
 
-    def someone_else_first(self: DograhClient, campaign_id: int, body: Any) -> Any:
+    def someone_else_first(self: DograhClient, campaign_id: int, body: Any, *rest: Any) -> Any:
         made = sandbox.request("POST", f"/api/v1/campaign/{campaign_id}/redial", json={})
         assert made.status_code == 200, made.text
-        return redial(self, campaign_id, body)
+        return redial(self, campaign_id, body, *rest)
 
     monkeypatch.setattr(DograhClient, "redial", someone_else_first)
     result = campaigns("apply", "--auto-approve")

@@ -401,3 +401,20 @@ def test_bytes_after_the_gzip_stream_count_against_the_limit(serve: Serve) -> No
         ),
     ):
         client.list_campaigns()
+
+
+def test_a_phone_number_in_server_text_is_not_shown(serve: Serve) -> None:
+    """Dograh's CSV messages may quote a contact's number: no error carries it."""
+
+    def quoting(conn: socket.socket) -> None:
+        read_head(conn)
+        detail = {"detail": "Invalid phone number '+1 (555) 010-0123' in row 3"}
+        _answer(conn, "400 Bad Request", json.dumps(detail).encode())
+
+    server = serve(quoting)
+    with _client(server.url()) as client, pytest.raises(Refused) as caught:
+        client.create_campaign(CREATE)
+    assert str(caught.value) == (
+        "POST /campaign/create: Dograh refused it: Invalid phone number '<phone number>' in row 3"
+    )
+    assert "555" not in str(caught.value.detail)
