@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -342,6 +343,11 @@ def _is_position(value: Any) -> bool:
     )
 
 
+def _only(kind: type, values: list[Any]) -> bool:
+    """Whether every value is exactly of ``kind`` (not a subclass: no bool for int)."""
+    return set(map(type, values)) <= {kind}
+
+
 def _list(value: Any) -> list[Any]:
     _check(type(value) is list)
     return list(value)
@@ -375,14 +381,14 @@ def _recipients(value: Any) -> Recipients:
     keys, contacts, rows = places
     _check(type(keys) is list and type(contacts) is list and type(rows) is list)
     _check(len(keys) == len(contacts) == len(rows))
-    _check(all(type(count) is int and count > 0 for count in contacts))
-    _check(all(type(some) is list for some in rows))
-    _check(all(type(row) is int and row > 1 for some in rows for row in some))
+    # Checked in bulk (types as sets, bounds by min): every place of every file, every run.
+    _check(_only(int, contacts) and min(contacts, default=1) > 0)
+    _check(_only(list, rows))
+    every = list(chain.from_iterable(rows))
+    _check(_only(int, every) and min(every, default=2) > 1)
     get = _PLACES.get
-    counts = tuple(
-        PlaceCount(get(key) or _place(key), count, tuple(some))
-        for key, count, some in zip(keys, contacts, rows, strict=True)
-    )
+    places = [get(key) or _place(key) for key in keys]
+    counts = tuple(map(PlaceCount, places, contacts, map(tuple, rows)))
     return Recipients(
         places=counts,
         invalid=_rows(invalid),
