@@ -170,15 +170,14 @@ def _digest(data: bytes) -> str:
 
 def verdict_inputs() -> dict[str, str]:
     """Everything that decides where a prefix rings and which rules hold there: a
-    change of any one is another cache."""
-    import phonenumbers
-
+    change of any one is another cache (phonenumbers' version as installed: a run that
+    finds every file in the content cache does not import it)."""
     import reconciler
     from reconciler.hours import numbers, rules
 
     return {
         "tool": reconciler.__version__,
-        "phonenumbers": phonenumbers.__version__,
+        "phonenumbers": _package_version("phonenumbers"),
         "tzdata": _package_version("tzdata"),
         "zoneinfo": _system_zone_data(),
         "area_codes": _digest(numbers.area_codes_bytes()),

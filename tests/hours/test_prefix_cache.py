@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -174,9 +175,10 @@ def test_every_input_of_the_verdict_keys_the_cache(
     elif changed == "area-codes":
         monkeypatch.setattr(numbers, "area_codes_bytes", lambda: b"{}")
     else:
-        import phonenumbers
-
-        monkeypatch.setattr(phonenumbers, "__version__", "0.0.0")
+        installed = metadata.version
+        monkeypatch.setattr(
+            metadata, "version", lambda name: "0.0.0" if name == "phonenumbers" else installed(name)
+        )
     _new_process()
     cache = PrefixCache(tmp_path)
     assert cache.load() is None
