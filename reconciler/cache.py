@@ -17,6 +17,7 @@ from pathlib import Path
 import orjson
 import platformdirs
 
+from reconciler import content_cache
 from reconciler.hours import KnownPrefixes, Place, known_prefixes, learn_prefixes
 
 CACHE_VERSION = 1
@@ -64,30 +65,29 @@ class PrefixCache:
     check learnt it: each place written once and each prefix as its index, merged by
     every process that learnt more (a lost merge only costs the lookups again).
 
-    A cache must never change a verdict. So the file is named by, and holds, every input
-    of where a prefix rings (``verdict_inputs``: this tool's version, phonenumbers',
-    tzdata's and the system's zone data, the rules and the area-code table, by hash);
-    and it carries a digest over those inputs and its entries. A file whose inputs or
-    digest do not match, or that is not exactly the expected shape, is a miss, never a
-    partial answer, and is written anew. JSON, never pickle: reading it runs no code."""
+    A cache must never change a verdict. So it is a file of the content cache
+    (content_cache.py), in its directory and form: named by, and signed with, a digest
+    of every input of where a prefix rings (``verdict_inputs``: this tool's version and
+    code, phonenumbers', tzdata's and the system's zone data, the rules and the
+    area-code table, by hash) and of its entries. A file whose digest does not match,
+    or that is not exactly the expected shape, is a miss, never a partial answer, and
+    is written anew. JSON, never pickle: reading it runs no code."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self.inputs = verdict_inputs()
-        self.key = _digest(orjson.dumps(self.inputs, option=orjson.OPT_SORT_KEYS))
-        self.path = (directory or cache_directory()) / f"prefixes-v3-{self.key[:24]}.json"
+        self.key = _digest(content_cache.inputs())
+        self.path = content_cache.cache_path(directory) / f"prefixes-{self.key[:24]}.json"
         self._learnt = 0
         self._rewrite = False
         """Whether the file was missing, damaged or of other inputs: written anew."""
 
     def load(self) -> KnownPrefixes | None:
         """The saved prefixes, or None when there is no file or it cannot be trusted."""
+        body = content_cache.read_signed(self.path, self.key)
         try:
-            raw = orjson.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+            raw = orjson.loads(body) if body is not None else None
+        except ValueError:
             return None
-        if not isinstance(raw, dict) or set(raw) != {"inputs", "places", "prefixes", "digest"}:
-            return None
-        if raw["inputs"] != self.inputs or raw["digest"] != self._sign(raw):
+        if not isinstance(raw, dict) or set(raw) != {"places", "prefixes"}:
             return None
         places = raw["places"]
         prefixes = raw["prefixes"]
@@ -125,28 +125,15 @@ class PrefixCache:
         known = known_prefixes()
         if not known.prefixes:
             return
-        data: dict[str, object] = {
-            "inputs": self.inputs,
+        data = {
             "places": [[p.zones, p.countries, p.regions, p.fixed, p.widened] for p in known.places],
             "prefixes": known.prefixes,
         }
-        data["digest"] = self._sign(data)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(orjson.dumps(data))
-            temporary.replace(self.path)
-        except OSError:
+        body = content_cache.signed(self.key, orjson.dumps(data))
+        if not content_cache.write_whole(self.path, body):
             return
         self._rewrite = False
         self._learnt = len(known.prefixes)
-
-    def _sign(self, data: dict[str, object]) -> str:
-        """A digest over the inputs' key and the entries, in one canonical form."""
-        body = orjson.dumps(
-            [self.key, data.get("places"), data.get("prefixes")], option=orjson.OPT_SORT_KEYS
-        )
-        return _digest(body)
 
 
 _PREFIX = re.compile(r"\+1[0-9]{6}")

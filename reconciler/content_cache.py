@@ -11,7 +11,9 @@ bytes, the Defaults by loading them as a miss would (only the YAML of the campai
 comes from the entry; its model is validated again).
 
 Entries are ``<digest>\\n<JSON>``, one file each under ``files-v1/<first two hex
-characters>/`` of the cache directory (cache.py): an edit writes one small file. JSON,
+characters>/`` of the cache directory (cache.py): an edit writes one small file; where
+NANP prefixes ring (cache.py's PrefixCache) is one more file of that form beside them,
+under the same inputs. JSON,
 never pickle: reading a file planted in a shared CI cache runs no code. The digest covers
 the entry's key and its bytes; an entry whose digest, key or shape is not exactly as
 written is a miss, and the file is loaded and its entry written anew. A digest detects
@@ -87,10 +89,7 @@ class FileCache:
     """The entries of one share of files: read while loading, written afterwards."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        from reconciler.cache import verdict_inputs
-
-        inputs = {**verdict_inputs(), "code": _code_digest()}
-        self._inputs = orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS)
+        self._inputs = inputs()
         self.directory = cache_path(directory)
         self._building: dict[int, tuple[_Pending, CachedDocument]] = {}
         self._entries: list[_Pending] = []
@@ -108,12 +107,8 @@ class FileCache:
 
     def read(self, key: str) -> list[CachedDocument] | None:
         """The entry's documents, or None: no entry, or one that cannot be trusted."""
-        try:
-            raw = self._path(key).read_bytes()
-        except OSError:
-            return None
-        digest, _, body = raw.partition(b"\n")
-        if digest != _sign(key, body).encode("ascii"):
+        body = read_signed(self._path(key), key)
+        if body is None:
             return None
         try:
             return _documents(orjson.loads(body))
@@ -151,9 +146,47 @@ class FileCache:
             if any(d.recipients is None for d in entry.documents):
                 continue
             body = orjson.dumps([_document_json(d) for d in entry.documents])
-            _PENDING.append((self._path(entry.key), _sign(entry.key, body).encode() + b"\n" + body))
+            _PENDING.append((self._path(entry.key), signed(entry.key, body)))
         self._entries.clear()
         self._building.clear()
+
+
+def inputs() -> bytes:
+    """Every input of a verdict (cache.py's ``verdict_inputs``) and this tool's code, in
+    one canonical form: what every key of this cache starts from."""
+    from reconciler.cache import verdict_inputs
+
+    found = {**verdict_inputs(), "code": _code_digest()}
+    return orjson.dumps(found, option=orjson.OPT_SORT_KEYS)
+
+
+def signed(key: str, body: bytes) -> bytes:
+    """A file of this cache: the digest of its key and body, a newline, the body."""
+    return _sign(key, body).encode("ascii") + b"\n" + body
+
+
+def read_signed(path: Path, key: str) -> bytes | None:
+    """The body of a file of this cache made for ``key``, or None: no file, or one whose
+    digest is not that of the key and the body read."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    digest, _, body = raw.partition(b"\n")
+    return body if digest == _sign(key, body).encode("ascii") else None
+
+
+def write_whole(path: Path, data: bytes) -> bool:
+    """Write a file of this cache whole or not at all (a temporary file, renamed); False
+    when it cannot be written, which only costs the work again next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    except OSError:
+        return False
+    return True
 
 
 def cache_path(directory: Path | None = None) -> Path:
@@ -179,14 +212,7 @@ def write_pending() -> None:
     """Write the entries this process made, each whole or not at all; a cache that
     cannot be written only costs the loading next time."""
     while _PENDING:
-        path, data = _PENDING.pop()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(data)
-            temporary.replace(path)
-        except OSError:
-            continue
+        write_whole(*_PENDING.pop())
 
 
 def plain_json(data: Any) -> bool:
