@@ -1,7 +1,8 @@
 """What this tool keeps in the user's cache directory (``$XDG_CACHE_HOME/dograh-campaigns``
-on Linux, platformdirs' choice elsewhere): the content hashes of live contacts files,
-where the phone number prefixes ring, and the apply locks. Nothing in it is secret: no
-key, no phone number (a prefix is an area code and an exchange).
+on Linux, platformdirs' choice elsewhere, content_cache.py's ``cache_directory``) beside
+the loaded manifests: the content hashes of live contacts files, where the phone number
+prefixes ring, and the apply locks. Nothing in it is secret: no key, no phone number (a
+prefix is an area code and an exchange).
 """
 
 from __future__ import annotations
@@ -10,22 +11,15 @@ import hashlib
 import json
 import os
 import re
-import zoneinfo
-from importlib import metadata
 from pathlib import Path
 
 import orjson
-import platformdirs
 
 from reconciler import content_cache
+from reconciler.content_cache import cache_directory
 from reconciler.hours import KnownPrefixes, Place, known_prefixes, learn_prefixes
 
 CACHE_VERSION = 1
-
-
-def cache_directory() -> Path:
-    """``$XDG_CACHE_HOME/dograh-campaigns`` (platformdirs' user cache directory)."""
-    return Path(platformdirs.user_cache_dir("dograh-campaigns", appauthor=False))
 
 
 class ContactsCache:
@@ -153,40 +147,3 @@ def _is_place(item: object) -> bool:
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def verdict_inputs() -> dict[str, str]:
-    """Everything that decides where a prefix rings and which rules hold there: a
-    change of any one is another cache (phonenumbers' version as installed: a run that
-    finds every file in the content cache does not import it)."""
-    import reconciler
-    from reconciler.hours import numbers, rules
-
-    return {
-        "tool": reconciler.__version__,
-        "phonenumbers": _package_version("phonenumbers"),
-        "tzdata": _package_version("tzdata"),
-        "zoneinfo": _system_zone_data(),
-        "area_codes": _digest(numbers.area_codes_bytes()),
-        "rules": _digest(rules.rules_bytes()),
-    }
-
-
-def _package_version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "none"
-
-
-def _system_zone_data() -> str:
-    """The version of the zone data that ``zoneinfo`` reads first (the system's, when
-    there is one; tzdata's package otherwise)."""
-    for directory in zoneinfo.TZPATH:
-        try:
-            with (Path(directory) / "tzdata.zi").open("rb") as file:
-                first = file.readline(100)
-        except OSError:
-            continue
-        return first.decode("ascii", "replace").strip().removeprefix("# version ")
-    return "package"

@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zoneinfo
 from dataclasses import dataclass, field
+from importlib import metadata
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
+import platformdirs
 
 from reconciler.diagnostics import Diagnostic
 
@@ -152,10 +155,8 @@ class FileCache:
 
 
 def inputs() -> bytes:
-    """Every input of a verdict (cache.py's ``verdict_inputs``) and this tool's code, in
-    one canonical form: what every key of this cache starts from."""
-    from reconciler.cache import verdict_inputs
-
+    """Every input of a verdict (``verdict_inputs``) and this tool's code, in one
+    canonical form: what every key of this cache starts from."""
     found = {**verdict_inputs(), "code": _code_digest()}
     return orjson.dumps(found, option=orjson.OPT_SORT_KEYS)
 
@@ -189,10 +190,14 @@ def write_whole(path: Path, data: bytes) -> bool:
     return True
 
 
-def cache_path(directory: Path | None = None) -> Path:
-    """Where the entries are: ``files-v1`` in the cache directory (cache.py)."""
-    from reconciler.cache import cache_directory
+def cache_directory() -> Path:
+    """``$XDG_CACHE_HOME/dograh-campaigns`` (platformdirs' user cache directory): this
+    cache's, and those of cache.py and lock.py."""
+    return Path(platformdirs.user_cache_dir("dograh-campaigns", appauthor=False))
 
+
+def cache_path(directory: Path | None = None) -> Path:
+    """Where the entries are: ``files-v1`` in the cache directory."""
     return (directory or cache_directory()) / FORMAT
 
 
@@ -222,6 +227,43 @@ def plain_json(data: Any) -> bool:
         return bool(orjson.loads(orjson.dumps(data)) == data)
     except (TypeError, ValueError):
         return False
+
+
+def verdict_inputs() -> dict[str, str]:
+    """Everything that decides where a number rings and which rules hold there: a
+    change of any one is another cache (phonenumbers' version as installed: a run that
+    finds every file in the content cache does not import it)."""
+    import reconciler
+    from reconciler.hours import numbers, rules
+
+    return {
+        "tool": reconciler.__version__,
+        "phonenumbers": _package_version("phonenumbers"),
+        "tzdata": _package_version("tzdata"),
+        "zoneinfo": _system_zone_data(),
+        "area_codes": hashlib.sha256(numbers.area_codes_bytes()).hexdigest(),
+        "rules": hashlib.sha256(rules.rules_bytes()).hexdigest(),
+    }
+
+
+def _package_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "none"
+
+
+def _system_zone_data() -> str:
+    """The version of the zone data that ``zoneinfo`` reads first (the system's, when
+    there is one; tzdata's package otherwise)."""
+    for directory in zoneinfo.TZPATH:
+        try:
+            with (Path(directory) / "tzdata.zi").open("rb") as file:
+                first = file.readline(100)
+        except OSError:
+            continue
+        return first.decode("ascii", "replace").strip().removeprefix("# version ")
+    return "package"
 
 
 def _sign(key: str, body: bytes) -> str:
