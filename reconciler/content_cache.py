@@ -26,15 +26,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import zoneinfo
 from dataclasses import dataclass, field
-from importlib import metadata
 from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
-import platformdirs
 
 from reconciler.diagnostics import Diagnostic
 
@@ -193,6 +190,8 @@ def write_whole(path: Path, data: bytes) -> bool:
 def cache_directory() -> Path:
     """``$XDG_CACHE_HOME/dograh-campaigns`` (platformdirs' user cache directory): this
     cache's, and those of cache.py and lock.py."""
+    import platformdirs  # here, as the rest: the CLI imports this module at start-up
+
     return Path(platformdirs.user_cache_dir("dograh-campaigns", appauthor=False))
 
 
@@ -247,15 +246,19 @@ def verdict_inputs() -> dict[str, str]:
 
 
 def _package_version(name: str) -> str:
+    import importlib.metadata
+
     try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
         return "none"
 
 
 def _system_zone_data() -> str:
     """The version of the zone data that ``zoneinfo`` reads first (the system's, when
     there is one; tzdata's package otherwise)."""
+    import zoneinfo
+
     for directory in zoneinfo.TZPATH:
         try:
             with (Path(directory) / "tzdata.zi").open("rb") as file:
