@@ -11,15 +11,15 @@ bytes, the Defaults by loading them as a miss would (only the YAML of the campai
 comes from the entry; its model is validated again).
 
 Entries are ``<digest>\\n<JSON>``, one file each under ``files-v1/<first two hex
-characters>/`` of the cache directory (cache.py): an edit writes one small file; where
-NANP prefixes ring (cache.py's PrefixCache) is one more file of that form beside them,
-under the same inputs. JSON,
-never pickle: reading a file planted in a shared CI cache runs no code. The digest covers
-the entry's key and its bytes; an entry whose digest, key or shape is not exactly as
-written is a miss, and the file is loaded and its entry written anew. A digest detects
-damage, not a forger who can write the cache: such a cache is as trusted as the
-checkout. Entries are written once the output is printed (``write_pending``), and hold
-no phone number: places, counts and row numbers only.
+characters>/`` of the cache directory (``cache_directory``): an edit writes one small
+file. Where NANP prefixes ring (cache.py's PrefixCache) is one more file of that form
+beside them, under the same inputs. JSON, never pickle: reading a file planted in a
+shared CI cache runs no code. The digest covers the entry's key and its bytes; an entry
+whose digest, key or shape is not exactly as written is a miss, and the file is loaded
+and its entry written anew. A digest detects damage, not a forger who can write the
+cache: such a cache is as trusted as the checkout. Entries are written once the output
+is printed (``write_pending``), and hold no phone number: places, counts and row
+numbers only.
 """
 
 from __future__ import annotations
