@@ -1,7 +1,8 @@
 """What this tool keeps in the user's cache directory (``$XDG_CACHE_HOME/dograh-campaigns``
-on Linux, platformdirs' choice elsewhere): the content hashes of live contacts files,
-where the phone number prefixes ring, and the apply locks. Nothing in it is secret: no
-key, no phone number (a prefix is an area code and an exchange).
+on Linux, platformdirs' choice elsewhere, content_cache.py's ``cache_directory``) beside
+the loaded manifests: the content hashes of live contacts files, where the phone number
+prefixes ring, and the apply locks. Nothing in it is secret: no key, no phone number (a
+prefix is an area code and an exchange).
 """
 
 from __future__ import annotations
@@ -10,21 +11,15 @@ import hashlib
 import json
 import os
 import re
-import zoneinfo
-from importlib import metadata
 from pathlib import Path
 
 import orjson
-import platformdirs
 
+from reconciler import content_cache
+from reconciler.content_cache import cache_directory
 from reconciler.hours import KnownPrefixes, Place, known_prefixes, learn_prefixes
 
 CACHE_VERSION = 1
-
-
-def cache_directory() -> Path:
-    """``$XDG_CACHE_HOME/dograh-campaigns`` (platformdirs' user cache directory)."""
-    return Path(platformdirs.user_cache_dir("dograh-campaigns", appauthor=False))
 
 
 class ContactsCache:
@@ -64,30 +59,29 @@ class PrefixCache:
     check learnt it: each place written once and each prefix as its index, merged by
     every process that learnt more (a lost merge only costs the lookups again).
 
-    A cache must never change a verdict. So the file is named by, and holds, every input
-    of where a prefix rings (``verdict_inputs``: this tool's version, phonenumbers',
-    tzdata's and the system's zone data, the rules and the area-code table, by hash);
-    and it carries a digest over those inputs and its entries. A file whose inputs or
-    digest do not match, or that is not exactly the expected shape, is a miss, never a
-    partial answer, and is written anew. JSON, never pickle: reading it runs no code."""
+    A cache must never change a verdict. So it is a file of the content cache
+    (content_cache.py), in its directory and form: named by, and signed with, a digest
+    of every input of where a prefix rings (``verdict_inputs``: this tool's version and
+    code, phonenumbers', tzdata's and the system's zone data, the rules and the
+    area-code table, by hash) and of its entries. A file whose digest does not match,
+    or that is not exactly the expected shape, is a miss, never a partial answer, and
+    is written anew. JSON, never pickle: reading it runs no code."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        self.inputs = verdict_inputs()
-        self.key = _digest(orjson.dumps(self.inputs, option=orjson.OPT_SORT_KEYS))
-        self.path = (directory or cache_directory()) / f"prefixes-v3-{self.key[:24]}.json"
+        self.key = _digest(content_cache.inputs())
+        self.path = content_cache.cache_path(directory) / f"prefixes-{self.key[:24]}.json"
         self._learnt = 0
         self._rewrite = False
         """Whether the file was missing, damaged or of other inputs: written anew."""
 
     def load(self) -> KnownPrefixes | None:
         """The saved prefixes, or None when there is no file or it cannot be trusted."""
+        body = content_cache.read_signed(self.path, self.key)
         try:
-            raw = orjson.loads(self.path.read_bytes())
-        except (OSError, ValueError):
+            raw = orjson.loads(body) if body is not None else None
+        except ValueError:
             return None
-        if not isinstance(raw, dict) or set(raw) != {"inputs", "places", "prefixes", "digest"}:
-            return None
-        if raw["inputs"] != self.inputs or raw["digest"] != self._sign(raw):
+        if not isinstance(raw, dict) or set(raw) != {"places", "prefixes"}:
             return None
         places = raw["places"]
         prefixes = raw["prefixes"]
@@ -125,28 +119,15 @@ class PrefixCache:
         known = known_prefixes()
         if not known.prefixes:
             return
-        data: dict[str, object] = {
-            "inputs": self.inputs,
+        data = {
             "places": [[p.zones, p.countries, p.regions, p.fixed, p.widened] for p in known.places],
             "prefixes": known.prefixes,
         }
-        data["digest"] = self._sign(data)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(orjson.dumps(data))
-            temporary.replace(self.path)
-        except OSError:
+        body = content_cache.signed(self.key, orjson.dumps(data))
+        if not content_cache.write_whole(self.path, body):
             return
         self._rewrite = False
         self._learnt = len(known.prefixes)
-
-    def _sign(self, data: dict[str, object]) -> str:
-        """A digest over the inputs' key and the entries, in one canonical form."""
-        body = orjson.dumps(
-            [self.key, data.get("places"), data.get("prefixes")], option=orjson.OPT_SORT_KEYS
-        )
-        return _digest(body)
 
 
 _PREFIX = re.compile(r"\+1[0-9]{6}")
@@ -166,41 +147,3 @@ def _is_place(item: object) -> bool:
 
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def verdict_inputs() -> dict[str, str]:
-    """Everything that decides where a prefix rings and which rules hold there: a
-    change of any one is another cache."""
-    import phonenumbers
-
-    import reconciler
-    from reconciler.hours import numbers, rules
-
-    return {
-        "tool": reconciler.__version__,
-        "phonenumbers": phonenumbers.__version__,
-        "tzdata": _package_version("tzdata"),
-        "zoneinfo": _system_zone_data(),
-        "area_codes": _digest(numbers.area_codes_bytes()),
-        "rules": _digest(rules.rules_bytes()),
-    }
-
-
-def _package_version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "none"
-
-
-def _system_zone_data() -> str:
-    """The version of the zone data that ``zoneinfo`` reads first (the system's, when
-    there is one; tzdata's package otherwise)."""
-    for directory in zoneinfo.TZPATH:
-        try:
-            with (Path(directory) / "tzdata.zi").open("rb") as file:
-                first = file.readline(100)
-        except OSError:
-            continue
-        return first.decode("ascii", "replace").strip().removeprefix("# version ")
-    return "package"

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from reconciler.diagnostics import Diagnostic, sorted_diagnostics
 from reconciler.errors import UserError
+from reconciler.manifest.paths import SourcePaths
 from reconciler.owner import repository_root
 from reconciler.plan import Plan
 
@@ -51,12 +52,12 @@ def uncommitted(paths: Sequence[str]) -> list[Uncommitted]:
     """The files of ``paths`` that are not as HEAD holds them; none outside git."""
     if not paths:
         return []
-    located = {path: Path(path).parent.resolve() / Path(path).name for path in paths}
-    common = Path(os.path.commonpath([str(p.parent) for p in located.values()]))
-    root = repository_root(common)
+    real = SourcePaths()  # thousands of files in a few directories, each resolved once
+    located = {path: real.in_real_dir(path) for path in paths}
+    root = repository_root(Path(os.path.commonpath({real.dir_of(path) for path in paths})))
     if not (root / ".git").exists():
         return []
-    relative = {os.path.relpath(where, root): path for path, where in located.items()}
+    relative = {_relative(where, str(root)): path for path, where in located.items()}
     command = ["git", "-C", str(root), "status", "--porcelain=v1", "-z", "--ignored=traditional"]
     command += ["--untracked-files=all", "--", *relative]
     try:
@@ -82,6 +83,13 @@ def uncommitted(paths: Sequence[str]) -> list[Uncommitted]:
         if given is not None:
             found.append(Uncommitted(given, _STATES.get(code) or _changed(code)))
     return sorted(found, key=lambda item: item.path)
+
+
+def _relative(where: str, root: str) -> str:
+    """``os.path.relpath`` of an absolute path, without its work for one inside root."""
+    if where.startswith(root + os.sep) and root != os.sep:
+        return where[len(root) + 1 :]
+    return os.path.relpath(where, root)
 
 
 def _changed(code: str) -> str:

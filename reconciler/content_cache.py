@@ -11,13 +11,15 @@ bytes, the Defaults by loading them as a miss would (only the YAML of the campai
 comes from the entry; its model is validated again).
 
 Entries are ``<digest>\\n<JSON>``, one file each under ``files-v1/<first two hex
-characters>/`` of the cache directory (cache.py): an edit writes one small file. JSON,
-never pickle: reading a file planted in a shared CI cache runs no code. The digest covers
-the entry's key and its bytes; an entry whose digest, key or shape is not exactly as
-written is a miss, and the file is loaded and its entry written anew. A digest detects
-damage, not a forger who can write the cache: such a cache is as trusted as the
-checkout. Entries are written once the output is printed (``write_pending``), and hold
-no phone number: places, counts and row numbers only.
+characters>/`` of the cache directory (``cache_directory``): an edit writes one small
+file. Where NANP prefixes ring (cache.py's PrefixCache) is one more file of that form
+beside them, under the same inputs. JSON, never pickle: reading a file planted in a
+shared CI cache runs no code. The digest covers the entry's key and its bytes; an entry
+whose digest, key or shape is not exactly as written is a miss, and the file is loaded
+and its entry written anew. A digest detects damage, not a forger who can write the
+cache: such a cache is as trusted as the checkout. Entries are written once the output
+is printed (``write_pending``), and hold no phone number: places, counts and row
+numbers only.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,10 +89,7 @@ class FileCache:
     """The entries of one share of files: read while loading, written afterwards."""
 
     def __init__(self, directory: Path | None = None) -> None:
-        from reconciler.cache import verdict_inputs
-
-        inputs = {**verdict_inputs(), "code": _code_digest()}
-        self._inputs = orjson.dumps(inputs, option=orjson.OPT_SORT_KEYS)
+        self._inputs = inputs()
         self.directory = cache_path(directory)
         self._building: dict[int, tuple[_Pending, CachedDocument]] = {}
         self._entries: list[_Pending] = []
@@ -107,12 +107,8 @@ class FileCache:
 
     def read(self, key: str) -> list[CachedDocument] | None:
         """The entry's documents, or None: no entry, or one that cannot be trusted."""
-        try:
-            raw = self._path(key).read_bytes()
-        except OSError:
-            return None
-        digest, _, body = raw.partition(b"\n")
-        if digest != _sign(key, body).encode("ascii"):
+        body = read_signed(self._path(key), key)
+        if body is None:
             return None
         try:
             return _documents(orjson.loads(body))
@@ -150,15 +146,57 @@ class FileCache:
             if any(d.recipients is None for d in entry.documents):
                 continue
             body = orjson.dumps([_document_json(d) for d in entry.documents])
-            _PENDING.append((self._path(entry.key), _sign(entry.key, body).encode() + b"\n" + body))
+            _PENDING.append((self._path(entry.key), signed(entry.key, body)))
         self._entries.clear()
         self._building.clear()
 
 
-def cache_path(directory: Path | None = None) -> Path:
-    """Where the entries are: ``files-v1`` in the cache directory (cache.py)."""
-    from reconciler.cache import cache_directory
+def inputs() -> bytes:
+    """Every input of a verdict (``verdict_inputs``) and this tool's code, in one
+    canonical form: what every key of this cache starts from."""
+    found = {**verdict_inputs(), "code": _code_digest()}
+    return orjson.dumps(found, option=orjson.OPT_SORT_KEYS)
 
+
+def signed(key: str, body: bytes) -> bytes:
+    """A file of this cache: the digest of its key and body, a newline, the body."""
+    return _sign(key, body).encode("ascii") + b"\n" + body
+
+
+def read_signed(path: Path, key: str) -> bytes | None:
+    """The body of a file of this cache made for ``key``, or None: no file, or one whose
+    digest is not that of the key and the body read."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    digest, _, body = raw.partition(b"\n")
+    return body if digest == _sign(key, body).encode("ascii") else None
+
+
+def write_whole(path: Path, data: bytes) -> bool:
+    """Write a file of this cache whole or not at all (a temporary file, renamed); False
+    when it cannot be written, which only costs the work again next time."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_bytes(data)
+        temporary.replace(path)
+    except OSError:
+        return False
+    return True
+
+
+def cache_directory() -> Path:
+    """``$XDG_CACHE_HOME/dograh-campaigns`` (platformdirs' user cache directory): this
+    cache's, and those of cache.py and lock.py."""
+    import platformdirs  # here, as the rest: the CLI imports this module at start-up
+
+    return Path(platformdirs.user_cache_dir("dograh-campaigns", appauthor=False))
+
+
+def cache_path(directory: Path | None = None) -> Path:
+    """Where the entries are: ``files-v1`` in the cache directory."""
     return (directory or cache_directory()) / FORMAT
 
 
@@ -178,14 +216,7 @@ def write_pending() -> None:
     """Write the entries this process made, each whole or not at all; a cache that
     cannot be written only costs the loading next time."""
     while _PENDING:
-        path, data = _PENDING.pop()
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(data)
-            temporary.replace(path)
-        except OSError:
-            continue
+        write_whole(*_PENDING.pop())
 
 
 def plain_json(data: Any) -> bool:
@@ -195,6 +226,47 @@ def plain_json(data: Any) -> bool:
         return bool(orjson.loads(orjson.dumps(data)) == data)
     except (TypeError, ValueError):
         return False
+
+
+def verdict_inputs() -> dict[str, str]:
+    """Everything that decides where a number rings and which rules hold there: a
+    change of any one is another cache (phonenumbers' version as installed: a run that
+    finds every file in the content cache does not import it)."""
+    import reconciler
+    from reconciler.hours import numbers, rules
+
+    return {
+        "tool": reconciler.__version__,
+        "phonenumbers": _package_version("phonenumbers"),
+        "tzdata": _package_version("tzdata"),
+        "zoneinfo": _system_zone_data(),
+        "area_codes": hashlib.sha256(numbers.area_codes_bytes()).hexdigest(),
+        "rules": hashlib.sha256(rules.rules_bytes()).hexdigest(),
+    }
+
+
+def _package_version(name: str) -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
+
+
+def _system_zone_data() -> str:
+    """The version of the zone data that ``zoneinfo`` reads first (the system's, when
+    there is one; tzdata's package otherwise)."""
+    import zoneinfo
+
+    for directory in zoneinfo.TZPATH:
+        try:
+            with (Path(directory) / "tzdata.zi").open("rb") as file:
+                first = file.readline(100)
+        except OSError:
+            continue
+        return first.decode("ascii", "replace").strip().removeprefix("# version ")
+    return "package"
 
 
 def _sign(key: str, body: bytes) -> str:
@@ -342,6 +414,11 @@ def _is_position(value: Any) -> bool:
     )
 
 
+def _only(kind: type, values: list[Any]) -> bool:
+    """Whether every value is exactly of ``kind`` (not a subclass: no bool for int)."""
+    return set(map(type, values)) <= {kind}
+
+
 def _list(value: Any) -> list[Any]:
     _check(type(value) is list)
     return list(value)
@@ -375,14 +452,14 @@ def _recipients(value: Any) -> Recipients:
     keys, contacts, rows = places
     _check(type(keys) is list and type(contacts) is list and type(rows) is list)
     _check(len(keys) == len(contacts) == len(rows))
-    _check(all(type(count) is int and count > 0 for count in contacts))
-    _check(all(type(some) is list for some in rows))
-    _check(all(type(row) is int and row > 1 for some in rows for row in some))
+    # Checked in bulk (types as sets, bounds by min): every place of every file, every run.
+    _check(_only(int, contacts) and min(contacts, default=1) > 0)
+    _check(_only(list, rows))
+    every = list(chain.from_iterable(rows))
+    _check(_only(int, every) and min(every, default=2) > 1)
     get = _PLACES.get
-    counts = tuple(
-        PlaceCount(get(key) or _place(key), count, tuple(some))
-        for key, count, some in zip(keys, contacts, rows, strict=True)
-    )
+    places = [get(key) or _place(key) for key in keys]
+    counts = tuple(map(PlaceCount, places, contacts, map(tuple, rows)))
     return Recipients(
         places=counts,
         invalid=_rows(invalid),

@@ -41,10 +41,31 @@ _REDIAL_FLAGS = (
 
 def field_differences(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[str]:
     """Each differing field of two settings views: ``path old -> new``, ``path added: v``,
-    ``path removed (was v)``; an added or removed object is named, not spelled out."""
+    ``path removed (was v)``; an added or removed object is named, not spelled out.
+
+    A field whose values are plain values, or objects of the same keys holding them (the
+    usual refused change: ``max_concurrency``, ``retry.delay_seconds``), is told here as
+    deepdiff tells it; deepdiff compares only the other fields (lists, added or removed
+    keys), and is imported only then: a plan may explain hundreds of completed campaigns.
+    """
+    before, after = dict(old or {}), dict(new or {})
+    lines: list[tuple[str, str]] = []
+    deep = before.keys() != after.keys()
+    for key in [k for k in before if k in after]:
+        plain = _plainly(before[key], after[key], (key,))
+        if plain is None:
+            deep = True
+        else:  # told: deepdiff sees it unchanged (and the same keys, which it weighs)
+            lines.extend(plain)
+            after[key] = before[key]
+    if deep:
+        lines.extend(_deep(before, after))
+    return [line for _, line in sorted(lines)]
+
+
+def _deep(before: dict[str, Any], after: dict[str, Any]) -> list[tuple[str, str]]:
     from deepdiff import DeepDiff  # on the refusal paths only
 
-    before, after = dict(old or {}), dict(new or {})
     if _regrouped(before.get("schedule"), after.get("schedule")):
         before["schedule"] = _by_day(before["schedule"])
         after["schedule"] = _by_day(after["schedule"])
@@ -66,7 +87,33 @@ def field_differences(old: Mapping[str, Any] | None, new: Mapping[str, Any] | No
                 lines.append((where, f"{where} removed{_scalar(level.t1, ' (was ', ')')}"))
             else:
                 lines.append((where, f"{where} {_value(level.t1)} -> {_value(level.t2)}"))
-    return [line for _, line in sorted(lines)]
+    return lines
+
+
+_PLAIN = (type(None), bool, int, float, str)
+
+
+def _plainly(old: Any, new: Any, path: tuple[Any, ...]) -> list[tuple[str, str]] | None:
+    """The differences of two values as deepdiff reports them (a value of another type is
+    a change too: ``3 -> 3.0``), or None where deepdiff is needed: a list (compared as a
+    set), a key on one side only, an object against a value."""
+    if type(old) in _PLAIN and type(new) in _PLAIN:
+        if type(old) is type(new) and old == new:
+            return []
+        where = format_path(path)
+        return [(where, f"{where} {_value(old)} -> {_value(new)}")]
+    if type(old) is dict and type(new) is dict and old.keys() == new.keys():
+        found: list[tuple[str, str]] = []
+        for key in old:
+            more = _plainly(old[key], new[key], (*path, key))
+            if more is None:
+                return None
+            found.extend(more)
+        return found
+    if type(old) is list and type(new) is list and len(old) == len(new):
+        same = all(_plainly(a, b, path) == [] for a, b in zip(old, new, strict=True))
+        return [] if same else None
+    return None
 
 
 def change_differences(old: CampaignChange, new: CampaignChange) -> list[str]:

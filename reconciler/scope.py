@@ -30,7 +30,7 @@ from reconciler.environment import tree_root
 from reconciler.identity import Identity, named_by, pinned_ids
 from reconciler.live import LiveCampaign
 from reconciler.manifest.load import is_manifest_name
-from reconciler.manifest.paths import display_path, inside, repository_of
+from reconciler.manifest.paths import SourcePaths, display_path, inside, repository_of
 from reconciler.manifest.yaml_source import MAX_FILE_BYTES, NotRegular, TooBig, read_capped
 from reconciler.named import Named, named_in
 
@@ -65,7 +65,8 @@ class Outside:
 
 def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
     """The manifests of the repositories of ``paths`` other than the ``planned`` files."""
-    skip = {os.path.realpath(file) for file in planned}
+    real = SourcePaths()
+    skip = {real.real_file(file)[0] for file in planned}
     manifests: list[Named] = []
     unsure: list[Diagnostic] = []
     cwd = str(Path.cwd())
@@ -73,7 +74,7 @@ def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
     for root in dict.fromkeys(Path(repository_of(path)) for path in paths):
         files, complete = _files(root)
         if trees:
-            files = [f for f in files if any(inside(os.path.realpath(f), t) for t in trees)]
+            files = [f for f in files if any(inside(real.real_file(f)[0], t) for t in trees)]
         if not complete:
             unsure.append(
                 Diagnostic(
@@ -91,10 +92,10 @@ def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
                 )
             )
         for file in files:
-            real = os.path.realpath(file)
-            if real in skip or file.is_symlink():
+            where, linked = real.real_file(file)
+            if where in skip or linked:
                 continue
-            skip.add(real)
+            skip.add(where)
             try:
                 raw = read_capped(file, MAX_FILE_BYTES, follow=False)
             except (TooBig, NotRegular, OSError):

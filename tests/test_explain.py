@@ -99,3 +99,38 @@ def test_the_plan_path_does_not_import_deepdiff() -> None:
     code = f"import sys, {modules}; print('deepdiff' in sys.modules)"
     answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert (answer.returncode, answer.stdout) == (0, "False\n"), answer.stderr
+
+
+def test_plain_values_of_another_type_are_changes() -> None:
+    """As deepdiff tells them: ``3 -> 3.0`` and ``true -> 1`` differ, though Python's
+    ``==`` would call them equal; an object of the same keys is named field by field."""
+    old = {"a": 3, "b": True, "c": None, "retry": {"delay": 300, "on": ["busy"]}, "d": "x"}
+    new = {"a": 3.0, "b": 1, "c": 5, "retry": {"delay": 600, "on": ["busy"]}, "d": "x"}
+    assert field_differences(old, new) == [
+        "a 3 -> 3.0",
+        "b true -> 1",
+        "c none -> 5",
+        "retry.delay 300 -> 600",
+    ]
+
+
+def test_plain_fields_beside_a_list_are_told_with_it() -> None:
+    old = {"max_concurrency": 3, "schedule": _schedule((WEEKDAYS, "09:00", "17:00"))}
+    new = {"max_concurrency": 5, "schedule": _schedule((WEEKDAYS, "09:00", "18:00"))}
+    assert field_differences(old, new) == [
+        "max_concurrency 3 -> 5",
+        "schedule.slots[0].end 17:00 -> 18:00",
+    ]
+
+
+def test_deepdiff_is_imported_only_for_what_plain_comparison_cannot_tell() -> None:
+    """A plan explains every completed campaign's refused change: plain fields (the
+    usual ones) are told without loading deepdiff; a list or an added key loads it."""
+    code = (
+        "import sys; from reconciler.explain import field_differences as f; "
+        "f({'max_concurrency': 3, 'retry': {'delay': 1}}, {'max_concurrency': 5, "
+        "'retry': {'delay': 2}}); print('deepdiff' in sys.modules); "
+        "f({'on': ['busy']}, {'on': ['busy', 'voicemail']}); print('deepdiff' in sys.modules)"
+    )
+    answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert (answer.returncode, answer.stdout) == (0, "False\nTrue\n"), answer.stderr

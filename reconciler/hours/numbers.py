@@ -37,13 +37,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources
-
-import phonenumbers
-from phonenumbers import PhoneNumber, PhoneNumberType, timezone
-from phonenumbers.phonemetadata import PhoneMetadata, PhoneNumberDesc
-from phonenumbers.tzdata import TIMEZONE_DATA
+from typing import TYPE_CHECKING
 
 from reconciler.hours.rules import all_rules
+
+if TYPE_CHECKING:  # imported where a number is classified: a warm run classifies none
+    from phonenumbers import PhoneNumber
+    from phonenumbers.phonemetadata import PhoneNumberDesc
 
 INVALID = -1
 """The place id of a number phonenumbers finds invalid: it rings nowhere."""
@@ -165,12 +165,14 @@ def _classify(e164: str) -> int:
         regions = area_codes().get(e164[2:5])
         if regions:
             return _classify_geographic(e164, regions)
+    import phonenumbers
+
     try:
         number = phonenumbers.parse(e164)
     except phonenumbers.NumberParseException:
         return INVALID
     kind = phonenumbers.number_type(number)
-    if kind == PhoneNumberType.UNKNOWN:
+    if kind == phonenumbers.PhoneNumberType.UNKNOWN:
         return INVALID
     return _intern(_place_of(number, kind))
 
@@ -185,6 +187,8 @@ def _classify_geographic(e164: str, regions: tuple[str, ...]) -> int:
     zones = _area_code_zones(e164[2:5])
     exchange = None
     if zones is None:
+        from phonenumbers import PhoneNumber, timezone
+
         number = PhoneNumber(country_code=1, national_number=int(e164[2:]))
         zones = timezone.time_zones_for_geographical_number(number)
         exchange = e164[2:]
@@ -213,6 +217,8 @@ def _table_zones(
     key = (area_code, zones)
     verdict = table.verdicts.get(key)
     if verdict is None:
+        from phonenumbers import timezone
+
         own = table.area_code_zones.get(area_code)
         allowed = own if own is not None else table.zones_of_area_code(area_code)
         known = {z for z in zones if z != timezone.UNKNOWN_TIMEZONE}
@@ -233,6 +239,8 @@ def _table_zones(
 def _by_exchange(national: str) -> bool:
     """Whether phonenumbers' zone data places this number by more than its area code
     (a key of ``1`` and four to six digits of it)."""
+    from phonenumbers.tzdata import TIMEZONE_DATA
+
     return f"1{national[:4]}" in TIMEZONE_DATA or any(
         f"1{national[:n]}" in TIMEZONE_DATA for n in (5, 6)
     )
@@ -264,6 +272,8 @@ def _patterns(region: str) -> tuple[_Pattern, tuple[_Pattern, ...]]:
     """The region's general pattern and the patterns of its number types. A number is
     valid when it matches the first and any of the others, so the others are tried
     most likely first (fixed line, mobile) and those without a pattern are left out."""
+    from phonenumbers.phonemetadata import PhoneMetadata
+
     metadata = PhoneMetadata.metadata_for_region(region)
     assert metadata is not None, region
     kinds = (
@@ -291,6 +301,8 @@ def _pattern(desc: PhoneNumberDesc | None) -> _Pattern:
 
 @cache
 def _geographic_place(zones: tuple[str, ...], widened: bool, regions: tuple[str, ...]) -> int:
+    from phonenumbers import timezone
+
     known = tuple(z for z in zones if z != timezone.UNKNOWN_TIMEZONE)
     countries = tuple(sorted({r[:2] for r in regions}))
     ruled = tuple(r for r in regions if r in ruled_regions())
@@ -301,6 +313,8 @@ def _geographic_place(zones: tuple[str, ...], widened: bool, regions: tuple[str,
 def _area_code_zones(area_code: str) -> tuple[str, ...] | None:
     """The zones of every number of an area code, when phonenumbers' data has none
     finer for it; None when its exchanges differ (850: Eastern and Central)."""
+    from phonenumbers.tzdata import TIMEZONE_DATA
+
     prefix = f"1{area_code}"
     if any(len(key) > 4 and key.startswith(prefix) for key in _nanp_zone_keys()):
         return None
@@ -310,6 +324,8 @@ def _area_code_zones(area_code: str) -> tuple[str, ...] | None:
 
 @cache
 def _nanp_zone_keys() -> tuple[str, ...]:
+    from phonenumbers.tzdata import TIMEZONE_DATA
+
     return tuple(key for key in TIMEZONE_DATA if key.startswith("1") and len(key) > 4)
 
 
@@ -321,6 +337,9 @@ def ruled_regions() -> frozenset[str]:
 
 
 def _place_of(number: PhoneNumber, kind: int) -> Place:
+    import phonenumbers
+    from phonenumbers import timezone
+
     geographic = phonenumbers.is_number_type_geographical(kind, number.country_code or 0)
     if geographic:
         zones = timezone.time_zones_for_geographical_number(number)

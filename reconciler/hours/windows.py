@@ -15,6 +15,7 @@ minutes before the legal end: a call started at 20:59 is still going at 21:00.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -132,22 +133,51 @@ def _reached(
     winter_day = (date(year, *WINTER_FROM) - date(1970, 1, 1)).days
     summer = winter = ""
     shapes: dict[Shape, tuple[str, Shape]] = {}
+    # Most weeks are far from any clock change: there the slot lands at one offset.
+    changes = sorted({at for at, _ in ours} | {at for at, _ in theirs})
     local_day = first // DAY + 1
     local_day += (day - (local_day + 3) % 7) % 7  # 1970-01-01 was a Thursday (3)
+    by_shift: dict[int, str] = {}  # a steady week's text by its shift (its shape is seen)
     while local_day * DAY + finish < last - DAY:
         base = local_day * DAY
-        intervals = _local(base + begin, base + finish, ours, theirs)
+        shift = None
+        if begin < finish and _steady(changes, base + begin, base + finish):
+            shift = _offset(theirs, base + begin) - _offset(ours, base + begin)
+            text = by_shift.get(shift, "")
+            intervals = [] if text else [(base + begin + shift, base + finish + shift)]
+        else:
+            intervals = _local(base + begin, base + finish, ours, theirs)
         if intervals:
             text = _text(intervals[0][0], intervals[-1][1])
+            shape = tuple((low - base, high - base) for low, high in intervals)
+            if shape not in shapes:
+                shapes[shape] = (text, tuple(intervals))
+            if shift is not None:
+                by_shift[shift] = text
+        if intervals or shift is not None:
             if not summer and local_day >= summer_day:
                 summer = text
             if not winter and local_day >= winter_day:
                 winter = text
-            shape = tuple((low - base, high - base) for low, high in intervals)
-            if shape not in shapes:
-                shapes[shape] = (text, tuple(intervals))
         local_day += 7
     return summer, winter, tuple(shapes.values())
+
+
+_NEAR = 2 * DAY
+"""Farther than this from a clock change (of either zone, or the start of their
+steps), a wall-clock window is one interval at one offset: an offset is at most 14
+hours, so every instant the window may stand for lies within it."""
+
+
+def _steady(changes: list[int], wall_start: int, wall_end: int) -> bool:
+    """Whether no clock change lies near the window (``_NEAR``)."""
+    at = bisect_left(changes, wall_start - _NEAR)
+    return at == len(changes) or changes[at] > wall_end + _NEAR
+
+
+def _offset(steps: tuple[tuple[int, int], ...], at: int) -> int:
+    """A zone's offset at a UTC instant at or after its first step."""
+    return steps[bisect_right(steps, (at, 1 << 62)) - 1][1]
 
 
 def _local(

@@ -37,7 +37,7 @@ def pieces(zone: str, year: int) -> tuple[tuple[int, int], ...]:
     start, end = span(year)
 
     def offset(at: int) -> int:
-        delta = datetime.fromtimestamp(at, timezone.utc).astimezone(tz).utcoffset()
+        delta = datetime.fromtimestamp(at, tz).utcoffset()
         return int(delta.total_seconds()) if delta is not None else 0
 
     found = [(start, offset(start))]

@@ -428,7 +428,8 @@ class DefaultsFinder:
     def _defaults_in(self, path: str) -> list[tuple[Document, Defaults | None]]:
         display = display_path(path, self._paths.cwd)
         try:
-            if not inside(os.path.realpath(path), self._paths.root_of(self._paths.dir_of(path))):
+            real, _ = self._paths.real_file(path)
+            if not inside(real, self._paths.root_of(self._paths.dir_of(path))):
                 return []  # a link out of the repository: refused where it is scanned
             raw = read_capped(path, MAX_FILE_BYTES)
         except (TooBig, NotRegular):

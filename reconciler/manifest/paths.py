@@ -104,6 +104,17 @@ class SourcePaths:
         """The real directory a file is in."""
         return self.real_dir(os.path.dirname(file) or ".")
 
+    def in_real_dir(self, file: Path | str) -> str:
+        """A file's path through its real directory; the file itself may be a link."""
+        return os.path.join(self.dir_of(file), os.path.basename(file))
+
+    def real_file(self, file: Path | str) -> tuple[str, bool]:
+        """``os.path.realpath`` of a file, its directory resolved once for all its files
+        (one lstat for the file, not one per part); and whether the file is a link."""
+        joined = self.in_real_dir(file)
+        linked = os.path.islink(joined)
+        return (os.path.realpath(joined) if linked else joined), linked
+
     def up_to_root(self, real_directory: str) -> list[str]:
         """A real directory and those above it, up to its repository's root, nearest
         first."""

@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,7 +68,7 @@ def test_what_a_run_learns_is_kept_with_what_was_saved(tmp_path: Path) -> None:
     assert cache.path.read_bytes() == before
     new_york = numbers.place_id("+1212555" + "0100")  # a prefix this run classifies
     cache.keep()
-    saved = json.loads(cache.path.read_text())  # JSON, never pickle
+    saved = _body(cache)  # JSON, never pickle
     assert set(saved["prefixes"]) == {FAKE, "+1212555"}
     assert len(saved["places"]) == len({str(p) for p in saved["places"]})  # each place once
     assert tuple(saved["places"][saved["prefixes"]["+1212555"]][0]) == (
@@ -74,11 +76,20 @@ def test_what_a_run_learns_is_kept_with_what_was_saved(tmp_path: Path) -> None:
     )
 
 
+def _body(cache: PrefixCache) -> Any:
+    """The file's JSON: the line after its digest, as every file of the content cache."""
+    digest, _, body = cache.path.read_bytes().partition(b"\n")
+    assert len(digest) == 64
+    return json.loads(body)
+
+
 def _rewrite(cache: PrefixCache, edit: object) -> None:
-    data = json.loads(cache.path.read_text())
+    """A hand edit of the JSON, the digest left as it was."""
+    digest = cache.path.read_bytes().partition(b"\n")[0]
+    data = _body(cache)
     assert callable(edit)
     edit(data)
-    cache.path.write_text(json.dumps(data), encoding="utf-8")
+    cache.path.write_bytes(digest + b"\n" + json.dumps(data).encode())
 
 
 @pytest.mark.parametrize(
@@ -174,9 +185,10 @@ def test_every_input_of_the_verdict_keys_the_cache(
     elif changed == "area-codes":
         monkeypatch.setattr(numbers, "area_codes_bytes", lambda: b"{}")
     else:
-        import phonenumbers
-
-        monkeypatch.setattr(phonenumbers, "__version__", "0.0.0")
+        installed = metadata.version
+        monkeypatch.setattr(
+            metadata, "version", lambda name: "0.0.0" if name == "phonenumbers" else installed(name)
+        )
     _new_process()
     cache = PrefixCache(tmp_path)
     assert cache.load() is None
