@@ -36,8 +36,8 @@ from reconciler.live import (
     LiveCampaign,
     LogEntry,
 )
-from reconciler.managed import Managed
 from reconciler.manifest.load import Manifest
+from reconciler.planner.each import Managed
 
 STATUS_FORMAT_VERSION: Literal[1] = 1
 STATE_ORDER = ("created", "syncing", "running", "paused", "completed", "failed")

@@ -39,14 +39,13 @@ import click
 from reconciler.calling_hours import check_manifest, dials, recipients_of
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.diagnostics import has_errors, sorted_diagnostics
-from reconciler.diff import MUTABLE, diff
+from reconciler.diff import MUTABLE
 from reconciler.environment import tree_root
 from reconciler.errors import EXIT_ERROR, EXIT_OK, UserError
 from reconciler.explain import field_differences
 from reconciler.identity import created_by
 from reconciler.importing import CannotAdopt, Draft, draft_manifest, file_stems, render_manifest
 from reconciler.live import TERMINAL_STATES, LiveCampaign
-from reconciler.managed import Managed, read_managed
 from reconciler.manifest.contacts import contacts_of_bytes
 from reconciler.manifest.defaults import effective, inherited
 from reconciler.manifest.load import (
@@ -59,9 +58,9 @@ from reconciler.manifest.load import (
 from reconciler.manifest.model import Campaign
 from reconciler.manifest.paths import SourcePaths, display_path
 from reconciler.pinning import CannotPin, pin
-from reconciler.pipeline import validate_paths
+from reconciler.planner.each import Managed, each
+from reconciler.planner.run import read_managed, validate_paths
 from reconciler.render.diagnostics import render_text
-from reconciler.resolve import resolve
 
 CONTACTS_DIRECTORY = "contacts"
 SCHEMA_FILE = Path("schema", "campaign.schema.json")
@@ -461,9 +460,8 @@ def _check(item: Planned, managed: Managed) -> Manifest:
         raise Refusal(
             f"this is a bug in campaigns import: its manifest does not read back ({shown})"
         )
-    desired, findings = resolve(manifests, live)
-    part = diff(desired, live, owner=managed.owner, claimed=frozenset({item.campaign.id}))
-    if part.unchanged != [manifests[0].name] or has_errors([*findings, *part.diagnostics]):
+    part = each(manifests, live, owner=managed.owner, claimed=frozenset({item.campaign.id}))
+    if part.unchanged != [manifests[0].name] or has_errors(part.diagnostics):
         said = [
             line
             for change in part.changes
@@ -471,7 +469,7 @@ def _check(item: Planned, managed: Managed) -> Manifest:
         ]
         said += [f"{action} the campaign" for c in part.changes if (action := c.lifecycle)]
         said += [c.message for c in part.conflicts]
-        said += [d.message for d in [*findings, *part.diagnostics] if d.severity == "error"]
+        said += [d.message for d in part.diagnostics if d.severity == "error"]
         raise Refusal(
             "this is a bug in campaigns import: its manifest would not plan as "
             f"'No changes' ({'; '.join(said) or 'a change it did not name'}); nothing was kept"
