@@ -42,7 +42,7 @@ from reconciler.planner.load import (
 )
 from reconciler.planner.options import PlanOptions
 from reconciler.planner.whole import Facts, whole
-from reconciler.planner.workers import chunks, executor, processes
+from reconciler.planner.workers import MainThreadExecutor, Pool, chunks, pool_for
 from reconciler.scope import outside
 
 
@@ -59,15 +59,24 @@ def connected(settings: ClientSettings) -> Iterator[DograhClient | UserError]:
         yield client
 
 
+def workers(files: Sequence[Path], jobs: int | None) -> Pool:
+    """Where the files load (workers.py): this thread, or a pool of processes."""
+    return pool_for(files, jobs, content_cache.enabled())
+
+
 def load(
-    paths: Sequence[str], files: list[Path], problems: list[Diagnostic], jobs: int | None
+    paths: Sequence[str],
+    files: list[Path],
+    problems: list[Diagnostic],
+    pool: Pool,
 ) -> Loaded:
-    """Stage one (planner/load.py), its chunks on this thread or a pool (workers.py)."""
+    """Stage one (planner/load.py): a chunk of the files per process, the first one in
+    this process, while the others load theirs (none for one process)."""
     cached = content_cache.enabled()
-    count = processes(files, jobs, cached)
-    with executor(count) as pool:
-        loading = [pool.submit(load_chunk, chunk, cached) for chunk in chunks(files, count)]
-        return gather(paths, files, problems, loading)
+    first, *others = chunks(files, pool.processes)
+    loading = [pool.executor.submit(load_chunk, chunk, cached) for chunk in others]
+    here = MainThreadExecutor().submit(load_chunk, first, cached)
+    return gather(paths, files, problems, [here, *loading])
 
 
 @dataclass(frozen=True)
@@ -85,7 +94,9 @@ class Validation:
 
 def validate_paths(paths: Sequence[str], *, jobs: int | None = None) -> Validation:
     files, problems = find_manifest_files(paths)
-    loaded = load(paths, files, problems, jobs)
+    pool = workers(files, jobs)
+    with pool.executor:
+        loaded = load(paths, files, problems, pool)
     hours, holidays = hours_checked(loaded)
     diagnostics = [*loaded.diagnostics, *hours, *across(loaded, holidays, blocking=False)]
     return Validation(sorted_diagnostics(diagnostics), len(loaded.identities), len(files))
@@ -95,7 +106,9 @@ def load_manifests(paths: Sequence[str]) -> tuple[list[Manifest], list[Diagnosti
     """Every manifest under ``paths``, cross-checked, in this process: for a caller that
     needs the manifests themselves (tests)."""
     files, problems = find_manifest_files(paths)
-    loaded = load(paths, files, problems, jobs=1)
+    pool = workers(files, 1)
+    with pool.executor:
+        loaded = load(paths, files, problems, pool)
     return loaded.manifests, sorted_diagnostics(loaded.diagnostics)
 
 
@@ -103,10 +116,11 @@ def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
     """The manifests under ``paths`` (none: no manifest manages anything) matched to the
     organization's campaigns; nothing else of a plan is done (no contacts downloaded,
     no workflow read)."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as reading:
+    files, problems = find_manifest_files(paths) if paths else ([], [])
+    pool = workers(files, None)
+    with pool.executor, ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as reading:
         asking = reading.submit(guard, client, None)
-        files, problems = find_manifest_files(paths) if paths else ([], [])
-        loaded = load(paths, files, problems, None)
+        loaded = load(paths, files, problems, pool)
         beyond = outside(paths or ["."], [str(file) for file in files])
         organization = _guarded(client, asking, loaded)
         live = fetch_live(client)
@@ -135,11 +149,12 @@ def plan_paths(
     or why there is none: then only the manifests' own problems can be said."""
     options = options or PlanOptions()
     files, problems = find_manifest_files(paths)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as reading:
+    pool = workers(files, options.jobs)
+    with pool.executor, ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as reading:
         # The key's organization while the files load: the one request sent before the
         # Policy's organization is checked.
         asking = reading.submit(guard, client, None) if isinstance(client, DograhClient) else None
-        loaded = load(paths, files, problems, options.jobs)
+        loaded = load(paths, files, problems, pool)
         if isinstance(client, UserError):
             if has_errors(loaded.diagnostics):
                 return Plan(diagnostics=tuple(sorted_diagnostics(loaded.diagnostics)))

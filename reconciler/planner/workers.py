@@ -1,20 +1,24 @@
-"""Where loading runs: in this process, or in a pool of processes when that pays.
+"""Where loading runs: in this process, or also in a pool of processes when that pays.
 
 Loading a file that the content cache does not hold costs its YAML, its CSV's checks
-and the places its numbers ring, about a millisecond and a half: thousands of such files
-are seconds of CPU, which other CPUs can share. A file the cache holds costs a tenth of
-that, less than sending it between processes. So a pool is made only for many files the
-cache does not hold (or when ``--jobs`` asks for one); otherwise the work runs here, on
-octoDNS's ``MainThreadExecutor``. Either way the caller submits the same chunks and
-reads the same results: one path, whatever the number of processes.
+and the places its numbers ring, about a millisecond of CPU: thousands of such files are
+seconds, which other CPUs can share. A file the cache holds costs far less, and sending
+a loaded manifest back from another process costs part of that again. So a pool is made
+only for many files the cache does not hold (or when ``PlanOptions.jobs`` asks for one):
+this process loads the first chunk of the files, each process of the pool one of the
+others. Otherwise everything runs here, on octoDNS's ``MainThreadExecutor``. Either way
+the same chunks are submitted and their results read in order: one path, whatever the
+number of processes.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -46,6 +50,20 @@ class MainThreadExecutor(Executor):
         return future
 
 
+@dataclass(frozen=True)
+class Pool:
+    """Where the files load: this process, and ``executor`` for the other processes
+    (``processes`` in all: a chunk of the files each)."""
+
+    executor: Executor
+    processes: int
+
+
+def pool_for(files: Sequence[Path], jobs: int | None, cached: bool) -> Pool:
+    count = processes(files, jobs, cached)
+    return Pool(executor(count), count)
+
+
 def processes(files: Sequence[Path], jobs: int | None, cached: bool) -> int:
     """How many processes load ``files``: ``jobs`` when given (``PlanOptions.jobs``: the
     processes in all); else one per CPU, none beyond one per MIN_FILES_PER_WORKER files
@@ -60,14 +78,26 @@ def processes(files: Sequence[Path], jobs: int | None, cached: bool) -> int:
 
 
 def executor(count: int) -> Executor:
-    """This thread for one process; else a pool of ``count``. The pool's processes come
-    from a fork server: this process may run a thread already (the key's organization is
-    asked while the files load), which a plain fork must not copy half-way."""
+    """For the processes beside this one: none, this thread; else a pool of ``count - 1``,
+    its processes started now:
+    forked before this process starts a thread (the key's organization is asked while the
+    files load), as a fork must not copy a lock another thread holds. A process that
+    runs threads already gets a fork server's processes."""
     if count == 1:
         return MainThreadExecutor()
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["reconciler.planner.load"])
-    return ProcessPoolExecutor(count, mp_context=context)
+    method = "fork" if _single_threaded() else "forkserver"
+    pool = ProcessPoolExecutor(count - 1, mp_context=multiprocessing.get_context(method))
+    pool.submit(int).result()  # every process started, before the caller's threads
+    return pool
+
+
+def _single_threaded() -> bool:
+    """No other thread, counting those Python did not start: on Linux, the kernel's list
+    of the process's threads."""
+    try:
+        return len(list(Path("/proc/self/task").iterdir())) == 1
+    except OSError:
+        return threading.active_count() == 1
 
 
 def chunks(files: Sequence[Path], count: int) -> list[list[Path]]:
