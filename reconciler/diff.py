@@ -169,7 +169,23 @@ def diff(
     ``claimed``: the ids every manifest pins (a campaign pinned by one manifest is not
     matched by another's name)."""
     index = LiveIndex(live.campaigns, owner, claimed)
-    part = join(_each(item, index, live, owner, targets) for item in desired)
+    return _counted(join(_each(item, index, live, owner, targets) for item in desired))
+
+
+def matches(
+    desired: Sequence[Desired], live: LiveState, *, owner: str, claimed: frozenset[int]
+) -> DiffPart:
+    """Only which live campaign each manifest manages (``matched``, ``redials``), as
+    ``diff`` finds it: for status and import, which plan nothing."""
+    index = LiveIndex(live.campaigns, owner, claimed)
+    return _counted(
+        join(_matched(item, index.match(item.name, item.pinned_id), index) for item in desired)
+    )
+
+
+def _counted(part: DiffPart) -> DiffPart:
+    """The namesakes of conflicts counted as matched (not "unmanaged"), unless some
+    manifest matched them."""
     return replace(part, matched={**part.namesakes, **part.matched}, namesakes={})
 
 

@@ -2,8 +2,8 @@
 
 ``plan`` and ``apply`` take every manifest's changes (resolve.py, then diff.py, which
 matches by identity.py's rule); ``status`` and ``import`` only which live campaign each
-manifest manages (``Managed``), from the same two calls, so that a campaign counts as
-managed exactly when plan matches it.
+manifest manages (``match``, into ``Managed``), by the same rule and the same names
+resolved, so that a campaign counts as managed exactly when plan matches it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from reconciler.diagnostics import Diagnostic, has_errors
-from reconciler.diff import DiffPart, diff
+from reconciler.diff import DiffPart, diff, matches
 from reconciler.hours import HoursPolicy
 from reconciler.identity import manager
 from reconciler.live import LiveCampaign, LiveState
@@ -34,6 +34,15 @@ def each(
     desired, findings = resolve(manifests, live)
     part = diff(desired, live, owner=owner, claimed=claimed, targets=targets)
     return replace(part, diagnostics=[*findings, *part.diagnostics])
+
+
+def match(
+    manifests: list[Manifest], live: LiveState, *, owner: str, claimed: frozenset[int]
+) -> tuple[DiffPart, list[Diagnostic]]:
+    """Which live campaign each manifest manages, as ``each`` matches them (a manifest
+    whose names do not resolve matches nothing), and resolve's findings."""
+    desired, findings = resolve(manifests, live)
+    return matches(desired, live, owner=owner, claimed=claimed), findings
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from reconciler.identity import pinned_ids
 from reconciler.manifest.load import Manifest, find_manifest_files
 from reconciler.organization import guard
 from reconciler.plan import OrganizationNote, Plan
-from reconciler.planner.each import Managed, each
+from reconciler.planner.each import Managed, each, match
 from reconciler.planner.load import (
     Loaded,
     across,
@@ -126,10 +126,10 @@ def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
         live = fetch_live(client)
     owner = loaded.owner.token
     claimed = pinned_ids(loaded.identities) | beyond.pinned
-    part = each(loaded.manifests, live, owner=owner, claimed=claimed)
+    part, findings = match(loaded.manifests, live, owner=owner, claimed=claimed)
     return Managed(
         manifests=tuple(loaded.manifests),
-        diagnostics=tuple(sorted_diagnostics([*loaded.diagnostics, *part.diagnostics])),
+        diagnostics=tuple(sorted_diagnostics([*loaded.diagnostics, *findings])),
         live=live,
         matched=dict(part.matched),
         redials=dict(part.redials),
