@@ -13,7 +13,7 @@ so it runs on the whole (``hours_checked``).
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -132,36 +132,48 @@ def gather(
     problems: list[Diagnostic],
     loading: list[Future[Chunk]],
 ) -> Loaded:
-    """The chunks put together, in the files' order, and the cross-checks of them all."""
-    parts = [future.result() for future in loading]
-    for part in parts:
-        content_cache.keep_pending(part.entries)
-    above = tree_policies(paths, files)
+    """The chunks put together, in the files' order, with the Policy of the tree above
+    the paths, and the cross-checks of them all."""
+    parts = [*(future.result() for future in loading), *tree_policies(paths, files)]
     manifests = [m for part in parts for m in part.manifests]
-    policies = [p for part in [*parts, *above] for p in part.policies]
+    policies = [p for part in parts for p in part.policies]
     identities = [m.identity() for m in manifests]
-    diagnostics = [*problems, *(d for part in [*parts, *above] for d in part.diagnostics)]
-    diagnostics.extend(duplicates(identities))
-    diagnostics.extend(
-        extra.diagnostic("metadata.name", second_policy(policies[0], extra))
-        for extra in policies[1:]
-    )
-    hashed = [
-        *(m.hash_part() for m in manifests),
-        *(p.hash_part() for p in policies),
-        *(d.hash_part() for part in parts for d in part.defaults),
-    ]
+    content_cache.keep_pending([entry for part in parts for entry in part.entries])
     return Loaded(
         files=files,
         manifests=manifests,
         recipients=[r for part in parts for r in part.recipients],
         dialed=[d for part in parts for d in part.dialed],
         policies=policies,
-        diagnostics=diagnostics,
+        diagnostics=[
+            *problems,
+            *(d for part in parts for d in part.diagnostics),
+            *cross_checks(identities, policies),
+        ],
         identities=identities,
         owner=owner_of(policies, paths),
-        manifests_hash=hash_of_parts(hashed),
+        manifests_hash=hash_of_parts(_hash_parts(parts)),
     )
+
+
+def cross_checks(
+    identities: Sequence[Identity], policies: Sequence[PolicyDocument]
+) -> list[Diagnostic]:
+    """A name or pinned id two manifests use, and a second Policy: errors."""
+    found = duplicates(identities)
+    found.extend(
+        extra.diagnostic("metadata.name", second_policy(policies[0], extra))
+        for extra in policies[1:]
+    )
+    return found
+
+
+def _hash_parts(parts: Sequence[Chunk]) -> Iterator[tuple[str, str, str, str]]:
+    """What the plan is made from (``manifests_hash``): each file's bytes and its CSV's."""
+    for part in parts:
+        yield from (m.hash_part() for m in part.manifests)
+        yield from (p.hash_part() for p in part.policies)
+        yield from (d.hash_part() for d in part.defaults)
 
 
 def tree_policies(paths: Sequence[str], files: Sequence[Path]) -> list[Chunk]:
@@ -198,7 +210,8 @@ def hours_checked(loaded: Loaded) -> tuple[list[Diagnostic], list[HolidayReach]]
 
 
 def across(
-    loaded: Loaded,
+    dialed: Sequence[Dialed],
+    policy: Policy | None,
     holidays: Sequence[HolidayReach],
     *,
     blocking: bool,
@@ -207,10 +220,8 @@ def across(
     """What only all the manifests together tell: people two campaigns that dial would
     both call (``blocking``: an error past the Policy's limit; ``idle``: campaigns that
     will not dial after the plan), and the holiday warnings, once per rule."""
-    dialed = sorted(loaded.dialed, key=lambda c: (c.at.file, c.at.line, c.at.column))
-    policy = loaded.rules
     shared = shared_contacts(
-        dialed,
+        sorted(dialed, key=lambda c: (c.at.file, c.at.line, c.at.column)),
         allowed=policy.spec.limits.max_shared_contacts if policy is not None else 0,
         policy=policy.metadata.name if policy is not None else None,
         blocking=blocking,

@@ -98,7 +98,11 @@ def validate_paths(paths: Sequence[str], *, jobs: int | None = None) -> Validati
     with pool.executor:
         loaded = load(paths, files, problems, pool)
     hours, holidays = hours_checked(loaded)
-    diagnostics = [*loaded.diagnostics, *hours, *across(loaded, holidays, blocking=False)]
+    diagnostics = [
+        *loaded.diagnostics,
+        *hours,
+        *across(loaded.dialed, loaded.rules, holidays, blocking=False),
+    ]
     return Validation(sorted_diagnostics(diagnostics), len(loaded.identities), len(files))
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from reconciler.adoption import Settled, settle
 from reconciler.cache import ContactsCache
-from reconciler.calling_hours import HolidayReach, holidays_once
+from reconciler.calling_hours import HolidayReach
 from reconciler.client import DograhClient
 from reconciler.diagnostics import Diagnostic, sorted_diagnostics
 from reconciler.diff import DiffPart
@@ -29,10 +29,11 @@ from reconciler.manifest.paths import display_path
 from reconciler.normalize import fingerprint
 from reconciler.owner import Owner
 from reconciler.plan import CampaignChange, Conflict, Held, OrganizationNote, Plan, Unmanaged
+from reconciler.planner.load import across
 from reconciler.planner.options import PlanOptions
 from reconciler.review import Decision, decide
 from reconciler.scope import Outside
-from reconciler.shared_contacts import Dialed, shared_contacts
+from reconciler.shared_contacts import Dialed
 from reconciler.templates import TemplateCheck, check_template
 
 GONE = "(no manifest)"
@@ -132,12 +133,13 @@ def assemble(
     changes.sort(key=lambda c: place(c.manifest))
     conflicts = sorted([*conflicts, *gone.renames], key=lambda c: place(c.manifest))
     planned = {change.id for change in changes}
+    policy = facts.policy.policy if facts.policy is not None else None
     findings = [
         *facts.diagnostics,
         *part.diagnostics,
         *review.diagnostics,
         *gone.warnings,
-        *_shared(facts, idle),
+        *across(facts.dialed, policy, facts.holidays, blocking=True, idle=idle),
     ]
     plan = Plan(
         changes=tuple(changes),
@@ -204,21 +206,6 @@ def _idle(live: LiveState, matched: Mapping[int, str], held: Sequence[Held]) -> 
     done = {c.id for c in live.campaigns if c.state in TERMINAL_STATES}
     ended = {name for id_, name in matched.items() if id_ in done}
     return frozenset({h.name for h in held} | ended)
-
-
-def _shared(facts: Facts, idle: frozenset[str]) -> list[Diagnostic]:
-    """People two campaigns that dial would both call, an error past the Policy's limit,
-    and the holiday warnings, once per rule."""
-    policy = facts.policy.policy if facts.policy is not None else None
-    dialed = sorted(facts.dialed, key=lambda c: (c.at.file, c.at.line, c.at.column))
-    shared = shared_contacts(
-        dialed,
-        allowed=policy.spec.limits.max_shared_contacts if policy is not None else 0,
-        policy=policy.metadata.name if policy is not None else None,
-        blocking=True,
-        idle=idle,
-    )
-    return [*shared, *holidays_once(facts.holidays)]
 
 
 def _places(files: Sequence[Path]) -> Callable[[str], int]:
