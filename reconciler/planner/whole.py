@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from reconciler.adoption import Settled, settle
+from reconciler.adoption import settle
 from reconciler.cache import ContactsCache
 from reconciler.calling_hours import HolidayReach
 from reconciler.client import DograhClient
@@ -31,7 +31,7 @@ from reconciler.owner import Owner
 from reconciler.plan import CampaignChange, Conflict, Held, OrganizationNote, Plan, Unmanaged
 from reconciler.planner.load import across
 from reconciler.planner.options import PlanOptions
-from reconciler.review import Decision, decide
+from reconciler.review import decide
 from reconciler.scope import Outside
 from reconciler.shared_contacts import Dialed
 from reconciler.templates import TemplateCheck, check_template
@@ -75,8 +75,8 @@ def whole(
     client: DograhClient, part: DiffPart, facts: Facts, live: LiveState, options: PlanOptions
 ) -> Plan:
     """Settle with Dograh what the manifests could not tell alone, then assemble."""
-    settled: Settled = settle(part.contacts, client, ContactsCache(client.settings.base_url))
-    decision: Decision = decide(part.resumes, options.base, options.resume)
+    settled = settle(part.contacts, client, ContactsCache(client.settings.base_url))
+    decision = decide(part.resumes, options.base, options.resume)
     review = Review(
         diagnostics=preflight(client, part.templates, live),
         conflicts=settled.conflicts,
@@ -133,6 +133,7 @@ def assemble(
     changes.sort(key=lambda c: place(c.manifest))
     conflicts = sorted([*conflicts, *gone.renames], key=lambda c: place(c.manifest))
     planned = {change.id for change in changes}
+    listed = {*matched, *planned, *scoped}
     policy = facts.policy.policy if facts.policy is not None else None
     findings = [
         *facts.diagnostics,
@@ -147,7 +148,7 @@ def assemble(
         conflicts=tuple(conflicts),
         held=tuple(review.held),
         diagnostics=tuple(sorted_diagnostics(findings)),
-        unmanaged=_listed(c for c in live.campaigns if c.id not in {*matched, *planned, *scoped}),
+        unmanaged=_listed(c for c in live.campaigns if c.id not in listed),
         out_of_scope=_listed(c for c in beyond if c.id not in planned),
         matched=dict(sorted(matched.items())),
         targets=tuple(sorted(set(options.targets))),
