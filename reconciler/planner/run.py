@@ -59,11 +59,6 @@ def connected(settings: ClientSettings) -> Iterator[DograhClient | UserError]:
         yield client
 
 
-def workers(files: Sequence[Path], jobs: int | None) -> Pool:
-    """Where the files load (workers.py): this thread, or a pool of processes."""
-    return pool_for(files, jobs, content_cache.enabled())
-
-
 def load(
     paths: Sequence[str],
     files: list[Path],
@@ -94,7 +89,7 @@ class Validation:
 
 def validate_paths(paths: Sequence[str], *, jobs: int | None = None) -> Validation:
     files, problems = find_manifest_files(paths)
-    pool = workers(files, jobs)
+    pool = pool_for(files, jobs)
     with pool.executor:
         loaded = load(paths, files, problems, pool)
     hours, holidays = hours_checked(loaded)
@@ -110,7 +105,7 @@ def load_manifests(paths: Sequence[str]) -> tuple[list[Manifest], list[Diagnosti
     """Every manifest under ``paths``, cross-checked, in this process: for a caller that
     needs the manifests themselves (tests)."""
     files, problems = find_manifest_files(paths)
-    pool = workers(files, 1)
+    pool = pool_for(files, 1)
     with pool.executor:
         loaded = load(paths, files, problems, pool)
     return loaded.manifests, sorted_diagnostics(loaded.diagnostics)
@@ -121,7 +116,7 @@ def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
     organization's campaigns; nothing else of a plan is done (no contacts downloaded,
     no workflow read)."""
     files, problems = find_manifest_files(paths) if paths else ([], [])
-    pool = workers(files, None)
+    pool = pool_for(files, None)
     with pool.executor, ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as reading:
         asking = reading.submit(guard, client, None)
         loaded = load(paths, files, problems, pool)
@@ -153,7 +148,7 @@ def plan_paths(
     or why there is none: then only the manifests' own problems can be said."""
     options = options or PlanOptions()
     files, problems = find_manifest_files(paths)
-    pool = workers(files, options.jobs)
+    pool = pool_for(files, options.jobs)
     with pool.executor, ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as reading:
         # The key's organization while the files load: the one request sent before the
         # Policy's organization is checked.

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from reconciler import content_cache
 from reconciler.content_cache import FileCache
 from reconciler.manifest.load import ScannedPath
 from reconciler.manifest.paths import display_path
@@ -59,8 +60,8 @@ class Pool:
     processes: int
 
 
-def pool_for(files: Sequence[Path], jobs: int | None, cached: bool) -> Pool:
-    count = processes(files, jobs, cached)
+def pool_for(files: Sequence[Path], jobs: int | None) -> Pool:
+    count = processes(files, jobs, content_cache.enabled())
     return Pool(executor(count), count)
 
 
