@@ -1,10 +1,11 @@
 """Where loading runs: in this process, or also in a pool of processes when that pays.
 
 Loading a file that the content cache does not hold costs its YAML, its CSV's checks
-and the places its numbers ring, about a millisecond of CPU: thousands of such files are
-seconds, which other CPUs can share. A file the cache holds costs far less, and sending
-a loaded manifest back from another process costs part of that again. So a pool is made
-only for many files the cache does not hold (or when ``PlanOptions.jobs`` asks for one):
+and the places its numbers ring, about 1.2 ms of CPU (bench/plan.py's files): thousands
+of such files are seconds, which other CPUs can share. A file the cache holds costs about
+0.5 ms, and receiving a loaded manifest from another process about 0.3 ms: a pool would
+barely pay for those. So a pool is made only for many files the cache does not hold (or
+when ``PlanOptions.jobs`` asks for one):
 this process loads the first chunk of the files, each process of the pool one of the
 others. Otherwise everything runs here, on octoDNS's ``MainThreadExecutor``. Either way
 the same chunks are submitted and their results read in order: one path, whatever the
@@ -80,10 +81,9 @@ def processes(files: Sequence[Path], jobs: int | None, cached: bool) -> int:
 
 def executor(count: int) -> Executor:
     """For the processes beside this one: none, this thread; else a pool of ``count - 1``,
-    its processes started now:
-    forked before this process starts a thread (the key's organization is asked while the
-    files load), as a fork must not copy a lock another thread holds. A process that
-    runs threads already gets a fork server's processes."""
+    its processes started now: forked before this process starts a thread (the key's
+    organization is asked while the files load), as a fork must not copy a lock another
+    thread holds. A process that runs threads already gets a fork server's processes."""
     if count == 1:
         return MainThreadExecutor()
     method = "fork" if _single_threaded() else "forkserver"
