@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from reconciler import content_cache
@@ -169,6 +169,8 @@ def plan_paths(
         found = shared_with_outside(loaded.identities, beyond)
         live = fetching.result()
     hours, holidays = hours_checked(loaded)
+    # Where the numbers ring is said now: thousands of manifests' places weigh megabytes.
+    loaded = replace(loaded, recipients=[])
     # Pinned outside the paths: not matched here by name either.
     claimed = pinned_ids(loaded.identities) | beyond.pinned
     part = each(
