@@ -24,7 +24,7 @@ spec:
 def test_workers_give_the_same_result_in_the_same_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A pool of three (forced, whatever the CPUs) reports what one process does."""
+    """Three processes (forced, whatever the CPUs) report what one does."""
     (tmp_path / ".git").mkdir()
     for i in range(60):
         concurrency = 500 if i % 7 == 0 else 5  # some invalid, spread over every share

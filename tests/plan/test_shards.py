@@ -1,7 +1,8 @@
 """Loading in a pool of processes gives the plan one process gives, in the same order.
 
 The process count is forced (``jobs``), so that these tests compare this process alone
-(the main-thread executor) with a pool of three, whatever the machine's CPUs."""
+(the main-thread executor) with three processes (this one and a pool of two), whatever
+the machine's CPUs."""
 
 from __future__ import annotations
 
