@@ -147,7 +147,7 @@ def plan(
     PATH is a manifest file or a directory (default: campaigns.d). Needs the API key.
     """
     from reconciler.commands.plan import PlanRequest, run_plan
-    from reconciler.pipeline import PlanOptions
+    from reconciler.planner.options import PlanOptions
 
     request = PlanRequest(
         paths=paths or (DEFAULT_PATH,),
@@ -209,7 +209,7 @@ def apply(
             "--target, --base and --resume cannot change a saved plan; plan again with them"
         )
     from reconciler.commands.apply import ApplyRequest, run_apply, stdin_is_terminal
-    from reconciler.pipeline import PlanOptions
+    from reconciler.planner.options import PlanOptions
 
     request = ApplyRequest(
         plan_file=plan_file,

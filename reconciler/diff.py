@@ -1,6 +1,7 @@
-"""Desired campaigns + live state -> the changes of one share of the manifests.
+"""Desired campaigns + live state -> their changes: the planner's stage "each".
 
-Pure: no I/O, and the same input always gives the same part, in the manifests' order.
+Pure: no I/O; each manifest's changes are a value of its own (``DiffPart``), joined in
+the manifests' order, so the same input always gives the same part.
 
 Which live campaign a manifest manages is identity.py's rule (its pinned ``metadata.id``,
 else our campaign of its name); here, what each answer means: a namesake made elsewhere
@@ -9,7 +10,7 @@ name are a conflict too; unstarted twins left aside are a warning.
 
 Contacts are compared by content: from the upload name when this tool made the campaign,
 else by the live file, which only the process that talks to Dograh can read: the part
-lists those comparisons (``ContactCheck``) for the pipeline to settle.
+lists those comparisons (``ContactCheck``) for the planner to settle (planner/whole.py).
 
 Settings are compared as effective values in the manifest's terms (normalize.py). A
 setting the manifest omits is not managed: never sent on update, left to Dograh's own
@@ -24,11 +25,10 @@ campaign's state.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
-from reconciler.calling_hours import HolidayReach
 from reconciler.diagnostics import Diagnostic
 from reconciler.dograh_defaults import DOGRAH_BREAKER, NOT_MANAGED, default_retry
 from reconciler.explain import field_differences
@@ -68,7 +68,6 @@ from reconciler.plan import (
 )
 from reconciler.preflight import create_problems, redial_problems, update_problems
 from reconciler.resolve import Desired
-from reconciler.shared_contacts import Dialed
 from reconciler.templates import TemplateCheck, facts_of
 
 MUTABLE = ("name", "max_concurrency", "retry_config", "schedule", "circuit_breaker")
@@ -77,7 +76,8 @@ IMMUTABLE = {"workflow": "spec.workflow", "telephony": "spec.telephony"}
 
 @dataclass
 class DiffPart:
-    """One share's changes; ``pipeline.assemble`` puts the parts together."""
+    """The changes of one manifest, or of several put together (``join``); the
+    planner's last stage (planner/whole.py) makes the plan of them."""
 
     changes: list[CampaignChange] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
@@ -89,18 +89,35 @@ class DiffPart:
     """The campaigns to create, for the check of their workflows' variables."""
     contacts: list[ContactCheck] = field(default_factory=list)
     """Matched campaigns whose live contacts must be compared with the CSV."""
-    dialed: list[Dialed] = field(default_factory=list)
-    """The numbers each running manifest dials, for the check of one person in two
-    campaigns (shared_contacts.py)."""
-    holidays: list[HolidayReach] = field(default_factory=list)
-    """Running manifests that reach a rule's holidays, said once per rule for all."""
     resumes: list[Resume] = field(default_factory=list)
     """Paused campaigns the manifests want running: resumed only if a reviewed change
-    asks for it (pipeline.py decides), else held."""
+    asks for it (review.py decides), else held."""
     redials: dict[int, int] = field(default_factory=dict)
     """A redial's live campaign id -> its parent's, whose manifest's spec.redial made it:
     managed through that manifest (its state), so neither unmanaged nor an orphan."""
     managed: int = 0
+    namesakes: dict[int, str] = field(default_factory=dict)
+    """Live campaigns a conflict is about, and the first such manifest's name: not
+    "unmanaged" (``diff`` counts them as matched, unless a manifest matched them)."""
+
+
+def join(parts: Iterable[DiffPart]) -> DiffPart:
+    """The parts as one, in their order (a campaign two manifests matched: the last's)."""
+    whole = DiffPart()
+    for part in parts:
+        whole.changes.extend(part.changes)
+        whole.unchanged.extend(part.unchanged)
+        whole.conflicts.extend(part.conflicts)
+        whole.diagnostics.extend(part.diagnostics)
+        whole.matched.update(part.matched)
+        whole.templates.extend(part.templates)
+        whole.contacts.extend(part.contacts)
+        whole.resumes.extend(part.resumes)
+        whole.redials.update(part.redials)
+        whole.managed += part.managed
+        for campaign_id, name in part.namesakes.items():
+            whole.namesakes.setdefault(campaign_id, name)
+    return whole
 
 
 @dataclass(frozen=True)
@@ -153,29 +170,59 @@ def diff(
     ``claimed``: the ids every manifest pins (a campaign pinned by one manifest is not
     matched by another's name)."""
     index = LiveIndex(live.campaigns, owner, claimed)
-    part = DiffPart()
-    for item in desired:
-        found = index.match(item.name, item.pinned_id)
-        match = found.campaign
-        if match is not None:
-            part.matched[match.id] = item.name
-            child = match.redialed_campaign_id
-            if child is not None and item.manifest.campaign.spec.redial and child not in claimed:
-                part.redials[child] = match.id
-        elif found.conflict:  # the namesakes it is about are not "unmanaged"
-            for campaign in index.namesakes(item.name):
-                part.matched.setdefault(campaign.id, item.name)
-        if targets and item.name not in targets:
-            continue
-        part.managed += 1
-        if found.conflict:
-            part.conflicts.append(_conflict(item, found))
-        elif match is None:
-            _plan_create(part, item, live, owner)
-        else:
-            part.diagnostics.extend(_twins(item, found))
-            _plan_existing(part, item, match, live, index.by_id, claimed)
-    return part
+    return _counted(join(_each(item, index, live, owner, targets) for item in desired))
+
+
+def matches(
+    desired: Sequence[Desired], live: LiveState, *, owner: str, claimed: frozenset[int]
+) -> DiffPart:
+    """Only which live campaign each manifest manages (``matched``, ``redials``), as
+    ``diff`` finds it: for status and import, which plan nothing."""
+    index = LiveIndex(live.campaigns, owner, claimed)
+    return _counted(
+        join(_matched(item, index.match(item.name, item.pinned_id), index) for item in desired)
+    )
+
+
+def _counted(part: DiffPart) -> DiffPart:
+    """The namesakes of conflicts counted as matched (not "unmanaged"), unless some
+    manifest matched them."""
+    return replace(part, matched={**part.namesakes, **part.matched}, namesakes={})
+
+
+def _each(
+    item: Desired, index: LiveIndex, live: LiveState, owner: str, targets: frozenset[str]
+) -> DiffPart:
+    """One manifest's part: what it matched, and unless ``targets`` leave it out, its
+    changes."""
+    found = index.match(item.name, item.pinned_id)
+    matched = _matched(item, found, index)
+    if targets and item.name not in targets:
+        return matched
+    if found.conflict:
+        planned = DiffPart(conflicts=[_conflict(item, found)])
+    elif found.campaign is None:
+        planned = _plan_create(item, live, owner)
+    else:
+        twins = DiffPart(diagnostics=_twins(item, found))
+        existing = _plan_existing(item, found.campaign, live, index.by_id, index.claimed)
+        planned = join([twins, existing])
+    return join([matched, DiffPart(managed=1), planned])
+
+
+def _matched(item: Desired, found: Match, index: LiveIndex) -> DiffPart:
+    """The live campaign the manifest manages, and its redial (managed through the
+    manifest's ``spec.redial``, unless another manifest pins it); on a conflict, the
+    namesakes it is about."""
+    match = found.campaign
+    if match is None:
+        names = index.namesakes(item.name) if found.conflict else []
+        return DiffPart(namesakes={campaign.id: item.name for campaign in names})
+    child = match.redialed_campaign_id
+    redials = {}
+    if child is not None and item.manifest.campaign.spec.redial and child not in index.claimed:
+        redials[child] = match.id
+    return DiffPart(matched={match.id: item.name}, redials=redials)
 
 
 def _twins(item: Desired, found: Match) -> list[Diagnostic]:
@@ -252,13 +299,12 @@ def _conflict(item: Desired, found: Match) -> Conflict:
 # -- create -----------------------------------------------------------------------------
 
 
-def _plan_create(part: DiffPart, item: Desired, live: LiveState, owner: str) -> None:
+def _plan_create(item: Desired, live: LiveState, owner: str) -> DiffPart:
     spec = item.manifest.campaign.spec
     config = item.telephony or live.default_telephony()
     problems = create_problems(item, config, live)
-    part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
     if problems or item.telephony_unresolved:  # an unknown name: said by resolve
-        return
+        return DiffPart(diagnostics=[item.manifest.diagnostic(path, p) for path, p in problems])
     contacts = item.manifest.contacts
     request = CreateRequest(
         name=item.name,
@@ -269,42 +315,39 @@ def _plan_create(part: DiffPart, item: Desired, live: LiveState, owner: str) -> 
         schedule_config=api_schedule(spec.schedule) if spec.schedule else None,
         circuit_breaker=api_breaker(spec.circuit_breaker) if spec.circuit_breaker else None,
     )
-    part.templates.append(
-        TemplateCheck(
-            campaign=item.name,
-            workflow_id=item.workflow.id,
-            workflow=item.manifest.diagnostic("spec.workflow", ""),
-            source=item.manifest.diagnostic("spec.source.csv", ""),
-            csv=contacts.display,
-            facts=facts_of(contacts),
-        )
+    template = TemplateCheck(
+        campaign=item.name,
+        workflow_id=item.workflow.id,
+        workflow=item.manifest.diagnostic("spec.workflow", ""),
+        source=item.manifest.diagnostic("spec.source.csv", ""),
+        csv=contacts.display,
+        facts=facts_of(contacts),
     )
     after, defaults = _create_view(item, config, live)
     actions: tuple[Action, ...] = ("create", "start") if item.state == "running" else ("create",)
-    part.changes.append(
-        CampaignChange(
-            name=item.name,
-            id=None,
-            manifest=item.manifest.place("metadata.name"),
-            actions=actions,
-            live_state=None,
-            desired_state=item.state,
-            after={**after, "state": item.state},
-            defaults=defaults,
-            sources=dict(item.manifest.sources),
-            requests=Requests(
-                upload=Upload(
-                    path=contacts.display,
-                    sha256=contacts.sha256,
-                    content=contacts.content,
-                    size=contacts.size,
-                    rows=contacts.rows,
-                    file_name=upload_file_name(contacts.display, owner, contacts.content),
-                ),
-                create=request,
+    change = CampaignChange(
+        name=item.name,
+        id=None,
+        manifest=item.manifest.place("metadata.name"),
+        actions=actions,
+        live_state=None,
+        desired_state=item.state,
+        after={**after, "state": item.state},
+        defaults=defaults,
+        sources=dict(item.manifest.sources),
+        requests=Requests(
+            upload=Upload(
+                path=contacts.display,
+                sha256=contacts.sha256,
+                content=contacts.content,
+                size=contacts.size,
+                rows=contacts.rows,
+                file_name=upload_file_name(contacts.display, owner, contacts.content),
             ),
-        )
+            create=request,
+        ),
     )
+    return DiffPart(changes=[change], templates=[template])
 
 
 def _create_view(
@@ -329,16 +372,15 @@ def _create_view(
 
 
 def _plan_existing(
-    part: DiffPart,
     item: Desired,
     campaign: LiveCampaign,
     live: LiveState,
     by_id: dict[int, LiveCampaign],
     claimed: frozenset[int],
-) -> None:
+) -> DiffPart:
     # Every problem of the campaign is said at once: a contacts conflict, an unknown
     # telephony name, an immutable change, a lifecycle one, telephony and concurrency.
-    before, after, blocked = _compared(part, item, campaign)
+    before, after, blocked, check = _compared(item, campaign)
     conflicts = [
         Conflict(
             name=item.name,
@@ -353,13 +395,15 @@ def _plan_existing(
         for change in field_changes(before, after)
     ]
     if campaign.state in TERMINAL_STATES:
-        part.diagnostics.extend(_terminal(item, campaign, changes, before, after))
-        if conflicts:
-            part.conflicts.extend(conflicts)
-        elif not blocked:
-            part.unchanged.append(item.name)
-            _plan_redial(part, item, campaign, live, by_id, claimed)
-        return
+        ended = DiffPart(
+            contacts=check,
+            diagnostics=_terminal(item, campaign, changes, before, after),
+            conflicts=conflicts,
+        )
+        if conflicts or blocked:
+            return ended
+        unchanged = DiffPart(unchanged=[item.name])
+        return join([ended, unchanged, _plan_redial(item, campaign, live, by_id, claimed)])
     action, lifecycle_problem = _lifecycle(item.state, campaign)
     if lifecycle_problem:
         conflicts.append(
@@ -379,16 +423,20 @@ def _plan_existing(
         ),
         starts=action in ("start", "resume"),
     )
-    part.conflicts.extend(conflicts)
-    part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
-    if not (conflicts or problems or blocked):
-        _plan_change(part, item, campaign, action, changes, (before, after))
+    found = DiffPart(
+        contacts=check,
+        conflicts=conflicts,
+        diagnostics=[item.manifest.diagnostic(path, p) for path, p in problems],
+    )
+    if conflicts or problems or blocked:
+        return found
+    return join([found, _plan_change(item, campaign, action, changes, (before, after))])
 
 
-def _compared(part: DiffPart, item: Desired, campaign: LiveCampaign) -> tuple[View, View, bool]:
+def _compared(item: Desired, campaign: LiveCampaign) -> tuple[View, View, bool, list[ContactCheck]]:
     """The live campaign's settings and the manifest's, in the manifest's terms, and
     whether the contacts or an unknown telephony name block any change. Contacts that
-    the upload name cannot tell are left to the pipeline to compare (``ContactCheck``)."""
+    the upload name cannot tell are left to the planner to compare (``ContactCheck``)."""
     before = live_view(campaign)
     after = dict(item.view)
     if item.pinned_id is None:
@@ -400,36 +448,34 @@ def _compared(part: DiffPart, item: Desired, campaign: LiveCampaign) -> tuple[Vi
     blocked = item.telephony_unresolved
     if item.telephony_unresolved:
         after["telephony"] = before["telephony"]
-    if before["source"] != after["source"]:
-        part.contacts.append(
-            ContactCheck(
-                name=item.name,
-                campaign_id=campaign.id,
-                source_id=campaign.source_id,
-                live_content=before["source"],
-                content=contacts.content,
-                csv_path=contacts.path,
-                csv_display=contacts.display,
-                where=item.manifest.place("spec.source.csv"),
-                why="pinned" if item.pinned_id is not None else "named",
-            )
-        )
-        if before["source"] is not None:
-            blocked = True  # this tool's upload, of other contacts: a conflict, with counts
-            after["source"] = before["source"]
-        else:
-            after["source"] = before["source"] = None  # compared by the pipeline
-    return before, after, blocked
+    if before["source"] == after["source"]:
+        return before, after, blocked, []
+    check = ContactCheck(
+        name=item.name,
+        campaign_id=campaign.id,
+        source_id=campaign.source_id,
+        live_content=before["source"],
+        content=contacts.content,
+        csv_path=contacts.path,
+        csv_display=contacts.display,
+        where=item.manifest.place("spec.source.csv"),
+        why="pinned" if item.pinned_id is not None else "named",
+    )
+    if before["source"] is not None:
+        blocked = True  # this tool's upload, of other contacts: a conflict, with counts
+        after["source"] = before["source"]
+    else:
+        after["source"] = before["source"] = None  # compared by the planner
+    return before, after, blocked, [check]
 
 
 def _plan_change(
-    part: DiffPart,
     item: Desired,
     campaign: LiveCampaign,
     action: Action | None,
     changes: Sequence[FieldChange],
     views: tuple[View, View],
-) -> None:
+) -> DiffPart:
     """The update and lifecycle action of a campaign that nothing blocks; a resume is
     listed for the review (review.py), which may hold it."""
     before, after = views
@@ -446,8 +492,9 @@ def _plan_change(
     if changes:
         actions.append("update")
         update = _update_request(item, campaign, {c.path.split(".")[0] for c in changes})
+    resumes = []
     if action == "resume":
-        part.resumes.append(
+        resumes.append(
             Resume(
                 name=item.name,
                 campaign_id=campaign.id,
@@ -460,25 +507,23 @@ def _plan_change(
     if action:
         actions.append(action)
     if not actions:
-        part.unchanged.append(item.name)
-        return
-    part.changes.append(
-        CampaignChange(
-            name=item.name,
-            id=campaign.id,
-            manifest=item.manifest.place("metadata.name"),
-            actions=tuple(actions),
-            changes=tuple(changes),
-            before={**before, "state": campaign.state},
-            after={**after, "state": item.state},
-            live_state=campaign.state,
-            desired_state=item.state,
-            rename_from=campaign.name if after["name"] != campaign.name else None,
-            sources=dict(item.manifest.sources),
-            notes=tuple(notes),
-            requests=Requests(update=update),
-        )
+        return DiffPart(unchanged=[item.name])
+    change = CampaignChange(
+        name=item.name,
+        id=campaign.id,
+        manifest=item.manifest.place("metadata.name"),
+        actions=tuple(actions),
+        changes=tuple(changes),
+        before={**before, "state": campaign.state},
+        after={**after, "state": item.state},
+        live_state=campaign.state,
+        desired_state=item.state,
+        rename_from=campaign.name if after["name"] != campaign.name else None,
+        sources=dict(item.manifest.sources),
+        notes=tuple(notes),
+        requests=Requests(update=update),
     )
+    return DiffPart(changes=[change], resumes=resumes)
 
 
 def pause_reason(campaign: LiveCampaign) -> str:
@@ -531,21 +576,20 @@ def _terminal(
 
 
 def _plan_redial(
-    part: DiffPart,
     item: Desired,
     parent: LiveCampaign,
     live: LiveState,
     by_id: dict[int, LiveCampaign],
     claimed: frozenset[int],
-) -> None:
+) -> DiffPart:
     """A completed campaign's ``spec.redial``: the redial to make, or the state of the
     one made, found through ``redialed_campaign_id`` (never by name: Dograh makes one per
     campaign, §2.9). A redial pinned by a manifest of its own is that manifest's."""
     redial = item.manifest.campaign.spec.redial
     if redial is None:
-        return
+        return DiffPart()
     if parent.state != "completed":
-        part.diagnostics.append(
+        return _warning(
             item.manifest.diagnostic(
                 "spec.redial",
                 f"the campaign is {parent.state}: Dograh redials only completed campaigns, so "
@@ -553,16 +597,14 @@ def _plan_redial(
                 severity="warning",
             )
         )
-        return
     child_id = parent.redialed_campaign_id
     if child_id is None:
-        _plan_new_redial(part, item, parent, live)
-        return
+        return _plan_new_redial(item, parent, live)
     if child_id in claimed:
-        return
+        return DiffPart()
     child = by_id.get(child_id)
     if child is None:
-        part.diagnostics.append(
+        return _warning(
             item.manifest.diagnostic(
                 "spec.redial",
                 f"'{parent.name}' (id {parent.id}) was redialed as campaign id {child_id}, "
@@ -570,11 +612,10 @@ def _plan_redial(
                 severity="warning",
             )
         )
-        return
-    _plan_child(part, item, parent, child, live)
+    return _plan_child(item, parent, child, live)
 
 
-def _plan_new_redial(part: DiffPart, item: Desired, parent: LiveCampaign, live: LiveState) -> None:
+def _plan_new_redial(item: Desired, parent: LiveCampaign, live: LiveState) -> DiffPart:
     """``POST /campaign/{parent}/redial``, then a start when spec.redial.state is running.
 
     The redial inherits the parent's settings as Dograh holds them, except its telephony
@@ -589,8 +630,7 @@ def _plan_new_redial(part: DiffPart, item: Desired, parent: LiveCampaign, live: 
     if starts:
         problems = redial_problems(item, config, view["schedule"], parent, live)
         if problems:
-            part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
-            return
+            return DiffPart(diagnostics=[item.manifest.diagnostic(p, m) for p, m in problems])
     retry = api_retry(redial.retry_config) if redial.retry_config else None
     after: View = {
         **view,
@@ -620,40 +660,39 @@ def _plan_new_redial(part: DiffPart, item: Desired, parent: LiveCampaign, live: 
             "telephony configuration to its redial, which calls through the organization's "
             f"default, '{config.name}' (id {config.id})"
         )
-    part.changes.append(
-        CampaignChange(
-            name=after["name"],
-            id=None,
-            manifest=item.manifest.place("spec.redial"),
-            actions=("redial", "start") if starts else ("redial",),
-            live_state=None,
-            desired_state=redial.state,
-            after=after,
-            defaults=tuple(defaults),
-            inherited=tuple(inherited),
-            notes=tuple(notes),
-            requests=Requests(
-                redial=RedialRequest(
-                    name=redial.name,
-                    retry_on_voicemail="voicemail" in redial.on,
-                    retry_on_no_answer="no_answer" in redial.on,
-                    retry_on_busy="busy" in redial.on,
-                    retry_config=retry,
-                )
-            ),
-            redial=RedialOf(
-                parent_id=parent.id,
-                parent_name=parent.name,
-                on=tuple(redial.on),
-                contacts_at_most=parent.total_rows or 0,
-            ),
-        )
+    change = CampaignChange(
+        name=after["name"],
+        id=None,
+        manifest=item.manifest.place("spec.redial"),
+        actions=("redial", "start") if starts else ("redial",),
+        live_state=None,
+        desired_state=redial.state,
+        after=after,
+        defaults=tuple(defaults),
+        inherited=tuple(inherited),
+        notes=tuple(notes),
+        requests=Requests(
+            redial=RedialRequest(
+                name=redial.name,
+                retry_on_voicemail="voicemail" in redial.on,
+                retry_on_no_answer="no_answer" in redial.on,
+                retry_on_busy="busy" in redial.on,
+                retry_config=retry,
+            )
+        ),
+        redial=RedialOf(
+            parent_id=parent.id,
+            parent_name=parent.name,
+            on=tuple(redial.on),
+            contacts_at_most=parent.total_rows or 0,
+        ),
     )
+    return DiffPart(changes=[change])
 
 
 def _plan_child(
-    part: DiffPart, item: Desired, parent: LiveCampaign, child: LiveCampaign, live: LiveState
-) -> None:
+    item: Desired, parent: LiveCampaign, child: LiveCampaign, live: LiveState
+) -> DiffPart:
     """The redial made: only its state is the manifest's (spec.redial.state), under the
     rules of any campaign's state; a paused one is resumed only when a reviewed change
     asks for it (review.py)."""
@@ -661,68 +700,70 @@ def _plan_child(
     assert redial is not None
     what = f"redial '{child.name}' (id {child.id})"
     if child.state in TERMINAL_STATES:
-        if child.state == "failed" and redial.state == "running":
-            reason = f": {child.last_error}" if child.last_error else ""
-            part.diagnostics.append(
-                item.manifest.diagnostic(
-                    "spec.redial.state",
-                    f"the {what} failed{reason}; Dograh can neither restart it nor redial "
-                    f"'{parent.name}' again",
-                    severity="warning",
-                )
-            )
-        return
+        return _ended_redial(item, parent, child, what)
     action, problem = _lifecycle(redial.state, child, what=what, field="spec.redial.state")
     if problem:
-        part.conflicts.append(
-            Conflict(
-                name=child.name,
-                id=child.id,
-                manifest=item.manifest.place("spec.redial.state"),
-                message=problem,
-            )
-        )
-        return
+        where = item.manifest.place("spec.redial.state")
+        conflict = Conflict(name=child.name, id=child.id, manifest=where, message=problem)
+        return DiffPart(conflicts=[conflict])
     if action is None:
-        return
+        return DiffPart()
     if action in ("start", "resume"):
         config = live.telephony_by_id(child.telephony_configuration_id) or live.default_telephony()
         schedule = live_view(child)["schedule"]
         problems = redial_problems(item, config, schedule, child, live)
         if problems:
-            part.diagnostics.extend(item.manifest.diagnostic(path, p) for path, p in problems)
-            return
-    if action == "resume":
-        part.resumes.append(
-            Resume(
-                name=child.name,
-                campaign_id=child.id,
-                file=item.manifest.file,
-                pinned_id=item.pinned_id,
-                where=item.manifest.place("spec.redial.state"),
-                reason=pause_reason(child),
-                manifest_name=item.name,
-                state_path="spec.redial.state",
-            )
-        )
+            return DiffPart(diagnostics=[item.manifest.diagnostic(p, m) for p, m in problems])
     before = {**live_view(child), "state": child.state}
-    part.changes.append(
-        CampaignChange(
-            name=child.name,
-            id=child.id,
-            manifest=item.manifest.place("spec.redial"),
-            actions=(action,),
-            live_state=child.state,
-            desired_state=redial.state,
-            before=before,
-            after={**before, "state": redial.state},
-            notes=(
-                f"the redial of '{parent.name}' (id {parent.id}): its manifest's "
-                "spec.redial.state manages its state, and nothing else of it",
-            ),
-            redial=RedialOf(parent_id=parent.id, parent_name=parent.name, on=tuple(redial.on)),
+    change = CampaignChange(
+        name=child.name,
+        id=child.id,
+        manifest=item.manifest.place("spec.redial"),
+        actions=(action,),
+        live_state=child.state,
+        desired_state=redial.state,
+        before=before,
+        after={**before, "state": redial.state},
+        notes=(
+            f"the redial of '{parent.name}' (id {parent.id}): its manifest's "
+            "spec.redial.state manages its state, and nothing else of it",
+        ),
+        redial=RedialOf(parent_id=parent.id, parent_name=parent.name, on=tuple(redial.on)),
+    )
+    if action != "resume":
+        return DiffPart(changes=[change])
+    resume = Resume(
+        name=child.name,
+        campaign_id=child.id,
+        file=item.manifest.file,
+        pinned_id=item.pinned_id,
+        where=item.manifest.place("spec.redial.state"),
+        reason=pause_reason(child),
+        manifest_name=item.name,
+        state_path="spec.redial.state",
+    )
+    return DiffPart(changes=[change], resumes=[resume])
+
+
+def _ended_redial(item: Desired, parent: LiveCampaign, child: LiveCampaign, what: str) -> DiffPart:
+    """A completed or failed redial takes no change; a failed one the manifest wants
+    running is a warning that says why."""
+    redial = item.manifest.campaign.spec.redial
+    if child.state != "failed" or redial is None or redial.state != "running":
+        return DiffPart()
+    reason = f": {child.last_error}" if child.last_error else ""
+    return _warning(
+        item.manifest.diagnostic(
+            "spec.redial.state",
+            f"the {what} failed{reason}; Dograh can neither restart it nor redial "
+            f"'{parent.name}' again",
+            severity="warning",
         )
     )
+
+
+def _warning(diagnostic: Diagnostic) -> DiffPart:
+    return DiffPart(diagnostics=[diagnostic])
 
 
 def _immutable_changes(

@@ -298,7 +298,7 @@ class OrganizationNote(_Model):
 
 
 class Plan(_Model):
-    """A plan, complete: built once, from every share's part (see pipeline.py)."""
+    """A plan, complete: built once, by the planner's last stage (planner/whole.py)."""
 
     format_version: Literal[3] = PLAN_FORMAT_VERSION
     tool_version: str = __version__

@@ -32,8 +32,8 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 from reconciler import __version__
 from reconciler.calling_window import is_open, next_start
 from reconciler.live import DIALING_STATES, CampaignProgress, LiveCampaign, LogEntry
-from reconciler.managed import Managed
 from reconciler.manifest.load import Manifest
+from reconciler.planner.each import Managed
 
 STATUS_FORMAT_VERSION: Literal[1] = 1
 STATE_ORDER = ("created", "syncing", "running", "paused", "completed", "failed")

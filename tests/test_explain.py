@@ -94,7 +94,7 @@ def test_the_plan_path_does_not_import_deepdiff() -> None:
     import that refuse nothing never pay for its import."""
     modules = (
         "reconciler.cli, reconciler.commands.apply, reconciler.commands.plan, "
-        "reconciler.commands.import_, reconciler.pipeline, reconciler.diff"
+        "reconciler.commands.import_, reconciler.planner.run, reconciler.diff"
     )
     code = f"import sys, {modules}; print('deepdiff' in sys.modules)"
     answer = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from reconciler.cli import run
 from reconciler.importing import SCHEMA_HINT
 from reconciler.manifest.yaml_source import load_documents
-from reconciler.pipeline import validate_paths
+from reconciler.planner.run import validate_paths
 from reconciler.schemas import DRAFT, SCHEMAS, Document, render_schema
 
 ROOT = Path(__file__).resolve().parent.parent

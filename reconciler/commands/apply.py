@@ -22,9 +22,10 @@ from reconciler.explain import live_differences
 from reconciler.lock import organization_lock
 from reconciler.normalize import fingerprint, live_view
 from reconciler.organization import guard_saved
-from reconciler.pipeline import PlanOptions, plan_paths
 from reconciler.plan import CampaignChange, Plan
 from reconciler.planfile import SavedPlan, differences, load_plan
+from reconciler.planner.options import PlanOptions
+from reconciler.planner.run import connected, plan_paths
 from reconciler.redact import redact
 from reconciler.render import escape
 from reconciler.render.diagnostics import render_text
@@ -53,11 +54,11 @@ def run_apply(request: ApplyRequest) -> int:
     with organization_lock(request.client, say):
         if saved is not None:
             return _apply_saved(request, saved)
-        plan, opened = plan_paths(request.paths, request.client, request.options)
-        if opened is None:  # the manifests did not validate
-            _echo_plan(plan, request.color)
-            return EXIT_ERROR
-        with opened as client:
+        with connected(request.client) as client:
+            plan = plan_paths(request.paths, client, request.options)
+            if isinstance(client, UserError):  # the manifests did not validate
+                _echo_plan(plan, request.color)
+                return EXIT_ERROR
             dirty = [] if request.allow_dirty else uncommitted(planned_files(plan))
             _echo_plan(with_warnings(plan, dirty), request.color)
             if plan.blocked:
@@ -87,14 +88,14 @@ def _apply_saved(request: ApplyRequest, saved: SavedPlan) -> int:
     """Plan again as the saved plan was made; run it only if it is the same plan."""
     settings = request.client
     options = PlanOptions(targets=saved.plan.targets, base=saved.base, resume=saved.resume)
-    plan, opened = plan_paths(saved.paths, settings, options)
-    if opened is None or plan.errors:
-        for line in render_text(plan.errors):
-            click.echo(line, err=True)
-        if opened is not None:
-            opened.close()
-        raise UserError("the manifests of the saved plan no longer validate; nothing was changed")
-    with opened as client:
+    with connected(settings) as client:
+        plan = plan_paths(saved.paths, client, options)
+        if isinstance(client, UserError) or plan.errors:
+            for line in render_text(plan.errors):
+                click.echo(line, err=True)
+            raise UserError(
+                "the manifests of the saved plan no longer validate; nothing was changed"
+            )
         found = [*_drift(saved.plan, client), *differences(saved.plan, plan)]
         if found:
             _refuse_stale(found)
@@ -233,9 +234,8 @@ def _converged(
     resumes just made are not asked again (their campaigns now run). A redial Dograh
     just found nobody for (``nobody``: the parents' ids) is planned again, as Dograh
     keeps no trace of it: that is not a failure to converge."""
-    plan, client = plan_paths(paths, request.client, options)
-    if client is not None:
-        client.close()
+    with connected(request.client) as client:
+        plan = plan_paths(paths, client, options)
     left = [
         change
         for change in plan.changes

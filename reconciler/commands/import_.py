@@ -30,7 +30,7 @@ import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +39,13 @@ import click
 from reconciler.calling_hours import check_manifest, dials, recipients_of
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.diagnostics import has_errors, sorted_diagnostics
-from reconciler.diff import MUTABLE, diff
+from reconciler.diff import MUTABLE
 from reconciler.environment import tree_root
 from reconciler.errors import EXIT_ERROR, EXIT_OK, UserError
 from reconciler.explain import field_differences
 from reconciler.identity import created_by
 from reconciler.importing import CannotAdopt, Draft, draft_manifest, file_stems, render_manifest
 from reconciler.live import TERMINAL_STATES, LiveCampaign
-from reconciler.managed import Managed, read_managed
 from reconciler.manifest.contacts import contacts_of_bytes
 from reconciler.manifest.defaults import effective, inherited
 from reconciler.manifest.load import (
@@ -59,9 +58,9 @@ from reconciler.manifest.load import (
 from reconciler.manifest.model import Campaign
 from reconciler.manifest.paths import SourcePaths, display_path
 from reconciler.pinning import CannotPin, pin
-from reconciler.pipeline import validate_paths
+from reconciler.planner.each import Managed, each
+from reconciler.planner.run import read_managed, validate_paths
 from reconciler.render.diagnostics import render_text
-from reconciler.resolve import resolve
 
 CONTACTS_DIRECTORY = "contacts"
 SCHEMA_FILE = Path("schema", "campaign.schema.json")
@@ -107,37 +106,15 @@ def run_import(request: ImportRequest) -> int:
     # managed already, and its Policy gives the organization, owner and calling hours.
     scope = tree_root(request.directory) or request.directory
     with DograhClient(request.client) as client:
-        managed = read_managed([scope] if _has_manifests(Path(scope)) else [], client)
-        if not managed.ok:
-            for line in render_text([d for d in managed.diagnostics if d.severity == "error"]):
-                click.echo(line, err=True)
-            raise UserError(
-                f"the manifests under {scope} have errors (above), so import cannot "
-                f"tell which campaigns they manage; fix them first (campaigns validate "
-                f"{scope})"
-            )
+        managed = _managed(scope, client)
         chosen, refused = _select(managed, request.selectors)
-        stems = file_stems(managed.live.campaigns)
-        chain = _defaults_of(directory)
-        planned = [_plan(c, directory, stems[c.id], managed, chain) for c in chosen]
-        written = 0
-        touched: list[Path] = []
-        pinned: set[tuple[str, str]] = set()
-        if any(isinstance(item, Planned) for item in planned):
-            directory.joinpath(CONTACTS_DIRECTORY).mkdir(parents=True, exist_ok=True)
-        schema = _schema_reference(directory)
-        for campaign, item, raw in _downloaded(client, chosen, planned):
-            try:
-                if isinstance(item, Refusal):
-                    raise item
-                touched += _write(item, raw, schema, managed, pinned)
-                written += 1
-            except Refusal as refusal:
-                refused += _refuse(campaign, str(refusal))
+        imported = _imported(client, directory, chosen, managed)
+    refused += imported.refused
+    written = imported.written
     if written:
         noun = "campaign" if written == 1 else "campaigns"
         click.echo(f"Imported {written} {noun} into {request.directory}. {PERSONAL_DATA}")
-    valid = _validated(scope, touched) if written else True
+    valid = _validated(scope, imported.touched) if written else True
     if refused:
         noun = "campaign was" if refused == 1 else "campaigns were"
         click.secho(f"{refused} {noun} not imported (above).", err=True, fg="red")
@@ -150,6 +127,53 @@ def run_import(request: ImportRequest) -> int:
             "shows no change for them."
         )
     return EXIT_OK
+
+
+def _managed(scope: str, client: DograhClient) -> Managed:
+    """What the manifests of the environment manage; refused when they have errors."""
+    managed = read_managed([scope] if _has_manifests(Path(scope)) else [], client)
+    if not managed.ok:
+        for line in render_text([d for d in managed.diagnostics if d.severity == "error"]):
+            click.echo(line, err=True)
+        raise UserError(
+            f"the manifests under {scope} have errors (above), so import cannot "
+            f"tell which campaigns they manage; fix them first (campaigns validate "
+            f"{scope})"
+        )
+    return managed
+
+
+@dataclass
+class Imported:
+    """What the import did: campaigns written and refused."""
+
+    written: int = 0
+    refused: int = 0
+    touched: list[Path] = field(default_factory=list)
+    """The manifests written or edited (a namesake pinned)."""
+
+
+def _imported(
+    client: DograhClient, directory: Path, chosen: Sequence[LiveCampaign], managed: Managed
+) -> Imported:
+    """Each chosen campaign written (its CSV, then its manifest), or refused, said so."""
+    stems = file_stems(managed.live.campaigns)
+    chain = _defaults_of(directory)
+    planned = [_plan(c, directory, stems[c.id], managed, chain) for c in chosen]
+    if any(isinstance(item, Planned) for item in planned):
+        directory.joinpath(CONTACTS_DIRECTORY).mkdir(parents=True, exist_ok=True)
+    schema = _schema_reference(directory)
+    done = Imported()
+    pinned: set[tuple[str, str]] = set()
+    for campaign, item, raw in _downloaded(client, chosen, planned):
+        try:
+            if isinstance(item, Refusal):
+                raise item
+            done.touched += _write(item, raw, schema, managed, pinned)
+            done.written += 1
+        except Refusal as refusal:
+            done.refused += _refuse(campaign, str(refusal))
+    return done
 
 
 def _validated(directory: str, touched: Sequence[Path]) -> bool:
@@ -461,9 +485,8 @@ def _check(item: Planned, managed: Managed) -> Manifest:
         raise Refusal(
             f"this is a bug in campaigns import: its manifest does not read back ({shown})"
         )
-    desired, findings = resolve(manifests, live)
-    part = diff(desired, live, owner=managed.owner, claimed=frozenset({item.campaign.id}))
-    if part.unchanged != [manifests[0].name] or has_errors([*findings, *part.diagnostics]):
+    part = each(manifests, live, owner=managed.owner, claimed=frozenset({item.campaign.id}))
+    if part.unchanged != [manifests[0].name] or has_errors(part.diagnostics):
         said = [
             line
             for change in part.changes
@@ -471,7 +494,7 @@ def _check(item: Planned, managed: Managed) -> Manifest:
         ]
         said += [f"{action} the campaign" for c in part.changes if (action := c.lifecycle)]
         said += [c.message for c in part.conflicts]
-        said += [d.message for d in [*findings, *part.diagnostics] if d.severity == "error"]
+        said += [d.message for d in part.diagnostics if d.severity == "error"]
         raise Refusal(
             "this is a bug in campaigns import: its manifest would not plan as "
             f"'No changes' ({'; '.join(said) or 'a change it did not name'}); nothing was kept"

@@ -10,8 +10,9 @@ import click
 from reconciler.client import ClientSettings
 from reconciler.committed import planned_files, uncommitted, with_warnings
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
-from reconciler.pipeline import PlanOptions, plan_paths
 from reconciler.planfile import SavedPlan, check_destination, save_plan, saved_paths
+from reconciler.planner.options import PlanOptions
+from reconciler.planner.run import connected, plan_paths
 from reconciler.render.reporters import build_reporter
 
 
@@ -33,9 +34,8 @@ def run_plan(request: PlanRequest) -> int:
     if request.out:  # before Dograh is read, not after
         check_destination(request.out)
         paths = saved_paths(paths)
-    plan, client = plan_paths(paths, request.client, request.options)
-    if client is not None:
-        client.close()
+    with connected(request.client) as client:
+        plan = plan_paths(paths, client, request.options)
     if not request.allow_dirty:
         plan = with_warnings(plan, uncommitted(planned_files(plan)))
     reporter = build_reporter(request.output_format, color=request.color)

@@ -21,7 +21,8 @@ import click
 from reconciler.client import ClientSettings, DograhClient
 from reconciler.errors import EXIT_ERROR, EXIT_OK
 from reconciler.live import CampaignProgress
-from reconciler.managed import Managed, read_managed
+from reconciler.planner.each import Managed
+from reconciler.planner.run import read_managed
 from reconciler.render import escape
 from reconciler.render.diagnostics import render_text
 from reconciler.render.reporters import build_reporter

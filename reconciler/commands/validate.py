@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reconciler.errors import EXIT_ERROR, EXIT_OK
-from reconciler.pipeline import validate_paths
+from reconciler.planner.run import validate_paths
 from reconciler.render.reporters import build_reporter
 
 

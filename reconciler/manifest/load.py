@@ -1,9 +1,9 @@
 """Files to manifests: the first stage of the pipeline.
 
 Every problem of every file is collected, never only the first, so that a reviewer sees
-all mistakes of a pull request at once. ``load_files`` reads one share of the files
-(pipeline.py shares them out to processes); the cross-checks between manifests
-(identity.py ``duplicates``) run once every share is loaded.
+all mistakes of a pull request at once. ``load_files`` reads one chunk of the files
+(the planner gives chunks to processes, planner/workers.py); the cross-checks between
+manifests (identity.py ``duplicates``) run once every chunk is loaded.
 
 What ``find_manifest_files`` takes from the disk is as untrusted as the files' content:
 only regular files (a FIFO would hang the run), only inside the repository (a link out

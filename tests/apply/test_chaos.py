@@ -20,7 +20,8 @@ from reconciler import apply as apply_module
 from reconciler.client import ClientSettings, RetryPolicy
 from reconciler.commands.apply import ApplyRequest, run_apply
 from reconciler.errors import UserError
-from reconciler.pipeline import PlanOptions, plan_paths
+from reconciler.planner.options import PlanOptions
+from reconciler.planner.run import connected, plan_paths
 
 COUNT = 200
 STATES = ("running", "paused", "draft", "running")
@@ -131,9 +132,8 @@ def test_apply_converges_through_chaos(
     statuses = Counter(r.status for r in log if r.fault == "error")
     assert faults["dropped"] > 0 and statuses[429] > 0 and statuses[500] > 0
 
-    plan, client = plan_paths(("campaigns.d",), settings)
-    assert client is not None
-    client.close()
+    with connected(settings) as client:
+        plan = plan_paths(("campaigns.d",), client)
     assert (plan.changes, plan.blocked) == ((), False)
     summary = f"faults {dict(faults)}, statuses {dict(statuses)}, runs {codes}"
     print(f"chaos: {len(log)} requests, {summary}")

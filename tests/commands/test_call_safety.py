@@ -22,7 +22,8 @@ from dograh_sandbox.testing import SandboxHandle
 from reconciler import apply as apply_module
 from reconciler.client import ClientSettings, RetryPolicy
 from reconciler.commands.apply import ApplyRequest, run_apply
-from reconciler.pipeline import PlanOptions, plan_paths
+from reconciler.planner.options import PlanOptions
+from reconciler.planner.run import connected, plan_paths
 from tests.commands.conftest import NO_CHANGES, OWNER, ROOT, Campaigns, git, init_repository
 
 MONDAY_MORNING_NEW_YORK = "2026-11-30T15:00:00Z"
@@ -308,9 +309,8 @@ def test_two_applies_at_once_dial_one_campaign_per_manifest(
     # Whatever happened, planning again is clean: twins are named, never started.
     settings = ClientSettings(base_url=sandbox.url, api_key=sandbox.api_key)
     os.chdir(repo)
-    plan, client = plan_paths(("campaigns.d",), settings)
-    assert client is not None
-    client.close()
+    with connected(settings) as client:
+        plan = plan_paths(("campaigns.d",), client)
     assert not plan.blocked, plan.conflicts
     assert not plan.places_calls
 

@@ -412,3 +412,18 @@ def test_what_dograh_says_is_escaped_in_every_format(
     survey = json.loads(document)["campaigns"][2]
     assert survey["reason"]["message"] == "\n::warning::forged\x1b[2J\x07 ##[error]x"
     assert survey["redial"]["name"] == "::error::redial\x1b]0;title\x07"
+
+
+def test_what_only_a_plan_refuses_does_not_fail_status(campaigns: Campaigns, repo: Path) -> None:
+    """Status reports on the campaigns the manifests manage; a change that plan would
+    refuse (more concurrency than Dograh allows) is plan's to say, not an error of the
+    manifests."""
+    assert campaigns("apply", "--auto-approve").code == 0
+    east = repo / "campaigns.d/spring-renewals-east.yaml"
+    east.write_text(east.read_text().replace("max_concurrency: 5", "max_concurrency: 50"))
+    plan = campaigns("plan")
+    assert plan.code == 1 and "error: spec.max_concurrency:" in plan.out
+    result = campaigns("status")
+    assert result.code == 0, result.err
+    assert "spec.max_concurrency" not in result.out + result.err
+    assert "spring-renewals-east (id " in result.out and "3 managed campaigns" in result.out

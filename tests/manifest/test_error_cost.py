@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.manifest.yaml_source import Locator, load_documents, locate
-from reconciler.pipeline import validate_paths
+from reconciler.planner.run import validate_paths
 
 HEAD = """\
 apiVersion: dograh-campaigns/v1

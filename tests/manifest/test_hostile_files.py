@@ -23,7 +23,7 @@ import pytest
 
 from reconciler.cli import run
 from reconciler.manifest import load
-from reconciler.pipeline import validate_paths
+from reconciler.planner.run import validate_paths
 from tests.permissions import run_held_to_permissions
 
 MANIFEST = """\

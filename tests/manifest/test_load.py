@@ -1,4 +1,4 @@
-"""Loading many files: shared out to worker processes, the result is the same."""
+"""Loading many files: in a pool of processes, the result is the same."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.pipeline import validate_paths
+from reconciler.planner.run import validate_paths
 
 MANIFEST = """\
 apiVersion: dograh-campaigns/v1
@@ -24,7 +24,7 @@ spec:
 def test_workers_give_the_same_result_in_the_same_order(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Three shares (forced, whatever the CPUs) report what one does."""
+    """Three processes (forced, whatever the CPUs) report what one does."""
     (tmp_path / ".git").mkdir()
     for i in range(60):
         concurrency = 500 if i % 7 == 0 else 5  # some invalid, spread over every share

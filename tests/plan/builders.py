@@ -19,8 +19,11 @@ from reconciler.live import (
 )
 from reconciler.manifest.load import Manifest
 from reconciler.owner import Owner, upload_file_name
-from reconciler.pipeline import Loaded, PlanOptions, assemble, load_manifests
 from reconciler.plan import Plan
+from reconciler.planner.each import each
+from reconciler.planner.options import PlanOptions
+from reconciler.planner.run import load_manifests
+from reconciler.planner.whole import Facts, Review, assemble
 from reconciler.resolve import resolve
 from reconciler.review import decide
 
@@ -120,7 +123,7 @@ OWNER = "tests-0a1b2c"
 
 
 def diff_of(found: list[Manifest], live: LiveState) -> DiffPart:
-    """One share's part, as the pipeline's shares make it."""
+    """The manifests' changes, as diff makes them (resolve's findings left aside)."""
     desired, _ = resolve(found, live)
     return diff(desired, live, owner=OWNER)
 
@@ -132,24 +135,18 @@ def plan_of(
     *,
     resume: tuple[str, ...] = (),
 ) -> Plan:
-    """The plan of these manifests against ``live``, as the pipeline makes it in one
-    process, without the cross-checks of loading nor what needs Dograh (live contacts,
-    workflows: see tests/commands for those)."""
-    desired, problems = resolve(found, live)
-    part = diff(desired, live, owner=OWNER, targets=frozenset(targets))
+    """The plan of these manifests against ``live``, as the planner makes it, without
+    the cross-checks of loading nor what needs Dograh (live contacts, workflows: see
+    tests/commands for those)."""
+    part = each(found, live, owner=OWNER, targets=frozenset(targets))
     decision = decide(part.resumes, None, resume)
-    loaded = Loaded(
-        files=[],
-        diagnostics=problems,
-        broken=False,
-        manifests_hash="",
-        owner=Owner(OWNER, "tests"),
+    facts = Facts(
+        files=[], diagnostics=[], broken=False, manifests_hash="", owner=Owner(OWNER, "tests")
     )
     return assemble(
-        [part],
-        loaded,
+        part,
+        facts,
         live,
         PlanOptions(targets=targets, resume=resume),
-        decision_notes=decision.notes,
-        held=decision.held,
+        Review(notes=decision.notes, held=decision.held),
     )

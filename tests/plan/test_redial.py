@@ -13,8 +13,8 @@ from reconciler.diff import Resume, diff
 from reconciler.live import LiveCampaign, TelephonyConfig
 from reconciler.manifest.load import Manifest
 from reconciler.manifest.located import Place
-from reconciler.pipeline import load_manifests, validate_paths
 from reconciler.plan import Plan
+from reconciler.planner.run import load_manifests, validate_paths
 from reconciler.render.plan_markdown import render_plan_markdown
 from reconciler.render.plan_text import render_plan_text
 from reconciler.resolve import resolve

@@ -1,7 +1,8 @@
-"""Planning in several processes gives the plan one process gives, in the same order.
+"""Loading in a pool of processes gives the plan one process gives, in the same order.
 
-The share count is forced (``jobs``), so that these tests compare one process with
-three whatever the machine's CPUs."""
+The process count is forced (``jobs``), so that these tests compare this process alone
+(the main-thread executor) with three processes (this one and a pool of two), whatever
+the machine's CPUs."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from dograh_sandbox.testing import SandboxHandle
 from reconciler.client import ClientSettings
 from reconciler.manifest.contacts import contacts_of_bytes
 from reconciler.owner import default_owner, upload_file_name
-from reconciler.pipeline import PlanOptions, plan_paths, validate_paths
 from reconciler.plan import Plan
+from reconciler.planner.options import PlanOptions
+from reconciler.planner.run import connected, plan_paths, validate_paths
 from tests.plan.builders import BREAKER, RETRY
 
 MANIFEST = """\
@@ -49,13 +51,11 @@ def _repository(tmp_path: Path) -> None:
 
 def _plan(sandbox: SandboxHandle, jobs: int) -> Plan:
     settings = ClientSettings(base_url=sandbox.url, api_key=sandbox.api_key)
-    plan, client = plan_paths(("campaigns.d",), settings, PlanOptions(jobs=jobs))
-    if client is not None:
-        client.close()
-    return plan
+    with connected(settings) as client:
+        return plan_paths(("campaigns.d",), client, PlanOptions(jobs=jobs))
 
 
-def test_shares_plan_like_one_process(
+def test_a_pool_plans_like_one_process(
     tmp_path: Path, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _repository(tmp_path)
@@ -103,7 +103,7 @@ def test_shares_plan_like_one_process(
     assert shared.changes and shared.conflicts and shared.unchanged and shared.unmanaged
 
 
-def test_shares_report_broken_manifests_like_one_process(
+def test_a_pool_reports_broken_manifests_like_one_process(
     tmp_path: Path, sandbox: SandboxHandle, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _repository(tmp_path)
@@ -128,12 +128,12 @@ POLICY = "apiVersion: dograh-campaigns/v1\nkind: Policy\nmetadata:\n  name: org-
 
 @pytest.mark.parametrize("policy_file", ["a-policy.yaml", "b-policy.yaml"])
 @pytest.mark.parametrize("margin", [0, 15])
-def test_a_worker_checks_calling_hours_under_the_policy_of_another_share(
+def test_calling_hours_are_checked_under_the_policy_another_process_loaded(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy_file: str, margin: int
 ) -> None:
-    """A worker checks calling hours early, under the Policy it holds (else the default);
-    the context's Policy decides. With two shares, a-*.yaml is this process's file and
-    b-*.yaml the worker's: New York numbers called until 20:50 pass with no margin only."""
+    """The Policy decides the calling hours of every manifest, whichever process loaded
+    it. With two processes, a-*.yaml is the first one's file and b-*.yaml the second's:
+    New York numbers called until 20:50 pass with no margin only."""
     (tmp_path / ".git").mkdir()
     (tmp_path / "campaigns.d" / "contacts").mkdir(parents=True)
     (tmp_path / "campaigns.d" / "contacts" / "shard-001.csv").write_text(
