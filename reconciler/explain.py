@@ -138,7 +138,7 @@ def change_differences(old: CampaignChange, new: CampaignChange) -> list[str]:
 
 def live_differences(old: View | None, new: View) -> list[str]:
     """A live campaign as a plan read it against as it is now. ``syncing`` reads as
-    ``running`` (it becomes that by itself) and contacts the plan left to the pipeline
+    ``running`` (it becomes that by itself) and contacts the plan left to the planner's last stage
     (``source`` None) are not compared."""
     if old is None:
         return []

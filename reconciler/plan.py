@@ -365,7 +365,7 @@ class Plan(_Model):
     def over_limits(self, limits: Limits) -> list[str]:
         """Why this plan is past the Policy's blast radius of one apply (octoDNS's
         ``Plan.raise_if_unsafe``): a sentence per limit passed, none within them. The
-        pipeline makes each an error at the Policy, which blocks the plan; the way past
+        planner makes each an error at the Policy, which blocks the plan; the way past
         is a reviewed change of the Policy, never a flag."""
         found = (
             self._starts_over(limits.max_starts_per_apply),

@@ -5,8 +5,8 @@
 costs a slice and two dict lookups (see numbers.py for the per-prefix cache); other
 spellings, other countries and a ``timezone`` column take the slower path.
 
-Its result is small and picklable, because it travels between the processes that share
-out thousands of manifests: counts per place with a few example rows, and the set of
+Its result is small and picklable, because it travels back from the worker processes that
+load thousands of manifests: counts per place with a few example rows, and the set of
 numbers only when the caller asks for it (to find a number in two campaigns).
 """
 

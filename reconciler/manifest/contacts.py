@@ -46,7 +46,7 @@ class ContactsFile:
     """Headers as Dograh reads them: stripped and lowercased."""
     raw: bytes = field(repr=False, compare=False)
     """The file's bytes, for the checks of later stages (template variables, calling
-    hours); a manifest's share keeps them, they never travel between processes."""
+    hours); a manifest loaded in a worker process brings them back, its phones left behind."""
     phones: tuple[str, ...] = field(default=(), repr=False, compare=False)
     """Each row's phone (stripped), rows 2, 3, ... in order, when every row has one: the
     calling-hours check reads them from here rather than parse the file again."""

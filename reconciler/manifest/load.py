@@ -1,4 +1,4 @@
-"""Files to manifests: the first stage of the pipeline.
+"""Files to manifests: what the planner's load stage runs on each chunk of files.
 
 Every problem of every file is collected, never only the first, so that a reviewer sees
 all mistakes of a pull request at once. ``load_files`` reads one chunk of the files
@@ -171,7 +171,7 @@ class ScannedPath(_ConcretePath):
     """A file a directory scan found, rather than one named on the command line: if it
     holds no manifest at all (a GitHub workflow beside the manifests), it is skipped
     with a word, not refused. The mark travels with the path to the processes that load
-    it (a pickled path keeps its class), so the pipeline passes plain lists of paths."""
+    it (a pickled path keeps its class), so the planner passes plain lists of paths."""
 
 
 def is_manifest_name(name: str) -> bool:
@@ -479,7 +479,7 @@ def _key_positions(document: Document) -> dict[str, Position]:
 
 @dataclass
 class Loaded:
-    """One share's files, read: its campaign manifests, its policies, the Defaults that
+    """One chunk of files, read: its campaign manifests, its policies, the Defaults that
     apply to them, every problem."""
 
     manifests: list[Manifest]
@@ -708,7 +708,7 @@ def manifests_hash(manifests: Sequence[Manifest]) -> str:
 
 def hash_of_parts(parts: Iterable[tuple[str, str, str, str]]) -> str:
     digest = hashlib.sha256()
-    for part in sorted(set(parts)):  # a Defaults file above two shares is one part
+    for part in sorted(set(parts)):  # a Defaults file above two chunks is one part
         digest.update(("\0".join(part) + "\n").encode("utf-8"))
     return digest.hexdigest()
 

@@ -309,7 +309,7 @@ class _Converter:
         self.file = file
         self.nodes = 0
         # The tracked paths' own string objects are the keys, so that pickling ten
-        # thousand documents' positions (to send them between processes) shares them.
+        # thousand documents' positions (sent back from a worker process) shares them.
         self.track = {path: path for path in track}
         self.positions: dict[str, Position] = {}
         self.diagnostics: list[Diagnostic] = []
