@@ -133,7 +133,13 @@ def _row(entry: CampaignStatus) -> str:
         what = "circuit breaker tripped" if reason.event == BREAKER_EVENT else reason.event
         why = f"{what}: {reason.message}"
         since = reason.at
-    cells = [name, state, markdown(why), markdown(since), markdown_code(entry.manifest, table=True)]
+    cells = [
+        name,
+        state,
+        markdown(why),
+        markdown(since),
+        markdown_code(str(entry.manifest), table=True),
+    ]
     return "| " + " | ".join(cells) + " |"
 
 

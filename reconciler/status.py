@@ -33,9 +33,10 @@ from reconciler import __version__
 from reconciler.calling_window import is_open, next_start
 from reconciler.live import DIALING_STATES, CampaignProgress, LiveCampaign, LogEntry
 from reconciler.manifest.load import Manifest
+from reconciler.manifest.located import Place
 from reconciler.planner.each import Managed
 
-STATUS_FORMAT_VERSION: Literal[1] = 1
+STATUS_FORMAT_VERSION: Literal[2] = 2
 STATE_ORDER = ("created", "syncing", "running", "paused", "completed", "failed")
 FAILURE_EVENTS = ("source_sync_failed", "batch_failed", "phone_number_pool_exhausted")
 """The log events of a campaign failed by Dograh (§3.4, §9), newest first wins."""
@@ -111,8 +112,8 @@ class Redial(_Model):
     id: int
     name: str | None = Field(description="Null when the list does not hold the redial.")
     state: str | None
-    managed_by: str | None = Field(
-        description="`file:line:column` of the manifest that manages the redial (its own "
+    managed_by: Place | None = Field(
+        description="Where the manifest that manages the redial says so (its own "
         "`metadata.name`, or the `spec.redial` of this campaign's manifest), or null."
     )
 
@@ -136,7 +137,7 @@ class Progress(_Model):
 class CampaignStatus(_Model):
     name: str = Field(description="The manifest's `metadata.name`.")
     id: int | None = Field(description="The live campaign; null when Dograh has none yet.")
-    manifest: str = Field(description="`file:line:column` of the manifest's metadata.name.")
+    manifest: Place = Field(description="Where the manifest's metadata.name is.")
     state: str | None = Field(
         description="Dograh's state: created, syncing, running, paused, completed, failed; "
         "null when the campaign is not in Dograh."
@@ -182,7 +183,7 @@ class Summary(_Model):
 class StatusReport(_Model):
     """What ``campaigns status`` found, ``--format json`` prints it."""
 
-    format_version: Literal[1] = STATUS_FORMAT_VERSION
+    format_version: Literal[2] = STATUS_FORMAT_VERSION
     tool_version: str = __version__
     campaigns: tuple[CampaignStatus, ...] = Field(
         default=(), description="One per managed live campaign, in manifest order."
@@ -257,7 +258,7 @@ def _absent(manifest: Manifest) -> CampaignStatus:
     return CampaignStatus(
         name=manifest.name,
         id=manifest.pinned_id,
-        manifest=manifest.where("metadata.name"),
+        manifest=manifest.place("metadata.name"),
         state=None,
         desired_state=manifest.campaign.spec.state,
         held=False,
@@ -279,7 +280,7 @@ def _entry(
     return CampaignStatus(
         name=manifest.name,
         id=campaign.id,
-        manifest=manifest.where("metadata.name"),
+        manifest=manifest.place("metadata.name"),
         state=campaign.state,
         desired_state=desired,
         held=held,
@@ -355,9 +356,9 @@ def _redial(
     manifest = managed.manifest_for(child_id)
     parents = managed.redial_manifest(child_id)
     if manifest is not None:
-        managed_by: str | None = manifest.where("metadata.name")
+        managed_by: Place | None = manifest.place("metadata.name")
     else:
-        managed_by = parents.where("spec.redial") if parents is not None else None
+        managed_by = parents.place("spec.redial") if parents is not None else None
     return Redial(
         id=child_id,
         name=child.name if child else None,

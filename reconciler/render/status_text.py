@@ -27,7 +27,7 @@ def render_status_text(
     style = styler(color)
     lines: list[str] = []
     for entry in report.campaigns:
-        if entry.state is None and entry.manifest.rsplit(":", 2)[0] in broken:
+        if entry.state is None and entry.manifest.file in broken:
             lines.append(
                 f"{escape.text(entry.name, line_start=True)}: matched no campaign, as its "
                 "manifest has errors"
@@ -104,7 +104,7 @@ def _details(entry: CampaignStatus) -> list[str]:
         else:
             owner = "not managed"
             if redial.managed_by:
-                owner = f"managed by {escape.text(redial.managed_by)}"
+                owner = f"managed by {escape.text(str(redial.managed_by))}"
             lines.append(
                 f'redial: "{escape.text(redial.name)}" (id {redial.id}), '
                 f"{escape.text(redial.state or '?')}, {owner}"

@@ -81,7 +81,7 @@ def test_a_breaker_trip_holds_the_campaign(
     assert entry == {
         "name": "spring-renewals-east",
         "id": east["id"],
-        "manifest": "campaigns.d/spring-renewals-east.yaml:6:9",
+        "manifest": {"file": "campaigns.d/spring-renewals-east.yaml", "line": 6, "column": 9},
         "state": "paused",
         "desired_state": "running",
         "held": True,
@@ -113,7 +113,7 @@ def test_the_json_shape(campaigns: Campaigns, sandbox: SandboxHandle) -> None:
         "live",
         "summary",
     ]
-    assert document["format_version"] == 1
+    assert document["format_version"] == 2
     assert [c["name"] for c in document["campaigns"]] == [
         "appointments-west",
         "spring-renewals-east",
@@ -272,7 +272,11 @@ def test_a_redial_child_and_the_unmanaged_count(
     assert "campaigns validate campaigns.d now fails: 1 error in 1 file" in imported.err
     document = json.loads(campaigns("status", "--format", "json").out)
     east = next(c for c in document["campaigns"] if c["name"] == "spring-renewals-east")
-    assert east["redial"]["managed_by"] == "campaigns.d/spring-renewals-east-redial.yaml:7:9"
+    assert east["redial"]["managed_by"] == {
+        "file": "campaigns.d/spring-renewals-east-redial.yaml",
+        "line": 7,
+        "column": 9,
+    }
 
 
 def test_progress_costs_one_request_per_managed_campaign(
