@@ -14,10 +14,10 @@ a gateway's). A redirect is named, never followed.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import random
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -223,7 +223,7 @@ class DograhClient:
         self._sleep = sleep
         self.rng = rng or random.Random()
         self._transport = transport
-        self._tls = httpx.create_ssl_context()
+        self._tls: ssl.SSLContext | None = None
         self._proxies = environment_proxies()
         self._local = threading.local()
         self._lock = threading.Lock()
@@ -255,7 +255,7 @@ class DograhClient:
     def _open(self, kind: str, url: httpx.URL) -> httpx.Client:
         proxy = proxy_for(self._proxies, url.scheme, url.host)
         transport = self._transport or httpx.HTTPTransport(
-            verify=self._tls,
+            verify=self._tls_for(url),
             limits=httpx.Limits(max_keepalive_connections=1, keepalive_expiry=5.0),
             proxy=proxy,
             trust_env=False,
@@ -274,6 +274,17 @@ class DograhClient:
             follow_redirects=False,
             trust_env=False,
         )
+
+    def _tls_for(self, url: httpx.URL) -> ssl.SSLContext:
+        """The shared TLS context for an https origin, built on first use (loading the
+        certificates costs ~50 ms); for http, one that verifies against no certificate
+        at all: a TLS connection it were ever used for would fail, not go unchecked."""
+        if url.scheme != "https":
+            return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        with self._lock:
+            if self._tls is None:
+                self._tls = httpx.create_ssl_context()
+            return self._tls
 
     def close(self) -> None:
         with self._lock:
@@ -627,6 +638,8 @@ def _retry_after(headers: httpx.Headers) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
+    import email.utils  # only for a Retry-After date: rare, and slow to import
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

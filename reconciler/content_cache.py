@@ -280,15 +280,26 @@ def _code_digest() -> str:
     """This tool's code, by each module's name, size and modification time: a changed
     checkout (an editable install) is another cache even at the same version."""
     if not _CODE:
+        found: list[str] = []
+        _code_files(Path(__file__).resolve().parent, "", found)
         digest = hashlib.sha256()
-        root = Path(__file__).resolve().parent
-        for path in sorted(root.rglob("*")):
-            if path.suffix in (".py", ".json"):
-                status = path.stat()
-                name = path.relative_to(root).as_posix()
-                digest.update(f"{name}\0{status.st_size}\0{status.st_mtime_ns}\n".encode())
+        for line in sorted(found):
+            digest.update(line.encode())
         _CODE.append(digest.hexdigest())
     return _CODE[0]
+
+
+def _code_files(directory: Path, prefix: str, found: list[str]) -> None:
+    """``name size mtime`` of each module under ``directory``, by ``os.scandir`` and
+    without the ``__pycache__`` folders: pathlib's walk cost every run ~6 ms."""
+    with os.scandir(directory) as listing:
+        for entry in listing:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name != "__pycache__":
+                    _code_files(Path(entry.path), f"{prefix}{entry.name}/", found)
+            elif entry.name.endswith((".py", ".json")):
+                status = entry.stat()
+                found.append(f"{prefix}{entry.name}\0{status.st_size}\0{status.st_mtime_ns}\n")
 
 
 def _document_json(d: CachedDocument) -> list[Any]:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from reconciler.errors import UserError
 from reconciler.manifest.load import MANIFEST_SUFFIXES, PolicyDocument
-from reconciler.manifest.paths import display_path, inside, repository_of
+from reconciler.manifest.paths import SourcePaths, display_path, inside, repository_of
 from reconciler.manifest.yaml_source import NotRegular, TooBig, read_capped
 
 _POLICY_KIND = re.compile(rb"^kind:[ \t]*[\"']?Policy[\"']?[ \t]*(?:#.*)?$", re.MULTILINE)
@@ -33,7 +33,7 @@ def policy_files_above(paths: Sequence[str], loaded: Sequence[Path]) -> list[Pat
     """The files, in the directories at or above the given paths up to the repository's
     root, that declare a Policy and are not among the files ``loaded`` already: for a
     directory, the directories above it; for a file, its own directory and those above."""
-    known = {Path(file).resolve() for file in loaded}
+    known = _RealPaths(loaded)
     found: list[Path] = []
     seen: set[Path] = set()
     for argument in paths:
@@ -43,7 +43,7 @@ def policy_files_above(paths: Sequence[str], loaded: Sequence[Path]) -> list[Pat
                 break
             seen.add(directory.resolve())
             for file in _declaring_policy(directory, known):
-                known.add(file.resolve())
+                known.add(file)
                 found.append(Path(display_path(file)))
     return found
 
@@ -75,25 +75,46 @@ def _upwards(start: Path, root: str) -> list[Path]:
     return found
 
 
-def _declaring_policy(directory: Path, known: Collection[Path] = ()) -> list[Path]:
+class _RealPaths:
+    """The real paths of the files a run loaded, worked out only when a directory above
+    them holds a YAML file to compare (most hold none): a thousand ``resolve()`` calls
+    cost more than the rest of the search."""
+
+    def __init__(self, files: Sequence[Path]) -> None:
+        self._files = files
+        self._real: set[str] | None = None
+
+    def __contains__(self, file: object) -> bool:
+        return os.path.realpath(str(file)) in self._resolved()
+
+    def add(self, file: Path) -> None:
+        self._resolved().add(os.path.realpath(file))
+
+    def _resolved(self) -> set[str]:
+        if self._real is None:
+            paths = SourcePaths()  # each directory resolved once, not each file's parts
+            self._real = {paths.real_file(file)[0] for file in self._files}
+        return self._real
+
+
+def _declaring_policy(directory: Path, known: Collection[Path] | _RealPaths = ()) -> list[Path]:
     """The regular YAML files directly in ``directory`` that declare ``kind: Policy``,
     but for those ``known`` (real paths) already: those are not read again."""
     try:
-        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        with os.scandir(directory) as listing:
+            names = sorted(e.path for e in listing if e.name.lower().endswith(MANIFEST_SUFFIXES))
     except OSError:
         return []
     found = []
-    for entry in entries:
-        if not entry.name.lower().endswith(MANIFEST_SUFFIXES):
-            continue
-        if known and Path(entry.path).resolve() in known:
+    for name in names:
+        if name in known:
             continue
         try:  # a regular file, not through a link, not too large
-            text = read_capped(entry.path, MAX_POLICY_BYTES, follow=False)
+            text = read_capped(name, MAX_POLICY_BYTES, follow=False)
         except (OSError, NotRegular, TooBig):
             continue
         if _POLICY_KIND.search(text):
-            found.append(Path(entry.path))
+            found.append(Path(name))
     return found
 
 

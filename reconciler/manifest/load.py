@@ -386,6 +386,9 @@ class DefaultsFinder:
         """The files (as displayed) in which a Defaults document was found."""
         self.used: dict[str, DefaultsDocument] = {}
         """Every Defaults document found, by its file: what the plan was made from."""
+        self.sniffed: dict[str, bool] = {}
+        """Whether a file the load read already (by its path through its real directory)
+        may hold a Defaults document: not read a second time here."""
 
     def chain(self, manifest: Path | str) -> list[DefaultsDocument]:
         """The Defaults that apply to a manifest file, nearest first."""
@@ -431,7 +434,9 @@ class DefaultsFinder:
             real, _ = self._paths.real_file(path)
             if not inside(real, self._paths.root_of(self._paths.dir_of(path))):
                 return []  # a link out of the repository: refused where it is scanned
-            raw = read_capped(path, MAX_FILE_BYTES)
+            sniffed = self.sniffed.get(path)
+            if sniffed is None:
+                sniffed = bool(_MAY_BE_DEFAULTS.search(read_capped(path, MAX_FILE_BYTES)))
         except (TooBig, NotRegular):
             return []  # refused as a manifest where it is scanned or named
         except OSError as exc:
@@ -446,7 +451,7 @@ class DefaultsFinder:
                 )
             )
             return []
-        if not _MAY_BE_DEFAULTS.search(raw):
+        if not sniffed:
             return []  # no Defaults in it, whatever else the file is
         loaded, problems = load_documents(Path(path), display, TRACKED_PATHS)
         self.diagnostics.extend(problems)
@@ -464,6 +469,8 @@ _MAY_BE_DEFAULTS = re.compile(rb"""kind["']?\s*:\s*["']?Defaults\b""")
 """A file beside or above the manifests is read as YAML only if it may hold a Defaults
 document: another YAML file there (a CI or docs configuration) is none of ours, and its
 problems are not reported."""
+_MAY_BE_DEFAULTS_TEXT = re.compile(_MAY_BE_DEFAULTS.pattern.decode(), re.ASCII)
+"""The same test on text read as UTF-8 (ASCII classes: as on its bytes)."""
 
 
 def _key_positions(document: Document) -> dict[str, Position]:
@@ -492,8 +499,9 @@ def load_files(files: list[Path], cache: FileCache | None = None) -> Loaded:
     """The files, each loaded, or restored from ``cache`` when an entry of its bytes is
     there and what it points at is unchanged (content_cache.py)."""
     loading = _Loading(SourcePaths(), cache)
-    for file in files:
-        loading.file(file)
+    # All read first, so that the Defaults search does not read them again.
+    for file, (text, problem) in zip(files, [loading.read(file) for file in files], strict=True):
+        loading.file(file, text, problem)
     loading.loaded.diagnostics.extend(loading.finder.diagnostics)
     loading.loaded.defaults.extend(loading.finder.used.values())
     return loading.loaded
@@ -510,11 +518,19 @@ class _Loading:
         self.finder = DefaultsFinder(source_paths)
         self.loaded = Loaded([], [], [])
 
-    def file(self, file: Path) -> None:
-        """One file, restored from the cache or loaded; a file that loads without a
-        problem, whose documents are all campaigns, is added to the cache."""
+    def read(self, file: Path) -> tuple[str | None, Diagnostic | None]:
+        """A file's text, or why it is not readable; the Defaults search is told whether
+        the text may hold one."""
+        read = read_text(file, display_path(file, self.paths.cwd), MAX_FILE_BYTES, "the manifest")
+        if read[0] is not None:
+            may_be = bool(_MAY_BE_DEFAULTS_TEXT.search(read[0]))
+            self.finder.sniffed[self.paths.in_real_dir(file)] = may_be
+        return read
+
+    def file(self, file: Path, text: str | None, problem: Diagnostic | None) -> None:
+        """One file (its text as read), restored from the cache or loaded; a file that
+        loads without a problem, whose documents are all campaigns, is added to the cache."""
         display = display_path(file, self.paths.cwd)
-        text, problem = read_text(file, display, MAX_FILE_BYTES, "the manifest")
         cache, entry = self.cache, None
         if cache is not None and text is not None:
             key = cache.key(self.paths.cwd, str(file), display, isinstance(file, ScannedPath), text)

@@ -23,16 +23,12 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from reconciler.diagnostics import Diagnostic
 
-try:
-    _BaseLoader: type[yaml.SafeLoader] | type[yaml.CSafeLoader] = yaml.CSafeLoader
-except AttributeError:  # PyYAML built without libyaml
-    _BaseLoader = yaml.SafeLoader
+if TYPE_CHECKING:
+    import yaml
 
 MAX_FILE_BYTES = 1024 * 1024
 """A manifest is a few kilobytes; anything near a megabyte is not a manifest."""
@@ -69,21 +65,35 @@ for _tag, _pattern, _first in _CORE_RESOLVERS:
         _IMPLICIT.setdefault(_char, []).append((_tag, re.compile(_pattern)))
 
 
-class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
-    """The safe loader with the YAML 1.2 core schema's implicit types, nothing else.
+@functools.cache
+def _loader() -> type[yaml.SafeLoader]:
+    """PyYAML and the loader built on it, on the first document parsed: a warm run
+    restores every file from the content cache and parses none, and the import costs
+    ~20 ms of its start-up. Binds the module's ``yaml`` for the code below."""
+    global yaml
+    import yaml
 
-    ``resolve`` replaces PyYAML's general resolver (path resolvers, YAML 1.1 types):
-    the C parser calls it once per node, and this one is several times faster.
-    """
+    base: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-    def resolve(self, kind: type[yaml.Node], value: str | None, implicit: tuple[bool, bool]) -> str:
-        if kind is yaml.ScalarNode:
-            if implicit[0] and value is not None:
-                for tag, pattern in _IMPLICIT.get(value[:1], ()):
-                    if pattern.match(value):
-                        return tag
-            return STR
-        return SEQ if kind is yaml.SequenceNode else MAP
+    class _Loader(base):  # type: ignore[valid-type,misc]
+        """The safe loader with the YAML 1.2 core schema's implicit types, nothing else.
+
+        ``resolve`` replaces PyYAML's general resolver (path resolvers, YAML 1.1 types):
+        the C parser calls it once per node, and this one is several times faster.
+        """
+
+        def resolve(
+            self, kind: type[yaml.Node], value: str | None, implicit: tuple[bool, bool]
+        ) -> str:
+            if kind is yaml.ScalarNode:
+                if implicit[0] and value is not None:
+                    for tag, pattern in _IMPLICIT.get(value[:1], ()):
+                        if pattern.match(value):
+                            return tag
+                return STR
+            return SEQ if kind is yaml.SequenceNode else MAP
+
+    return _Loader
 
 
 Position = tuple[int, int]
@@ -266,8 +276,9 @@ def documents_of_text(
 ) -> tuple[list[Document], list[Diagnostic]]:
     """``load_documents`` of text already read (a file at a git revision, say): the
     same YAML 1.2 reading, so that a manifest means the same wherever it is read from."""
+    loader = _loader()  # imports PyYAML, bound to ``yaml`` below
     try:
-        roots = list(yaml.compose_all(text, Loader=_Loader))
+        roots = list(yaml.compose_all(text, Loader=loader))
     except yaml.MarkedYAMLError as exc:
         message = " ".join(part for part in (exc.context, exc.problem) if part) or "invalid YAML"
         return [], [diagnostic_at(display, exc.problem_mark, "", f"invalid YAML: {message}")]

@@ -15,7 +15,10 @@ from reconciler.cli import cli
 def _commands(command: click.Command, path: str) -> Iterator[tuple[str, click.Command]]:
     yield path, command
     if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
+        context = click.Context(command)
+        for name in command.list_commands(context):  # as help lists them (sandbox too)
+            sub = command.get_command(context, name)
+            assert sub is not None
             yield from _commands(sub, f"{path} {name}")
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from reconciler.cli import run
 from reconciler.manifest.characters import INVISIBLE, SCHEMA_CLASS, code_point
+from reconciler.manifest.confusables import skeleton
 from reconciler.manifest.model import NAME_PATTERN, REF_NAME_PATTERN
 
 MANIFEST = """\
@@ -152,6 +153,15 @@ def test_names_whose_confusable_skeletons_are_equal_warn_at_both_places(
         "d.yaml:4:9 (character 6, U+0031 DIGIT ONE, looks like U+006C LATIN SMALL LETTER L"
     )
     assert not any(line.startswith("e.yaml") for line in lines)
+
+
+def test_an_ascii_name_has_the_skeleton_the_whole_table_gives() -> None:
+    """An ASCII name is looked up in the ASCII lines of Unicode's table alone; a name with
+    a Cyrillic E in it, in the whole table: every ASCII character maps alike in both."""
+    for char in map(chr, range(128)):
+        assert skeleton(char) + "E" == skeleton(char + "\u0415"), hex(ord(char))
+    assert skeleton("Wave 1") == skeleton("Wave l") == "Wave l"
+    assert skeleton("rn") == skeleton("m")
 
 
 def test_a_cyrillic_twin_in_another_case_is_alike_too(
