@@ -18,19 +18,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reconciler import content_cache
 from reconciler.calling_hours import hours_policy
-from reconciler.client import ClientSettings, DograhClient
 from reconciler.diagnostics import Diagnostic, has_errors, sorted_diagnostics
 from reconciler.environment import one_policy
 from reconciler.errors import UserError
-from reconciler.fetch import fetch_live
 from reconciler.identity import pinned_ids
 from reconciler.manifest.load import Manifest, find_manifest_files
-from reconciler.organization import guard
-from reconciler.plan import OrganizationNote, Plan
-from reconciler.planner.each import Managed, each, match
 from reconciler.planner.load import (
     Loaded,
     across,
@@ -41,15 +37,23 @@ from reconciler.planner.load import (
     unknown_names,
 )
 from reconciler.planner.options import PlanOptions
-from reconciler.planner.whole import Facts, whole
 from reconciler.planner.workers import MainThreadExecutor, Pool, chunks, pool_for
 from reconciler.scope import outside
+
+# What only reads Dograh (the client and httpx, the diff, the last stage) is imported
+# by the entry points that read it: validate, offline, pays for none of it at start-up.
+if TYPE_CHECKING:
+    from reconciler.client import ClientSettings, DograhClient
+    from reconciler.plan import OrganizationNote, Plan
+    from reconciler.planner.each import Managed
 
 
 @contextmanager
 def connected(settings: ClientSettings) -> Iterator[DograhClient | UserError]:
     """The client, closed on the way out; or why there is none (no API key), which
     ``plan_paths`` says only once the manifests have no problem of their own."""
+    from reconciler.client import DograhClient
+
     try:
         client = DograhClient(settings)
     except UserError as missing:
@@ -115,6 +119,10 @@ def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
     """The manifests under ``paths`` (none: no manifest manages anything) matched to the
     organization's campaigns; nothing else of a plan is done (no contacts downloaded,
     no workflow read)."""
+    from reconciler.fetch import fetch_live
+    from reconciler.organization import guard
+    from reconciler.planner.each import Managed, match
+
     files, problems = find_manifest_files(paths) if paths else ([], [])
     pool = pool_for(files, None)
     with pool.executor, ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as reading:
@@ -146,13 +154,19 @@ def plan_paths(
 ) -> Plan:
     """The plan of the manifests under ``paths``. ``client``: the caller's (``connected``),
     or why there is none: then only the manifests' own problems can be said."""
+    from reconciler.fetch import fetch_live
+    from reconciler.organization import guard
+    from reconciler.plan import Plan
+    from reconciler.planner.each import each
+    from reconciler.planner.whole import Facts, whole
+
     options = options or PlanOptions()
     files, problems = find_manifest_files(paths)
     pool = pool_for(files, options.jobs)
     with pool.executor, ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as reading:
         # The key's organization while the files load: the one request sent before the
         # Policy's organization is checked.
-        asking = reading.submit(guard, client, None) if isinstance(client, DograhClient) else None
+        asking = None if isinstance(client, UserError) else reading.submit(guard, client, None)
         loaded = load(paths, files, problems, pool)
         if isinstance(client, UserError):
             if has_errors(loaded.diagnostics):
@@ -200,5 +214,7 @@ def _guarded(
 ) -> OrganizationNote:
     """The organization this run works in, once the key's answer is in and the Policy
     (if it names one) agrees (organization.py)."""
+    from reconciler.organization import guard
+
     asking.result()
     return guard(client, one_policy(loaded.policies))
