@@ -3,9 +3,10 @@
 Loading a file that the content cache does not hold costs its YAML, its CSV's checks
 and the places its numbers ring, about 1.2 ms of CPU (bench/plan.py's files): thousands
 of such files are seconds, which other CPUs can share. A file the cache holds costs about
-0.5 ms, and receiving a loaded manifest from another process about 0.3 ms: a pool would
-barely pay for those. So a pool is made only for many files the cache does not hold (or
-when ``PlanOptions.jobs`` asks for one):
+0.5 ms, and receiving a loaded manifest from another process about 0.2 ms: a pool pays
+for those only by the thousand (10,000 cached files: 9.7 s in one process, 6.9 s with a
+second one, bench/plan.py). So a pool is made when the work is many files' worth, a
+cached file counted as CACHED_SHARE of one to load (or when ``PlanOptions.jobs`` asks):
 this process loads the first chunk of the files, each process of the pool one of the
 others. Otherwise everything runs here, on octoDNS's ``MainThreadExecutor``. Either way
 the same chunks are submitted and their results read in order: one path, whatever the
@@ -32,6 +33,9 @@ from reconciler.manifest.yaml_source import MAX_FILE_BYTES, read_text
 MIN_FILES_PER_WORKER = 500
 """Below this many files to load (not in the cache) per process, a process costs more
 than it saves."""
+
+CACHED_SHARE = 0.4
+"""What a file the content cache holds weighs against one it does not (0.5 of 1.2 ms)."""
 
 SAMPLE = 16
 """Files looked up in the content cache to tell how many it holds."""
@@ -68,15 +72,16 @@ def pool_for(files: Sequence[Path], jobs: int | None) -> Pool:
 
 def processes(files: Sequence[Path], jobs: int | None, cached: bool) -> int:
     """How many processes load ``files``: ``jobs`` when given (``PlanOptions.jobs``: the
-    processes in all); else one per CPU, none beyond one per MIN_FILES_PER_WORKER files
-    the content cache does not hold."""
+    processes in all); else one per CPU, none beyond one per MIN_FILES_PER_WORKER files'
+    worth of loading (a file the content cache holds weighs CACHED_SHARE)."""
     if jobs is not None:
         return max(1, jobs)
     if len(files) < 2 * MIN_FILES_PER_WORKER:
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    missing = len(files) - (_held(files) if cached else 0)
-    return max(1, min(cpus or 1, missing // MIN_FILES_PER_WORKER))
+    held = _held(files) if cached else 0
+    work = len(files) - held + held * CACHED_SHARE
+    return max(1, min(cpus or 1, int(work // MIN_FILES_PER_WORKER)))
 
 
 def executor(count: int) -> Executor:
