@@ -20,7 +20,7 @@ import httpx
 
 from reconciler.client_settings import DEFAULT_API_URL, MIB
 from reconciler.errors import UserError
-from reconciler.redact import printable, redact, without_userinfo
+from reconciler.redact import printable, redact, without_phones, without_userinfo
 
 TELEPHONY_FIRST = "You must configure telephony first"
 GATEWAY_STATUSES = frozenset({502, 503, 504})
@@ -28,13 +28,11 @@ GATEWAY_STATUSES = frozenset({502, 503, 504})
 time (or at all): never Dograh's own word on a request."""
 SHOWN_TEXT = 300
 """Characters of server text (a ``detail``, an error page) quoted in a message."""
-_PHONE = re.compile(r"\+\d[\d ().-]{5,}\d")
-"""A phone number in international form, as server text may quote one of a CSV."""
 
 
 def clean(text: str) -> str:
     """Server text as an error may carry it: no secret, no phone number."""
-    return _PHONE.sub("<phone number>", redact(text))
+    return without_phones(redact(text))
 
 
 class DograhError(UserError):

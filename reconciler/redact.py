@@ -22,6 +22,7 @@ and a URL's userinfo is stripped by its shape whatever its length."""
 
 _USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.\-]*://)[^\s/?#@]+@")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_PHONE = re.compile(r"\+\d[\d ().-]{5,}\d")
 
 _lock = threading.Lock()
 _secrets: list[str] = []
@@ -65,6 +66,12 @@ def redact(text: str) -> str:
         if secret in text:
             text = text.replace(secret, REDACTED)
     return _USERINFO.sub(r"\1", text)
+
+
+def without_phones(text: str) -> str:
+    """``text`` with anything shaped like a phone number in international form replaced:
+    Dograh's words may quote a contact's (a provider's error, a failed sync)."""
+    return _PHONE.sub("<phone number>", text)
 
 
 def printable(text: str) -> str:

@@ -35,6 +35,7 @@ from reconciler.live import DIALING_STATES, CampaignProgress, LiveCampaign, LogE
 from reconciler.manifest.load import Manifest
 from reconciler.manifest.located import Place
 from reconciler.planner.each import Managed
+from reconciler.redact import without_phones
 
 STATUS_FORMAT_VERSION: Literal[2] = 2
 STATE_ORDER = ("created", "syncing", "running", "paused", "completed", "failed")
@@ -42,14 +43,13 @@ FAILURE_EVENTS = ("source_sync_failed", "batch_failed", "phone_number_pool_exhau
 """The log events of a campaign failed by Dograh (§3.4, §9), newest first wins."""
 
 _QUERY = re.compile(r"(https?://[^\s?#'\"<>]+)\?[^\s'\"<>]*")
-_PHONE = re.compile(r"\+\d[\d ().-]{5,}\d")
 
 
 def redact(text: str) -> str:
     """Dograh's words without what they may carry of secrets and personal data: a URL's
     query (a signature that opens the contacts file) and anything shaped like a phone
     number in international form."""
-    return _PHONE.sub("<phone number>", _QUERY.sub(r"\1?<query removed>", text))
+    return without_phones(_QUERY.sub(r"\1?<query removed>", text))
 
 
 class _Model(BaseModel):
