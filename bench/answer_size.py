@@ -23,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dograh_sandbox.testing import sandbox_process
-from reconciler.client import DEFAULT_MAX_RESPONSE_BYTES
+from reconciler.client_settings import DEFAULT_MAX_RESPONSE_BYTES
 
 LOGS_PER_CAMPAIGN = 7
 MIB = 1024 * 1024

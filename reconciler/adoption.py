@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.cache import ContactsCache
-from reconciler.client import DograhClient, DograhError
+from reconciler.client import DograhClient
+from reconciler.client_errors import DograhError
 from reconciler.diff import ContactCheck
 from reconciler.errors import UserError
 from reconciler.hours import normalise_e164

@@ -47,9 +47,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from reconciler.client import (
+from reconciler.client import DograhClient
+from reconciler.client_errors import (
     ClearTextRefused,
-    DograhClient,
     DograhError,
     OutcomeUnknown,
     Refused,

@@ -29,16 +29,11 @@ import httpx
 
 from reconciler import __version__
 from reconciler.client_errors import (
-    AuthError,
     ClearTextRefused,
     DeadlineExceeded,
     DograhError,
-    NotFound,
     OutcomeUnknown,
-    QuotaExceeded,
-    Refused,
     ResponseTooLarge,
-    TelephonyNotConfigured,
     TLSFailure,
     Unavailable,
     Unreadable,
@@ -54,13 +49,7 @@ from reconciler.client_limits import ACCEPT_ENCODING, Expired, Watch, read_body
 from reconciler.client_settings import (
     API_PREFIX,
     DEFAULT_API_URL,
-    DEFAULT_COMMAND_TIMEOUT,
-    DEFAULT_MAX_RESPONSE_BYTES,
-    DEFAULT_REQUEST_TIMEOUT,
-    MIB,
     ClientSettings,
-    RetryPolicy,
-    RunLedger,
     check_settings,
     clear_text_route,
     environment_proxies,
@@ -82,34 +71,6 @@ from reconciler.live import (
     parse_list,
 )
 from reconciler.redact import without_userinfo
-
-__all__ = [  # what callers import from here: the client, its settings and its errors
-    "DEFAULT_API_URL",
-    "DEFAULT_COMMAND_TIMEOUT",
-    "DEFAULT_MAX_RESPONSE_BYTES",
-    "DEFAULT_REQUEST_TIMEOUT",
-    "ERROR_BODY_BYTES",
-    "MAX_DOWNLOAD",
-    "MIB",
-    "AuthError",
-    "ClearTextRefused",
-    "ClientSettings",
-    "DeadlineExceeded",
-    "DograhClient",
-    "DograhError",
-    "NotFound",
-    "OutcomeUnknown",
-    "QuotaExceeded",
-    "Refused",
-    "ResponseTooLarge",
-    "RetryPolicy",
-    "RunLedger",
-    "TLSFailure",
-    "TelephonyNotConfigured",
-    "Tries",
-    "Unavailable",
-    "check_settings",
-]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 """Retried for idempotent requests. 500 too: a read is safe to repeat, and a passing

@@ -27,7 +27,7 @@ from reconciler import content_cache
 from reconciler.redact import RedactingFormatter, register, register_url
 
 if TYPE_CHECKING:
-    from reconciler.client import ClientSettings
+    from reconciler.client_settings import ClientSettings
 
 OPTIONS_KEY = "campaigns.options"
 LOG_HANDLER = "campaigns -v"
@@ -66,15 +66,15 @@ class GlobalOptions:
 
     def client_settings(self) -> ClientSettings:
         """One run's settings: every client of the command shares their run clock."""
-        from reconciler import client
+        from reconciler import client_settings as settings
 
-        return client.ClientSettings(
-            base_url=self.api_url or client.DEFAULT_API_URL,
+        return settings.ClientSettings(
+            base_url=self.api_url or settings.DEFAULT_API_URL,
             api_key=self.api_key or "",
             insecure=self.insecure,
-            max_response_bytes=self.max_response_size or client.DEFAULT_MAX_RESPONSE_BYTES,
-            request_timeout=self.request_timeout or client.DEFAULT_REQUEST_TIMEOUT,
-            command_timeout=self.command_timeout or client.DEFAULT_COMMAND_TIMEOUT,
+            max_response_bytes=self.max_response_size or settings.DEFAULT_MAX_RESPONSE_BYTES,
+            request_timeout=self.request_timeout or settings.DEFAULT_REQUEST_TIMEOUT,
+            command_timeout=self.command_timeout or settings.DEFAULT_COMMAND_TIMEOUT,
         )
 
 

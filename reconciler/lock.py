@@ -30,7 +30,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from reconciler.client import ClientSettings, DograhClient, check_settings
+from reconciler.client import DograhClient
+from reconciler.client_settings import ClientSettings, check_settings
 from reconciler.content_cache import cache_directory
 from reconciler.errors import UserError
 from reconciler.live import OrganizationContext

@@ -13,7 +13,8 @@ from __future__ import annotations
 import threading
 import weakref
 
-from reconciler.client import DograhClient, RunLedger
+from reconciler.client import DograhClient
+from reconciler.client_settings import RunLedger
 from reconciler.errors import UserError
 from reconciler.live import OrganizationContext
 from reconciler.manifest.load import PolicyDocument

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from reconciler.cli import run
-from reconciler.client import ClientSettings
+from reconciler.client_settings import ClientSettings
 
 KEY = "dgr_globalOptionsTestKey0123456789abcdef"
 URL = "https://ops:gl0balPassw0rd@dograh.example.com"

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import click
 
 from reconciler.apply import Crashed, Executor, Interrupted, Outcome, summarize
-from reconciler.client import ClientSettings, DograhClient
+from reconciler.client import DograhClient
+from reconciler.client_settings import ClientSettings
 from reconciler.committed import planned_files, refusal, uncommitted, with_warnings
 from reconciler.errors import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, UserError
 from reconciler.explain import live_differences

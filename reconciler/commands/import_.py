@@ -37,7 +37,8 @@ from typing import Any
 import click
 
 from reconciler.calling_hours import check_manifest, dials, recipients_of
-from reconciler.client import ClientSettings, DograhClient
+from reconciler.client import DograhClient
+from reconciler.client_settings import ClientSettings
 from reconciler.diagnostics import has_errors, sorted_diagnostics
 from reconciler.diff import MUTABLE
 from reconciler.environment import tree_root

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import click
 
-from reconciler.client import ClientSettings
+from reconciler.client_settings import ClientSettings
 from reconciler.committed import planned_files, uncommitted, with_warnings
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK
 from reconciler.planfile import SavedPlan, check_destination, save_plan, saved_paths

@@ -18,7 +18,8 @@ from email.utils import parsedate_to_datetime
 
 import click
 
-from reconciler.client import ClientSettings, DograhClient
+from reconciler.client import DograhClient
+from reconciler.client_settings import ClientSettings
 from reconciler.errors import EXIT_ERROR, EXIT_OK
 from reconciler.live import CampaignProgress
 from reconciler.planner.each import Managed

@@ -43,7 +43,8 @@ from reconciler.scope import outside
 # What only reads Dograh (the client and httpx, the diff, the last stage) is imported
 # by the entry points that read it: validate, offline, pays for none of it at start-up.
 if TYPE_CHECKING:
-    from reconciler.client import ClientSettings, DograhClient
+    from reconciler.client import DograhClient
+    from reconciler.client_settings import ClientSettings
     from reconciler.plan import OrganizationNote, Plan
     from reconciler.planner.each import Managed
 

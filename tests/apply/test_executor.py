@@ -8,7 +8,8 @@ import pytest
 
 from dograh_sandbox.testing import SandboxHandle
 from reconciler.apply import ApplyError, Executor
-from reconciler.client import ClientSettings, DograhClient, RetryPolicy
+from reconciler.client import DograhClient
+from reconciler.client_settings import ClientSettings, RetryPolicy
 from reconciler.manifest.located import Place
 from reconciler.plan import Action, CampaignChange
 

@@ -15,19 +15,17 @@ import httpx
 import pytest
 
 from dograh_sandbox.testing import SandboxHandle
-from reconciler.client import (
-    DEFAULT_REQUEST_TIMEOUT,
+from reconciler.client import DograhClient
+from reconciler.client_errors import (
     AuthError,
     ClearTextRefused,
-    ClientSettings,
-    DograhClient,
     NotFound,
     OutcomeUnknown,
     Refused,
-    RetryPolicy,
     TelephonyNotConfigured,
     Unavailable,
 )
+from reconciler.client_settings import DEFAULT_REQUEST_TIMEOUT, ClientSettings, RetryPolicy
 from reconciler.errors import UserError
 from reconciler.live import AnswerShapeError
 

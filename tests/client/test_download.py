@@ -10,14 +10,9 @@ import httpx
 import pytest
 
 from dograh_sandbox.testing import SandboxHandle
-from reconciler.client import (
-    MAX_DOWNLOAD,
-    ClientSettings,
-    DograhClient,
-    DograhError,
-    NotFound,
-    RetryPolicy,
-)
+from reconciler.client import MAX_DOWNLOAD, DograhClient
+from reconciler.client_errors import DograhError, NotFound
+from reconciler.client_settings import ClientSettings, RetryPolicy
 from reconciler.manifest.contacts import MAX_CSV_BYTES
 
 FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02, budget=2.0)

@@ -17,7 +17,8 @@ import pytest
 from dograh_sandbox.testing import SandboxHandle
 from reconciler import apply as apply_module
 from reconciler.apply import Executor
-from reconciler.client import ClientSettings, DograhClient, RetryPolicy, Tries
+from reconciler.client import DograhClient, Tries
+from reconciler.client_settings import ClientSettings, RetryPolicy
 from reconciler.commands import apply as apply_command
 from reconciler.live import LiveCampaign
 from reconciler.planner.run import plan_paths

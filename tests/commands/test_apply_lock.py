@@ -11,7 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from dograh_sandbox.testing import SandboxHandle
-from reconciler.client import ClientSettings, DograhClient
+from reconciler.client import DograhClient
+from reconciler.client_settings import ClientSettings
 from reconciler.errors import UserError
 from reconciler.live import OrganizationContext
 from reconciler.lock import lock_path, organization_lock

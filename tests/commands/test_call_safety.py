@@ -20,7 +20,7 @@ import pytest
 
 from dograh_sandbox.testing import SandboxHandle
 from reconciler import apply as apply_module
-from reconciler.client import ClientSettings, RetryPolicy
+from reconciler.client_settings import ClientSettings, RetryPolicy
 from reconciler.commands.apply import ApplyRequest, run_apply
 from reconciler.planner.options import PlanOptions
 from reconciler.planner.run import connected, plan_paths

@@ -15,7 +15,8 @@ import pytest
 from dograh_sandbox.testing import SandboxHandle
 from reconciler import apply as apply_module
 from reconciler.apply import ApplyError, Executor
-from reconciler.client import ClientSettings, DograhClient, RetryPolicy
+from reconciler.client import DograhClient
+from reconciler.client_settings import ClientSettings, RetryPolicy
 from reconciler.commands.apply import ApplyRequest, run_apply
 from reconciler.planner.options import PlanOptions
 from reconciler.planner.run import plan_paths

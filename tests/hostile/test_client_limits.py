@@ -16,21 +16,18 @@ from typing import Any
 import httpx
 import pytest
 
-from reconciler.client import (
-    ERROR_BODY_BYTES,
-    ClientSettings,
+from reconciler.client import ERROR_BODY_BYTES, DograhClient
+from reconciler.client_errors import (
     DeadlineExceeded,
-    DograhClient,
     DograhError,
     NotFound,
     OutcomeUnknown,
     Refused,
     ResponseTooLarge,
-    RetryPolicy,
-    RunLedger,
     TLSFailure,
     Unavailable,
 )
+from reconciler.client_settings import ClientSettings, RetryPolicy, RunLedger
 from tests.hostile.conftest import KEY, MIB, Serve, read_head
 
 CREATE = {"name": "east", "workflow_id": 3, "source_type": "csv", "source_id": "k"}

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import client, redact
+from reconciler import client_settings, redact
 from reconciler.cli import run
-from reconciler.client import ClientSettings
+from reconciler.client_settings import ClientSettings
 from reconciler.errors import UserError
 
 KEY = "dgr_redactionTestKey0123456789abcdefghijklmnop"
@@ -127,9 +127,9 @@ def test_the_limits_reach_the_client_settings(monkeypatch: pytest.MonkeyPatch) -
     )
     assert from_env.request_timeout == 2.5
     assert (defaults.max_response_bytes, defaults.request_timeout, defaults.command_timeout) == (
-        client.DEFAULT_MAX_RESPONSE_BYTES,
-        client.DEFAULT_REQUEST_TIMEOUT,
-        client.DEFAULT_COMMAND_TIMEOUT,
+        client_settings.DEFAULT_MAX_RESPONSE_BYTES,
+        client_settings.DEFAULT_REQUEST_TIMEOUT,
+        client_settings.DEFAULT_COMMAND_TIMEOUT,
     )
 
 
@@ -150,6 +150,8 @@ def test_bad_limits_are_usage_errors(args: list[str], capsys: pytest.CaptureFixt
 def test_the_help_states_the_defaults(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["--help"]) == 0
     shown = " ".join(capsys.readouterr().out.split())
-    assert f"default {client.DEFAULT_MAX_RESPONSE_BYTES // client.MIB}MiB" in shown
-    assert f"default {client.DEFAULT_REQUEST_TIMEOUT:g}]" in shown
-    assert f"default {client.DEFAULT_COMMAND_TIMEOUT:g}]" in shown
+    assert (
+        f"default {client_settings.DEFAULT_MAX_RESPONSE_BYTES // client_settings.MIB}MiB" in shown
+    )
+    assert f"default {client_settings.DEFAULT_REQUEST_TIMEOUT:g}]" in shown
+    assert f"default {client_settings.DEFAULT_COMMAND_TIMEOUT:g}]" in shown

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from dograh_sandbox.testing import SandboxHandle
-from reconciler.client import ClientSettings
+from reconciler.client_settings import ClientSettings
 from reconciler.manifest.contacts import contacts_of_bytes
 from reconciler.owner import default_owner, upload_file_name
 from reconciler.plan import Plan
