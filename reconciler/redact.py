@@ -1,10 +1,12 @@
-"""Secrets out of what the tool prints: the API key and the password of any URL.
+"""Secrets out of what the tool prints: the API key, the password of any URL; and phone numbers.
 
 A secret can reach a message by paths this tool does not control: a proxy that echoes
 the request's headers in its error page, a server that quotes the URL it was asked for,
 a traceback. So secrets are registered once, when they are known (the command line, the
 environment, the client's settings), and every printed error, log line and crash log
-passes through ``redact``, which also strips the userinfo of any URL it finds.
+passes through ``redact``, which also strips the userinfo of any URL it finds. A server's
+words may also quote a contact's phone number (a provider's error, a failed sync): where
+they are shown, ``without_phones`` takes it out.
 """
 
 from __future__ import annotations
