@@ -129,9 +129,10 @@ def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
     with pool.executor, ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as reading:
         asking = reading.submit(guard, client, None)
         loaded = load(paths, files, problems, pool)
-        beyond = outside(paths or ["."], [str(file) for file in files])
         organization = _guarded(client, asking, loaded)
-        live = fetch_live(client)
+        fetching = reading.submit(fetch_live, client)
+        beyond = outside(paths or ["."], [str(file) for file in files])
+        live = fetching.result()
     owner = loaded.owner.token
     claimed = pinned_ids(loaded.identities) | beyond.pinned
     part, findings = match(loaded.manifests, live, owner=owner, claimed=claimed)
@@ -182,8 +183,9 @@ def plan_paths(
         unknown_names("--resume", options.resume, [*names, *redials])
         beyond = outside(paths, [str(file) for file in files])
         found = shared_with_outside(loaded.identities, beyond)
+        # While Dograh answers: the calling-hours check needs no live state.
+        hours, holidays = hours_checked(loaded)
         live = fetching.result()
-    hours, holidays = hours_checked(loaded)
     # Where the numbers ring is said now: thousands of manifests' places weigh megabytes.
     loaded = replace(loaded, recipients=[])
     # Pinned outside the paths: not matched here by name either.
