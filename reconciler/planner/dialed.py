@@ -85,6 +85,8 @@ def _completed(
     """``loaded`` with the numbers of the restored manifests read: a run of them in this
     process, one in each process of the pool, as the files were loaded."""
     missing = [manifest for manifest, known in zip(dialing, loaded, strict=True) if known is None]
+    if not missing:
+        return [known for known in loaded if known is not None]
     first, *others = chunks(missing, pool.processes if len(missing) > 1 else 1)
     reading = [pool.executor.submit(numbers_read, [m.contacts for m in run]) for run in others]
     read = numbers_read([m.contacts for m in first])
