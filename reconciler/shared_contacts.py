@@ -9,7 +9,8 @@ only the plan knows which campaigns will dial (a held or a completed one does no
 Messages give counts and row numbers, never a number. Ten thousand campaigns of a
 hundred rows are a million numbers, mostly distinct: the numbers are integers (E.164
 digits), the repeated ones are found with set operations in C, and only the campaigns
-that hold one are walked row by row.
+that hold one are walked row by row. The common answer, nobody shared, is kept between
+runs (planner/dialed.py): while it holds, no number is read at all.
 """
 
 from __future__ import annotations
