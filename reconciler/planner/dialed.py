@@ -8,17 +8,19 @@ all). Reading 10,000 CSVs again costs about a second, every run, for the common 
 no number is in two of them. So that answer is kept, as a signed file of the content
 cache named by a digest of everything it depends on (``verdict_key``): the cache's
 inputs (this tool's code among them: which column is dialled, how a number is
-normalised) and the sha256 of the bytes of each dialling manifest's CSV, sorted, repeats
-kept (two campaigns of one CSV share everyone). Nobody shared among all the campaigns
-that dial means nobody among any of them (a plan leaves out those that will not dial):
-only that verdict is kept. With none, or one damaged, the numbers the cache restored are
-read from the bytes the manifests carry, in the pool's processes as the files were, and
-checked as ever; a new verdict is written after the output, with the cache's entries.
+normalised), Python's version, and the sha256 of the bytes of each dialling manifest's
+CSV, sorted, repeats kept (two campaigns of one CSV share everyone). Nobody shared among
+all the campaigns that dial means nobody among any of them (a plan leaves out those that
+will not dial): only that verdict is kept. With none, or one damaged, the numbers the
+cache restored are read from the bytes the manifests carry, in the pool's processes as
+the files were, and checked as ever; a new verdict is written after the output, with the
+cache's entries.
 """
 
 from __future__ import annotations
 
 import hashlib
+import sys
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -59,9 +61,10 @@ def dialed_numbers(
 
 def verdict_key(csvs: Iterable[str]) -> str:
     """The digest of what decides whether a number is in two of the CSVs: the content
-    cache's inputs and the sha256 of each CSV's bytes (``csvs``), sorted, repeats kept."""
+    cache's inputs, Python's version (its ``csv`` reader, which characters ``int`` takes
+    as digits) and the sha256 of each CSV's bytes (``csvs``), sorted, repeats kept."""
     digest = hashlib.sha256(content_cache.inputs())
-    digest.update(b"\0shared contacts")
+    digest.update(b"\0shared contacts\0" + sys.version.encode())
     for csv in sorted(csvs):
         digest.update(b"\0" + csv.encode("ascii"))
     return digest.hexdigest()
