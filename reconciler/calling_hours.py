@@ -29,7 +29,7 @@ from reconciler.hours import (
     findings_for_zones,
     holidays_text,
 )
-from reconciler.manifest.contacts import PHONE_COLUMN, column_at, read_records
+from reconciler.manifest.contacts import PHONE_COLUMN, ContactsFile, column_at, read_records
 from reconciler.manifest.load import Manifest
 from reconciler.manifest.policy import Policy
 from reconciler.shared_contacts import Dialed, dialed
@@ -57,7 +57,7 @@ def recipients_of(manifest: Manifest) -> tuple[Recipients, Dialed]:
     """Where each row's number rings, from the CSV the manifest names (its rows were
     checked when it loaded), and the numbers it dials, for the check of one person in
     two campaigns (shared_contacts.py)."""
-    rows = rows_of(manifest)
+    rows = rows_of(manifest.contacts)
     return analyze_recipients(rows), dialed_of(manifest, rows)
 
 
@@ -66,15 +66,14 @@ def dialed_of(manifest: Manifest, rows: list[tuple[int, str, str | None]] | None
     redial = manifest.campaign.spec.redial
     return dialed(
         manifest.name,
-        [(row, phone) for row, phone, _ in (rows_of(manifest) if rows is None else rows)],
+        [(row, phone) for row, phone, _ in (rows_of(manifest.contacts) if rows is None else rows)],
         manifest.diagnostic("metadata.name", "", "warning"),
         manifest.contacts.display,
         by_redial=redial is not None and redial.state == "running",
     )
 
 
-def rows_of(manifest: Manifest) -> list[tuple[int, str, str | None]]:
-    contacts = manifest.contacts
+def rows_of(contacts: ContactsFile) -> list[tuple[int, str, str | None]]:
     if contacts.phones and TIMEZONE_COLUMN not in contacts.columns:
         return [(row, phone, None) for row, phone in enumerate(contacts.phones, start=2)]
     text = contacts.raw.decode("utf-8")

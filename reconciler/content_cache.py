@@ -13,7 +13,8 @@ comes from the entry; its model is validated again).
 Entries are ``<digest>\\n<JSON>``, one file each under ``files-v1/<first two hex
 characters>/`` of the cache directory (``cache_directory``): an edit writes one small
 file. Where NANP prefixes ring (cache.py's PrefixCache) is one more file of that form
-beside them, under the same inputs. JSON, never pickle: reading a file planted in a
+beside them, under the same inputs; so is the verdict that no number is in two
+dialling manifests' CSVs (planner/dialed.py). JSON, never pickle: reading a file planted in a
 shared CI cache runs no code. The digest covers the entry's key and its bytes; an entry
 whose digest, key or shape is not exactly as written is a miss, and the file is loaded
 and its entry written anew. A digest detects damage, not a forger who can write the

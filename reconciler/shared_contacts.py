@@ -9,7 +9,8 @@ only the plan knows which campaigns will dial (a held or a completed one does no
 Messages give counts and row numbers, never a number. Ten thousand campaigns of a
 hundred rows are a million numbers, mostly distinct: the numbers are integers (E.164
 digits), the repeated ones are found with set operations in C, and only the campaigns
-that hold one are walked row by row.
+that hold one are walked row by row. The common answer, nobody shared, is kept between
+runs (planner/dialed.py): while it holds, no number is read at all.
 """
 
 from __future__ import annotations
@@ -46,9 +47,16 @@ class Dialed:
 def dialed(
     name: str, rows: Iterable[tuple[int, str]], at: Diagnostic, csv: str, by_redial: bool
 ) -> Dialed:
-    """The E.164 digits of each row's phone as an integer: a clean ``+digits`` cell as it
-    is, any other spelling normalised first (two spellings of one number are one
-    person); a cell that is no number at all is not a person this check can compare."""
+    """The campaign's numbers (``numbers_of``), where to report them and how it dials."""
+    numbers, found_rows = numbers_of(rows)
+    return Dialed(name, numbers, found_rows, at, csv, by_redial)
+
+
+def numbers_of(rows: Iterable[tuple[int, str]]) -> tuple[array[int], array[int]]:
+    """The E.164 digits of each row's phone as an integer, and its row: a clean
+    ``+digits`` cell as it is, any other spelling normalised first (two spellings of one
+    number are one person); a cell that is no number at all is not a person this check
+    can compare."""
     items = rows if isinstance(rows, (list, tuple)) else list(rows)
     try:  # the common case in bulk: every cell is "+" and digits (int() takes no other)
         numbers = array("q", [int(phone[1:]) for _, phone in items if phone[:1] == "+"])
@@ -63,7 +71,23 @@ def dialed(
             if digits.isdigit() and len(digits) <= 18:
                 numbers.append(int(digits))
                 found_rows.append(row)
-    return Dialed(name, numbers, found_rows, at, csv, by_redial)
+    return numbers, found_rows
+
+
+def repeated_numbers(campaigns: Sequence[Dialed]) -> set[int]:
+    """The numbers that are in more than one of the campaigns (one CSV's own repeats
+    are not: the CSV check says those)."""
+    everyone: set[int] = set()
+    everyone.update(*(campaign.numbers for campaign in campaigns))
+    if len(everyone) == sum(len(campaign.numbers) for campaign in campaigns):
+        return set()  # no number said twice, the common case: one pass, in C
+    seen: set[int] = set()
+    repeated: set[int] = set()
+    for campaign in campaigns:
+        numbers = set(campaign.numbers)
+        repeated |= seen & numbers
+        seen |= numbers
+    return repeated
 
 
 @dataclass
@@ -90,16 +114,7 @@ def shared_contacts(
     campaigns that will not dial after this plan (held, completed or failed), left out.
     """
     dialing = [c for c in campaigns if c.by_redial or c.name not in idle]
-    everyone: set[int] = set()
-    everyone.update(*(campaign.numbers for campaign in dialing))
-    if len(everyone) == sum(len(campaign.numbers) for campaign in dialing):
-        return []  # no number said twice, the common case: one pass, in C
-    seen: set[int] = set()
-    repeated: set[int] = set()
-    for campaign in dialing:
-        numbers = set(campaign.numbers)
-        repeated |= seen & numbers
-        seen |= numbers
+    repeated = repeated_numbers(dialing)
     if not repeated:
         return []
     first: dict[int, tuple[int, int]] = {}

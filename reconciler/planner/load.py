@@ -3,10 +3,12 @@
 Per chunk of files (``load_chunk``, in this process or a pool's, workers.py): YAML,
 model, CSV facts and where each number rings, restored from the content cache when it
 holds the file. What a chunk sends back is compact: the manifests without the phone list
-their CSV check kept (the numbers they dial travel as integers), and the cache entries
-made, which this process writes after the output. Then, for all chunks together
-(``gather``): the Policy of the tree above the paths, the names and pinned ids used
-twice, a second Policy, the owner token. The calling-hours check needs the one Policy,
+their CSV check kept (the numbers they dial travel as integers; a restored manifest's
+are read only when no kept verdict says nobody is shared: planner/dialed.py), and the
+cache entries made, which this process writes after the output. Then, for all chunks
+together (``gather``): the numbers the check of one person in two campaigns needs, the
+Policy of the tree above the paths, the names and pinned ids used twice, a second
+Policy, the owner token. The calling-hours check needs the one Policy,
 so it runs on the whole (``hours_checked``).
 """
 
@@ -23,7 +25,6 @@ from reconciler.cache import PrefixCache
 from reconciler.calling_hours import (
     HolidayReach,
     check_manifest,
-    dialed_of,
     dials,
     holidays_once,
     hours_policy,
@@ -44,6 +45,8 @@ from reconciler.manifest.load import (
 )
 from reconciler.manifest.policy import Policy
 from reconciler.owner import Owner, default_owner, repository_root
+from reconciler.planner.dialed import dialed_numbers
+from reconciler.planner.workers import Pool
 from reconciler.scope import Outside
 from reconciler.shared_contacts import Dialed, shared_contacts
 
@@ -59,8 +62,9 @@ class Chunk:
     recipients: list[Recipients]
     """Where each manifest's numbers ring (a draft's too: its unreadable numbers are
     warnings), in the manifests' order."""
-    dialed: list[Dialed]
-    """The numbers each manifest that dials calls (shared_contacts.py)."""
+    dialed: list[Dialed | None]
+    """The numbers each manifest that dials calls (shared_contacts.py), None where the
+    content cache restored it: read only when no verdict is kept (planner/dialed.py)."""
     entries: list[tuple[Path, bytes]]
     """The content cache entries made, for this process to write after the output."""
 
@@ -72,9 +76,10 @@ def load_chunk(files: list[Path], cached: bool) -> Chunk:
     loaded = load_files(files, cache)
     prefixes: PrefixCache | None = None
     recipients: list[Recipients] = []
-    dialed: list[Dialed] = []
+    dialed: list[Dialed | None] = []
     for manifest in loaded.manifests:
         known = cache.recipients(id(manifest)) if cache is not None else None
+        numbers: Dialed | None = None
         if known is None:
             if prefixes is None:  # only when some file was not in the content cache
                 prefixes = PrefixCache()
@@ -82,8 +87,6 @@ def load_chunk(files: list[Path], cached: bool) -> Chunk:
             known, numbers = recipients_of(manifest)
             if cache is not None:
                 cache.placed(id(manifest), known)
-        elif dials(manifest):
-            numbers = dialed_of(manifest)
         recipients.append(known)
         if dials(manifest):
             dialed.append(numbers)
@@ -110,6 +113,8 @@ class Loaded:
     manifests: list[Manifest]
     recipients: list[Recipients]
     dialed: list[Dialed]
+    """The numbers each manifest that dials calls, when some number is in two of their
+    CSVs; none otherwise (planner/dialed.py)."""
     policies: list[PolicyDocument]
     """The Policies found, the tree's above the paths included; more than one is an error."""
     diagnostics: list[Diagnostic]
@@ -131,9 +136,11 @@ def gather(
     files: list[Path],
     problems: list[Diagnostic],
     loading: list[Future[Chunk]],
+    pool: Pool,
 ) -> Loaded:
     """The chunks put together, in the files' order, with the Policy of the tree above
-    the paths, and the cross-checks of them all."""
+    the paths, and the cross-checks of them all (``pool``: where the numbers the content
+    cache restored are read, if they must be)."""
     parts = [*(future.result() for future in loading), *tree_policies(paths, files)]
     manifests = [m for part in parts for m in part.manifests]
     policies = [p for part in parts for p in part.policies]
@@ -143,7 +150,7 @@ def gather(
         files=files,
         manifests=manifests,
         recipients=[r for part in parts for r in part.recipients],
-        dialed=[d for part in parts for d in part.dialed],
+        dialed=dialed_numbers(manifests, [d for part in parts for d in part.dialed], pool),
         policies=policies,
         diagnostics=[
             *problems,

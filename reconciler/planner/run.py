@@ -76,7 +76,7 @@ def load(
     first, *others = chunks(files, pool.processes)
     loading = [pool.executor.submit(load_chunk, chunk, cached) for chunk in others]
     here = MainThreadExecutor().submit(load_chunk, first, cached)
-    return gather(paths, files, problems, [here, *loading])
+    return gather(paths, files, problems, [here, *loading], pool)
 
 
 @dataclass(frozen=True)

@@ -106,7 +106,7 @@ def _single_threaded() -> bool:
         return threading.active_count() == 1
 
 
-def chunks(files: Sequence[Path], count: int) -> list[list[Path]]:
+def chunks(files: Sequence[T], count: int) -> list[list[T]]:
     """The files in ``count`` runs of consecutive files: their results, put one after the
     other, are in the files' order."""
     size, extra = divmod(len(files), count)

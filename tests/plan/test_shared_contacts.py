@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import time
 from array import array
+from pathlib import Path
 
+import pytest
+
+from reconciler import content_cache
 from reconciler.diagnostics import Diagnostic
+from reconciler.planner.run import validate_paths
 from reconciler.shared_contacts import Dialed, dialed, shared_contacts
 
 
@@ -84,3 +89,46 @@ def _numbers(n: int) -> array[int]:
 
 def _rows() -> array[int]:
     return array("i", range(2, 102))
+
+
+MANIFEST = """\
+apiVersion: dograh-campaigns/v1
+kind: Campaign
+metadata:
+  name: c{i}
+spec:
+  workflow: W
+  source:
+    csv: c{i}.csv
+  state: running
+"""
+
+
+def test_a_person_in_a_cached_csv_is_found_by_the_pool_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four campaigns nobody shares, their files in the content cache; a fifth shares a
+    person with the last of them, whose numbers another process reads: the same
+    warning as without the cache."""
+    (tmp_path / ".git").mkdir()
+    for i in range(5):
+        (tmp_path / f"m{i}.yaml").write_text(MANIFEST.format(i=i), encoding="utf-8")
+        (tmp_path / f"c{i}.csv").write_text(f"phone_number\n+1312555{i:04d}\n+1415555{i:04d}\n")
+    monkeypatch.chdir(tmp_path)
+    content_cache.use(True)
+    (tmp_path / "m4.yaml").rename(tmp_path / "later")
+    assert not _shared(validate_paths(["."], jobs=2).diagnostics)
+    content_cache.write_pending()
+    (tmp_path / "later").rename(tmp_path / "m4.yaml")
+    (tmp_path / "c4.csv").write_text("phone_number\n+1 (415) 555-0003\n")
+    warm = validate_paths(["."], jobs=2).diagnostics
+    assert [d.message.split(" (")[0] for d in _shared(warm)] == ["c4: 1 person in c4.csv"]
+    content_cache.use(False)
+    try:
+        assert validate_paths(["."], jobs=2).diagnostics == warm
+    finally:
+        content_cache.use(True)
+
+
+def _shared(found: list[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in found if "also in" in d.message]
