@@ -15,7 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 
+import orjson
+
+from reconciler import content_cache
+from reconciler.content_cache import Held
 from reconciler.diagnostics import Diagnostic
 from reconciler.hours import (
     HoursFinding,
@@ -28,6 +33,7 @@ from reconciler.hours import (
     findings_for_numbers,
     findings_for_zones,
     holidays_text,
+    reference_year,
 )
 from reconciler.manifest.contacts import PHONE_COLUMN, column_at, read_records
 from reconciler.manifest.load import Manifest
@@ -122,6 +128,45 @@ def check_manifest(
     return [_diagnostic(manifest, path, f) for f in found if not f.holiday] + [
         _diagnostic(manifest, "spec.source.csv", f) for f in numbers
     ], holidays
+
+
+def checked(
+    manifest: Manifest, recipients: Recipients | None, held: Held | None, policy: HoursPolicy
+) -> tuple[list[Diagnostic], list[HolidayReach]]:
+    """``check_manifest``, or the verdict its content cache entry holds (``held``) when
+    that was made under this run's ``verdict_key``; then where its numbers ring is never
+    decoded (``recipients`` None: not yet). A verdict made here goes into the entry."""
+    key = verdict_key(manifest, policy) if held is not None else ""
+    found = content_cache.verdict(held, key) if held is not None else None
+    if found is None:
+        if recipients is None and held is not None:
+            recipients = content_cache.recipients_in(held, manifest.contacts.sha256)
+        if recipients is None:  # its entry is gone meanwhile: from the CSV itself
+            recipients = analyze_recipients(rows_of(manifest))
+        found = check_manifest(manifest, recipients, policy)
+        if held is not None:
+            content_cache.judged(held, key, found)
+    return found
+
+
+def verdict_key(manifest: Manifest, policy: HoursPolicy) -> str:
+    """Everything ``check_manifest`` reads beside what the manifest's content cache entry
+    is keyed by (its file's bytes and place, this tool's code and data, the CSV's digest
+    checked when read): the Policy's rule sets and margin, the reference year, and what
+    Defaults gave the campaign (the lines named in its messages, and the schedule, the
+    one setting of theirs the check reads)."""
+    key = _policy_key(policy)
+    if not manifest.sources:
+        return key
+    given = manifest.campaign.spec.schedule if "schedule" in manifest.sources else None
+    defaults = [dict(manifest.sources), given.model_dump(mode="json") if given else None]
+    return key + orjson.dumps(defaults, option=orjson.OPT_SORT_KEYS).decode()
+
+
+@cache
+def _policy_key(policy: HoursPolicy) -> str:
+    found = [list(policy.rule_sets), policy.margin_minutes, reference_year()]
+    return orjson.dumps(found).decode()
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,12 @@ What the file points at is checked when the entry is read: the CSV by the digest
 bytes, the Defaults by loading them as a miss would (only the YAML of the campaign
 comes from the entry; its model is validated again).
 
+Beside each document, its calling-hours verdict (its diagnostics and holiday reaches),
+under a key of what else the check read (calling_hours.py ``verdict_key``: the Policy's
+rules and margin, the year, what Defaults gave): a run under that key takes it and
+never decodes where the numbers ring; another one decodes them (``recipients_in``),
+checks, and writes the entry again with its own verdict (``judged``).
+
 Entries are ``<digest>\\n<JSON>``, one file each under ``files-v1/<first two hex
 characters>/`` of the cache directory (``cache_directory``): an edit writes one small
 file. Where NANP prefixes ring (cache.py's PrefixCache) is one more file of that form
@@ -36,6 +42,7 @@ import orjson
 from reconciler.diagnostics import Diagnostic
 
 if TYPE_CHECKING:  # the CLI imports this module for ``use``: the rest when loading
+    from reconciler.calling_hours import HolidayReach
     from reconciler.hours import Recipients, Rows
     from reconciler.hours.numbers import Place
 
@@ -73,16 +80,50 @@ class CachedDocument:
     columns: tuple[str, ...]
     findings: list[Diagnostic]
     recipients: Recipients | None = None
+    """Where its numbers ring: of a document loaded in this run (one read from an entry
+    is decoded only if its verdict is not this run's, ``recipients_in``)."""
+    held: Held | None = None
+    """Of a document read from an entry: its place there, and its verdict as stored."""
+
+
+@dataclass(frozen=True)
+class Held:
+    """A manifest of a file the cache holds: its entry (by key), its document's index
+    there, and the calling-hours verdict stored with it, as read (None: none stored),
+    decoded only by a run whose verdict key is the one it was made under (``verdict``)."""
+
+    entry: str
+    index: int
+    verdict: Any = None
+
+
+Verdict = tuple[list[Diagnostic], list["HolidayReach"]]
+"""The calling-hours check of one manifest (calling_hours.py ``check_manifest``)."""
 
 
 @dataclass
 class _Pending:
     key: str
     documents: list[CachedDocument] = field(default_factory=list)
+    kept: bool = False
 
 
-_PENDING: list[tuple[Path, bytes]] = []
-"""Entries made by this process, written by ``write_pending``."""
+@dataclass
+class Unsigned:
+    """An entry to write: its documents in JSON, and one verdict per document, filled in
+    by the calling-hours check (``judged``); signed when written (``write_pending``)."""
+
+    path: Path
+    documents: bytes
+    verdicts: list[Any]
+
+
+_PENDING: dict[str, Unsigned] = {}
+"""Entries made by this process, by key, written by ``write_pending``."""
+
+_REOPENED: dict[str, list[Any] | None] = {}
+"""Entries read again by this process for a verdict that was not this run's (by key):
+their documents and verdicts, or None when the entry is gone or not as written."""
 
 
 class FileCache:
@@ -91,9 +132,9 @@ class FileCache:
     def __init__(self, directory: Path | None = None) -> None:
         self._inputs = inputs()
         self.directory = cache_path(directory)
-        self._building: dict[int, tuple[_Pending, CachedDocument]] = {}
+        self._building: dict[int, tuple[_Pending, CachedDocument, int]] = {}
         self._entries: list[_Pending] = []
-        self._recipients: dict[int, Recipients] = {}
+        self._held: dict[int, Held] = {}
 
     def key(self, cwd: str, file: str, display: str, scanned: bool, text: str) -> str:
         digest = hashlib.sha256(self._inputs)
@@ -111,7 +152,7 @@ class FileCache:
         if body is None:
             return None
         try:
-            return _documents(orjson.loads(body))
+            return _documents(key, orjson.loads(body))
         except (ValueError, TypeError, KeyError):
             return None
 
@@ -120,19 +161,20 @@ class FileCache:
         return _Pending(key)
 
     def add(self, pending: _Pending, manifest_id: int, document: CachedDocument) -> None:
+        self._building[manifest_id] = (pending, document, len(pending.documents))
         pending.documents.append(document)
-        self._building[manifest_id] = (pending, document)
 
     def keep(self, pending: _Pending) -> None:
+        pending.kept = True
         self._entries.append(pending)
 
-    def restored(self, manifest_id: int, recipients: Recipients | None) -> None:
-        if recipients is not None:
-            self._recipients[manifest_id] = recipients
+    def restored(self, manifest_id: int, held: Held | None) -> None:
+        if held is not None:
+            self._held[manifest_id] = held
 
-    def recipients(self, manifest_id: int) -> Recipients | None:
-        """Where a restored manifest's numbers ring, as its entry says."""
-        return self._recipients.get(manifest_id)
+    def holds(self, manifest_id: int) -> bool:
+        """Whether the manifest was restored from an entry (its numbers are not placed)."""
+        return manifest_id in self._held
 
     def placed(self, manifest_id: int, recipients: Recipients) -> None:
         """Where a manifest loaded in this run rings: the last part of its entry."""
@@ -140,15 +182,26 @@ class FileCache:
         if building is not None:
             building[1].recipients = recipients
 
+    def held(self, manifest_id: int) -> Held | None:
+        """The manifest's place in the cache: the entry it was restored from, or the one
+        made for it in this run (None: its file is not cached)."""
+        found = self._held.get(manifest_id)
+        if found is None:
+            building = self._building.get(manifest_id)
+            if building is not None and building[0].kept:
+                found = Held(building[0].key, building[2])
+        return found
+
     def stage(self) -> None:
-        """Every complete entry of this share, to be written by ``write_pending``."""
+        """Every complete entry of this share, to be written by ``write_pending`` with
+        the verdicts that the calling-hours check gives them meanwhile (``judged``)."""
         for entry in self._entries:
             if any(d.recipients is None for d in entry.documents):
                 continue
             body = orjson.dumps([_document_json(d) for d in entry.documents])
-            _PENDING.append((self._path(entry.key), signed(entry.key, body)))
+            verdicts: list[Any] = [None] * len(entry.documents)
+            _PENDING[entry.key] = Unsigned(self._path(entry.key), body, verdicts)
         self._entries.clear()
-        self._building.clear()
 
 
 def inputs() -> bytes:
@@ -200,23 +253,87 @@ def cache_path(directory: Path | None = None) -> Path:
     return (directory or cache_directory()) / FORMAT
 
 
-def take_pending() -> list[tuple[Path, bytes]]:
+def take_pending() -> dict[str, Unsigned]:
     """The entries this process made, for another to write (a share's process)."""
-    taken = list(_PENDING)
+    taken = dict(_PENDING)
     _PENDING.clear()
     return taken
 
 
-def keep_pending(entries: list[tuple[Path, bytes]]) -> None:
+def keep_pending(entries: dict[str, Unsigned]) -> None:
     """Entries another process made, written with this one's."""
-    _PENDING.extend(entries)
+    _PENDING.update(entries)
 
 
 def write_pending() -> None:
-    """Write the entries this process made, each whole or not at all; a cache that
-    cannot be written only costs the loading next time."""
+    """Write the entries this process made or gave a new verdict, each whole or not at
+    all; a cache that cannot be written only costs the loading next time."""
     while _PENDING:
-        write_whole(*_PENDING.pop())
+        key, entry = _PENDING.popitem()
+        body = b"[" + entry.documents + b"," + orjson.dumps(entry.verdicts) + b"]"
+        write_whole(entry.path, signed(key, body))
+    _REOPENED.clear()
+
+
+def verdict(held: Held, key: str) -> Verdict | None:
+    """The calling-hours verdict stored for a manifest, if it was made under ``key``
+    (everything the check reads that its entry's key does not cover: the Policy's
+    rules, the year, what Defaults give; calling_hours.py ``verdict_key``); None
+    otherwise, or when it is not of the shape ``judged`` writes."""
+    stored = held.verdict
+    if type(stored) is not list or len(stored) != 3 or stored[0] != key:
+        return None
+    try:
+        return _verdict(stored[1], stored[2])
+    except _Malformed:
+        return None
+
+
+def recipients_in(held: Held, csv_sha256: str) -> Recipients | None:
+    """Where a restored manifest's numbers ring, from its entry, read again (a verdict
+    not of this run's key is rare: a Policy changed); None when the entry is gone or no
+    longer the one of this CSV."""
+    found = _reopened(held.entry)
+    if found is None:
+        return None
+    documents = found[0]
+    if held.index >= len(documents) or documents[held.index][4] != csv_sha256:
+        return None
+    try:
+        return _recipients(documents[held.index][11])
+    except _Malformed:
+        return None
+
+
+def judged(held: Held, key: str, found: Verdict) -> None:
+    """A manifest's verdict under ``key``, into its entry: one made in this run, or one
+    read again (``recipients_in``), written anew after the output."""
+    entry = _PENDING.get(held.entry)
+    if entry is None:
+        reopened = _REOPENED.get(held.entry)
+        if reopened is None:
+            return  # the verdict came from the CSV itself: the entry is not touched
+        documents, verdicts = reopened
+        entry = Unsigned(cache_path() / held.entry[:2] / f"{held.entry}.json", b"", verdicts)
+        entry.documents = orjson.dumps(documents)
+        _PENDING[held.entry] = entry
+    entry.verdicts[held.index] = _verdict_json(key, found)
+
+
+def _reopened(key: str) -> list[Any] | None:
+    if key not in _REOPENED:
+        found = None
+        body = read_signed(cache_path() / key[:2] / f"{key}.json", key)
+        try:
+            raw = orjson.loads(body) if body is not None else None
+            documents, verdicts = _shape(raw)
+            for document in documents:
+                _check(type(document) is list and len(document) == 12)
+            found = [documents, verdicts]
+        except (ValueError, TypeError):
+            found = None
+        _REOPENED[key] = found
+    return _REOPENED[key]
 
 
 def plain_json(data: Any) -> bool:
@@ -315,7 +432,7 @@ def _document_json(d: CachedDocument) -> list[Any]:
         d.size,
         d.rows,
         d.columns,
-        [[f.file, f.line, f.column, f.path, f.message, f.severity] for f in d.findings],
+        [_diagnostic_json(f) for f in d.findings],
         _recipients_json(d.recipients),
     ]
 
@@ -378,26 +495,32 @@ def _rows(value: Any) -> Rows:
     return Rows(_int(value[0]), _ints(value[1]))
 
 
-def _documents(raw: Any) -> list[CachedDocument]:
-    _check(type(raw) is list and len(raw) > 0)
-    return [_document(item) for item in raw]
+def _shape(raw: Any) -> tuple[list[Any], list[Any]]:
+    """An entry's documents and their verdicts, one each (None: no verdict yet)."""
+    _check(type(raw) is list and len(raw) == 2)
+    documents, verdicts = raw
+    _check(type(documents) is list and len(documents) > 0)
+    _check(type(verdicts) is list and len(verdicts) == len(documents))
+    return documents, verdicts
 
 
-def _document(item: Any) -> CachedDocument:
+def _documents(key: str, raw: Any) -> list[CachedDocument]:
+    documents, verdicts = _shape(raw)
+    return [
+        _document(item, Held(key, index, verdicts[index])) for index, item in enumerate(documents)
+    ]
+
+
+def _document(item: Any, held: Held) -> CachedDocument:
+    """A document of an entry; where its numbers ring is left as read (``recipients_in``
+    decodes it when the verdict stored beside it is not this run's)."""
     _check(type(item) is list and len(item) == 12)
-    data, positions, csv, target, sha, display, content, size, rows, columns, found, places = item
+    data, positions, csv, target, sha, display, content, size, rows, columns, found, _ = item
     _check(type(data) is dict and type(positions) is dict)
     # In bulk (comprehensions): this runs for every file of every run.
     where = {path: (at[0], at[1]) for path, at in positions.items() if _is_position(at)}
     _check(len(where) == len(positions))
-    findings = []
-    for finding in _list(found):
-        _check(type(finding) is list and len(finding) == 6)
-        file, line, column, path, message, severity = finding
-        _check(severity in ("error", "warning"))
-        findings.append(
-            Diagnostic(_text(file), _int(line), _int(column), _text(path), _text(message), severity)
-        )
+    findings = [_diagnostic(finding) for finding in _list(found)]
     return CachedDocument(
         data,
         where,
@@ -410,8 +533,39 @@ def _document(item: Any) -> CachedDocument:
         _int(rows),
         _texts(columns),
         findings,
-        _recipients(places),
+        held=held,
     )
+
+
+def _diagnostic(item: Any) -> Diagnostic:
+    _check(type(item) is list and len(item) == 6)
+    file, line, column, path, message, severity = item
+    _check(severity in ("error", "warning"))
+    return Diagnostic(_text(file), _int(line), _int(column), _text(path), _text(message), severity)
+
+
+def _diagnostic_json(d: Diagnostic) -> list[Any]:
+    return [d.file, d.line, d.column, d.path, d.message, d.severity]
+
+
+def _verdict_json(key: str, found: Verdict) -> list[Any]:
+    """A verdict as stored: its diagnostics and holiday reaches (places, messages,
+    counts and row numbers), under the key it was made under."""
+    diagnostics, holidays = found
+    reaches = [[h.rule, h.campaign, h.contacts, _diagnostic_json(h.said)] for h in holidays]
+    return [key, [_diagnostic_json(d) for d in diagnostics], reaches]
+
+
+def _verdict(diagnostics: Any, holidays: Any) -> Verdict:
+    from reconciler.calling_hours import HolidayReach
+
+    reaches = []
+    for reach in _list(holidays):
+        _check(type(reach) is list and len(reach) == 4)
+        rule, campaign, contacts, said = reach
+        said = _diagnostic(said)
+        reaches.append(HolidayReach(_text(rule), _text(campaign), _int(contacts), said))
+    return [_diagnostic(d) for d in _list(diagnostics)], reaches
 
 
 def _is_position(value: Any) -> bool:

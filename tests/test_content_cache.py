@@ -7,13 +7,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 
 from dograh_sandbox.testing import SandboxHandle
+from reconciler import calling_hours, content_cache
 from reconciler.cli import run
 from reconciler.hours import rules
 from reconciler.manifest import load, yaml_source
+from reconciler.manifest.load import Manifest
 
 MANIFEST = """\
 apiVersion: dograh-campaigns/v1
@@ -195,3 +199,115 @@ def test_a_changed_rule_file_is_another_cache(
     assert campaigns("validate") == cold
     assert len(parsed) == 3
     assert len(_entries()) == 6
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The campaigns whose calling hours were checked (not taken from the cache)."""
+    seen: list[str] = []
+    check = calling_hours.check_manifest
+
+    def counting(manifest: Manifest, *args: Any) -> Any:
+        seen.append(manifest.name)
+        return check(manifest, *args)
+
+    monkeypatch.setattr(calling_hours, "check_manifest", counting)
+    return seen
+
+
+POLICY = """\
+apiVersion: dograh-campaigns/v1
+kind: Policy
+metadata:
+  name: canada-only
+spec:
+  calling_hours:
+    rules: [ca-crtc]
+"""
+
+
+def test_the_calling_hours_verdict_is_kept_and_made_again_under_another_policy(
+    repo: Path, campaigns: Run, parsed: list[str], checks: list[str]
+) -> None:
+    cold = campaigns("validate")
+    assert sorted(checks) == ["alpha", "beta", "gamma"]
+    checks.clear()
+    assert campaigns("validate") == cold
+    assert checks == []
+    (repo / "campaigns.d" / "policy.yaml").write_text(POLICY)
+    parsed.clear()
+    canadian = campaigns("validate")
+    assert parsed == ["campaigns.d/policy.yaml"]
+    assert sorted(checks) == ["alpha", "beta", "gamma"]
+    assert "10 errors in 1 file" in cold[1] and "1 error in 1 file" in canadian[1]
+    assert canadian == campaigns("--no-cache", "validate")
+    checks.clear()
+    assert campaigns("validate") == canadian
+    assert checks == []
+
+
+def test_a_schedule_from_defaults_is_part_of_the_verdicts_key(
+    repo: Path, campaigns: Run, checks: list[str]
+) -> None:
+    defaults = repo / "campaigns.d" / "defaults.yaml"
+    for name in ("alpha", "beta", "gamma"):
+        manifest = repo / "campaigns.d" / f"{name}.yaml"
+        manifest.write_text(manifest.read_text().split("  schedule:")[0])
+    defaults.write_text(DEFAULTS.format(start="13:00"))
+    late = campaigns("validate")
+    assert late[0] == 0, late[1]
+    checks.clear()
+    defaults.write_text(DEFAULTS.format(start="08:00"))
+    early = campaigns("validate")
+    assert early[0] == 1 and "(spec.schedule from campaigns.d/defaults.yaml:" in early[1]
+    assert sorted(checks) == ["alpha", "beta", "gamma"]
+    assert early == campaigns("--no-cache", "validate")
+    checks.clear()
+    assert campaigns("validate") == early
+    assert checks == []
+
+
+DEFAULTS = """\
+apiVersion: dograh-campaigns/v1
+kind: Defaults
+metadata:
+  name: shared
+spec:
+  schedule:
+    timezone: America/New_York
+    slots:
+      - days: [mon, tue, wed, thu, fri]
+        start: "{start}"
+        end: "17:00"
+"""
+
+
+def test_a_verdict_not_of_the_shape_written_is_made_again(
+    repo: Path, campaigns: Run, parsed: list[str], checks: list[str]
+) -> None:
+    cold = campaigns("validate")
+    for path in _entries():
+        body = orjson.loads(path.read_bytes().split(b"\n", 1)[1])
+        for verdict in body[1]:
+            verdict[1] = [[*finding[:5], "fatal"] for finding in verdict[1]] or "none"
+        path.write_bytes(content_cache.signed(path.stem, orjson.dumps(body)))
+    parsed.clear()
+    checks.clear()
+    assert campaigns("validate") == cold
+    assert parsed == []
+    assert sorted(checks) == ["alpha", "beta", "gamma"]
+    checks.clear()
+    assert campaigns("validate") == cold
+    assert checks == []
+
+
+def test_an_edited_verdict_is_a_damaged_entry(
+    repo: Path, campaigns: Run, parsed: list[str], checks: list[str]
+) -> None:
+    cold = campaigns("validate")
+    for path in _entries():  # only beta's verdict has errors
+        path.write_bytes(path.read_bytes().replace(b'"error"', b'"warning"'))
+    parsed.clear()
+    checks.clear()
+    assert campaigns("validate") == cold
+    assert parsed == ["campaigns.d/beta.yaml"] and checks == ["beta"]

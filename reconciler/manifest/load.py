@@ -698,7 +698,7 @@ def _restore(
             defaults_at,
         )
         loaded.manifests.append(manifest)
-        cache.restored(id(manifest), item.recipients)
+        cache.restored(id(manifest), item.held)
     return True
 
 
