@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -45,6 +46,7 @@ if TYPE_CHECKING:  # the CLI imports this module for ``use``: the rest when load
     from reconciler.calling_hours import HolidayReach
     from reconciler.hours import Recipients, Rows
     from reconciler.hours.numbers import Place
+    from reconciler.manifest.contacts import EmptyCells
 
 FORMAT = "files-v1"
 
@@ -78,6 +80,7 @@ class CachedDocument:
     size: int
     rows: int
     columns: tuple[str, ...]
+    empty: Mapping[str, EmptyCells]
     findings: list[Diagnostic]
     recipients: Recipients | None = None
     """Where its numbers ring: of a document loaded in this run (one read from an entry
@@ -300,7 +303,7 @@ def recipients_in(held: Held, csv_sha256: str) -> Recipients | None:
     if held.index >= len(documents) or documents[held.index][4] != csv_sha256:
         return None
     try:
-        return _recipients(documents[held.index][11])
+        return _recipients(documents[held.index][12])
     except _Malformed:
         return None
 
@@ -328,7 +331,7 @@ def _reopened(key: str) -> list[Any] | None:
             raw = orjson.loads(body) if body is not None else None
             documents, verdicts = _shape(raw)
             for document in documents:
-                _check(type(document) is list and len(document) == 12)
+                _check(type(document) is list and len(document) == 13)
             found = [documents, verdicts]
         except (ValueError, TypeError):
             found = None
@@ -432,6 +435,7 @@ def _document_json(d: CachedDocument) -> list[Any]:
         d.size,
         d.rows,
         d.columns,
+        [[column, c.rows, c.count, c.line] for column, c in d.empty.items()],
         [_diagnostic_json(f) for f in d.findings],
         _recipients_json(d.recipients),
     ]
@@ -514,8 +518,8 @@ def _documents(key: str, raw: Any) -> list[CachedDocument]:
 def _document(item: Any, held: Held) -> CachedDocument:
     """A document of an entry; where its numbers ring is left as read (``recipients_in``
     decodes it when the verdict stored beside it is not this run's)."""
-    _check(type(item) is list and len(item) == 12)
-    data, positions, csv, target, sha, display, content, size, rows, columns, found, _ = item
+    _check(type(item) is list and len(item) == 13)
+    data, positions, csv, target, sha, display, content, size, rows, columns, empty, found, _ = item
     _check(type(data) is dict and type(positions) is dict)
     # In bulk (comprehensions): this runs for every file of every run.
     where = {path: (at[0], at[1]) for path, at in positions.items() if _is_position(at)}
@@ -532,6 +536,7 @@ def _document(item: Any, held: Held) -> CachedDocument:
         _int(size),
         _int(rows),
         _texts(columns),
+        _empty(empty),
         findings,
         held=held,
     )
@@ -566,6 +571,18 @@ def _verdict(diagnostics: Any, holidays: Any) -> Verdict:
         said = _diagnostic(said)
         reaches.append(HolidayReach(_text(rule), _text(campaign), _int(contacts), said))
     return [_diagnostic(d) for d in _list(diagnostics)], reaches
+
+
+def _empty(value: Any) -> dict[str, EmptyCells]:
+    from reconciler.manifest.contacts import EmptyCells
+
+    found = {}
+    for item in _list(value):
+        _check(type(item) is list and len(item) == 4)
+        column, rows, count, line = item
+        found[_text(column)] = EmptyCells(_ints(rows), _int(count), _int(line))
+    _check(len(found) == len(value))
+    return found
 
 
 def _is_position(value: Any) -> bool:

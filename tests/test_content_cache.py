@@ -17,7 +17,10 @@ from reconciler import calling_hours, content_cache
 from reconciler.cli import run
 from reconciler.hours import rules
 from reconciler.manifest import load, yaml_source
+from reconciler.manifest.contacts import EmptyCells
 from reconciler.manifest.load import Manifest
+from reconciler.planner.run import load_manifests
+from reconciler.templates import facts_of
 
 MANIFEST = """\
 apiVersion: dograh-campaigns/v1
@@ -311,3 +314,24 @@ def test_an_edited_verdict_is_a_damaged_entry(
     checks.clear()
     assert campaigns("validate") == cold
     assert parsed == ["campaigns.d/beta.yaml"] and checks == ["beta"]
+
+
+def test_a_csvs_empty_cells_come_back_from_the_cache_as_read(repo: Path, parsed: list[str]) -> None:
+    """What the template check needs of a CSV (its rows without a value) is kept with
+    the entry: a warm load gives what a cold one found, without reading the YAML."""
+    csv = repo / "campaigns.d" / "contacts" / "alpha.csv"
+    csv.write_text('phone_number,first_name\n+12125550100,"Ada\nLovelace"\n+13125550101, \n\n')
+    content_cache.use(False)
+    cold = {m.name: facts_of(m.contacts) for m in load_manifests(["campaigns.d"])[0]}
+    content_cache.use(True)
+    load_manifests(["campaigns.d"])
+    content_cache.write_pending()
+    parsed.clear()
+    warm = {m.name: facts_of(m.contacts) for m in load_manifests(["campaigns.d"])[0]}
+    assert parsed == []
+    assert warm == cold
+    assert cold["alpha"].empty == {
+        "phone_number": EmptyCells((4,), 1, 5),
+        "first_name": EmptyCells((3, 4), 2, 4),
+    }
+    assert cold["beta"].empty == {}

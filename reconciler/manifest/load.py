@@ -636,6 +636,7 @@ def _cached(
         contacts.size,
         contacts.rows,
         contacts.columns,
+        contacts.empty,
         findings,
     )
 
@@ -677,7 +678,15 @@ def _restore(
         if sha256 != item.csv_sha256:
             return False
         read = ContactsFile(
-            target, item.display, sha256, item.content, item.size, item.rows, item.columns, raw
+            target,
+            item.display,
+            sha256,
+            item.content,
+            item.size,
+            item.rows,
+            item.columns,
+            item.empty,
+            raw,
         )
         checked.append((item, campaign, read, item.findings))
     for item, campaign, fresh, findings in checked:
