@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -483,13 +483,13 @@ def _int(value: Any) -> int:
 
 
 def _texts(value: Any) -> tuple[str, ...]:
-    _check(type(value) is list)
-    return tuple(_text(item) for item in value)
+    _check(type(value) is list and _only(str, value))
+    return tuple(value)
 
 
 def _ints(value: Any) -> tuple[int, ...]:
-    _check(type(value) is list)
-    return tuple(_int(item) for item in value)
+    _check(type(value) is list and _only(int, value) and min(value, default=0) >= 0)
+    return tuple(value)
 
 
 def _rows(value: Any) -> Rows:
@@ -521,10 +521,14 @@ def _document(item: Any, held: Held) -> CachedDocument:
     _check(type(item) is list and len(item) == 13)
     data, positions, csv, target, sha, display, content, size, rows, columns, empty, found, _ = item
     _check(type(data) is dict and type(positions) is dict)
-    # In bulk (comprehensions): this runs for every file of every run.
-    where = {path: (at[0], at[1]) for path, at in positions.items() if _is_position(at)}
-    _check(len(where) == len(positions))
-    findings = [_diagnostic(finding) for finding in _list(found)]
+    # Each check in one expression, no call per value: this runs for every file of
+    # every run (a dozen positions: cheaper than checks in bulk).
+    where = {}
+    for path, at in positions.items():
+        _check(type(at) is list and len(at) == 2)
+        line, column = at
+        _check(type(line) is int and type(column) is int and line > 0 and column > 0)
+        where[path] = (line, column)
     return CachedDocument(
         data,
         where,
@@ -537,16 +541,31 @@ def _document(item: Any, held: Held) -> CachedDocument:
         _int(rows),
         _texts(columns),
         _empty(empty),
-        findings,
+        _diagnostics(found),
         held=held,
     )
 
 
-def _diagnostic(item: Any) -> Diagnostic:
-    _check(type(item) is list and len(item) == 6)
-    file, line, column, path, message, severity = item
-    _check(severity in ("error", "warning"))
-    return Diagnostic(_text(file), _int(line), _int(column), _text(path), _text(message), severity)
+def _diagnostics(value: Any) -> list[Diagnostic]:
+    """Diagnostics as ``_diagnostic_json`` writes them (each check in one expression:
+    a verdict has a few, and every file of every run has one)."""
+    _check(type(value) is list)
+    found = []
+    for item in value:
+        _check(type(item) is list and len(item) == 6)
+        file, line, column, path, message, severity = item
+        _check(
+            type(file) is str
+            and type(line) is int
+            and type(column) is int
+            and line >= 0
+            and column >= 0
+            and type(path) is str
+            and type(message) is str
+            and severity in ("error", "warning")
+        )
+        found.append(Diagnostic(file, line, column, path, message, severity))
+    return found
 
 
 def _diagnostic_json(d: Diagnostic) -> list[Any]:
@@ -564,13 +583,15 @@ def _verdict_json(key: str, found: Verdict) -> list[Any]:
 def _verdict(diagnostics: Any, holidays: Any) -> Verdict:
     from reconciler.calling_hours import HolidayReach
 
+    _check(type(holidays) is list)
     reaches = []
-    for reach in _list(holidays):
+    for reach in holidays:
         _check(type(reach) is list and len(reach) == 4)
         rule, campaign, contacts, said = reach
-        said = _diagnostic(said)
-        reaches.append(HolidayReach(_text(rule), _text(campaign), _int(contacts), said))
-    return [_diagnostic(d) for d in _list(diagnostics)], reaches
+        _check(type(rule) is str and type(campaign) is str and type(contacts) is int)
+        _check(contacts >= 0)
+        reaches.append(HolidayReach(rule, campaign, contacts, _diagnostics([said])[0]))
+    return _diagnostics(diagnostics), reaches
 
 
 def _empty(value: Any) -> dict[str, EmptyCells]:
@@ -585,18 +606,7 @@ def _empty(value: Any) -> dict[str, EmptyCells]:
     return found
 
 
-def _is_position(value: Any) -> bool:
-    return (
-        type(value) is list
-        and len(value) == 2
-        and type(value[0]) is int
-        and type(value[1]) is int
-        and value[0] > 0
-        and value[1] > 0
-    )
-
-
-def _only(kind: type, values: list[Any]) -> bool:
+def _only(kind: type, values: Iterable[Any]) -> bool:
     """Whether every value is exactly of ``kind`` (not a subclass: no bool for int)."""
     return set(map(type, values)) <= {kind}
 
