@@ -50,6 +50,9 @@ if TYPE_CHECKING:  # the CLI imports this module for ``use``: the rest when load
 
 FORMAT = "files-v1"
 
+_MAX_BYTES = 1 << 28
+"""Past this, a file of this cache is not read (a miss): no entry is near it."""
+
 _enabled = True
 
 
@@ -116,7 +119,7 @@ class Unsigned:
     """An entry to write: its documents in JSON, and one verdict per document, filled in
     by the calling-hours check (``judged``); signed when written (``write_pending``)."""
 
-    path: Path
+    path: str
     documents: bytes
     verdicts: list[Any]
 
@@ -146,8 +149,8 @@ class FileCache:
         digest.update(b"\0" + text.encode("utf-8"))
         return digest.hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+    def _path(self, key: str) -> str:
+        return _entry_path(self.directory, key)
 
     def read(self, key: str) -> list[CachedDocument] | None:
         """The entry's documents, or None: no entry, or one that cannot be trusted."""
@@ -219,20 +222,23 @@ def signed(key: str, body: bytes) -> bytes:
     return _sign(key, body).encode("ascii") + b"\n" + body
 
 
-def read_signed(path: Path, key: str) -> bytes | None:
+def read_signed(path: Path | str, key: str) -> bytes | None:
     """The body of a file of this cache made for ``key``, or None: no file, or one whose
     digest is not that of the key and the body read."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
+    from reconciler.manifest.yaml_source import NotRegular, TooBig, read_capped
+
+    try:  # one open and one fstat, no file object: every entry of every run
+        raw = read_capped(path, _MAX_BYTES)
+    except (OSError, TooBig, NotRegular):  # a FIFO or device planted here is not waited on
         return None
     digest, _, body = raw.partition(b"\n")
     return body if digest == _sign(key, body).encode("ascii") else None
 
 
-def write_whole(path: Path, data: bytes) -> bool:
+def write_whole(path: Path | str, data: bytes) -> bool:
     """Write a file of this cache whole or not at all (a temporary file, renamed); False
     when it cannot be written, which only costs the work again next time."""
+    path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
@@ -317,7 +323,7 @@ def judged(held: Held, key: str, found: Verdict) -> None:
         if reopened is None:
             return  # the verdict came from the CSV itself: the entry is not touched
         documents, verdicts = reopened
-        entry = Unsigned(cache_path() / held.entry[:2] / f"{held.entry}.json", b"", verdicts)
+        entry = Unsigned(_entry_path(cache_path(), held.entry), b"", verdicts)
         entry.documents = orjson.dumps(documents)
         _PENDING[held.entry] = entry
     entry.verdicts[held.index] = _verdict_json(key, found)
@@ -326,7 +332,7 @@ def judged(held: Held, key: str, found: Verdict) -> None:
 def _reopened(key: str) -> list[Any] | None:
     if key not in _REOPENED:
         found = None
-        body = read_signed(cache_path() / key[:2] / f"{key}.json", key)
+        body = read_signed(_entry_path(cache_path(), key), key)
         try:
             raw = orjson.loads(body) if body is not None else None
             documents, verdicts = _shape(raw)
@@ -387,6 +393,12 @@ def _system_zone_data() -> str:
             continue
         return first.decode("ascii", "replace").strip().removeprefix("# version ")
     return "package"
+
+
+def _entry_path(directory: Path, key: str) -> str:
+    """An entry's file, under the first two hex characters of its key (a string: two
+    pathlib joins per file cost a third of reading it)."""
+    return f"{directory}{os.sep}{key[:2]}{os.sep}{key}.json"
 
 
 def _sign(key: str, body: bytes) -> str:
