@@ -381,6 +381,7 @@ class DefaultsFinder:
     def __init__(self, source_paths: SourcePaths) -> None:
         self._paths = source_paths
         self._own: dict[str, DefaultsDocument | None] = {}
+        self._chains: dict[str, tuple[DefaultsDocument, ...]] = {}
         self.diagnostics: list[Diagnostic] = []
         self.seen: set[str] = set()
         """The files (as displayed) in which a Defaults document was found."""
@@ -391,13 +392,14 @@ class DefaultsFinder:
         may hold a Defaults document: not read a second time here."""
 
     def chain(self, manifest: Path | str) -> list[DefaultsDocument]:
-        """The Defaults that apply to a manifest file, nearest first."""
-        found = []
-        for directory in self._paths.up_to_root(self._paths.dir_of(manifest)):
-            own = self.of_directory(directory)
-            if own is not None:
-                found.append(own)
-        return found
+        """The Defaults that apply to a manifest file, nearest first: found once per
+        directory (the manifests of one directory share them)."""
+        start = self._paths.dir_of(manifest)
+        found = self._chains.get(start)
+        if found is None:
+            above = map(self.of_directory, self._paths.up_to_root(start))
+            found = self._chains[start] = tuple(own for own in above if own is not None)
+        return list(found)
 
     def of_directory(self, directory: str) -> DefaultsDocument | None:
         """A (real) directory's own Defaults document, if it holds a valid one."""
