@@ -335,3 +335,15 @@ def test_a_csvs_empty_cells_come_back_from_the_cache_as_read(repo: Path, parsed:
         "first_name": EmptyCells((3, 4), 2, 4),
     }
     assert cold["beta"].empty == {}
+
+
+def test_a_fifo_planted_as_an_entry_is_a_miss_not_a_hang(
+    repo: Path, campaigns: Run, parsed: list[str]
+) -> None:
+    cold = campaigns("validate")
+    for path in _entries():
+        path.unlink()
+        os.mkfifo(path)
+    parsed.clear()
+    assert campaigns("validate") == cold
+    assert len(parsed) == 3
