@@ -145,7 +145,7 @@ def checked(
             recipients = analyze_recipients(rows_of(manifest))
         found = check_manifest(manifest, recipients, policy)
         if held is not None:
-            content_cache.judged(held, key, found)
+            content_cache.judged(held, key, found, manifest.contacts.sha256)
     return found
 
 

@@ -302,31 +302,39 @@ def recipients_in(held: Held, csv_sha256: str) -> Recipients | None:
     """Where a restored manifest's numbers ring, from its entry, read again (a verdict
     not of this run's key is rare: a Policy changed); None when the entry is gone or no
     longer the one of this CSV."""
-    found = _reopened(held.entry)
-    if found is None:
-        return None
-    documents = found[0]
-    if held.index >= len(documents) or documents[held.index][4] != csv_sha256:
+    document = _document_of(held, csv_sha256)
+    if document is None:
         return None
     try:
-        return _recipients(documents[held.index][12])
+        return _recipients(document[12])
     except _Malformed:
         return None
 
 
-def judged(held: Held, key: str, found: Verdict) -> None:
-    """A manifest's verdict under ``key``, into its entry: one made in this run, or one
-    read again (``recipients_in``), written anew after the output."""
+def _document_of(held: Held, csv_sha256: str) -> list[Any] | None:
+    """The manifest's document in its entry read again, if it is still of this CSV."""
+    found = _reopened(held.entry)
+    if found is None or held.index >= len(found[0]):
+        return None
+    document: list[Any] = found[0][held.index]
+    return document if document[4] == csv_sha256 else None
+
+
+def judged(held: Held, key: str, found: Verdict, csv_sha256: str) -> None:
+    """A manifest's verdict under ``key``, into its entry, written anew after the
+    output: the entry made in this run, or the one read again (``recipients_in``) if
+    its document is still of this CSV (the verdict is of this CSV's numbers)."""
+    if held.entry in _REOPENED:
+        reopened = _REOPENED[held.entry]
+        if reopened is None or _document_of(held, csv_sha256) is None:
+            return  # the entry is gone or another's: not touched
+        if held.entry not in _PENDING:
+            documents, verdicts = reopened
+            path = _entry_path(cache_path(), held.entry)
+            _PENDING[held.entry] = Unsigned(path, orjson.dumps(documents), verdicts)
     entry = _PENDING.get(held.entry)
-    if entry is None:
-        reopened = _REOPENED.get(held.entry)
-        if reopened is None:
-            return  # the verdict came from the CSV itself: the entry is not touched
-        documents, verdicts = reopened
-        entry = Unsigned(_entry_path(cache_path(), held.entry), b"", verdicts)
-        entry.documents = orjson.dumps(documents)
-        _PENDING[held.entry] = entry
-    entry.verdicts[held.index] = _verdict_json(key, found)
+    if entry is not None:
+        entry.verdicts[held.index] = _verdict_json(key, found)
 
 
 def _reopened(key: str) -> list[Any] | None:

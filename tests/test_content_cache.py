@@ -347,3 +347,22 @@ def test_a_fifo_planted_as_an_entry_is_a_miss_not_a_hang(
     parsed.clear()
     assert campaigns("validate") == cold
     assert len(parsed) == 3
+
+
+def test_a_new_verdict_goes_only_into_an_entry_of_the_same_csv(repo: Path, campaigns: Run) -> None:
+    """A verdict made again (another Policy) is written into the entry read again only
+    while its document is of the CSV the verdict was made from."""
+    campaigns("validate")
+    path = _entries()[0]
+    held = content_cache.Held(path.stem, 0)
+    verdict: content_cache.Verdict = ([], [])
+    assert content_cache.recipients_in(held, "0" * 64) is None
+    content_cache.judged(held, "another key", verdict, "0" * 64)
+    assert content_cache.take_pending() == {}
+    csv_sha256 = orjson.loads(path.read_bytes().split(b"\n", 1)[1])[0][0][4]
+    assert content_cache.recipients_in(held, csv_sha256) is not None
+    content_cache.judged(held, "another key", verdict, csv_sha256)
+    content_cache.write_pending()
+    stored = orjson.loads(path.read_bytes().split(b"\n", 1)[1])[1][0]
+    assert stored == ["another key", [], []]
+    assert content_cache.verdict(content_cache.Held(path.stem, 0, stored), "another key") == verdict
