@@ -8,7 +8,9 @@ its CSV; a draft is not (it does not dial), but its change to running is, and a
 draft's unreadable or invalid numbers are warnings (errors once it dials). Findings are
 diagnostics at the manifest's ``spec.schedule`` (or the state that dials when it has
 none), prefixed with the campaign's name; they give counts and row numbers, never a
-number.
+number. A manifest whose file the content cache holds brings the verdict made for it
+(``checked``), used only under the same ``verdict_key``: then its numbers' places are not
+even decoded.
 """
 
 from __future__ import annotations
