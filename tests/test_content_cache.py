@@ -366,3 +366,25 @@ def test_a_new_verdict_goes_only_into_an_entry_of_the_same_csv(repo: Path, campa
     stored = orjson.loads(path.read_bytes().split(b"\n", 1)[1])[1][0]
     assert stored == ["another key", [], []]
     assert content_cache.verdict(content_cache.Held(path.stem, 0, stored), "another key") == verdict
+
+
+def test_each_document_of_a_file_keeps_its_own_verdict(
+    repo: Path, campaigns: Run, checks: list[str]
+) -> None:
+    directory = repo / "campaigns.d"
+    pair = (directory / "alpha.yaml").read_text() + "---\n" + (directory / "beta.yaml").read_text()
+    (directory / "pair.yaml").write_text(pair)
+    (directory / "alpha.yaml").unlink()
+    (directory / "beta.yaml").unlink()
+    cold = campaigns("validate")
+    assert "beta: " in cold[1] and "alpha: " in cold[1]
+    checks.clear()
+    assert campaigns("validate") == cold
+    assert checks == []
+    (directory / "policy.yaml").write_text(POLICY)
+    canadian = campaigns("validate")
+    assert sorted(checks) == ["alpha", "beta", "gamma"]
+    assert canadian == campaigns("--no-cache", "validate")
+    checks.clear()
+    assert campaigns("validate") == canadian
+    assert checks == []
