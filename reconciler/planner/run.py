@@ -185,7 +185,7 @@ def plan_paths(
         live = fetching.result()
     hours, holidays = hours_checked(loaded)
     # Where the numbers ring is said now: thousands of manifests' places weigh megabytes.
-    loaded = replace(loaded, recipients=[])
+    loaded = replace(loaded, recipients=[], held=[])
     # Pinned outside the paths: not matched here by name either.
     claimed = pinned_ids(loaded.identities) | beyond.pinned
     part = each(
