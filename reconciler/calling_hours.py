@@ -139,16 +139,18 @@ def checked(
     that was made under this run's ``verdict_key``; then where its numbers ring is never
     decoded (``recipients`` None: not yet). A verdict made here goes into the entry."""
     key = verdict_key(manifest, policy) if held is not None else ""
-    found = content_cache.verdict(held, key) if held is not None else None
-    if found is None:
-        if recipients is None and held is not None:
-            recipients = content_cache.recipients_in(held, manifest.contacts.sha256)
-        if recipients is None:  # its entry is gone meanwhile: from the CSV itself
-            recipients = analyze_recipients(rows_of(manifest))
-        found = check_manifest(manifest, recipients, policy)
-        if held is not None:
-            content_cache.judged(held, key, found, manifest.contacts.sha256)
-    return found
+    stored = content_cache.verdict(held, key) if held is not None else None
+    if stored is not None:
+        return stored[0], [HolidayReach(*reach) for reach in stored[1]]
+    if recipients is None and held is not None:
+        recipients = content_cache.recipients_in(held, manifest.contacts.sha256)
+    if recipients is None:  # its entry is gone meanwhile: from the CSV itself
+        recipients = analyze_recipients(rows_of(manifest))
+    found, holidays = check_manifest(manifest, recipients, policy)
+    if held is not None:
+        reaches = [(h.rule, h.campaign, h.contacts, h.said) for h in holidays]
+        content_cache.judged(held, key, (found, reaches), manifest.contacts.sha256)
+    return found, holidays
 
 
 def verdict_key(manifest: Manifest, policy: HoursPolicy) -> str:

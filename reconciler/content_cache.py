@@ -43,7 +43,6 @@ import orjson
 from reconciler.diagnostics import Diagnostic
 
 if TYPE_CHECKING:  # the CLI imports this module for ``use``: the rest when loading
-    from reconciler.calling_hours import HolidayReach
     from reconciler.hours import Recipients, Rows
     from reconciler.hours.numbers import Place
     from reconciler.manifest.contacts import EmptyCells
@@ -103,7 +102,10 @@ class Held:
     verdict: Any = None
 
 
-Verdict = tuple[list[Diagnostic], list["HolidayReach"]]
+Reach = tuple[str, str, int, Diagnostic]
+"""A holiday reach of a verdict (calling_hours.py ``HolidayReach``): its rule, the
+campaign, its contacts under the rule, and the campaign's own warning."""
+Verdict = tuple[list[Diagnostic], list[Reach]]
 """The calling-hours check of one manifest (calling_hours.py ``check_manifest``)."""
 
 
@@ -596,21 +598,19 @@ def _verdict_json(key: str, found: Verdict) -> list[Any]:
     """A verdict as stored: its diagnostics and holiday reaches (places, messages,
     counts and row numbers), under the key it was made under."""
     diagnostics, holidays = found
-    reaches = [[h.rule, h.campaign, h.contacts, _diagnostic_json(h.said)] for h in holidays]
+    reaches = [[rule, who, n, _diagnostic_json(said)] for rule, who, n, said in holidays]
     return [key, [_diagnostic_json(d) for d in diagnostics], reaches]
 
 
 def _verdict(diagnostics: Any, holidays: Any) -> Verdict:
-    from reconciler.calling_hours import HolidayReach
-
     _check(type(holidays) is list)
-    reaches = []
+    reaches: list[Reach] = []
     for reach in holidays:
         _check(type(reach) is list and len(reach) == 4)
         rule, campaign, contacts, said = reach
         _check(type(rule) is str and type(campaign) is str and type(contacts) is int)
         _check(contacts >= 0)
-        reaches.append(HolidayReach(rule, campaign, contacts, _diagnostics([said])[0]))
+        reaches.append((rule, campaign, contacts, _diagnostics([said])[0]))
     return _diagnostics(diagnostics), reaches
 
 
