@@ -16,10 +16,11 @@ even decoded.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from functools import cache
 
 import orjson
+from pydantic import BaseModel
 
 from reconciler import content_cache
 from reconciler.content_cache import Held
@@ -156,21 +157,25 @@ def checked(
 def verdict_key(manifest: Manifest, policy: HoursPolicy) -> str:
     """Everything ``check_manifest`` reads beside what the manifest's content cache entry
     is keyed by (its file's bytes and place, this tool's code and data, the CSV's digest
-    checked when read): the Policy's rule sets and margin, the reference year, and what
-    Defaults gave the campaign (the lines named in its messages, and the schedule, the
-    one setting of theirs the check reads)."""
+    checked when read): the Policy's rules (every field of ``HoursPolicy``), the
+    reference year, and what Defaults gave the campaign (each setting's value and the
+    line its messages name)."""
     key = _policy_key(policy)
     if not manifest.sources:
         return key
-    given = manifest.campaign.spec.schedule if "schedule" in manifest.sources else None
-    defaults = [dict(manifest.sources), given.model_dump(mode="json") if given else None]
+    spec = manifest.campaign.spec
+    given = {setting: _plain(getattr(spec, setting)) for setting in manifest.sources}
+    defaults = [dict(manifest.sources), given]
     return key + orjson.dumps(defaults, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _plain(value: object) -> object:
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
 
 
 @cache
 def _policy_key(policy: HoursPolicy) -> str:
-    found = [list(policy.rule_sets), policy.margin_minutes, reference_year()]
-    return orjson.dumps(found).decode()
+    return orjson.dumps([asdict(policy), reference_year()], option=orjson.OPT_SORT_KEYS).decode()
 
 
 @dataclass(frozen=True)
