@@ -8,14 +8,22 @@ its CSV; a draft is not (it does not dial), but its change to running is, and a
 draft's unreadable or invalid numbers are warnings (errors once it dials). Findings are
 diagnostics at the manifest's ``spec.schedule`` (or the state that dials when it has
 none), prefixed with the campaign's name; they give counts and row numbers, never a
-number.
+number. A manifest whose file the content cache holds brings the verdict made for it
+(``checked``), used only under the same ``verdict_key``: then its numbers' places are not
+even decoded.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from functools import cache
 
+import orjson
+from pydantic import BaseModel
+
+from reconciler import content_cache
+from reconciler.content_cache import Held
 from reconciler.diagnostics import Diagnostic
 from reconciler.hours import (
     HoursFinding,
@@ -28,6 +36,7 @@ from reconciler.hours import (
     findings_for_numbers,
     findings_for_zones,
     holidays_text,
+    reference_year,
 )
 from reconciler.manifest.contacts import PHONE_COLUMN, ContactsFile, column_at, read_records
 from reconciler.manifest.load import Manifest
@@ -121,6 +130,51 @@ def check_manifest(
     return [_diagnostic(manifest, path, f) for f in found if not f.holiday] + [
         _diagnostic(manifest, "spec.source.csv", f) for f in numbers
     ], holidays
+
+
+def checked(
+    manifest: Manifest, recipients: Recipients | None, held: Held | None, policy: HoursPolicy
+) -> tuple[list[Diagnostic], list[HolidayReach]]:
+    """``check_manifest``, or the verdict its content cache entry holds (``held``) when
+    that was made under this run's ``verdict_key``; then where its numbers ring is never
+    decoded (``recipients`` None: not yet). A verdict made here goes into the entry."""
+    key = verdict_key(manifest, policy) if held is not None else ""
+    stored = content_cache.verdict(held, key) if held is not None else None
+    if stored is not None:
+        return stored[0], [HolidayReach(*reach) for reach in stored[1]]
+    if recipients is None and held is not None:
+        recipients = content_cache.recipients_in(held, manifest.contacts.sha256)
+    if recipients is None:  # its entry is gone meanwhile: from the CSV itself
+        recipients = analyze_recipients(rows_of(manifest.contacts))
+    found, holidays = check_manifest(manifest, recipients, policy)
+    if held is not None:
+        reaches = [(h.rule, h.campaign, h.contacts, h.said) for h in holidays]
+        content_cache.judged(held, key, (found, reaches), manifest.contacts.sha256)
+    return found, holidays
+
+
+def verdict_key(manifest: Manifest, policy: HoursPolicy) -> str:
+    """Everything ``check_manifest`` reads beside what the manifest's content cache entry
+    is keyed by (its file's bytes and place, this tool's code and data, the CSV's digest
+    checked when read): the Policy's rules (every field of ``HoursPolicy``), the
+    reference year, and what Defaults gave the campaign (each setting's value and the
+    line its messages name)."""
+    key = _policy_key(policy)
+    if not manifest.sources:
+        return key
+    spec = manifest.campaign.spec
+    given = {setting: _plain(getattr(spec, setting)) for setting in manifest.sources}
+    defaults = [dict(manifest.sources), given]
+    return key + orjson.dumps(defaults, option=orjson.OPT_SORT_KEYS).decode()
+
+
+def _plain(value: object) -> object:
+    return value.model_dump(mode="json") if isinstance(value, BaseModel) else value
+
+
+@cache
+def _policy_key(policy: HoursPolicy) -> str:
+    return orjson.dumps([asdict(policy), reference_year()], option=orjson.OPT_SORT_KEYS).decode()
 
 
 @dataclass(frozen=True)

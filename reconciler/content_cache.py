@@ -10,6 +10,12 @@ What the file points at is checked when the entry is read: the CSV by the digest
 bytes, the Defaults by loading them as a miss would (only the YAML of the campaign
 comes from the entry; its model is validated again).
 
+Beside each document, its calling-hours verdict (its diagnostics and holiday reaches),
+under a key of what else the check read (calling_hours.py ``verdict_key``: the Policy's
+rules and margin, the year, what Defaults gave): a run under that key takes it and
+never decodes where the numbers ring; another one decodes them (``recipients_in``),
+checks, and writes the entry again with its own verdict (``judged``).
+
 Entries are ``<digest>\\n<JSON>``, one file each under ``files-v1/<first two hex
 characters>/`` of the cache directory (``cache_directory``): an edit writes one small
 file. Where NANP prefixes ring (cache.py's PrefixCache) is one more file of that form
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -39,8 +46,12 @@ from reconciler.diagnostics import Diagnostic
 if TYPE_CHECKING:  # the CLI imports this module for ``use``: the rest when loading
     from reconciler.hours import Recipients, Rows
     from reconciler.hours.numbers import Place
+    from reconciler.manifest.contacts import EmptyCells
 
 FORMAT = "files-v1"
+
+_MAX_BYTES = 1 << 28
+"""Past this, a file of this cache is not read (a miss): no entry is near it."""
 
 _enabled = True
 
@@ -72,18 +83,56 @@ class CachedDocument:
     size: int
     rows: int
     columns: tuple[str, ...]
+    empty: Mapping[str, EmptyCells]
     findings: list[Diagnostic]
     recipients: Recipients | None = None
+    """Where its numbers ring: of a document loaded in this run (one read from an entry
+    is decoded only if its verdict is not this run's, ``recipients_in``)."""
+    held: Held | None = None
+    """Of a document read from an entry: its place there, and its verdict as stored."""
+
+
+@dataclass(frozen=True)
+class Held:
+    """A manifest of a file the cache holds: its entry (by key), its document's index
+    there, and the calling-hours verdict stored with it, as read (None: none stored),
+    decoded only by a run whose verdict key is the one it was made under (``verdict``)."""
+
+    entry: str
+    index: int
+    verdict: Any = None
+
+
+Reach = tuple[str, str, int, Diagnostic]
+"""A holiday reach of a verdict (calling_hours.py ``HolidayReach``): its rule, the
+campaign, its contacts under the rule, and the campaign's own warning."""
+Verdict = tuple[list[Diagnostic], list[Reach]]
+"""The calling-hours check of one manifest (calling_hours.py ``check_manifest``)."""
 
 
 @dataclass
 class _Pending:
     key: str
     documents: list[CachedDocument] = field(default_factory=list)
+    kept: bool = False
 
 
-_PENDING: list[tuple[Path, bytes]] = []
-"""Entries made by this process, written by ``write_pending``."""
+@dataclass
+class Unsigned:
+    """An entry to write: its documents in JSON, and one verdict per document, filled in
+    by the calling-hours check (``judged``); signed when written (``write_pending``)."""
+
+    path: str
+    documents: bytes
+    verdicts: list[Any]
+
+
+_PENDING: dict[str, Unsigned] = {}
+"""Entries made by this process, by key, written by ``write_pending``."""
+
+_REOPENED: dict[str, list[Any] | None] = {}
+"""Entries read again by this process for a verdict that was not this run's (by key):
+their documents and verdicts, or None when the entry is gone or not as written."""
 
 
 class FileCache:
@@ -92,9 +141,9 @@ class FileCache:
     def __init__(self, directory: Path | None = None) -> None:
         self._inputs = inputs()
         self.directory = cache_path(directory)
-        self._building: dict[int, tuple[_Pending, CachedDocument]] = {}
+        self._building: dict[int, tuple[_Pending, CachedDocument, int]] = {}
         self._entries: list[_Pending] = []
-        self._recipients: dict[int, Recipients] = {}
+        self._held: dict[int, Held] = {}
 
     def key(self, cwd: str, file: str, display: str, scanned: bool, text: str) -> str:
         digest = hashlib.sha256(self._inputs)
@@ -103,8 +152,8 @@ class FileCache:
         digest.update(b"\0" + text.encode("utf-8"))
         return digest.hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+    def _path(self, key: str) -> str:
+        return _entry_path(self.directory, key)
 
     def read(self, key: str) -> list[CachedDocument] | None:
         """The entry's documents, or None: no entry, or one that cannot be trusted."""
@@ -112,7 +161,7 @@ class FileCache:
         if body is None:
             return None
         try:
-            return _documents(orjson.loads(body))
+            return _documents(key, orjson.loads(body))
         except (ValueError, TypeError, KeyError):
             return None
 
@@ -121,19 +170,20 @@ class FileCache:
         return _Pending(key)
 
     def add(self, pending: _Pending, manifest_id: int, document: CachedDocument) -> None:
+        self._building[manifest_id] = (pending, document, len(pending.documents))
         pending.documents.append(document)
-        self._building[manifest_id] = (pending, document)
 
     def keep(self, pending: _Pending) -> None:
+        pending.kept = True
         self._entries.append(pending)
 
-    def restored(self, manifest_id: int, recipients: Recipients | None) -> None:
-        if recipients is not None:
-            self._recipients[manifest_id] = recipients
+    def restored(self, manifest_id: int, held: Held | None) -> None:
+        if held is not None:
+            self._held[manifest_id] = held
 
-    def recipients(self, manifest_id: int) -> Recipients | None:
-        """Where a restored manifest's numbers ring, as its entry says."""
-        return self._recipients.get(manifest_id)
+    def holds(self, manifest_id: int) -> bool:
+        """Whether the manifest was restored from an entry (its numbers are not placed)."""
+        return manifest_id in self._held
 
     def placed(self, manifest_id: int, recipients: Recipients) -> None:
         """Where a manifest loaded in this run rings: the last part of its entry."""
@@ -141,15 +191,26 @@ class FileCache:
         if building is not None:
             building[1].recipients = recipients
 
+    def held(self, manifest_id: int) -> Held | None:
+        """The manifest's place in the cache: the entry it was restored from, or the one
+        made for it in this run (None: its file is not cached)."""
+        found = self._held.get(manifest_id)
+        if found is None:
+            building = self._building.get(manifest_id)
+            if building is not None and building[0].kept:
+                found = Held(building[0].key, building[2])
+        return found
+
     def stage(self) -> None:
-        """Every complete entry of this share, to be written by ``write_pending``."""
+        """Every complete entry of this share, to be written by ``write_pending`` with
+        the verdicts that the calling-hours check gives them meanwhile (``judged``)."""
         for entry in self._entries:
             if any(d.recipients is None for d in entry.documents):
                 continue
             body = orjson.dumps([_document_json(d) for d in entry.documents])
-            _PENDING.append((self._path(entry.key), signed(entry.key, body)))
+            verdicts: list[Any] = [None] * len(entry.documents)
+            _PENDING[entry.key] = Unsigned(self._path(entry.key), body, verdicts)
         self._entries.clear()
-        self._building.clear()
 
 
 def inputs() -> bytes:
@@ -164,20 +225,23 @@ def signed(key: str, body: bytes) -> bytes:
     return _sign(key, body).encode("ascii") + b"\n" + body
 
 
-def read_signed(path: Path, key: str) -> bytes | None:
+def read_signed(path: Path | str, key: str) -> bytes | None:
     """The body of a file of this cache made for ``key``, or None: no file, or one whose
     digest is not that of the key and the body read."""
-    try:
-        raw = path.read_bytes()
-    except OSError:
+    from reconciler.manifest.yaml_source import NotRegular, TooBig, read_capped
+
+    try:  # one open and one fstat, no file object: every entry of every run
+        raw = read_capped(path, _MAX_BYTES)
+    except (OSError, TooBig, NotRegular):  # a FIFO or device planted here is not waited on
         return None
     digest, _, body = raw.partition(b"\n")
     return body if digest == _sign(key, body).encode("ascii") else None
 
 
-def write_whole(path: Path, data: bytes) -> bool:
+def write_whole(path: Path | str, data: bytes) -> bool:
     """Write a file of this cache whole or not at all (a temporary file, renamed); False
     when it cannot be written, which only costs the work again next time."""
+    path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
@@ -201,23 +265,107 @@ def cache_path(directory: Path | None = None) -> Path:
     return (directory or cache_directory()) / FORMAT
 
 
-def take_pending() -> list[tuple[Path, bytes]]:
+def take_pending() -> dict[str, Unsigned]:
     """The entries this process made, for another to write (a share's process)."""
-    taken = list(_PENDING)
+    taken = dict(_PENDING)
     _PENDING.clear()
     return taken
 
 
-def keep_pending(entries: list[tuple[Path, bytes]]) -> None:
+def keep_pending(entries: dict[str, Unsigned]) -> None:
     """Entries another process made, written with this one's."""
-    _PENDING.extend(entries)
+    _PENDING.update(entries)
+
+
+_FILES: list[tuple[Path, bytes]] = []
+"""Files of this cache that are not entries (planner/dialed.py's verdict), as signed."""
+
+
+def keep_file(path: Path, data: bytes) -> None:
+    """A file of this cache that is not an entry, written with the entries."""
+    _FILES.append((path, data))
 
 
 def write_pending() -> None:
-    """Write the entries this process made, each whole or not at all; a cache that
-    cannot be written only costs the loading next time."""
+    """Write the entries this process made or gave a new verdict, and its other files,
+    each whole or not at all; a cache that cannot be written only costs the loading next
+    time."""
     while _PENDING:
-        write_whole(*_PENDING.pop())
+        key, entry = _PENDING.popitem()
+        body = b"[" + entry.documents + b"," + orjson.dumps(entry.verdicts) + b"]"
+        write_whole(entry.path, signed(key, body))
+    while _FILES:
+        write_whole(*_FILES.pop())
+    _REOPENED.clear()
+
+
+def verdict(held: Held, key: str) -> Verdict | None:
+    """The calling-hours verdict stored for a manifest, if it was made under ``key``
+    (everything the check reads that its entry's key does not cover: the Policy's
+    rules, the year, what Defaults give; calling_hours.py ``verdict_key``); None
+    otherwise, or when it is not of the shape ``judged`` writes."""
+    stored = held.verdict
+    if type(stored) is not list or len(stored) != 3 or stored[0] != key:
+        return None
+    try:
+        return _verdict(stored[1], stored[2])
+    except _Malformed:
+        return None
+
+
+def recipients_in(held: Held, csv_sha256: str) -> Recipients | None:
+    """Where a restored manifest's numbers ring, from its entry, read again (a verdict
+    not of this run's key is rare: a Policy changed); None when the entry is gone or no
+    longer the one of this CSV."""
+    document = _document_of(held, csv_sha256)
+    if document is None:
+        return None
+    try:
+        return _recipients(orjson.loads(_text(document[12])))
+    except ValueError:  # not JSON, or not of the shape written (_Malformed)
+        return None
+
+
+def _document_of(held: Held, csv_sha256: str) -> list[Any] | None:
+    """The manifest's document in its entry read again, if it is still of this CSV."""
+    found = _reopened(held.entry)
+    if found is None or held.index >= len(found[0]):
+        return None
+    document: list[Any] = found[0][held.index]
+    return document if document[4] == csv_sha256 else None
+
+
+def judged(held: Held, key: str, found: Verdict, csv_sha256: str) -> None:
+    """A manifest's verdict under ``key``, into its entry, written anew after the
+    output: the entry made in this run, or the one read again (``recipients_in``) if
+    its document is still of this CSV (the verdict is of this CSV's numbers)."""
+    if held.entry in _REOPENED:
+        reopened = _REOPENED[held.entry]
+        if reopened is None or _document_of(held, csv_sha256) is None:
+            return  # the entry is gone or another's: not touched
+        if held.entry not in _PENDING:
+            documents, verdicts = reopened
+            path = _entry_path(cache_path(), held.entry)
+            _PENDING[held.entry] = Unsigned(path, orjson.dumps(documents), verdicts)
+    entry = _PENDING.get(held.entry)
+    if entry is not None:
+        entry.verdicts[held.index] = _verdict_json(key, found)
+
+
+def _reopened(key: str) -> list[Any] | None:
+    if key not in _REOPENED:
+        found = None
+        body = read_signed(_entry_path(cache_path(), key), key)
+        try:
+            raw = orjson.loads(body) if body is not None else None
+            documents, verdicts = _shape(raw)
+            for document in documents:
+                _check(type(document) is list and len(document) == 13)
+            found = [documents, verdicts]
+        except (ValueError, TypeError):
+            found = None
+        _REOPENED[key] = found
+    return _REOPENED[key]
 
 
 def plain_json(data: Any) -> bool:
@@ -270,6 +418,12 @@ def _system_zone_data() -> str:
     return "package"
 
 
+def _entry_path(directory: Path, key: str) -> str:
+    """An entry's file, under the first two hex characters of its key (a string: two
+    pathlib joins per file cost a third of reading it)."""
+    return f"{directory}{os.sep}{key[:2]}{os.sep}{key}.json"
+
+
 def _sign(key: str, body: bytes) -> str:
     return hashlib.sha256(key.encode("ascii") + b"\0" + body).hexdigest()
 
@@ -316,8 +470,10 @@ def _document_json(d: CachedDocument) -> list[Any]:
         d.size,
         d.rows,
         d.columns,
-        [[f.file, f.line, f.column, f.path, f.message, f.severity] for f in d.findings],
-        _recipients_json(d.recipients),
+        [[column, c.rows, c.count, c.line] for column, c in d.empty.items()],
+        [_diagnostic_json(f) for f in d.findings],
+        # As JSON text: a run that takes the verdict never parses it (a third of the entry).
+        orjson.dumps(_recipients_json(d.recipients)).decode(),
     ]
 
 
@@ -363,13 +519,13 @@ def _int(value: Any) -> int:
 
 
 def _texts(value: Any) -> tuple[str, ...]:
-    _check(type(value) is list)
-    return tuple(_text(item) for item in value)
+    _check(type(value) is list and _only(str, value))
+    return tuple(value)
 
 
 def _ints(value: Any) -> tuple[int, ...]:
-    _check(type(value) is list)
-    return tuple(_int(item) for item in value)
+    _check(type(value) is list and _only(int, value) and min(value, default=0) >= 0)
+    return tuple(value)
 
 
 def _rows(value: Any) -> Rows:
@@ -379,26 +535,36 @@ def _rows(value: Any) -> Rows:
     return Rows(_int(value[0]), _ints(value[1]))
 
 
-def _documents(raw: Any) -> list[CachedDocument]:
-    _check(type(raw) is list and len(raw) > 0)
-    return [_document(item) for item in raw]
+def _shape(raw: Any) -> tuple[list[Any], list[Any]]:
+    """An entry's documents and their verdicts, one each (None: no verdict yet)."""
+    _check(type(raw) is list and len(raw) == 2)
+    documents, verdicts = raw
+    _check(type(documents) is list and len(documents) > 0)
+    _check(type(verdicts) is list and len(verdicts) == len(documents))
+    return documents, verdicts
 
 
-def _document(item: Any) -> CachedDocument:
-    _check(type(item) is list and len(item) == 12)
-    data, positions, csv, target, sha, display, content, size, rows, columns, found, places = item
+def _documents(key: str, raw: Any) -> list[CachedDocument]:
+    documents, verdicts = _shape(raw)
+    return [
+        _document(item, Held(key, index, verdicts[index])) for index, item in enumerate(documents)
+    ]
+
+
+def _document(item: Any, held: Held) -> CachedDocument:
+    """A document of an entry; where its numbers ring is left as read (``recipients_in``
+    decodes it when the verdict stored beside it is not this run's)."""
+    _check(type(item) is list and len(item) == 13)
+    data, positions, csv, target, sha, display, content, size, rows, columns, empty, found, _ = item
     _check(type(data) is dict and type(positions) is dict)
-    # In bulk (comprehensions): this runs for every file of every run.
-    where = {path: (at[0], at[1]) for path, at in positions.items() if _is_position(at)}
-    _check(len(where) == len(positions))
-    findings = []
-    for finding in _list(found):
-        _check(type(finding) is list and len(finding) == 6)
-        file, line, column, path, message, severity = finding
-        _check(severity in ("error", "warning"))
-        findings.append(
-            Diagnostic(_text(file), _int(line), _int(column), _text(path), _text(message), severity)
-        )
+    # Each check in one expression, no call per value: this runs for every file of
+    # every run (a dozen positions: cheaper than checks in bulk).
+    where = {}
+    for path, at in positions.items():
+        _check(type(at) is list and len(at) == 2)
+        line, column = at
+        _check(type(line) is int and type(column) is int and line > 0 and column > 0)
+        where[path] = (line, column)
     return CachedDocument(
         data,
         where,
@@ -410,23 +576,71 @@ def _document(item: Any) -> CachedDocument:
         _int(size),
         _int(rows),
         _texts(columns),
-        findings,
-        _recipients(places),
+        _empty(empty),
+        _diagnostics(found),
+        held=held,
     )
 
 
-def _is_position(value: Any) -> bool:
-    return (
-        type(value) is list
-        and len(value) == 2
-        and type(value[0]) is int
-        and type(value[1]) is int
-        and value[0] > 0
-        and value[1] > 0
-    )
+def _diagnostics(value: Any) -> list[Diagnostic]:
+    """Diagnostics as ``_diagnostic_json`` writes them (each check in one expression:
+    a verdict has a few, and every file of every run has one)."""
+    _check(type(value) is list)
+    found = []
+    for item in value:
+        _check(type(item) is list and len(item) == 6)
+        file, line, column, path, message, severity = item
+        _check(
+            type(file) is str
+            and type(line) is int
+            and type(column) is int
+            and line >= 0
+            and column >= 0
+            and type(path) is str
+            and type(message) is str
+            and severity in ("error", "warning")
+        )
+        found.append(Diagnostic(file, line, column, path, message, severity))
+    return found
 
 
-def _only(kind: type, values: list[Any]) -> bool:
+def _diagnostic_json(d: Diagnostic) -> list[Any]:
+    return [d.file, d.line, d.column, d.path, d.message, d.severity]
+
+
+def _verdict_json(key: str, found: Verdict) -> list[Any]:
+    """A verdict as stored: its diagnostics and holiday reaches (places, messages,
+    counts and row numbers), under the key it was made under."""
+    diagnostics, holidays = found
+    reaches = [[rule, who, n, _diagnostic_json(said)] for rule, who, n, said in holidays]
+    return [key, [_diagnostic_json(d) for d in diagnostics], reaches]
+
+
+def _verdict(diagnostics: Any, holidays: Any) -> Verdict:
+    _check(type(holidays) is list)
+    reaches: list[Reach] = []
+    for reach in holidays:
+        _check(type(reach) is list and len(reach) == 4)
+        rule, campaign, contacts, said = reach
+        _check(type(rule) is str and type(campaign) is str and type(contacts) is int)
+        _check(contacts >= 0)
+        reaches.append((rule, campaign, contacts, _diagnostics([said])[0]))
+    return _diagnostics(diagnostics), reaches
+
+
+def _empty(value: Any) -> dict[str, EmptyCells]:
+    from reconciler.manifest.contacts import EmptyCells
+
+    found = {}
+    for item in _list(value):
+        _check(type(item) is list and len(item) == 4)
+        column, rows, count, line = item
+        found[_text(column)] = EmptyCells(_ints(rows), _int(count), _int(line))
+    _check(len(found) == len(value))
+    return found
+
+
+def _only(kind: type, values: Iterable[Any]) -> bool:
     """Whether every value is exactly of ``kind`` (not a subclass: no bool for int)."""
     return set(map(type, values)) <= {kind}
 

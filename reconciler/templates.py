@@ -7,15 +7,13 @@ per workflow), the CSV's facts come from the share that loaded it, findings go o
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler.diagnostics import Diagnostic
-from reconciler.manifest.contacts import ContactsFile, column_at, read_records
+from reconciler.manifest.contacts import ContactsFile, EmptyCells
 
 TOKEN = re.compile(r"\{\{\s*([^|\s}]+)(?:\s*\|\s*([^:}]+)(?::([^}]+))?)?\s*\}\}")
 """Dograh's ``TEMPLATE_VAR_PATTERN``: group 1 the name, group 2 a filter."""
@@ -60,17 +58,6 @@ def required_variables(definition: Any) -> set[str]:
 
 def _items(value: Any) -> Iterable[Mapping[str, Any]]:
     return [item for item in value if isinstance(item, Mapping)] if isinstance(value, list) else []
-
-
-@dataclass(frozen=True)
-class EmptyCells:
-    """The rows of one column whose cell is missing or blank (Dograh's row numbers)."""
-
-    rows: tuple[int, ...]
-    """The first few."""
-    count: int
-    line: int
-    """Where the first of them starts in the file."""
 
 
 @dataclass(frozen=True)
@@ -159,37 +146,6 @@ def describe_rows(cells: EmptyCells) -> str:
 
 
 def facts_of(contacts: ContactsFile) -> CsvFacts:
-    """The CSV's columns and, per column, its rows without a value: every record counts
-    (blank lines too), numbered as Dograh numbers rows (the header is row 1)."""
-    text = contacts.raw.decode("utf-8")
-    records, lines = _records_and_lines(text)
-    data = records[1:]
-    empty = {}
-    for column in dict.fromkeys(contacts.columns):
-        index = column_at(contacts.columns, column)  # the value each call is given
-        # One comprehension per column: C-speed loops over the rows, not Python's.
-        missing = [
-            at
-            for at, record in enumerate(data)
-            if index >= len(record) or not record[index].strip()
-        ]
-        if missing:
-            rows = tuple(at + 2 for at in missing[:LISTED_ROWS])
-            empty[column] = EmptyCells(rows, len(missing), lines[missing[0] + 1])
-    return CsvFacts(frozenset(contacts.columns), empty)
-
-
-def _records_and_lines(text: str) -> tuple[list[list[str]], list[int]]:
-    """Records as Dograh reads them, with the line each starts on."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    if '"' not in text and "\r" not in text:
-        records = read_records(text)
-        return records, list(range(1, len(records) + 1))
-    reader = csv.reader(io.StringIO(text))
-    records, lines, line = [], [], 1
-    for record in reader:
-        records.append(record)
-        lines.append(line)
-        line = reader.line_num + 1
-    return records, lines
+    """The CSV's columns and, per column, its rows without a value: found when the CSV
+    was read (contacts.py ``empty_cells``), or restored with it from the content cache."""
+    return CsvFacts(frozenset(contacts.columns), contacts.empty)

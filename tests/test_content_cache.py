@@ -7,13 +7,20 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import orjson
 import pytest
 
 from dograh_sandbox.testing import SandboxHandle
+from reconciler import calling_hours, content_cache
 from reconciler.cli import run
 from reconciler.hours import rules
 from reconciler.manifest import load, yaml_source
+from reconciler.manifest.contacts import EmptyCells
+from reconciler.manifest.load import Manifest
+from reconciler.planner.run import load_manifests
+from reconciler.templates import facts_of
 
 MANIFEST = """\
 apiVersion: dograh-campaigns/v1
@@ -195,3 +202,189 @@ def test_a_changed_rule_file_is_another_cache(
     assert campaigns("validate") == cold
     assert len(parsed) == 3
     assert len(_entries()) == 6
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The campaigns whose calling hours were checked (not taken from the cache)."""
+    seen: list[str] = []
+    check = calling_hours.check_manifest
+
+    def counting(manifest: Manifest, *args: Any) -> Any:
+        seen.append(manifest.name)
+        return check(manifest, *args)
+
+    monkeypatch.setattr(calling_hours, "check_manifest", counting)
+    return seen
+
+
+POLICY = """\
+apiVersion: dograh-campaigns/v1
+kind: Policy
+metadata:
+  name: canada-only
+spec:
+  calling_hours:
+    rules: [ca-crtc]
+"""
+
+
+def test_the_calling_hours_verdict_is_kept_and_made_again_under_another_policy(
+    repo: Path, campaigns: Run, parsed: list[str], checks: list[str]
+) -> None:
+    cold = campaigns("validate")
+    assert sorted(checks) == ["alpha", "beta", "gamma"]
+    checks.clear()
+    assert campaigns("validate") == cold
+    assert checks == []
+    (repo / "campaigns.d" / "policy.yaml").write_text(POLICY)
+    parsed.clear()
+    canadian = campaigns("validate")
+    assert parsed == ["campaigns.d/policy.yaml"]
+    assert sorted(checks) == ["alpha", "beta", "gamma"]
+    assert "10 errors in 1 file" in cold[1] and "1 error in 1 file" in canadian[1]
+    assert canadian == campaigns("--no-cache", "validate")
+    checks.clear()
+    assert campaigns("validate") == canadian
+    assert checks == []
+
+
+def test_a_schedule_from_defaults_is_part_of_the_verdicts_key(
+    repo: Path, campaigns: Run, checks: list[str]
+) -> None:
+    defaults = repo / "campaigns.d" / "defaults.yaml"
+    for name in ("alpha", "beta", "gamma"):
+        manifest = repo / "campaigns.d" / f"{name}.yaml"
+        manifest.write_text(manifest.read_text().split("  schedule:")[0])
+    defaults.write_text(DEFAULTS.format(start="13:00"))
+    late = campaigns("validate")
+    assert late[0] == 0, late[1]
+    checks.clear()
+    defaults.write_text(DEFAULTS.format(start="08:00"))
+    early = campaigns("validate")
+    assert early[0] == 1 and "(spec.schedule from campaigns.d/defaults.yaml:" in early[1]
+    assert sorted(checks) == ["alpha", "beta", "gamma"]
+    assert early == campaigns("--no-cache", "validate")
+    checks.clear()
+    assert campaigns("validate") == early
+    assert checks == []
+
+
+DEFAULTS = """\
+apiVersion: dograh-campaigns/v1
+kind: Defaults
+metadata:
+  name: shared
+spec:
+  schedule:
+    timezone: America/New_York
+    slots:
+      - days: [mon, tue, wed, thu, fri]
+        start: "{start}"
+        end: "17:00"
+"""
+
+
+def test_a_verdict_not_of_the_shape_written_is_made_again(
+    repo: Path, campaigns: Run, parsed: list[str], checks: list[str]
+) -> None:
+    cold = campaigns("validate")
+    for path in _entries():
+        body = orjson.loads(path.read_bytes().split(b"\n", 1)[1])
+        for verdict in body[1]:
+            verdict[1] = [[*finding[:5], "fatal"] for finding in verdict[1]] or "none"
+        path.write_bytes(content_cache.signed(path.stem, orjson.dumps(body)))
+    parsed.clear()
+    checks.clear()
+    assert campaigns("validate") == cold
+    assert parsed == []
+    assert sorted(checks) == ["alpha", "beta", "gamma"]
+    checks.clear()
+    assert campaigns("validate") == cold
+    assert checks == []
+
+
+def test_an_edited_verdict_is_a_damaged_entry(
+    repo: Path, campaigns: Run, parsed: list[str], checks: list[str]
+) -> None:
+    cold = campaigns("validate")
+    for path in _entries():  # only beta's verdict has errors
+        path.write_bytes(path.read_bytes().replace(b'"error"', b'"warning"'))
+    parsed.clear()
+    checks.clear()
+    assert campaigns("validate") == cold
+    assert parsed == ["campaigns.d/beta.yaml"] and checks == ["beta"]
+
+
+def test_a_csvs_empty_cells_come_back_from_the_cache_as_read(repo: Path, parsed: list[str]) -> None:
+    """What the template check needs of a CSV (its rows without a value) is kept with
+    the entry: a warm load gives what a cold one found, without reading the YAML."""
+    csv = repo / "campaigns.d" / "contacts" / "alpha.csv"
+    csv.write_text('phone_number,first_name\n+12125550100,"Ada\nLovelace"\n+13125550101, \n\n')
+    content_cache.use(False)
+    cold = {m.name: facts_of(m.contacts) for m in load_manifests(["campaigns.d"])[0]}
+    content_cache.use(True)
+    load_manifests(["campaigns.d"])
+    content_cache.write_pending()
+    parsed.clear()
+    warm = {m.name: facts_of(m.contacts) for m in load_manifests(["campaigns.d"])[0]}
+    assert parsed == []
+    assert warm == cold
+    assert cold["alpha"].empty == {
+        "phone_number": EmptyCells((4,), 1, 5),
+        "first_name": EmptyCells((3, 4), 2, 4),
+    }
+    assert cold["beta"].empty == {}
+
+
+def test_a_fifo_planted_as_an_entry_is_a_miss_not_a_hang(
+    repo: Path, campaigns: Run, parsed: list[str]
+) -> None:
+    cold = campaigns("validate")
+    for path in _entries():
+        path.unlink()
+        os.mkfifo(path)
+    parsed.clear()
+    assert campaigns("validate") == cold
+    assert len(parsed) == 3
+
+
+def test_a_new_verdict_goes_only_into_an_entry_of_the_same_csv(repo: Path, campaigns: Run) -> None:
+    """A verdict made again (another Policy) is written into the entry read again only
+    while its document is of the CSV the verdict was made from."""
+    campaigns("validate")
+    path = _entries()[0]
+    held = content_cache.Held(path.stem, 0)
+    verdict: content_cache.Verdict = ([], [])
+    assert content_cache.recipients_in(held, "0" * 64) is None
+    content_cache.judged(held, "another key", verdict, "0" * 64)
+    assert content_cache.take_pending() == {}
+    csv_sha256 = orjson.loads(path.read_bytes().split(b"\n", 1)[1])[0][0][4]
+    assert content_cache.recipients_in(held, csv_sha256) is not None
+    content_cache.judged(held, "another key", verdict, csv_sha256)
+    content_cache.write_pending()
+    stored = orjson.loads(path.read_bytes().split(b"\n", 1)[1])[1][0]
+    assert stored == ["another key", [], []]
+    assert content_cache.verdict(content_cache.Held(path.stem, 0, stored), "another key") == verdict
+
+
+def test_each_document_of_a_file_keeps_its_own_verdict(
+    repo: Path, campaigns: Run, checks: list[str]
+) -> None:
+    directory = repo / "campaigns.d"
+    pair = (directory / "alpha.yaml").read_text() + "---\n" + (directory / "beta.yaml").read_text()
+    (directory / "pair.yaml").write_text(pair)
+    (directory / "alpha.yaml").unlink()
+    (directory / "beta.yaml").unlink()
+    cold = campaigns("validate")
+    assert "beta: " in cold[1] and "alpha: " in cold[1]
+    checks.clear()
+    assert campaigns("validate") == cold
+    assert checks == []
+    (directory / "policy.yaml").write_text(POLICY)
+    canadian = campaigns("validate")
+    assert sorted(checks) == ["alpha", "beta", "gamma"]
+    assert canadian == campaigns("--no-cache", "validate")
+    checks.clear()
+    assert campaigns("validate") == canadian
+    assert checks == []

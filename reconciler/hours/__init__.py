@@ -18,6 +18,7 @@ from reconciler.hours.check import (
     check_hours,
     findings_for_numbers,
     findings_for_zones,
+    reference_year,
 )
 from reconciler.hours.numbers import (
     KnownPrefixes,
@@ -51,4 +52,5 @@ __all__ = [
     "known_prefixes",
     "learn_prefixes",
     "normalise_e164",
+    "reference_year",
 ]

@@ -130,7 +130,7 @@ def _legal_text(schedule: _Schedule, reached: tuple[tuple[str, Rule], ...], marg
     key = (reached, margin)
     text = schedule.legal.get(key)
     if text is None:
-        masks = legal_windows(schedule.zone, reached, margin, _year())
+        masks = legal_windows(schedule.zone, reached, margin, reference_year())
         days = [slot.day for slot in schedule.slots]
         zones = sorted({zone for zone, _ in reached})
         text = schedule.legal[key] = legal_text(schedule.zone, days, masks, zones)
@@ -276,12 +276,13 @@ def _evaluate(schedule: _Schedule, zone: str, rule: Rule, margin: int) -> tuple[
         if len(_evaluations) >= _CACHE_LIMIT:
             _evaluations.clear()
         found = _evaluations[key] = evaluate(
-            schedule.zone, schedule.slots, zone, rule, margin, _year()
+            schedule.zone, schedule.slots, zone, rule, margin, reference_year()
         )
     return found
 
 
 @cache
-def _year() -> int:
-    """The reference year: this one, so that the time zone rules in force are used."""
+def reference_year() -> int:
+    """The reference year: this one, so that the time zone rules in force are used (a
+    verdict kept in the content cache is made under it)."""
     return date.today().year

@@ -381,6 +381,7 @@ class DefaultsFinder:
     def __init__(self, source_paths: SourcePaths) -> None:
         self._paths = source_paths
         self._own: dict[str, DefaultsDocument | None] = {}
+        self._chains: dict[str, tuple[DefaultsDocument, ...]] = {}
         self.diagnostics: list[Diagnostic] = []
         self.seen: set[str] = set()
         """The files (as displayed) in which a Defaults document was found."""
@@ -391,13 +392,14 @@ class DefaultsFinder:
         may hold a Defaults document: not read a second time here."""
 
     def chain(self, manifest: Path | str) -> list[DefaultsDocument]:
-        """The Defaults that apply to a manifest file, nearest first."""
-        found = []
-        for directory in self._paths.up_to_root(self._paths.dir_of(manifest)):
-            own = self.of_directory(directory)
-            if own is not None:
-                found.append(own)
-        return found
+        """The Defaults that apply to a manifest file, nearest first: found once per
+        directory (the manifests of one directory share them)."""
+        start = self._paths.dir_of(manifest)
+        found = self._chains.get(start)
+        if found is None:
+            above = map(self.of_directory, self._paths.up_to_root(start))
+            found = self._chains[start] = tuple(own for own in above if own is not None)
+        return list(found)
 
     def of_directory(self, directory: str) -> DefaultsDocument | None:
         """A (real) directory's own Defaults document, if it holds a valid one."""
@@ -636,6 +638,7 @@ def _cached(
         contacts.size,
         contacts.rows,
         contacts.columns,
+        contacts.empty,
         findings,
     )
 
@@ -677,7 +680,15 @@ def _restore(
         if sha256 != item.csv_sha256:
             return False
         read = ContactsFile(
-            target, item.display, sha256, item.content, item.size, item.rows, item.columns, raw
+            target,
+            item.display,
+            sha256,
+            item.content,
+            item.size,
+            item.rows,
+            item.columns,
+            item.empty,
+            raw,
         )
         checked.append((item, campaign, read, item.findings))
     for item, campaign, fresh, findings in checked:
@@ -698,7 +709,7 @@ def _restore(
             defaults_at,
         )
         loaded.manifests.append(manifest)
-        cache.restored(id(manifest), item.recipients)
+        cache.restored(id(manifest), item.held)
     return True
 
 

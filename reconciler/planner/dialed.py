@@ -55,7 +55,7 @@ def dialed_numbers(
     if repeated_numbers(found):
         return found
     if key is not None:
-        content_cache.keep_pending([(verdict_path(key), content_cache.signed(key, VERDICT))])
+        content_cache.keep_file(verdict_path(key), content_cache.signed(key, VERDICT))
     return []
 
 

@@ -8,8 +8,10 @@ are read only when no kept verdict says nobody is shared: planner/dialed.py), an
 cache entries made, which this process writes after the output. Then, for all chunks
 together (``gather``): the numbers the check of one person in two campaigns needs, the
 Policy of the tree above the paths, the names and pinned ids used twice, a second
-Policy, the owner token. The calling-hours check needs the one Policy,
-so it runs on the whole (``hours_checked``).
+Policy, the owner token. The calling-hours check needs the one Policy, so it runs on the
+whole (``hours_checked``): a file the content cache holds brings its
+verdict, used when made under this Policy, and the places its numbers ring are decoded
+only when it is not; the entries made or given a new verdict are written afterwards.
 """
 
 from __future__ import annotations
@@ -24,13 +26,13 @@ from reconciler import content_cache
 from reconciler.cache import PrefixCache
 from reconciler.calling_hours import (
     HolidayReach,
-    check_manifest,
+    checked,
     dials,
     holidays_once,
     hours_policy,
     recipients_of,
 )
-from reconciler.content_cache import FileCache
+from reconciler.content_cache import FileCache, Held, Unsigned
 from reconciler.diagnostics import Diagnostic
 from reconciler.environment import policy_files_above, second_policy
 from reconciler.errors import UserError
@@ -59,14 +61,18 @@ class Chunk:
     policies: list[PolicyDocument]
     defaults: list[DefaultsDocument]
     diagnostics: list[Diagnostic]
-    recipients: list[Recipients]
+    recipients: list[Recipients | None]
     """Where each manifest's numbers ring (a draft's too: its unreadable numbers are
-    warnings), in the manifests' order."""
+    warnings), in the manifests' order; None for one restored from the content cache
+    (its entry's calling-hours verdict is used, or decoded only when it misses)."""
+    held: list[Held | None]
+    """Each manifest's place in the content cache (None: not cached)."""
     dialed: list[Dialed | None]
     """The numbers each manifest that dials calls (shared_contacts.py), None where the
     content cache restored it: read only when no verdict is kept (planner/dialed.py)."""
-    entries: list[tuple[Path, bytes]]
-    """The content cache entries made, for this process to write after the output."""
+    entries: dict[str, Unsigned]
+    """The content cache entries made, for this process to write after the output with
+    their calling-hours verdicts."""
 
 
 def load_chunk(files: list[Path], cached: bool) -> Chunk:
@@ -75,12 +81,12 @@ def load_chunk(files: list[Path], cached: bool) -> Chunk:
     cache = FileCache() if cached else None
     loaded = load_files(files, cache)
     prefixes: PrefixCache | None = None
-    recipients: list[Recipients] = []
+    recipients: list[Recipients | None] = []
     dialed: list[Dialed | None] = []
     for manifest in loaded.manifests:
-        known = cache.recipients(id(manifest)) if cache is not None else None
+        known: Recipients | None = None
         numbers: Dialed | None = None
-        if known is None:
+        if cache is None or not cache.holds(id(manifest)):
             if prefixes is None:  # only when some file was not in the content cache
                 prefixes = PrefixCache()
                 prefixes.learn()
@@ -100,6 +106,7 @@ def load_chunk(files: list[Path], cached: bool) -> Chunk:
         loaded.defaults,
         loaded.diagnostics,
         recipients,
+        [cache.held(id(m)) if cache is not None else None for m in loaded.manifests],
         dialed,
         content_cache.take_pending(),
     )
@@ -111,7 +118,8 @@ class Loaded:
 
     files: list[Path]
     manifests: list[Manifest]
-    recipients: list[Recipients]
+    recipients: list[Recipients | None]
+    held: list[Held | None]
     dialed: list[Dialed]
     """The numbers each manifest that dials calls, when some number is in two of their
     CSVs; none otherwise (planner/dialed.py)."""
@@ -145,11 +153,13 @@ def gather(
     manifests = [m for part in parts for m in part.manifests]
     policies = [p for part in parts for p in part.policies]
     identities = [m.identity() for m in manifests]
-    content_cache.keep_pending([entry for part in parts for entry in part.entries])
+    for part in parts:
+        content_cache.keep_pending(part.entries)
     return Loaded(
         files=files,
         manifests=manifests,
         recipients=[r for part in parts for r in part.recipients],
+        held=[h for part in parts for h in part.held],
         dialed=dialed_numbers(manifests, [d for part in parts for d in part.dialed], pool),
         policies=policies,
         diagnostics=[
@@ -191,7 +201,7 @@ def tree_policies(paths: Sequence[str], files: Sequence[Path]) -> list[Chunk]:
     if not above:
         return []
     loaded = load_files(above)
-    return [Chunk([], loaded.policies, [], loaded.diagnostics, [], [], [])]
+    return [Chunk([], loaded.policies, [], loaded.diagnostics, [], [], [], {})]
 
 
 def owner_of(policies: Sequence[PolicyDocument], paths: Sequence[str]) -> Owner:
@@ -205,12 +215,14 @@ def owner_of(policies: Sequence[PolicyDocument], paths: Sequence[str]) -> Owner:
 
 def hours_checked(loaded: Loaded) -> tuple[list[Diagnostic], list[HolidayReach]]:
     """The calling-hours check of every manifest under the Policy's rules (else the
-    default ones); holiday reaches apart, said once per rule for all (``across``)."""
+    default ones), or its verdict as the content cache holds it; holiday reaches apart,
+    said once per rule for all (``across``)."""
     policy = hours_policy(loaded.rules)
     found: list[Diagnostic] = []
     holidays: list[HolidayReach] = []
-    for manifest, recipients in zip(loaded.manifests, loaded.recipients, strict=True):
-        diagnostics, reached = check_manifest(manifest, recipients, policy)
+    each = zip(loaded.manifests, loaded.recipients, loaded.held, strict=True)
+    for manifest, recipients, held in each:
+        diagnostics, reached = checked(manifest, recipients, held, policy)
         found.extend(diagnostics)
         holidays.extend(reached)
     return found, holidays

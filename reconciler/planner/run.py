@@ -187,7 +187,7 @@ def plan_paths(
         hours, holidays = hours_checked(loaded)
         live = fetching.result()
     # Where the numbers ring is said now: thousands of manifests' places weigh megabytes.
-    loaded = replace(loaded, recipients=[])
+    loaded = replace(loaded, recipients=[], held=[])
     # Pinned outside the paths: not matched here by name either.
     claimed = pinned_ids(loaded.identities) | beyond.pinned
     part = each(
