@@ -378,14 +378,18 @@ def plain_json(data: Any) -> bool:
 
 
 def verdict_inputs() -> dict[str, str]:
-    """Everything that decides where a number rings and which rules hold there: a
-    change of any one is another cache (phonenumbers' version as installed: a run that
-    finds every file in the content cache does not import it)."""
+    """Everything that decides where a number rings and which rules hold there, and how
+    a file reads (Python's: its ``csv`` reader, the digits ``int`` takes): a change of
+    any one is another cache (phonenumbers' version as installed: a run that finds every
+    file in the content cache does not import it)."""
+    import sys
+
     import reconciler
     from reconciler.hours import numbers, rules
 
     return {
         "tool": reconciler.__version__,
+        "python": sys.version,
         "phonenumbers": _package_version("phonenumbers"),
         "tzdata": _package_version("tzdata"),
         "zoneinfo": _system_zone_data(),

@@ -20,7 +20,6 @@ cache's entries.
 from __future__ import annotations
 
 import hashlib
-import sys
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -61,10 +60,10 @@ def dialed_numbers(
 
 def verdict_key(csvs: Iterable[str]) -> str:
     """The digest of what decides whether a number is in two of the CSVs: the content
-    cache's inputs, Python's version (its ``csv`` reader, which characters ``int`` takes
-    as digits) and the sha256 of each CSV's bytes (``csvs``), sorted, repeats kept."""
+    cache's inputs (the tool's code, Python's version: its ``csv`` reader, the digits
+    ``int`` takes) and the sha256 of each CSV's bytes (``csvs``), sorted, repeats kept."""
     digest = hashlib.sha256(content_cache.inputs())
-    digest.update(b"\0shared contacts\0" + sys.version.encode())
+    digest.update(b"\0shared contacts")
     for csv in sorted(csvs):
         digest.update(b"\0" + csv.encode("ascii"))
     return digest.hexdigest()
