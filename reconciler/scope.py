@@ -69,31 +69,21 @@ def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
     skip = {real.real_file(file)[0] for file in planned}
     manifests: list[Named] = []
     unsure: list[Diagnostic] = []
-    cwd = str(Path.cwd())
-    trees = _trees(paths)
-    for root in dict.fromkeys(Path(repository_of(path)) for path in paths):
+    cwd = os.getcwd()
+    trees: list[str] | None = None  # worked out at the first file not planned
+    for root in dict.fromkeys(repository_of(path) for path in paths):
         files, complete = _files(root)
-        if trees:
-            files = [f for f in files if any(inside(real.real_file(f)[0], t) for t in trees)]
         if not complete:
-            unsure.append(
-                Diagnostic(
-                    os.path.relpath(root)
-                    if inside(str(root), os.path.realpath(cwd))
-                    else str(root),
-                    1,
-                    1,
-                    "",
-                    f"not a git repository, and more than {MAX_DIRECTORIES:,} folders to "
-                    "search for the manifests outside the given paths: they were not all "
-                    "read, so no campaign is paused as gone in this plan (plan in a git "
-                    "repository, or give every manifest's path)",
-                    "warning",
-                )
-            )
+            unsure.append(_too_many_folders(root, cwd))
         for file in files:
-            where, linked = real.real_file(file)
-            if where in skip or linked:
+            # A planned file, or one seen from another root: no lstat (most files).
+            # A file that is a link is never read, so its real path is not needed.
+            where = real.in_real_dir(file)
+            if where in skip:
+                continue
+            if trees is None:
+                trees = _trees(paths)
+            if (trees and not any(inside(where, t) for t in trees)) or os.path.islink(where):
                 continue
             skip.add(where)
             try:
@@ -115,6 +105,20 @@ def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
     return Outside(tuple(manifests), tuple(unsure))
 
 
+def _too_many_folders(root: str, cwd: str) -> Diagnostic:
+    return Diagnostic(
+        os.path.relpath(root) if inside(root, os.path.realpath(cwd)) else root,
+        1,
+        1,
+        "",
+        f"not a git repository, and more than {MAX_DIRECTORIES:,} folders to "
+        "search for the manifests outside the given paths: they were not all "
+        "read, so no campaign is paused as gone in this plan (plan in a git "
+        "repository, or give every manifest's path)",
+        "warning",
+    )
+
+
 def _trees(paths: Sequence[str]) -> list[str]:
     """The environments (environment.py) the paths lie in: another tree is another
     organization, whose manifests neither name this one's campaigns nor share its names."""
@@ -132,13 +136,14 @@ MAX_DIRECTORIES = 10_000
 read the whole disk."""
 
 
-def _files(root: Path) -> tuple[list[Path], bool]:
-    """Every manifest-named file of the repository at ``root``; False when there were
-    too many folders to search them all."""
-    if (root / ".git").exists():
+def _files(root: str) -> tuple[list[str], bool]:
+    """Every manifest-named file of the repository at ``root`` (a real path); False when
+    there were too many folders to search them all. Paths as strings: ten thousand
+    ``Path`` objects cost more than the rest of the search."""
+    if Path(root, ".git").exists():
         try:
             listed = subprocess.run(
-                ["git", "-C", str(root), "ls-files", "-z", "-co", "--exclude-standard"],
+                ["git", "-C", root, "ls-files", "-z", "-co", "--exclude-standard"],
                 capture_output=True,
                 check=False,
             )
@@ -146,11 +151,11 @@ def _files(root: Path) -> tuple[list[Path], bool]:
             listed = subprocess.CompletedProcess([], 1)
         if listed.returncode == 0:
             names = (os.fsdecode(name) for name in listed.stdout.split(b"\0") if name)
-            return [root / name for name in names if is_manifest_name(name)], True
-    found: list[Path] = []
+            return [os.path.join(root, name) for name in names if is_manifest_name(name)], True
+    found: list[str] = []
     for count, (directory, subdirectories, files) in enumerate(os.walk(root)):
         if count >= MAX_DIRECTORIES:
             return found, False
         subdirectories[:] = [d for d in subdirectories if d != ".git"]
-        found.extend(Path(directory) / f for f in files if is_manifest_name(f))
+        found.extend(os.path.join(directory, f) for f in files if is_manifest_name(f))
     return found, True
