@@ -8,7 +8,7 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from reconciler.manifest.model import DAYS
-from reconciler.render.escape import text
+from reconciler.render.escape import plain, text
 
 if TYPE_CHECKING:
     from reconciler.plan import Upload
@@ -25,6 +25,8 @@ def show(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):  # quoted, with JSON's escapes; then what JSON leaves raw
+        if plain(value) and '"' not in value and "\\" not in value:
+            return f'"{value}"'  # what JSON makes of it: nothing to escape
         return text(json.dumps(value, ensure_ascii=False))
     if isinstance(value, dict):
         if set(value) == {"timezone", "slots"}:
