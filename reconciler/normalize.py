@@ -106,8 +106,15 @@ def schedule_view(timezone: str, windows: Iterable[Window]) -> dict[str, Any] | 
 def desired_schedule_view(schedule: Schedule | None) -> dict[str, Any] | None:
     if schedule is None:
         return None
-    slots = tuple((slot.start, slot.end, tuple(slot.weekdays())) for slot in schedule.slots)
-    return _view(schedule.timezone, _slots_grouped(slots))
+    return _view(schedule.timezone, _slots_grouped(_slots_key(schedule)))
+
+
+SlotsKey = tuple[tuple[str, str, tuple[int, ...]], ...]
+"""A manifest's slots as what its windows depend on: (start, end, weekdays) each."""
+
+
+def _slots_key(schedule: Schedule) -> SlotsKey:
+    return tuple((slot.start, slot.end, tuple(slot.weekdays())) for slot in schedule.slots)
 
 
 Grouped = tuple[tuple[tuple[str, ...], str, str], ...]
@@ -124,7 +131,7 @@ def _grouped(windows: frozenset[Window]) -> Grouped:
 
 
 @lru_cache(maxsize=1024)
-def _slots_grouped(slots: tuple[tuple[str, str, tuple[int, ...]], ...]) -> Grouped:
+def _slots_grouped(slots: SlotsKey) -> Grouped:
     """A manifest's slots (start, end, weekdays) grouped: ``Schedule.api_slots`` once per
     distinct slots."""
     return _grouped(frozenset((day, start, end) for start, end, days in slots for day in days))
@@ -170,12 +177,19 @@ def api_breaker(config: ManifestBreaker) -> BreakerBody:
 
 def api_schedule(schedule: Schedule) -> ScheduleBody:
     """The ``schedule_config`` to send for a manifest's schedule."""
+    return _schedule_body(schedule.timezone, _slots_key(schedule))
+
+
+@lru_cache(maxsize=1024)
+def _schedule_body(timezone: str, slots: SlotsKey) -> ScheduleBody:
+    """Once per distinct schedule: a frozen model, which the requests of the campaigns
+    of one schedule share. The slots as ``Schedule.api_slots`` orders them."""
+    windows = sorted({(day, start, end) for start, end, days in slots for day in days})
     return ScheduleBody(
         enabled=True,
-        timezone=schedule.timezone,
+        timezone=timezone,
         slots=tuple(
-            SlotBody(day_of_week=day, start_time=start, end_time=end)
-            for day, start, end in schedule.api_slots()
+            SlotBody(day_of_week=day, start_time=start, end_time=end) for day, start, end in windows
         ),
     )
 
