@@ -66,7 +66,8 @@ class Outside:
 def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
     """The manifests of the repositories of ``paths`` other than the ``planned`` files."""
     real = SourcePaths()
-    skip = {real.real_file(file)[0] for file in planned}
+    given = _Planned(real, planned)
+    seen: set[str] = set()
     manifests: list[Named] = []
     unsure: list[Diagnostic] = []
     cwd = os.getcwd()
@@ -76,33 +77,54 @@ def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
         if not complete:
             unsure.append(_too_many_folders(root, cwd))
         for file in files:
-            # A planned file, or one seen from another root: no lstat (most files).
-            # A file that is a link is never read, so its real path is not needed.
+            # A planned file, or one seen from another root: no syscall (most files).
             where = real.in_real_dir(file)
-            if where in skip:
+            if where in given.entries or where in seen:
                 continue
             if trees is None:
                 trees = _trees(paths)
             if (trees and not any(inside(where, t) for t in trees)) or os.path.islink(where):
-                continue
-            skip.add(where)
+                continue  # another environment's; or a link, never read
+            seen.add(where)
             try:
                 raw = read_capped(file, MAX_FILE_BYTES, follow=False)
             except (TooBig, NotRegular, OSError):
                 continue  # refused as a manifest by every command: it names nothing
             named, problem = named_in(raw, display_path(file, cwd))
-            manifests.extend(named)
-            if problem is not None:
-                unsure.append(
-                    replace(
-                        problem,
-                        message="outside the given paths, this manifest cannot be read "
-                        f"({problem.message}); a campaign it may name would look gone, so no "
-                        "campaign is paused as gone in this plan",
-                        severity="warning",
-                    )
-                )
+            if (named or problem is not None) and not given.leads_to(where):
+                manifests.extend(named)
+                if problem is not None:
+                    unsure.append(_unreadable(problem))
     return Outside(tuple(manifests), tuple(unsure))
+
+
+class _Planned:
+    """The planned files as entries of their real directories (no syscall per file), and,
+    only when a file outside the paths names something, the files their links lead to:
+    one lstat per planned file, which most runs never need."""
+
+    def __init__(self, real: SourcePaths, files: Collection[str]) -> None:
+        self._real = real
+        self._files = files
+        self.entries = {real.in_real_dir(file) for file in files}
+        self._targets: set[str] | None = None
+
+    def leads_to(self, where: str) -> bool:
+        """Whether a planned file is a link to the real file ``where``."""
+        if self._targets is None:
+            resolved = (self._real.real_file(file) for file in self._files)
+            self._targets = {target for target, linked in resolved if linked}
+        return where in self._targets
+
+
+def _unreadable(problem: Diagnostic) -> Diagnostic:
+    return replace(
+        problem,
+        message="outside the given paths, this manifest cannot be read "
+        f"({problem.message}); a campaign it may name would look gone, so no "
+        "campaign is paused as gone in this plan",
+        severity="warning",
+    )
 
 
 def _too_many_folders(root: str, cwd: str) -> Diagnostic:
