@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from reconciler.plan import Upload
 
 ABSENT = "(none)"
+_SCHEDULE = frozenset({"timezone", "slots"})
+_SLOT = frozenset({"days", "start", "end"})
 
 
 def show(value: Any) -> str:
@@ -29,9 +31,9 @@ def show(value: Any) -> str:
             return f'"{value}"'  # what JSON makes of it: nothing to escape
         return text(json.dumps(value, ensure_ascii=False))
     if isinstance(value, dict):
-        if set(value) == {"timezone", "slots"}:
+        if value.keys() == _SCHEDULE:
             return describe_schedule(value)
-        if set(value) == {"days", "start", "end"}:
+        if value.keys() == _SLOT:
             return describe_slot(value)
         return "{" + ", ".join(f"{text(str(k))} = {show(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):
