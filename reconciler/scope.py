@@ -32,7 +32,7 @@ from reconciler.live import LiveCampaign
 from reconciler.manifest.load import is_manifest_name
 from reconciler.manifest.paths import SourcePaths, display_path, inside, repository_of
 from reconciler.manifest.yaml_source import MAX_FILE_BYTES, NotRegular, TooBig, read_capped
-from reconciler.named import Named, named_in
+from reconciler.named import MARK, Named, named_in
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,11 @@ def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
     """The manifests of the repositories of ``paths`` other than the ``planned`` files."""
     real = SourcePaths()
     given = _Planned(real, planned)
+    trees = _Trees(paths)
     seen: set[str] = set()
     manifests: list[Named] = []
     unsure: list[Diagnostic] = []
     cwd = os.getcwd()
-    trees: list[str] | None = None  # worked out at the first file not planned
     for root in dict.fromkeys(repository_of(path) for path in paths):
         files, complete = _files(root)
         if not complete:
@@ -79,23 +79,38 @@ def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
         for file in files:
             # A planned file, or one seen from another root: no syscall (most files).
             where = real.in_real_dir(file)
-            if where in given.entries or where in seen:
-                continue
-            if trees is None:
-                trees = _trees(paths)
-            if (trees and not any(inside(where, t) for t in trees)) or os.path.islink(where):
-                continue  # another environment's; or a link, never read
+            if where in given.entries or where in seen or os.path.islink(where):
+                continue  # a link is never read
             seen.add(where)
             try:
                 raw = read_capped(file, MAX_FILE_BYTES, follow=False)
             except (TooBig, NotRegular, OSError):
                 continue  # refused as a manifest by every command: it names nothing
+            if MARK not in raw or not trees.hold(where):
+                continue  # names nothing (named.py), or another environment's
             named, problem = named_in(raw, display_path(file, cwd))
             if (named or problem is not None) and not given.leads_to(where):
                 manifests.extend(named)
                 if problem is not None:
                     unsure.append(_unreadable(problem))
     return Outside(tuple(manifests), tuple(unsure))
+
+
+class _Trees:
+    """The environments the paths lie in (``_trees``), worked out at the first file
+    outside the paths that mentions a manifest: looking for their Policies reads each
+    YAML file of the planned directory, which a repository of one environment (its other
+    YAML files GitHub workflows) never needs."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self._paths = paths
+        self._found: list[str] | None = None
+
+    def hold(self, where: str) -> bool:
+        """Whether a real path is in one of the environments (all are, without any)."""
+        if self._found is None:
+            self._found = _trees(self._paths)
+        return not self._found or any(inside(where, tree) for tree in self._found)
 
 
 class _Planned:

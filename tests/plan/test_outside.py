@@ -1,6 +1,7 @@
-"""Which manifests lie outside the planned files (scope.py) when links are involved: a
-planned link stands for the file it leads to, a link outside the paths is never read,
-and a linked directory is not searched; in git and outside it alike."""
+"""Which manifests lie outside the planned files (scope.py). With links: a planned link
+stands for the file it leads to, a link outside the paths is never read, and a linked
+directory is not searched, in git and outside it alike. In an environment: only the
+manifests of its own tree count, and a YAML file that is no manifest names nothing."""
 
 from __future__ import annotations
 
@@ -39,4 +40,22 @@ def test_links_name_what_they_lead_to_once(
     monkeypatch.chdir(tmp_path)
     found = outside(["campaigns.d"], ["campaigns.d/a.yaml", "campaigns.d/c.yaml"])
     assert [(m.name, m.file) for m in found.manifests] == [("b", str(Path("other", "b.yaml")))]
+    assert found.unsure == ()
+
+
+def test_in_an_environment_only_its_own_tree_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".git").mkdir()
+    policy = "apiVersion: dograh-campaigns/v1\nkind: Policy\nmetadata:\n  name: {}\n"
+    for env in ("staging", "production"):
+        (tmp_path / env / "spring").mkdir(parents=True)
+        (tmp_path / env / "policy.yaml").write_text(policy.format(env))
+        (tmp_path / env / "spring" / "a.yaml").write_text(_manifest(f"{env}-a"))
+        (tmp_path / env / "b.yaml").write_text(_manifest(f"{env}-b"))
+    (tmp_path / ".github" / "workflows").mkdir(parents=True)
+    (tmp_path / ".github" / "workflows" / "plan.yml").write_text("on: pull_request\n")
+    monkeypatch.chdir(tmp_path)
+    found = outside(["staging/spring"], ["staging/spring/a.yaml"])
+    assert [m.name for m in found.manifests] == ["staging-b"]
     assert found.unsure == ()
