@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -99,14 +100,48 @@ def _day_index(name: str) -> int:
 
 
 def schedule_view(timezone: str, windows: Iterable[Window]) -> dict[str, Any] | None:
-    slots = group_windows(set(windows))
-    return {"timezone": timezone, "slots": slots} if slots else None
+    return _view(timezone, _grouped(frozenset(windows)))
 
 
 def desired_schedule_view(schedule: Schedule | None) -> dict[str, Any] | None:
     if schedule is None:
         return None
-    return schedule_view(schedule.timezone, schedule.api_slots())
+    return _view(schedule.timezone, _slots_grouped(_slots_key(schedule)))
+
+
+SlotsKey = tuple[tuple[str, str, tuple[int, ...]], ...]
+"""A manifest's slots as what its windows depend on: (start, end, weekdays) each."""
+
+
+def _slots_key(schedule: Schedule) -> SlotsKey:
+    return tuple((slot.start, slot.end, tuple(slot.weekdays())) for slot in schedule.slots)
+
+
+Grouped = tuple[tuple[tuple[str, ...], str, str], ...]
+"""``group_windows``'s slots as tuples (days, start, end): a value to keep."""
+
+
+@lru_cache(maxsize=1024)
+def _grouped(windows: frozenset[Window]) -> Grouped:
+    """``group_windows`` once per set of windows: the campaigns of a large plan share a
+    few schedules, and each view is built anew from this (no view shares its lists)."""
+    return tuple(
+        (tuple(slot["days"]), slot["start"], slot["end"]) for slot in group_windows(windows)
+    )
+
+
+@lru_cache(maxsize=1024)
+def _slots_grouped(slots: SlotsKey) -> Grouped:
+    """A manifest's slots (start, end, weekdays) grouped: ``Schedule.api_slots`` once per
+    distinct slots."""
+    return _grouped(frozenset((day, start, end) for start, end, days in slots for day in days))
+
+
+def _view(timezone: str, grouped: Grouped) -> dict[str, Any] | None:
+    if not grouped:
+        return None
+    slots = [{"days": list(days), "start": start, "end": end} for days, start, end in grouped]
+    return {"timezone": timezone, "slots": slots}
 
 
 def live_windows(config: ScheduleConfig | None) -> list[Window]:
@@ -142,12 +177,19 @@ def api_breaker(config: ManifestBreaker) -> BreakerBody:
 
 def api_schedule(schedule: Schedule) -> ScheduleBody:
     """The ``schedule_config`` to send for a manifest's schedule."""
+    return _schedule_body(schedule.timezone, _slots_key(schedule))
+
+
+@lru_cache(maxsize=1024)
+def _schedule_body(timezone: str, slots: SlotsKey) -> ScheduleBody:
+    """Once per distinct schedule: a frozen model, which the requests of the campaigns
+    of one schedule share. The slots as ``Schedule.api_slots`` orders them."""
+    windows = sorted({(day, start, end) for start, end, days in slots for day in days})
     return ScheduleBody(
         enabled=True,
-        timezone=schedule.timezone,
+        timezone=timezone,
         slots=tuple(
-            SlotBody(day_of_week=day, start_time=start, end_time=end)
-            for day, start, end in schedule.api_slots()
+            SlotBody(day_of_week=day, start_time=start, end_time=end) for day, start, end in windows
         ),
     )
 

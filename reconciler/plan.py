@@ -46,8 +46,11 @@ class _Model(BaseModel):
     def _computed_are_not_inputs(cls, data: Any) -> Any:
         """A serialised plan carries its computed fields (``places_calls``, ``summary``);
         reading it back, they are computed again, not taken."""
-        if isinstance(data, dict) and cls.model_computed_fields:
-            return {k: v for k, v in data.items() if k not in cls.model_computed_fields}
+        # The class's own dict, not the ``model_computed_fields`` property: this runs
+        # for every model the diff makes (tens of thousands in a large plan).
+        computed = cls.__pydantic_computed_fields__
+        if computed and isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in computed}
         return data
 
 

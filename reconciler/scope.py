@@ -32,7 +32,7 @@ from reconciler.live import LiveCampaign
 from reconciler.manifest.load import is_manifest_name
 from reconciler.manifest.paths import SourcePaths, display_path, inside, repository_of
 from reconciler.manifest.yaml_source import MAX_FILE_BYTES, NotRegular, TooBig, read_capped
-from reconciler.named import Named, named_in
+from reconciler.named import MARK, Named, named_in
 
 
 @dataclass(frozen=True)
@@ -66,53 +66,94 @@ class Outside:
 def outside(paths: Sequence[str], planned: Collection[str]) -> Outside:
     """The manifests of the repositories of ``paths`` other than the ``planned`` files."""
     real = SourcePaths()
-    skip = {real.real_file(file)[0] for file in planned}
+    given = _Planned(real, planned)
+    trees = _Trees(paths)
+    seen: set[str] = set()
     manifests: list[Named] = []
     unsure: list[Diagnostic] = []
-    cwd = str(Path.cwd())
-    trees = _trees(paths)
-    for root in dict.fromkeys(Path(repository_of(path)) for path in paths):
+    cwd = os.getcwd()
+    for root in dict.fromkeys(repository_of(path) for path in paths):
         files, complete = _files(root)
-        if trees:
-            files = [f for f in files if any(inside(real.real_file(f)[0], t) for t in trees)]
         if not complete:
-            unsure.append(
-                Diagnostic(
-                    os.path.relpath(root)
-                    if inside(str(root), os.path.realpath(cwd))
-                    else str(root),
-                    1,
-                    1,
-                    "",
-                    f"not a git repository, and more than {MAX_DIRECTORIES:,} folders to "
-                    "search for the manifests outside the given paths: they were not all "
-                    "read, so no campaign is paused as gone in this plan (plan in a git "
-                    "repository, or give every manifest's path)",
-                    "warning",
-                )
-            )
+            unsure.append(_too_many_folders(root, cwd))
         for file in files:
-            where, linked = real.real_file(file)
-            if where in skip or linked:
-                continue
-            skip.add(where)
+            # A planned file, or one seen from another root: no syscall (most files).
+            where = real.in_real_dir(file)
+            if where in given.entries or where in seen or os.path.islink(where):
+                continue  # a link is never read
+            seen.add(where)
             try:
                 raw = read_capped(file, MAX_FILE_BYTES, follow=False)
             except (TooBig, NotRegular, OSError):
                 continue  # refused as a manifest by every command: it names nothing
+            if MARK not in raw or not trees.hold(where):
+                continue  # names nothing (named.py), or another environment's
             named, problem = named_in(raw, display_path(file, cwd))
-            manifests.extend(named)
-            if problem is not None:
-                unsure.append(
-                    replace(
-                        problem,
-                        message="outside the given paths, this manifest cannot be read "
-                        f"({problem.message}); a campaign it may name would look gone, so no "
-                        "campaign is paused as gone in this plan",
-                        severity="warning",
-                    )
-                )
+            if (named or problem is not None) and not given.leads_to(where):
+                manifests.extend(named)
+                if problem is not None:
+                    unsure.append(_unreadable(problem))
     return Outside(tuple(manifests), tuple(unsure))
+
+
+class _Trees:
+    """The environments the paths lie in (``_trees``), worked out at the first file
+    outside the paths that mentions a manifest: looking for their Policies reads each
+    YAML file of the planned directory, which a repository of one environment (its other
+    YAML files GitHub workflows) never needs."""
+
+    def __init__(self, paths: Sequence[str]) -> None:
+        self._paths = paths
+        self._found: list[str] | None = None
+
+    def hold(self, where: str) -> bool:
+        """Whether a real path is in one of the environments (all are, without any)."""
+        if self._found is None:
+            self._found = _trees(self._paths)
+        return not self._found or any(inside(where, tree) for tree in self._found)
+
+
+class _Planned:
+    """The planned files as entries of their real directories (no syscall per file), and,
+    only when a file outside the paths names something, the files their links lead to:
+    one lstat per planned file, which most runs never need."""
+
+    def __init__(self, real: SourcePaths, files: Collection[str]) -> None:
+        self._real = real
+        self._files = files
+        self.entries = {real.in_real_dir(file) for file in files}
+        self._targets: set[str] | None = None
+
+    def leads_to(self, where: str) -> bool:
+        """Whether a planned file is a link to the real file ``where``."""
+        if self._targets is None:
+            resolved = (self._real.real_file(file) for file in self._files)
+            self._targets = {target for target, linked in resolved if linked}
+        return where in self._targets
+
+
+def _unreadable(problem: Diagnostic) -> Diagnostic:
+    return replace(
+        problem,
+        message="outside the given paths, this manifest cannot be read "
+        f"({problem.message}); a campaign it may name would look gone, so no "
+        "campaign is paused as gone in this plan",
+        severity="warning",
+    )
+
+
+def _too_many_folders(root: str, cwd: str) -> Diagnostic:
+    return Diagnostic(
+        os.path.relpath(root) if inside(root, os.path.realpath(cwd)) else root,
+        1,
+        1,
+        "",
+        f"not a git repository, and more than {MAX_DIRECTORIES:,} folders to "
+        "search for the manifests outside the given paths: they were not all "
+        "read, so no campaign is paused as gone in this plan (plan in a git "
+        "repository, or give every manifest's path)",
+        "warning",
+    )
 
 
 def _trees(paths: Sequence[str]) -> list[str]:
@@ -132,13 +173,14 @@ MAX_DIRECTORIES = 10_000
 read the whole disk."""
 
 
-def _files(root: Path) -> tuple[list[Path], bool]:
-    """Every manifest-named file of the repository at ``root``; False when there were
-    too many folders to search them all."""
-    if (root / ".git").exists():
+def _files(root: str) -> tuple[list[str], bool]:
+    """Every manifest-named file of the repository at ``root`` (a real path); False when
+    there were too many folders to search them all. Paths as strings: ten thousand
+    ``Path`` objects cost more than the rest of the search."""
+    if Path(root, ".git").exists():
         try:
             listed = subprocess.run(
-                ["git", "-C", str(root), "ls-files", "-z", "-co", "--exclude-standard"],
+                ["git", "-C", root, "ls-files", "-z", "-co", "--exclude-standard"],
                 capture_output=True,
                 check=False,
             )
@@ -146,11 +188,11 @@ def _files(root: Path) -> tuple[list[Path], bool]:
             listed = subprocess.CompletedProcess([], 1)
         if listed.returncode == 0:
             names = (os.fsdecode(name) for name in listed.stdout.split(b"\0") if name)
-            return [root / name for name in names if is_manifest_name(name)], True
-    found: list[Path] = []
+            return [os.path.join(root, name) for name in names if is_manifest_name(name)], True
+    found: list[str] = []
     for count, (directory, subdirectories, files) in enumerate(os.walk(root)):
         if count >= MAX_DIRECTORIES:
             return found, False
         subdirectories[:] = [d for d in subdirectories if d != ".git"]
-        found.extend(Path(directory) / f for f in files if is_manifest_name(f))
+        found.extend(os.path.join(directory, f) for f in files if is_manifest_name(f))
     return found, True

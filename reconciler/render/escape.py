@@ -56,9 +56,16 @@ def _escaped(match: re.Match[str]) -> str:
     return _NAMED.get(found) or code_escape(found)
 
 
+def plain(value: str) -> bool:
+    """Whether ``value`` is ASCII without a character to escape: of the set, ASCII holds
+    only the C0 controls and DEL, exactly what ``isprintable`` refuses there. Most values
+    are such names, and this test is cheaper than the search for the whole set."""
+    return value.isascii() and value.isprintable() and "##[" not in value
+
+
 def text(value: str, *, line_start: bool = False) -> str:
     """``value`` for a terminal or a CI log: one line, nothing a terminal acts on."""
-    if _TEXT.search(value) is not None:
+    if not plain(value) and _TEXT.search(value) is not None:
         value = _TEXT.sub(_escaped, value)
     if line_start and value.lstrip().startswith("::"):
         at = value.index(":")

@@ -23,6 +23,8 @@ from reconciler.render.values import (
 SYMBOLS = {"create": "+", "redial": "+", "update": "~", "start": ">", "resume": ">", "pause": "||"}
 COLOURS = {"+": "green", "~": "yellow", ">": "red", "||": "cyan"}
 """By symbol: the legend's colours."""
+ROW_COLOURS = {"+": "green", "-": "red"}
+"""By a row's mark; a change (``~``) is yellow."""
 CALLS = "PLACES CALLS"
 NO_CHANGES = "No changes. Live campaigns match the manifests."
 NOTHING_TO_APPLY = "No changes to apply."
@@ -165,7 +167,7 @@ def _block(change: CampaignChange, labels: dict[str, dict[int, str]], style: Sty
     width = max((len(path) for _, path, _ in rows), default=0)
     for mark, path, text in rows:
         line = f"      {mark} {path.ljust(width)} = {text}"
-        lines.append(style(line, fg={"+": "green", "-": "red"}.get(mark, "yellow")))
+        lines.append(style(line, fg=ROW_COLOURS.get(mark, "yellow")))
     lines.append("    }")
     for note in change.notes:
         lines.append(f"    note: {escape.text(note)}")

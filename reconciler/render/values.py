@@ -8,12 +8,14 @@ from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from reconciler.manifest.model import DAYS
-from reconciler.render.escape import text
+from reconciler.render.escape import plain, text
 
 if TYPE_CHECKING:
     from reconciler.plan import Upload
 
 ABSENT = "(none)"
+_SCHEDULE = frozenset({"timezone", "slots"})
+_SLOT = frozenset({"days", "start", "end"})
 
 
 def show(value: Any) -> str:
@@ -25,11 +27,13 @@ def show(value: Any) -> str:
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, str):  # quoted, with JSON's escapes; then what JSON leaves raw
+        if plain(value) and '"' not in value and "\\" not in value:
+            return f'"{value}"'  # what JSON makes of it: nothing to escape
         return text(json.dumps(value, ensure_ascii=False))
     if isinstance(value, dict):
-        if set(value) == {"timezone", "slots"}:
+        if value.keys() == _SCHEDULE:
             return describe_schedule(value)
-        if set(value) == {"days", "start", "end"}:
+        if value.keys() == _SLOT:
             return describe_slot(value)
         return "{" + ", ".join(f"{text(str(k))} = {show(v)}" for k, v in value.items()) + "}"
     if isinstance(value, (list, tuple)):

@@ -41,6 +41,20 @@ def test_days_equal_day_of_week_slots_in_any_order() -> None:
     }
 
 
+def test_views_of_one_schedule_share_nothing_a_caller_can_change() -> None:
+    """Campaigns of one schedule are grouped once; each view is its own value."""
+    schedule = _schedule([{"days": ["mon", "tue"], "start": "09:00", "end": "17:00"}])
+    live = ScheduleConfig(timezone="UTC", slots=(TimeSlot(0, "09:00", "17:00"),))
+    for first, again, days in (
+        (desired_schedule_view(schedule), desired_schedule_view(schedule), ["mon", "tue"]),
+        (live_schedule_view(live), live_schedule_view(live), ["mon"]),
+    ):
+        assert first is not None and again is not None
+        first["slots"][0]["days"].append("sun")
+        first["slots"].append({"days": ["sat"], "start": "10:00", "end": "11:00"})
+        assert again["slots"] == [{"days": days, "start": "09:00", "end": "17:00"}]
+
+
 @pytest.mark.parametrize(
     "live",
     [
