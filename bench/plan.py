@@ -151,7 +151,12 @@ def write_manifests(directory: Path, count: int, pinned: dict[str, int]) -> None
 def run_size(
     sandbox: SandboxProcess, size: int, runs: int, outside: bool, cold: bool = False
 ) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp:
+    # The cache lies outside the campaigns' folder, as ~/.cache does: that folder is no
+    # git repository, so the scope's walk for manifests outside the paths reads it all.
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp,
+        tempfile.TemporaryDirectory(prefix="bench-plan-cache-") as cache,
+    ):
         directory = Path(tmp)
         records = generate(directory, size, outside)
         sandbox.admin.reset()
@@ -171,7 +176,7 @@ def run_size(
             **os.environ,
             "DOGRAH_API_URL": sandbox.url,
             "DOGRAH_API_KEY": sandbox.api_key,
-            "XDG_CACHE_HOME": str(directory / "cache"),
+            "XDG_CACHE_HOME": cache,
         }
         downloads = 0
         # The first plan fills the caches (and, with ``outside``, reads the live files
@@ -186,7 +191,7 @@ def run_size(
         summary = ""
         for _ in range(runs):
             if cold:
-                _empty_caches(directory / "cache" / "dograh-campaigns")
+                _empty_caches(Path(cache) / "dograh-campaigns")
             sandbox.admin.clear_requests()
             elapsed, peak, summary = _measure(directory, env)
             times.append(elapsed)

@@ -431,12 +431,14 @@ class DefaultsFinder:
         return own
 
     def _defaults_in(self, path: str) -> list[tuple[Document, Defaults | None]]:
+        sniffed = self.sniffed.get(path)
+        if sniffed is False:
+            return []  # read by the load already, and no Defaults in it: no lstat either
         display = display_path(path, self._paths.cwd)
         try:
             real, _ = self._paths.real_file(path)
             if not inside(real, self._paths.root_of(self._paths.dir_of(path))):
                 return []  # a link out of the repository: refused where it is scanned
-            sniffed = self.sniffed.get(path)
             if sniffed is None:
                 sniffed = bool(_MAY_BE_DEFAULTS.search(read_capped(path, MAX_FILE_BYTES)))
         except (TooBig, NotRegular):

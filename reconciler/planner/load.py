@@ -101,7 +101,7 @@ def load_chunk(files: list[Path], cached: bool) -> Chunk:
     if cache is not None:
         cache.stage()
     return Chunk(
-        [replace(m, contacts=replace(m.contacts, phones=())) for m in loaded.manifests],
+        [_without_phones(m) for m in loaded.manifests],
         loaded.policies,
         loaded.defaults,
         loaded.diagnostics,
@@ -110,6 +110,13 @@ def load_chunk(files: list[Path], cached: bool) -> Chunk:
         dialed,
         content_cache.take_pending(),
     )
+
+
+def _without_phones(manifest: Manifest) -> Manifest:
+    """The manifest without the phone list its CSV check kept (a restored one has none)."""
+    if not manifest.contacts.phones:
+        return manifest
+    return replace(manifest, contacts=replace(manifest.contacts, phones=()))
 
 
 @dataclass(frozen=True)
