@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from reconciler.content_cache import CachedDocument, FileCache, plain_json
-from reconciler.diagnostics import NOT_A_MANIFEST, Diagnostic, Severity, has_errors
+from reconciler.diagnostics import NOT_A_MANIFEST, Diagnostic, Severity
 from reconciler.identity import IDENTITY_PATHS, Identity
 from reconciler.manifest.contacts import (
     MAX_CSV_BYTES,
@@ -148,17 +148,6 @@ class Manifest(Located):
 
     def hash_part(self) -> tuple[str, str, str, str]:
         return (self.file, self.name, self.file_sha256, self.contacts.sha256)
-
-
-@dataclass
-class LoadResult:
-    manifests: list[Manifest]
-    diagnostics: list[Diagnostic]
-    files: int
-
-    @property
-    def ok(self) -> bool:
-        return not has_errors(self.diagnostics)
 
 
 if TYPE_CHECKING:
