@@ -8,8 +8,8 @@ all). Reading 10,000 CSVs again costs about a second, every run, for the common 
 no number is in two of them. So that answer is kept, as a signed file of the content
 cache named by a digest of everything it depends on (``verdict_key``): the cache's
 inputs (this tool's code among them: which column is dialled, how a number is
-normalised), Python's version, and the sha256 of the bytes of each dialling manifest's
-CSV, sorted, repeats kept (two campaigns of one CSV share everyone). Nobody shared among
+normalised; and Python's version), and the sha256 of the bytes of each dialling
+manifest's CSV, sorted, repeats kept (two campaigns of one CSV share everyone). Nobody shared among
 all the campaigns that dial means nobody among any of them (a plan leaves out those that
 will not dial): only that verdict is kept. With none, or one damaged, the numbers the
 cache restored are read from the bytes the manifests carry, in the pool's processes as
