@@ -129,7 +129,7 @@ class Loaded:
     held: list[Held | None]
     dialed: list[Dialed]
     """The numbers each manifest that dials calls, when some number is in two of their
-    CSVs; none otherwise (planner/dialed.py)."""
+    CSVs; none otherwise (planner/dialed.py), or when no check of them was asked for."""
     policies: list[PolicyDocument]
     """The Policies found, the tree's above the paths included; more than one is an error."""
     diagnostics: list[Diagnostic]
@@ -151,11 +151,12 @@ def gather(
     files: list[Path],
     problems: list[Diagnostic],
     loading: list[Future[Chunk]],
-    pool: Pool,
+    pool: Pool | None,
 ) -> Loaded:
     """The chunks put together, in the files' order, with the Policy of the tree above
     the paths, and the cross-checks of them all (``pool``: where the numbers the content
-    cache restored are read, if they must be)."""
+    cache restored are read, if they must be; None when nobody checks one person in two
+    campaigns: status and import, whose ``dialed`` is then empty)."""
     parts = [*(future.result() for future in loading), *tree_policies(paths, files)]
     manifests = [m for part in parts for m in part.manifests]
     policies = [p for part in parts for p in part.policies]
@@ -167,7 +168,11 @@ def gather(
         manifests=manifests,
         recipients=[r for part in parts for r in part.recipients],
         held=[h for part in parts for h in part.held],
-        dialed=dialed_numbers(manifests, [d for part in parts for d in part.dialed], pool),
+        dialed=(
+            dialed_numbers(manifests, [d for part in parts for d in part.dialed], pool)
+            if pool is not None
+            else []
+        ),
         policies=policies,
         diagnostics=[
             *problems,

@@ -69,14 +69,17 @@ def load(
     files: list[Path],
     problems: list[Diagnostic],
     pool: Pool,
+    *,
+    numbers: bool = True,
 ) -> Loaded:
     """Stage one (planner/load.py): a chunk of the files per process, the first one in
-    this process, while the others load theirs (none for one process)."""
+    this process, while the others load theirs (none for one process). ``numbers``:
+    whether the check of one person in two campaigns will need the numbers they dial."""
     cached = content_cache.enabled()
     first, *others = chunks(files, pool.processes)
     loading = [pool.executor.submit(load_chunk, chunk, cached) for chunk in others]
     here = MainThreadExecutor().submit(load_chunk, first, cached)
-    return gather(paths, files, problems, [here, *loading], pool)
+    return gather(paths, files, problems, [here, *loading], pool if numbers else None)
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,7 @@ def load_manifests(paths: Sequence[str]) -> tuple[list[Manifest], list[Diagnosti
     files, problems = find_manifest_files(paths)
     pool = pool_for(files, 1)
     with pool.executor:
-        loaded = load(paths, files, problems, pool)
+        loaded = load(paths, files, problems, pool, numbers=False)
     return loaded.manifests, sorted_diagnostics(loaded.diagnostics)
 
 
@@ -128,7 +131,7 @@ def read_managed(paths: Sequence[str], client: DograhClient) -> Managed:
     pool = pool_for(files, None)
     with pool.executor, ThreadPoolExecutor(max_workers=1, thread_name_prefix="fetch") as reading:
         asking = reading.submit(guard, client, None)
-        loaded = load(paths, files, problems, pool)
+        loaded = load(paths, files, problems, pool, numbers=False)
         organization = _guarded(client, asking, loaded)
         fetching = reading.submit(fetch_live, client)
         beyond = outside(paths or ["."], [str(file) for file in files])

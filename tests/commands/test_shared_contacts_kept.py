@@ -135,3 +135,20 @@ def test_no_cache_neither_takes_nor_keeps_a_verdict(
     assert SHARED in campaigns("--no-cache", "validate").out
     assert SHARED in campaigns("--no-cache", "plan").out
     assert read == []
+
+
+def test_status_and_import_read_no_number_and_keep_no_verdict(
+    campaigns: Campaigns, repo: Path, read: list[int]
+) -> None:
+    """They never check one person in two campaigns: a miss of the verdict (here, after
+    an edit of a cached CSV) costs them no reading of the numbers."""
+    assert campaigns("validate").code == 0
+    _share_two(repo)  # the edited CSV loads anew; east's is restored, its numbers unread
+    for verdict in _verdicts():
+        verdict.unlink()
+    assert campaigns("status").code == 0
+    assert campaigns("import", "--dir", "campaigns.d").code == 0
+    assert read == []
+    assert _verdicts() == []
+    assert SHARED in campaigns("validate").out  # the check itself still reads them:
+    assert read == [2]  # both restored now (status kept the edited file's entry)
