@@ -40,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from phone_numbers import us_canada_numbers  # noqa: E402
 
 from dograh_sandbox.testing import SandboxProcess, sandbox_process  # noqa: E402
+from reconciler import content_cache  # noqa: E402
 from reconciler.manifest.contacts import contacts_of_bytes  # noqa: E402
 from reconciler.owner import default_owner, upload_file_name  # noqa: E402
 
@@ -211,7 +212,7 @@ def run_size(
 def _empty_caches(cache: Path) -> None:
     """The cache a cold run starts without: loaded manifests and where prefixes ring
     (the hashes of live contacts files stay: ``--outside`` measures them warm)."""
-    shutil.rmtree(cache / "files-v1", ignore_errors=True)
+    shutil.rmtree(cache / content_cache.FORMAT, ignore_errors=True)
 
 
 def _measure(directory: Path, env: dict[str, str]) -> tuple[float, int, str]:

@@ -16,17 +16,22 @@ rules and margin, the year, what Defaults gave): a run under that key takes it a
 never decodes where the numbers ring; another one decodes them (``recipients_in``),
 checks, and writes the entry again with its own verdict (``judged``).
 
-Entries are ``<digest>\\n<JSON>``, one file each under ``files-v1/<first two hex
-characters>/`` of the cache directory (``cache_directory``): an edit writes one small
-file. Where NANP prefixes ring (cache.py's PrefixCache) is one more file of that form
-beside them, under the same inputs; so is the verdict that no number is in two
-dialling manifests' CSVs (planner/dialed.py). JSON, never pickle: reading a file planted in a
-shared CI cache runs no code. The digest covers the entry's key and its bytes; an entry
-whose digest, key or shape is not exactly as written is a miss, and the file is loaded
-and its entry written anew. A digest detects damage, not a forger who can write the
-cache: such a cache is as trusted as the checkout. Entries are written once the output
-is printed (``write_pending``), and hold no phone number: places, counts and row
-numbers only.
+Entries are kept in 256 shard files, ``files-v2/<two hex characters>.entries`` in the
+cache directory (``cache_directory``), named by the first characters of their keys. A
+key starts with a digest of where the file is (``slot``), so a file's entries are always
+in one shard, and its new entry replaces its old one there: an edit rewrites one shard,
+and the cache holds one entry per file, not one per version. A cold run of 10,000 files
+writes 256 files, not 10,000 (creating a file costs up to half a millisecond). A shard
+is a run of records ``<key> <digest> <length>\\n<JSON>\\n``; two runs that write one
+shard at once lose one's entries, which costs their loading again. Where NANP prefixes
+ring (cache.py's PrefixCache) is one more file, ``<digest>\\n<JSON>``,
+under the same inputs; so is the verdict that no number is in two dialling manifests'
+CSVs (planner/dialed.py). JSON, never pickle: reading a file planted in a shared CI
+cache runs no code. The digest covers the entry's key and its bytes; an entry whose
+digest, key or shape is not exactly as written is a miss, and the file is loaded and its
+entry written anew. A digest detects damage, not a forger who can write the cache: such
+a cache is as trusted as the checkout. Entries are written once the output is printed
+(``write_pending``), and hold no phone number: places, counts and row numbers only.
 """
 
 from __future__ import annotations
@@ -48,7 +53,10 @@ if TYPE_CHECKING:  # the CLI imports this module for ``use``: the rest when load
     from reconciler.hours.numbers import Place
     from reconciler.manifest.contacts import EmptyCells
 
-FORMAT = "files-v1"
+FORMAT = "files-v2"
+
+SLOT = 64
+"""The length of a key's first part: the digest of where its file is (``slot``)."""
 
 _MAX_BYTES = 1 << 28
 """Past this, a file of this cache is not read (a miss): no entry is near it."""
@@ -144,20 +152,39 @@ class FileCache:
         self._building: dict[int, tuple[_Pending, CachedDocument, int]] = {}
         self._entries: list[_Pending] = []
         self._held: dict[int, Held] = {}
+        self._shards_read: set[str] = set()
+        self._records: Shard = {}
+        self._wanted: set[str] | None = None
 
     def key(self, cwd: str, file: str, display: str, scanned: bool, text: str) -> str:
+        """Where the file is (``slot``: its shard, and the entry a new one replaces), then
+        a digest of that, its bytes and every input of the verdict."""
+        where = slot(cwd, file, display, scanned)
         digest = hashlib.sha256(self._inputs)
-        for part in (cwd, file, display, "scanned" if scanned else "named"):
-            digest.update(b"\0" + part.encode("utf-8", "surrogateescape"))
-        digest.update(b"\0" + text.encode("utf-8"))
-        return digest.hexdigest()
+        digest.update(b"\0" + where.encode("ascii") + b"\0" + text.encode("utf-8"))
+        return where + digest.hexdigest()
 
     def _path(self, key: str) -> str:
-        return _entry_path(self.directory, key)
+        return _shard_path(self.directory, key)
+
+    def expect(self, keys: Iterable[str]) -> None:
+        """The keys this process will read: of each shard, only their records are kept
+        (the others are other processes' files, or files not of this run)."""
+        self._wanted = set(keys)
 
     def read(self, key: str) -> list[CachedDocument] | None:
         """The entry's documents, or None: no entry, or one that cannot be trusted."""
-        body = read_signed(self._path(key), key)
+        path = self._path(key)
+        if path not in self._shards_read:  # each shard read once, its records taken out
+            self._shards_read.add(path)
+            shard = read_shard(path)
+            if self._wanted is None:
+                self._records.update(shard)
+            else:
+                for wanted in self._wanted.intersection(shard):
+                    digest, kept = shard[wanted]  # a copy: the shard is let go
+                    self._records[wanted] = (digest, memoryview(bytes(kept)))
+        body = _verified(self._records.pop(key, None), key)
         if body is None:
             return None
         try:
@@ -211,6 +238,58 @@ class FileCache:
             verdicts: list[Any] = [None] * len(entry.documents)
             _PENDING[entry.key] = Unsigned(self._path(entry.key), body, verdicts)
         self._entries.clear()
+        self._records.clear()
+
+
+def slot(cwd: str, file: str, display: str, scanned: bool) -> str:
+    """Where a manifest file is, as a digest: the first part of its entries' keys."""
+    digest = hashlib.sha256()
+    for part in (cwd, file, display, "scanned" if scanned else "named"):
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    return digest.hexdigest()
+
+
+Shard = dict[str, tuple[bytes, memoryview]]
+"""A shard's records as read: each key's digest and JSON body, checked when taken."""
+
+
+def read_shard(path: str) -> Shard:
+    """The records of a shard file; one not of the form written ends the reading (the
+    rest are misses), as does a file that is not there or not a regular file."""
+    from reconciler.manifest.yaml_source import NotRegular, TooBig, read_capped
+
+    try:
+        data = read_capped(path, _MAX_BYTES)
+    except (OSError, TooBig, NotRegular):  # a FIFO or device planted here is not waited on
+        return {}
+    view, found, at = memoryview(data), {}, 0
+    while at < len(data):
+        end = data.find(b"\n", at)
+        header = data[at:end].split(b" ") if end >= 0 else []
+        if len(header) != 3 or len(header[0]) != 2 * SLOT or not header[2].isdigit():
+            break
+        start = end + 1
+        stop = start + int(header[2])
+        if data[stop : stop + 1] != b"\n" or not _hex(header[0]):
+            break
+        found[header[0].decode("ascii")] = (header[1], view[start:stop])
+        at = stop + 1
+    return found
+
+
+def _hex(text: bytes) -> bool:
+    try:
+        bytes.fromhex(text.decode("ascii"))
+    except ValueError:  # UnicodeDecodeError too
+        return False
+    return True
+
+
+def _verified(record: tuple[bytes, memoryview] | None, key: str) -> memoryview | None:
+    """The body of ``key``'s record, if its digest is that of the key and the body."""
+    if record is None or record[0] != _sign(key, record[1]).encode("ascii"):
+        return None
+    return record[1]
 
 
 def inputs() -> bytes:
@@ -287,16 +366,37 @@ def keep_file(path: Path, data: bytes) -> None:
 
 
 def write_pending() -> None:
-    """Write the entries this process made or gave a new verdict, and its other files,
-    each whole or not at all; a cache that cannot be written only costs the loading next
-    time."""
+    """Write the entries this process made or gave a new verdict, into their shards, and
+    its other files, each whole or not at all; a cache that cannot be written only
+    costs the loading next time."""
+    shards: dict[str, dict[str, bytes]] = {}
     while _PENDING:
         key, entry = _PENDING.popitem()
         body = b"[" + entry.documents + b"," + orjson.dumps(entry.verdicts) + b"]"
-        write_whole(entry.path, signed(key, body))
+        shards.setdefault(entry.path, {})[key] = body
+    for path, entries in shards.items():
+        write_whole(path, _merged(path, entries))
     while _FILES:
         write_whole(*_FILES.pop())
     _REOPENED.clear()
+    _REOPENED_SHARDS.clear()
+
+
+def _merged(path: str, entries: dict[str, bytes]) -> bytes:
+    """The shard as it is now with ``entries``: each replaces the record of its file (its
+    slot); the other files' records are kept as they are (a damaged one stays a miss)."""
+    slots = {key[:SLOT] for key in entries}
+    kept = read_shard(path)
+    records = [
+        _record(k, digest, body) for k, (digest, body) in kept.items() if k[:SLOT] not in slots
+    ]
+    for key, body in entries.items():
+        records.append(_record(key, _sign(key, body).encode("ascii"), body))
+    return b"".join(records)
+
+
+def _record(key: str, digest: bytes, body: bytes | memoryview) -> bytes:
+    return b"%s %s %d\n%s\n" % (key.encode("ascii"), digest, len(body), body)
 
 
 def verdict(held: Held, key: str) -> Verdict | None:
@@ -345,17 +445,25 @@ def judged(held: Held, key: str, found: Verdict, csv_sha256: str) -> None:
             return  # the entry is gone or another's: not touched
         if held.entry not in _PENDING:
             documents, verdicts = reopened
-            path = _entry_path(cache_path(), held.entry)
+            path = _shard_path(cache_path(), held.entry)
             _PENDING[held.entry] = Unsigned(path, orjson.dumps(documents), verdicts)
     entry = _PENDING.get(held.entry)
     if entry is not None:
         entry.verdicts[held.index] = _verdict_json(key, found)
 
 
+_REOPENED_SHARDS: dict[str, Shard] = {}
+"""Shards read again by this process, by path: a verdict not of this run's key is
+usually every file's (a Policy changed), each shard read once."""
+
+
 def _reopened(key: str) -> list[Any] | None:
     if key not in _REOPENED:
         found = None
-        body = read_signed(_entry_path(cache_path(), key), key)
+        path = _shard_path(cache_path(), key)
+        if path not in _REOPENED_SHARDS:
+            _REOPENED_SHARDS[path] = read_shard(path)
+        body = _verified(_REOPENED_SHARDS[path].get(key), key)
         try:
             raw = orjson.loads(body) if body is not None else None
             documents, verdicts = _shape(raw)
@@ -422,14 +530,16 @@ def _system_zone_data() -> str:
     return "package"
 
 
-def _entry_path(directory: Path, key: str) -> str:
-    """An entry's file, under the first two hex characters of its key (a string: two
-    pathlib joins per file cost a third of reading it)."""
-    return f"{directory}{os.sep}{key[:2]}{os.sep}{key}.json"
+def _shard_path(directory: Path, key: str) -> str:
+    """An entry's shard, named by the first two hex characters of its key (a string:
+    pathlib joins per entry cost more than the rest of finding it)."""
+    return f"{directory}{os.sep}{key[:2]}.entries"
 
 
-def _sign(key: str, body: bytes) -> str:
-    return hashlib.sha256(key.encode("ascii") + b"\0" + body).hexdigest()
+def _sign(key: str, body: bytes | memoryview) -> str:
+    digest = hashlib.sha256(key.encode("ascii") + b"\0")
+    digest.update(body)
+    return digest.hexdigest()
 
 
 _CODE: list[str] = []

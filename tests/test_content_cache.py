@@ -4,6 +4,7 @@ changed, is not used."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -89,10 +90,46 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-def _entries() -> list[Path]:
-    """The entries of manifest files (beside them, the prefix file)."""
-    root = Path(os.environ["XDG_CACHE_HOME"]) / "dograh-campaigns" / "files-v1"
-    return sorted(root.glob("*/*.json"))
+Record = tuple[str, bytes, bytes]
+"""An entry as its shard holds it: key, digest, JSON body."""
+
+
+def _shards() -> list[Path]:
+    """The shard files of manifest files' entries (beside them, the prefix file)."""
+    root = Path(os.environ["XDG_CACHE_HOME"]) / "dograh-campaigns" / content_cache.FORMAT
+    return sorted(root.glob("*.entries"))
+
+
+def _records(shard: Path) -> list[Record]:
+    """A shard's records, read as the README describes them."""
+    data, found = shard.read_bytes(), []
+    while data:
+        header, data = data.split(b"\n", 1)
+        key, digest, length = header.split(b" ")
+        found.append((key.decode(), digest, data[: int(length)]))
+        assert data[int(length) : int(length) + 1] == b"\n"
+        data = data[int(length) + 1 :]
+    return found
+
+
+def _write(shard: Path, records: list[Record]) -> None:
+    shard.write_bytes(
+        b"".join(b"%s %s %d\n%s\n" % (k.encode(), d, len(b), b) for k, d, b in records)
+    )
+
+
+def _entries() -> dict[str, Record]:
+    """Every entry of manifest files, by key."""
+    return {record[0]: record for shard in _shards() for record in _records(shard)}
+
+
+def _rewrite(change: Callable[[Record], Record]) -> None:
+    for shard in _shards():
+        _write(shard, [change(record) for record in _records(shard)])
+
+
+def _signed(key: str, body: bytes) -> Record:
+    return key, hashlib.sha256(key.encode() + b"\0" + body).hexdigest().encode(), body
 
 
 def test_validate_prints_the_same_from_a_cold_and_a_warm_cache(
@@ -135,7 +172,7 @@ def test_plan_prints_the_same_from_a_cold_and_a_warm_cache(
 
 def test_no_cache_neither_reads_nor_writes(repo: Path, campaigns: Run, parsed: list[str]) -> None:
     cold = campaigns("--no-cache", "validate")
-    assert _entries() == []
+    assert _entries() == {}
     campaigns("validate")
     parsed.clear()
     assert campaigns("validate", "--no-cache") == cold
@@ -155,27 +192,51 @@ def test_no_cache_neither_reads_nor_writes(repo: Path, campaigns: Run, parsed: l
 def test_a_damaged_entry_is_ignored_and_written_anew(
     repo: Path, campaigns: Run, parsed: list[str], damage: Callable[[bytes], bytes]
 ) -> None:
+    """Each record damaged (its digest and body, as the per-file entries once were)."""
     cold = campaigns("validate")
-    entries = {path: path.read_bytes() for path in _entries()}
-    for path, data in entries.items():
-        path.write_bytes(damage(data))
+    entries = _entries()
+
+    def damaged(record: Record) -> Record:
+        digest, _, body = damage(record[1] + b"\n" + record[2]).partition(b"\n")
+        return record[0], digest, body
+
+    _rewrite(damaged)
     parsed.clear()
     assert campaigns("validate") == cold
     assert len(parsed) == 3
-    assert {path: path.read_bytes() for path in _entries()} == entries
+    assert _entries() == entries
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],
+        lambda data: b"\x80\x04garbage\n" + data,
+        lambda data: data.replace(b" ", b"  ", 1),
+        lambda data: data.replace(b"\n", b"", 1),
+        lambda data: b"x" * 64 + data[64:],
+    ],
+    ids=["truncated", "garbage first", "bad header", "no newline", "key not hex"],
+)
+def test_a_damaged_shard_is_a_miss_from_the_damage_on(
+    repo: Path, campaigns: Run, parsed: list[str], damage: Callable[[bytes], bytes]
+) -> None:
+    cold = campaigns("validate")
+    entries = _entries()
+    for shard in _shards():
+        shard.write_bytes(damage(shard.read_bytes()))
+    parsed.clear()
+    assert campaigns("validate") == cold
+    assert len(parsed) == 3
+    assert _entries() == entries
 
 
 def test_a_forged_digest_over_the_wrong_shape_is_a_miss(
     repo: Path, campaigns: Run, parsed: list[str]
 ) -> None:
-    import hashlib
-
     cold = campaigns("validate")
-    for path in _entries():
-        key = path.stem
-        body = b'[[{"kind": "Campaign"}, {}, "c.csv", "/", "", "", "", 1, 1, [], [], []]]'
-        digest = hashlib.sha256(key.encode() + b"\0" + body).hexdigest().encode()
-        path.write_bytes(digest + b"\n" + body)
+    body = b'[[{"kind": "Campaign"}, {}, "c.csv", "/", "", "", "", 1, 1, [], [], []]]'
+    _rewrite(lambda record: _signed(record[0], body))
     parsed.clear()
     assert campaigns("validate") == cold
     assert len(parsed) == 3
@@ -196,12 +257,53 @@ def test_a_changed_rule_file_is_another_cache(
     repo: Path, campaigns: Run, parsed: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     cold = campaigns("validate")
+    before = _entries()
     shipped = rules.rules_bytes()
     monkeypatch.setattr(rules, "rules_bytes", lambda: shipped + b"\n")
     parsed.clear()
     assert campaigns("validate") == cold
     assert len(parsed) == 3
-    assert len(_entries()) == 6
+    after = _entries()  # each file's new entry replaced its old one, in the same shard
+    assert len(after) == 3 and not set(after) & set(before)
+    assert {key[: content_cache.SLOT] for key in after} == {
+        key[: content_cache.SLOT] for key in before
+    }
+
+
+def test_an_edit_rewrites_one_shard_and_keeps_the_other_files_entries(
+    repo: Path, campaigns: Run, parsed: list[str]
+) -> None:
+    """Files are added until two share a shard (at most 257 files); one of them is edited:
+    its entry is replaced, its neighbour's record is kept as it was, and no other shard
+    is written."""
+    directory = repo / "campaigns.d"
+    template = (directory / "alpha.yaml").read_text()
+    contacts = (directory / "contacts" / "alpha.csv").read_text()
+    count = 0
+    while not (shared := [s for s in _shards() if len(_records(s)) > 1]):
+        for _ in range(20):  # each with its own CSV: a CSV read once is cached once
+            count += 1
+            (directory / "contacts" / f"more-{count}.csv").write_text(contacts)
+            (directory / f"more-{count}.yaml").write_text(
+                template.replace("alpha", f"more-{count}")
+            )
+        campaigns("validate")
+    shard = shared[0]
+    edited, neighbour = _records(shard)[:2]
+    name = orjson.loads(edited[2])[0][0][0]["metadata"]["name"]
+    others = {s: s.read_bytes() for s in _shards() if s != shard}
+    manifest = directory / f"{name}.yaml"
+    manifest.write_text(manifest.read_text().replace("Customer survey", "Customer survey 2"))
+    parsed.clear()
+    assert campaigns("validate")[0] == 1  # beta's early start
+    assert parsed == [f"campaigns.d/{name}.yaml"]
+    kept = {record[0]: record for record in _records(shard)}
+    assert kept[neighbour[0]] == neighbour and edited[0] not in kept
+    assert [key for key in kept if key[: content_cache.SLOT] == edited[0][: content_cache.SLOT]]
+    assert {s: s.read_bytes() for s in _shards() if s != shard} == others
+    parsed.clear()
+    campaigns("validate")
+    assert parsed == []
 
 
 @pytest.fixture
@@ -289,11 +391,14 @@ def test_a_verdict_not_of_the_shape_written_is_made_again(
     repo: Path, campaigns: Run, parsed: list[str], checks: list[str]
 ) -> None:
     cold = campaigns("validate")
-    for path in _entries():
-        body = orjson.loads(path.read_bytes().split(b"\n", 1)[1])
+
+    def unknown_kinds(record: Record) -> Record:
+        body = orjson.loads(record[2])
         for verdict in body[1]:
             verdict[1] = [[*finding[:5], "fatal"] for finding in verdict[1]] or "none"
-        path.write_bytes(content_cache.signed(path.stem, orjson.dumps(body)))
+        return _signed(record[0], orjson.dumps(body))
+
+    _rewrite(unknown_kinds)
     parsed.clear()
     checks.clear()
     assert campaigns("validate") == cold
@@ -307,9 +412,8 @@ def test_a_verdict_not_of_the_shape_written_is_made_again(
 def test_an_edited_verdict_is_a_damaged_entry(
     repo: Path, campaigns: Run, parsed: list[str], checks: list[str]
 ) -> None:
-    cold = campaigns("validate")
-    for path in _entries():  # only beta's verdict has errors
-        path.write_bytes(path.read_bytes().replace(b'"error"', b'"warning"'))
+    cold = campaigns("validate")  # only beta's verdict has errors
+    _rewrite(lambda record: (*record[:2], record[2].replace(b'"error"', b'"warning"')))
     parsed.clear()
     checks.clear()
     assert campaigns("validate") == cold
@@ -337,11 +441,11 @@ def test_a_csvs_empty_cells_come_back_from_the_cache_as_read(repo: Path, parsed:
     assert cold["beta"].empty == {}
 
 
-def test_a_fifo_planted_as_an_entry_is_a_miss_not_a_hang(
+def test_a_fifo_planted_as_a_shard_is_a_miss_not_a_hang(
     repo: Path, campaigns: Run, parsed: list[str]
 ) -> None:
     cold = campaigns("validate")
-    for path in _entries():
+    for path in _shards():
         path.unlink()
         os.mkfifo(path)
     parsed.clear()
@@ -353,19 +457,19 @@ def test_a_new_verdict_goes_only_into_an_entry_of_the_same_csv(repo: Path, campa
     """A verdict made again (another Policy) is written into the entry read again only
     while its document is of the CSV the verdict was made from."""
     campaigns("validate")
-    path = _entries()[0]
-    held = content_cache.Held(path.stem, 0)
+    key, _, body = sorted(_entries().values())[0]
+    held = content_cache.Held(key, 0)
     verdict: content_cache.Verdict = ([], [])
     assert content_cache.recipients_in(held, "0" * 64) is None
     content_cache.judged(held, "another key", verdict, "0" * 64)
     assert content_cache.take_pending() == {}
-    csv_sha256 = orjson.loads(path.read_bytes().split(b"\n", 1)[1])[0][0][4]
+    csv_sha256 = orjson.loads(body)[0][0][4]
     assert content_cache.recipients_in(held, csv_sha256) is not None
     content_cache.judged(held, "another key", verdict, csv_sha256)
     content_cache.write_pending()
-    stored = orjson.loads(path.read_bytes().split(b"\n", 1)[1])[1][0]
+    stored = orjson.loads(_entries()[key][2])[1][0]
     assert stored == ["another key", [], []]
-    assert content_cache.verdict(content_cache.Held(path.stem, 0, stored), "another key") == verdict
+    assert content_cache.verdict(content_cache.Held(key, 0, stored), "another key") == verdict
 
 
 def test_each_document_of_a_file_keeps_its_own_verdict(

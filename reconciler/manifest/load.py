@@ -492,9 +492,14 @@ def load_files(files: list[Path], cache: FileCache | None = None) -> Loaded:
     """The files, each loaded, or restored from ``cache`` when an entry of its bytes is
     there and what it points at is unchanged (content_cache.py)."""
     loading = _Loading(SourcePaths(), cache)
-    # All read first, so that the Defaults search does not read them again.
-    for file, (text, problem) in zip(files, [loading.read(file) for file in files], strict=True):
-        loading.file(file, text, problem)
+    # All read first, so that the Defaults search does not read them again, and the
+    # cache reads each shard once for all of them.
+    read = [loading.read(file) for file in files]
+    keys = [loading.key(file, text) for file, (text, _) in zip(files, read, strict=True)]
+    if cache is not None:
+        cache.expect(key for key in keys if key is not None)
+    for file, (text, problem), key in zip(files, read, keys, strict=True):
+        loading.file(file, text, problem, key)
     loading.loaded.diagnostics.extend(loading.finder.diagnostics)
     loading.loaded.defaults.extend(loading.finder.used.values())
     return loading.loaded
@@ -520,13 +525,24 @@ class _Loading:
             self.finder.sniffed[self.paths.in_real_dir(file)] = may_be
         return read
 
-    def file(self, file: Path, text: str | None, problem: Diagnostic | None) -> None:
-        """One file (its text as read), restored from the cache or loaded; a file that
-        loads without a problem, whose documents are all campaigns, is added to the cache."""
+    def key(self, file: Path, text: str | None) -> str | None:
+        """The file's key in the cache (None: no cache, or a file not read)."""
+        if self.cache is None or text is None:
+            return None
+        display = display_path(file, self.paths.cwd)
+        return self.cache.key(
+            self.paths.cwd, str(file), display, isinstance(file, ScannedPath), text
+        )
+
+    def file(
+        self, file: Path, text: str | None, problem: Diagnostic | None, key: str | None
+    ) -> None:
+        """One file (its text as read, its key), restored from the cache or loaded; a file
+        that loads without a problem, whose documents are all campaigns, is added to the
+        cache."""
         display = display_path(file, self.paths.cwd)
         cache, entry = self.cache, None
-        if cache is not None and text is not None:
-            key = cache.key(self.paths.cwd, str(file), display, isinstance(file, ScannedPath), text)
+        if cache is not None and text is not None and key is not None:
             if self._restored(file, display, text, cache.read(key)):
                 return
             entry = cache.start(key)
