@@ -608,9 +608,16 @@ def _recipients_json(r: Recipients) -> list[Any]:
 
 
 def _place_json(place: Place) -> str:
-    """A place as one string: read back through a table, one parse per distinct place."""
-    fields = [place.zones, place.countries, place.regions, place.fixed, place.widened]
-    return orjson.dumps(fields).decode()
+    """A place as one string: read back through a table, one parse per distinct place;
+    made once per distinct place too (a few dozen places among a million numbers)."""
+    text = _PLACE_TEXTS.get(place)
+    if text is None:
+        fields = [place.zones, place.countries, place.regions, place.fixed, place.widened]
+        text = _PLACE_TEXTS[place] = orjson.dumps(fields).decode()
+    return text
+
+
+_PLACE_TEXTS: dict[Place, str] = {}
 
 
 class _Malformed(ValueError):

@@ -216,7 +216,8 @@ def find_manifest_files(paths: Sequence[str]) -> tuple[list[Path], list[Diagnost
                     Diagnostic(raw, 1, 1, "", "no manifest files (*.yaml, *.yml) in this directory")
                 )
             problems.extend(trouble)
-            found.update(dict.fromkeys(sorted(matches)))
+            # By parts, as paths compare, without a Python comparison per pair.
+            found.update(dict.fromkeys(sorted(matches, key=lambda path: path.parts)))
         else:
             found[Path(raw)] = None
     return list(found), problems

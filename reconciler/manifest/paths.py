@@ -91,6 +91,7 @@ class SourcePaths:
 
     def __init__(self) -> None:
         self._real_dirs: dict[str, str] = {}
+        self._in_real_dirs: dict[str, str] = {}
         self._roots: dict[str, str] = {}
         self.cwd = os.getcwd()
 
@@ -105,8 +106,14 @@ class SourcePaths:
         return self.real_dir(os.path.dirname(file) or ".")
 
     def in_real_dir(self, file: Path | str) -> str:
-        """A file's path through its real directory; the file itself may be a link."""
-        return os.path.join(self.dir_of(file), os.path.basename(file))
+        """A file's path through its real directory; the file itself may be a link (asked
+        several times per manifest: kept)."""
+        name = os.fspath(file)
+        found = self._in_real_dirs.get(name)
+        if found is None:
+            found = os.path.join(self.dir_of(name), os.path.basename(name))
+            self._in_real_dirs[name] = found
+        return found
 
     def real_file(self, file: Path | str) -> tuple[str, bool]:
         """``os.path.realpath`` of a file, its directory resolved once for all its files
