@@ -38,7 +38,13 @@ from reconciler.hours import (
     holidays_text,
     reference_year,
 )
-from reconciler.manifest.contacts import PHONE_COLUMN, ContactsFile, column_at, read_records
+from reconciler.manifest.contacts import (
+    PHONE_COLUMN,
+    ContactsFile,
+    bytes_of,
+    column_at,
+    read_records,
+)
 from reconciler.manifest.load import Manifest
 from reconciler.manifest.policy import Policy
 from reconciler.shared_contacts import Dialed, dialed
@@ -85,7 +91,7 @@ def dialed_of(manifest: Manifest, rows: list[tuple[int, str, str | None]] | None
 def rows_of(contacts: ContactsFile) -> list[tuple[int, str, str | None]]:
     if contacts.phones and TIMEZONE_COLUMN not in contacts.columns:
         return [(row, phone, None) for row, phone in enumerate(contacts.phones, start=2)]
-    text = contacts.raw.decode("utf-8")
+    text = bytes_of(contacts).decode("utf-8")
     records = read_records(text[1:] if text.startswith("\ufeff") else text)
     columns = contacts.columns
     phone_at = column_at(columns, PHONE_COLUMN)

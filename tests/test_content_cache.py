@@ -18,7 +18,7 @@ from reconciler import calling_hours, content_cache
 from reconciler.cli import run
 from reconciler.hours import rules
 from reconciler.manifest import load, yaml_source
-from reconciler.manifest.contacts import EmptyCells
+from reconciler.manifest.contacts import ContactsChanged, EmptyCells, bytes_of
 from reconciler.manifest.load import Manifest
 from reconciler.planner.run import load_manifests
 from reconciler.templates import facts_of
@@ -492,3 +492,26 @@ def test_each_document_of_a_file_keeps_its_own_verdict(
     checks.clear()
     assert campaigns("validate") == canadian
     assert checks == []
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["loaded", "restored"])
+def test_a_manifest_leaves_its_loading_without_the_csv_and_reads_it_again_checked(
+    repo: Path, cached: bool
+) -> None:
+    """The CSV's bytes are let go once loaded (their memory at 10,000 campaigns);
+    ``bytes_of`` reads them again only while they are the bytes checked."""
+    content_cache.use(cached)
+    load_manifests(["campaigns.d"])
+    content_cache.write_pending()
+    manifests = {m.name: m for m in load_manifests(["campaigns.d"])[0]}
+    content_cache.use(True)
+    contacts = manifests["alpha"].contacts
+    assert all(m.contacts.raw == b"" and m.contacts.phones == () for m in manifests.values())
+    csv = repo / "campaigns.d" / "contacts" / "alpha.csv"
+    assert bytes_of(contacts) == csv.read_bytes()
+    csv.write_bytes(csv.read_bytes().replace(b"Ada 0", b"Ada 9"))
+    with pytest.raises(ContactsChanged, match=r"^campaigns\.d/contacts/alpha\.csv changed or went"):
+        bytes_of(contacts)
+    csv.unlink()
+    with pytest.raises(ContactsChanged):
+        bytes_of(contacts)

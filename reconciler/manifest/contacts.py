@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 
 from reconciler.diagnostics import Diagnostic
+from reconciler.errors import UserError
 from reconciler.hours.numbers import normalise_e164
-from reconciler.manifest.yaml_source import TooBig, decode_text, read_capped
+from reconciler.manifest.yaml_source import NotRegular, TooBig, decode_text, read_capped
 
 MAX_CSV_BYTES = 10 * 1024 * 1024
 """Dograh's upload limit (``file_size`` at most 10,485,760 bytes)."""
@@ -61,11 +62,33 @@ class ContactsFile:
     workflow's template variables at create (templates.py), found while the rows are
     read, and kept in the content cache with the rest."""
     raw: bytes = field(repr=False, compare=False)
-    """The file's bytes, for the checks of later stages (template variables, calling
-    hours); a manifest loaded in a worker process brings them back, its phones left behind."""
+    """The file's bytes while the manifest is in the process that loaded it (the
+    calling-hours check there reads them); empty once it leaves that process, when
+    ``bytes_of`` reads them again, if ever (a check whose kept verdict misses)."""
     phones: tuple[str, ...] = field(default=(), repr=False, compare=False)
     """Each row's phone (stripped), rows 2, 3, ... in order, when every row has one: the
     calling-hours check reads them from here rather than parse the file again."""
+
+
+class ContactsChanged(UserError):
+    """A CSV read again is no longer the one checked: nothing is said of other bytes."""
+
+
+def bytes_of(contacts: ContactsFile) -> bytes:
+    """The CSV's bytes: as its loading read them, or read again (a manifest leaves the
+    process that loaded it without them: tens of megabytes at 10,000 campaigns), and then
+    only if they are still the bytes that were checked (by sha256)."""
+    if contacts.raw:
+        return contacts.raw
+    try:
+        raw = read_capped(contacts.path, MAX_CSV_BYTES, follow=False)
+    except (OSError, TooBig, NotRegular):
+        raw = None
+    if raw is None or hashlib.sha256(raw).hexdigest() != contacts.sha256:
+        raise ContactsChanged(
+            f"{contacts.display} changed or went away while campaigns read it; run again"
+        )
+    return raw
 
 
 def column_at(columns: Sequence[str], name: str) -> int:

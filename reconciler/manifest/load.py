@@ -696,7 +696,7 @@ def _restore(
             item.rows,
             item.columns,
             item.empty,
-            raw,
+            b"",  # not kept: read again if ever needed (contacts.py ``bytes_of``)
         )
         checked.append((item, campaign, read, item.findings))
     for item, campaign, fresh, findings in checked:

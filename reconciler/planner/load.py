@@ -101,7 +101,7 @@ def load_chunk(files: list[Path], cached: bool) -> Chunk:
     if cache is not None:
         cache.stage()
     return Chunk(
-        [_without_phones(m) for m in loaded.manifests],
+        [_let_go(m) for m in loaded.manifests],
         loaded.policies,
         loaded.defaults,
         loaded.diagnostics,
@@ -112,11 +112,13 @@ def load_chunk(files: list[Path], cached: bool) -> Chunk:
     )
 
 
-def _without_phones(manifest: Manifest) -> Manifest:
-    """The manifest without the phone list its CSV check kept (a restored one has none)."""
-    if not manifest.contacts.phones:
+def _let_go(manifest: Manifest) -> Manifest:
+    """The manifest without its CSV's bytes and the phone list its CSV check kept: what
+    later stages need of them is read again (``bytes_of``), which is rare, while keeping
+    them costs every run their memory and, from a pool's process, their pickling."""
+    if not manifest.contacts.raw and not manifest.contacts.phones:  # restored: kept none
         return manifest
-    return replace(manifest, contacts=replace(manifest.contacts, phones=()))
+    return replace(manifest, contacts=replace(manifest.contacts, raw=b"", phones=()))
 
 
 @dataclass(frozen=True)
