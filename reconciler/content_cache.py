@@ -22,11 +22,11 @@ key starts with a digest of where the file is (``slot``), so a file's entries ar
 in one shard, and its new entry replaces its old one there: an edit rewrites one shard,
 and the cache holds one entry per file, not one per version. A cold run of 10,000 files
 writes 256 files, not 10,000 (creating a file costs up to half a millisecond). A shard
-is a run of records ``<key> <digest> <length>\\n<JSON>\\n``; two runs that write one
-shard at once lose one's entries, which costs their loading again. Where NANP prefixes
-ring (cache.py's PrefixCache) is one more file, ``<digest>\\n<JSON>``,
-under the same inputs; so is the verdict that no number is in two dialling manifests'
-CSVs (planner/dialed.py). JSON, never pickle: reading a file planted in a shared CI
+is a run of records ``<key> <digest> <length>\\n<JSON>\\n``, written under a lock
+(``_writing``): a run that writes while another does waits, then merges. Where NANP
+prefixes ring (cache.py's PrefixCache) is one more file, ``<digest>\\n<JSON>``, under
+the same inputs; so is the verdict that no number is in two dialling manifests' CSVs
+(planner/dialed.py). JSON, never pickle: reading a file planted in a shared CI
 cache runs no code. The digest covers the entry's key and its bytes; an entry whose
 digest, key or shape is not exactly as written is a miss, and the file is loaded and its
 entry written anew. A digest detects damage, not a forger who can write the cache: such
@@ -36,9 +36,12 @@ a cache is as trusted as the checkout. Entries are written once the output is pr
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
@@ -340,7 +343,7 @@ def cache_directory() -> Path:
 
 
 def cache_path(directory: Path | None = None) -> Path:
-    """Where the entries are: ``files-v1`` in the cache directory."""
+    """Where the entries are: ``files-v2`` in the cache directory."""
     return (directory or cache_directory()) / FORMAT
 
 
@@ -374,12 +377,56 @@ def write_pending() -> None:
         key, entry = _PENDING.popitem()
         body = b"[" + entry.documents + b"," + orjson.dumps(entry.verdicts) + b"]"
         shards.setdefault(entry.path, {})[key] = body
-    for path, entries in shards.items():
-        write_whole(path, _merged(path, entries))
+    for directory in {Path(path).parent for path in shards}:
+        with _writing(directory) as allowed:
+            for path, entries in shards.items():
+                if allowed and Path(path).parent == directory:
+                    write_whole(path, _merged(path, entries))
     while _FILES:
         write_whole(*_FILES.pop())
     _REOPENED.clear()
     _REOPENED_SHARDS.clear()
+
+
+LOCK_WAIT = 5.0
+"""Seconds a run waits for another run's writing of the shards; past them, it leaves its
+own entries unwritten (they cost their loading next time), rather than hang."""
+
+
+@contextmanager
+def _writing(directory: Path) -> Iterator[bool]:
+    """Whether this run may write the shards of ``directory``, held while it reads, merges
+    and writes them: two runs that write at once (two terminals, CI jobs sharing a
+    cache) keep both's entries. The lock file is opened read-only and never written, so
+    a file planted there is not changed through it; one that is not a regular file is
+    not waited on, nor is a directory the lock cannot be made in (the writes say)."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        flags = os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
+        handle = os.open(directory / "write.lock", flags, 0o600)
+    except OSError:
+        yield True
+        return
+    try:
+        yield _locked(handle)
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def _locked(handle: int) -> bool:
+    import stat
+
+    if not stat.S_ISREG(os.fstat(handle).st_mode):
+        return True
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.02)
 
 
 def _merged(path: str, entries: dict[str, bytes]) -> bytes:

@@ -4,8 +4,10 @@ changed, is not used."""
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -515,3 +517,57 @@ def test_a_manifest_leaves_its_loading_without_the_csv_and_reads_it_again_checke
     csv.unlink()
     with pytest.raises(ContactsChanged):
         bytes_of(contacts)
+
+
+def _held_lock() -> int:
+    """The shards' write lock, taken as another run would."""
+    root = Path(os.environ["XDG_CACHE_HOME"]) / "dograh-campaigns" / content_cache.FORMAT
+    handle = os.open(root / "write.lock", os.O_RDONLY | os.O_CREAT, 0o600)
+    fcntl.flock(handle, fcntl.LOCK_EX)
+    return handle
+
+
+def _alpha_edited(repo: Path) -> str:
+    """alpha.yaml edited and loaded, its new entry pending; the key of its old one."""
+    (old,) = [key for key, record in _entries().items() if b'"alpha"' in record[2]]
+    manifest = repo / "campaigns.d" / "alpha.yaml"
+    manifest.write_text(manifest.read_text().replace("Customer survey", "Customer survey 2"))
+    load_manifests(["campaigns.d"])
+    return old
+
+
+def test_a_run_waits_for_anothers_writing_and_keeps_its_entries(repo: Path, campaigns: Run) -> None:
+    """Two runs writing one shard at once: the second waits for the first, then merges
+    with what the first wrote (a record of another file, here)."""
+    campaigns("validate")
+    old = _alpha_edited(repo)
+    shard = next(s for s in _shards() if old in {r[0] for r in _records(s)})
+    handle = _held_lock()
+    writer = threading.Thread(target=content_cache.write_pending)
+    writer.start()
+    writer.join(0.5)
+    waited = writer.is_alive()
+    other = _signed(old[:2] + "0" * 126, b"[]")  # another file's entry, same shard
+    _write(shard, [*_records(shard), other])
+    os.close(handle)
+    writer.join()
+    assert waited
+    kept = {record[0]: record for record in _records(shard)}
+    assert kept[other[0]] == other and old not in kept
+    assert any(key[: content_cache.SLOT] == old[: content_cache.SLOT] for key in kept)
+
+
+def test_a_run_leaves_its_entries_unwritten_rather_than_wait_long(
+    repo: Path, campaigns: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaigns("validate")
+    old = _alpha_edited(repo)
+    before = _entries()
+    monkeypatch.setattr(content_cache, "LOCK_WAIT", 0.05)
+    handle = _held_lock()
+    try:
+        content_cache.write_pending()
+    finally:
+        os.close(handle)
+    assert _entries() == before and old in before
+    assert content_cache.take_pending() == {}
