@@ -184,7 +184,9 @@ class FileCache:
             if self._wanted is None:
                 self._records.update(shard)
             else:
-                for wanted in self._wanted.intersection(shard):
+                taken = self._wanted.intersection(shard)
+                taken.update((key,) if key in shard else ())  # asked, if not announced
+                for wanted in taken:
                     digest, kept = shard[wanted]  # a copy: the shard is let go
                     self._records[wanted] = (digest, memoryview(bytes(kept)))
         body = _verified(self._records.pop(key, None), key)

@@ -571,3 +571,13 @@ def test_a_run_leaves_its_entries_unwritten_rather_than_wait_long(
         os.close(handle)
     assert _entries() == before and old in before
     assert content_cache.take_pending() == {}
+
+
+def test_an_entry_read_without_being_announced_is_still_found(repo: Path, campaigns: Run) -> None:
+    """``expect`` narrows what a process keeps of each shard, never what it finds."""
+    campaigns("validate")
+    keys = sorted(_entries())
+    cache = content_cache.FileCache()
+    cache.expect(keys[:1])
+    assert all(cache.read(key) is not None for key in reversed(keys))
+    assert content_cache.FileCache().read(keys[0]) is not None
