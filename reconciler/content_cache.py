@@ -39,6 +39,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -416,8 +417,6 @@ def _writing(directory: Path) -> Iterator[bool]:
 
 
 def _locked(handle: int) -> bool:
-    import stat
-
     if not stat.S_ISREG(os.fstat(handle).st_mode):
         return True
     deadline = time.monotonic() + LOCK_WAIT
