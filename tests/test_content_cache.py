@@ -581,3 +581,28 @@ def test_an_entry_read_without_being_announced_is_still_found(repo: Path, campai
     cache.expect(keys[:1])
     assert all(cache.read(key) is not None for key in reversed(keys))
     assert content_cache.FileCache().read(keys[0]) is not None
+
+
+def test_an_entry_is_not_restored_over_a_csv_changed_and_read_before_it(
+    repo: Path, campaigns: Run
+) -> None:
+    """A CSV read first by another manifest this run (here a new draft, earlier in the
+    files' order) is checked against the digest the entry was made from: what the
+    entry found, where the numbers ring and the verdict on them, is of those bytes. A
+    Los Angeles number added to it must reach zeta's check (09:00 New York is 06:00
+    there), as it does without the cache."""
+    directory = repo / "campaigns.d"
+    shared = directory / "contacts" / "shared.csv"
+    shared.write_text("phone_number,first_name\n+12125550199,Ada\n")
+    zeta = MANIFEST.format(name="zeta", state="running", start="09:00")
+    (directory / "zeta.yaml").write_text(zeta.replace("contacts/zeta.csv", "contacts/shared.csv"))
+    before = campaigns("validate")
+    assert "zeta" not in before[1], before[1]
+    draft = MANIFEST.format(name="aardvark", state="draft", start="09:00")
+    (directory / "aardvark.yaml").write_text(
+        draft.replace("contacts/aardvark.csv", "contacts/shared.csv")
+    )
+    shared.write_text(shared.read_text() + "+14155550198,Bob\n")
+    warm = campaigns("validate")
+    assert "zeta: " in warm[1] and "America/Los_Angeles" in warm[1], warm[1]
+    assert warm == campaigns("--no-cache", "validate")

@@ -677,7 +677,10 @@ def _restore(
             return False
         if any(target == c[0].target for c in checked):
             return False  # never written so: a file whose CSV is said once is not cached
-        if target in contacts_cache:
+        if target in contacts_cache:  # read by a manifest before: its bytes, now
+            known = contacts_cache[target]
+            if known is None or known.sha256 != item.csv_sha256:
+                return False  # what the entry found (places, verdict) is of other bytes
             checked.append((item, campaign, None, []))
             continue
         try:
