@@ -97,6 +97,10 @@ class CachedDocument:
     columns: tuple[str, ...]
     empty: Mapping[str, EmptyCells]
     findings: list[Diagnostic]
+    said: bool
+    """Whether ``findings`` are the CSV's (this document read it first when the entry
+    was made); if not, another manifest said them, and the entry is taken only in a
+    run that has read the CSV before it."""
     recipients: Recipients | None = None
     """Where its numbers ring: of a document loaded in this run (one read from an entry
     is decoded only if its verdict is not this run's, ``recipients_in``)."""
@@ -516,7 +520,7 @@ def _reopened(key: str) -> list[Any] | None:
             raw = orjson.loads(body) if body is not None else None
             documents, verdicts = _shape(raw)
             for document in documents:
-                _check(type(document) is list and len(document) == 13)
+                _check(type(document) is list and len(document) == 14)
             found = [documents, verdicts]
         except (ValueError, TypeError):
             found = None
@@ -636,6 +640,7 @@ def _document_json(d: CachedDocument) -> list[Any]:
         [_diagnostic_json(f) for f in d.findings],
         # As JSON text: a run that takes the verdict never parses it (a third of the entry).
         orjson.dumps(_recipients_json(d.recipients)).decode(),
+        d.said,
     ]
 
 
@@ -723,9 +728,24 @@ def _documents(key: str, raw: Any) -> list[CachedDocument]:
 def _document(item: Any, held: Held) -> CachedDocument:
     """A document of an entry; where its numbers ring is left as read (``recipients_in``
     decodes it when the verdict stored beside it is not this run's)."""
-    _check(type(item) is list and len(item) == 13)
-    data, positions, csv, target, sha, display, content, size, rows, columns, empty, found, _ = item
-    _check(type(data) is dict and type(positions) is dict)
+    _check(type(item) is list and len(item) == 14)
+    (
+        data,
+        positions,
+        csv,
+        target,
+        sha,
+        display,
+        content,
+        size,
+        rows,
+        columns,
+        empty,
+        found,
+        _,
+        said,
+    ) = item
+    _check(type(data) is dict and type(positions) is dict and type(said) is bool)
     # Each check in one expression, no call per value: this runs for every file of
     # every run (a dozen positions: cheaper than checks in bulk).
     where = {}
@@ -747,6 +767,7 @@ def _document(item: Any, held: Held) -> CachedDocument:
         _texts(columns),
         _empty(empty),
         _diagnostics(found),
+        said,
         held=held,
     )
 

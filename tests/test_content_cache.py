@@ -606,3 +606,68 @@ def test_an_entry_is_not_restored_over_a_csv_changed_and_read_before_it(
     warm = campaigns("validate")
     assert "zeta: " in warm[1] and "America/Los_Angeles" in warm[1], warm[1]
     assert warm == campaigns("--no-cache", "validate")
+
+
+SAID_ONCE = "shared.csv:3:1: one person is in more than one row"
+
+
+def _sharing(repo: Path, names: list[str]) -> None:
+    """Manifests of these names, each in its own file, all of one CSV with a number in
+    two rows: a finding of the CSV, said once, when the first manifest reads it."""
+    directory = repo / "campaigns.d"
+    (directory / "contacts" / "shared.csv").write_text(
+        "phone_number,first_name\n+12125550199,Ada\n+12125550199,Bob\n"
+    )
+    for name in names:
+        text = MANIFEST.format(name=name, state="draft", start="13:00")
+        (directory / f"{name}.yaml").write_text(
+            text.replace(f"contacts/{name}.csv", "contacts/shared.csv")
+        )
+
+
+def test_manifests_of_one_csv_are_all_cached_and_its_findings_said_once(
+    repo: Path, campaigns: Run, parsed: list[str]
+) -> None:
+    _sharing(repo, ["delta", "epsilon", "zeta"])
+    cold = campaigns("validate")
+    assert cold[1].count(SAID_ONCE) == 1, cold[1]
+    parsed.clear()
+    assert campaigns("validate") == cold
+    assert parsed == []
+    assert cold == campaigns("--no-cache", "validate")
+
+
+def test_an_entry_whose_csv_was_said_by_another_is_a_miss_without_it(
+    repo: Path, campaigns: Run, parsed: list[str]
+) -> None:
+    """delta read the CSV first and said its warning; without delta, epsilon's entry
+    (which holds no finding of the CSV) is not taken: epsilon loads, and says it."""
+    _sharing(repo, ["delta", "epsilon"])
+    campaigns("validate")
+    (repo / "campaigns.d" / "delta.yaml").unlink()
+    parsed.clear()
+    warm = campaigns("validate")
+    assert parsed == ["campaigns.d/epsilon.yaml"]
+    assert warm[1].count(SAID_ONCE) == 1, warm[1]
+    assert warm == campaigns("--no-cache", "validate")
+    parsed.clear()
+    assert campaigns("validate") == warm
+    assert parsed == []
+
+
+def test_two_documents_of_one_file_and_one_csv_are_cached(
+    repo: Path, campaigns: Run, parsed: list[str]
+) -> None:
+    _sharing(repo, ["delta", "epsilon"])
+    directory = repo / "campaigns.d"
+    pair = (
+        (directory / "delta.yaml").read_text() + "---\n" + (directory / "epsilon.yaml").read_text()
+    )
+    (directory / "pair.yaml").write_text(pair)
+    (directory / "delta.yaml").unlink()
+    (directory / "epsilon.yaml").unlink()
+    cold = campaigns("validate")
+    parsed.clear()
+    assert campaigns("validate") == cold
+    assert parsed == []
+    assert cold == campaigns("--no-cache", "validate")

@@ -599,8 +599,10 @@ class _Loading:
         known = len(self.contacts)
         contacts, problems = _contacts_of(file, document, source, self.paths, self.contacts)
         self.loaded.diagnostics.extend(problems)
-        # Cached only as read: a CSV said once for two manifests has no findings here.
-        clean = clean and len(self.contacts) > known and plain_json(document.data)
+        # A CSV said once for two manifests has its findings with the first only: the
+        # second's entry says so (``said``), and is taken only once the CSV is read.
+        said = len(self.contacts) > known
+        clean = clean and plain_json(document.data)
         if model is None or contacts is None:
             return False, None
         campaign, sources, defaults_at = effective(model, self.finder.chain(file))
@@ -616,7 +618,7 @@ class _Loading:
         self.loaded.manifests.append(manifest)
         if not clean:
             return False, None
-        return True, (manifest, _cached(document, source, contacts, problems))
+        return True, (manifest, _cached(document, source, contacts, problems, said))
 
     def _defaults(self, file: Path, document: Document) -> None:
         """A Defaults document met among the manifests: it must be one the finder finds
@@ -633,7 +635,11 @@ class _Loading:
 
 
 def _cached(
-    document: Document, source: str, contacts: ContactsFile, findings: list[Diagnostic]
+    document: Document,
+    source: str,
+    contacts: ContactsFile,
+    findings: list[Diagnostic],
+    said: bool,
 ) -> CachedDocument:
     return CachedDocument(
         document.data,
@@ -648,6 +654,7 @@ def _cached(
         contacts.columns,
         contacts.empty,
         findings,
+        said,
     )
 
 
@@ -675,14 +682,20 @@ def _restore(
             campaign = Campaign.model_validate(item.data)
         except ValidationError:
             return False
-        if any(target == c[0].target for c in checked):
-            return False  # never written so: a file whose CSV is said once is not cached
+        earlier = next((c[0] for c in checked if c[0].target == target), None)
+        if earlier is not None:  # another document of this file, before: its bytes
+            if earlier.csv_sha256 != item.csv_sha256:
+                return False
+            checked.append((item, campaign, None, []))
+            continue
         if target in contacts_cache:  # read by a manifest before: its bytes, now
             known = contacts_cache[target]
             if known is None or known.sha256 != item.csv_sha256:
                 return False  # what the entry found (places, verdict) is of other bytes
             checked.append((item, campaign, None, []))
             continue
+        if not item.said:
+            return False  # its CSV's findings are with the manifest that read it first
         try:
             raw = read_capped(target, MAX_CSV_BYTES, follow=False)
         except (OSError, TooBig, NotRegular):
