@@ -406,7 +406,8 @@ def _writing(directory: Path) -> Iterator[bool]:
     and writes them: two runs that write at once (two terminals, CI jobs sharing a
     cache) keep both's entries. The lock file is opened read-only and never written, so
     a file planted there is not changed through it; one that is not a regular file is
-    not waited on, nor is a directory the lock cannot be made in (the writes say)."""
+    not waited on, nor is a directory the lock cannot be made in (the writes say), nor
+    a file system that has no locks."""
     try:
         directory.mkdir(parents=True, exist_ok=True)
         flags = os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
@@ -432,6 +433,8 @@ def _locked(handle: int) -> bool:
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.02)
+        except OSError:  # no locks on this file system (ENOLCK): written as before locks
+            return True
 
 
 def _merged(path: str, entries: dict[str, bytes]) -> bytes:

@@ -4,6 +4,7 @@ changed, is not used."""
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import os
@@ -674,3 +675,20 @@ def test_two_documents_of_one_file_and_one_csv_are_cached(
     assert campaigns("validate") == cold
     assert parsed == []
     assert cold == campaigns("--no-cache", "validate")
+
+
+def test_a_file_system_without_locks_still_gets_the_entries(
+    repo: Path, campaigns: Run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """flock failing with ENOLCK (some network file systems; none can be made here, so
+    it is simulated) neither stops the run nor loses its entries."""
+    campaigns("validate")
+    old = _alpha_edited(repo)
+
+    def no_locks(handle: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    content_cache.write_pending()
+    entries = _entries()
+    assert old not in entries and len(entries) == 3
