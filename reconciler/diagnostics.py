@@ -20,7 +20,7 @@ file that holds no manifest (``not_a_manifest``, a warning counted apart), or an
 finding. Not shown: the severity and the message say it to the reader."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     """A finding. ``line`` and ``column`` are 1-based, as editors show them."""
 

@@ -477,7 +477,9 @@ def test_a_new_verdict_goes_only_into_an_entry_of_the_same_csv(repo: Path, campa
     content_cache.write_pending()
     stored = orjson.loads(_entries()[key][2])[1][0]
     assert stored == ["another key", [], []]
-    assert content_cache.verdict(content_cache.Held(key, 0, stored), "another key") == verdict
+    read = content_cache.FileCache().read(key)
+    assert read is not None and read[0].held is not None
+    assert content_cache.verdict(read[0].held, "another key") == verdict
 
 
 def test_each_document_of_a_file_keeps_its_own_verdict(
