@@ -17,7 +17,6 @@ from pathlib import Path
 
 from reconciler.adoption import settle
 from reconciler.cache import ContactsCache
-from reconciler.calling_hours import HolidayReach
 from reconciler.client import DograhClient
 from reconciler.diagnostics import Diagnostic, sorted_diagnostics
 from reconciler.diff import DiffPart
@@ -54,7 +53,8 @@ class Facts:
     organization: OrganizationNote | None = None
     dialed: Sequence[Dialed] = ()
     """The numbers each manifest that dials calls (shared_contacts.py)."""
-    holidays: Sequence[HolidayReach] = ()
+    holidays: Sequence[Diagnostic] = ()
+    """Said once per rule (planner/load.py ``hours_checked``)."""
 
 
 @dataclass(frozen=True)
