@@ -34,7 +34,7 @@ BREAKER_EVENT = "circuit_breaker_tripped"
 """The log event of Dograh's circuit breaker pausing a campaign (§3.3)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RetryConfig:
     enabled: bool
     max_retries: int
@@ -44,21 +44,21 @@ class RetryConfig:
     retry_on_voicemail: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TimeSlot:
     day_of_week: int
     start_time: str
     end_time: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScheduleConfig:
     slots: tuple[TimeSlot, ...]
     enabled: bool = True
     timezone: str = "UTC"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CircuitBreakerConfig:
     """As Dograh reports it: ``enabled`` defaults to false in its response model, although
     a breaker never sent runs enabled (docs/dograh-api.md §4)."""
@@ -69,7 +69,7 @@ class CircuitBreakerConfig:
     min_calls_in_window: int = 5
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogEntry:
     ts: str
     level: str
@@ -78,7 +78,7 @@ class LogEntry:
     details: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveCampaign:
     id: int
     name: str
@@ -129,14 +129,14 @@ class LiveCampaign:
         return entry.message or entry.event if entry else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Workflow:
     id: int
     name: str
     status: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkflowVersion:
     """One version of a workflow's definition (docs/dograh-api.md §7.4)."""
 
@@ -147,7 +147,7 @@ class WorkflowVersion:
     workflow_json: dict[str, Any] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TelephonyConfig:
     id: int
     name: str
@@ -179,14 +179,14 @@ class TelephonyConfig:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CampaignDefaults:
     concurrent_call_limit: int | None = None
     from_numbers_count: int | None = None
     default_retry_config: RetryConfig | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LiveState:
     campaigns: tuple[LiveCampaign, ...]
     workflows: tuple[Workflow, ...]
@@ -212,17 +212,17 @@ class LiveState:
         return candidates[0] if candidates else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CampaignList:
     campaigns: tuple[LiveCampaign, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TelephonyList:
     configurations: tuple[TelephonyConfig, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrganizationContext:
     """The key's organization (docs/dograh-api.md §4.4): what a Policy's organization is
     checked against and what the apply lock is keyed by."""
@@ -231,18 +231,18 @@ class OrganizationContext:
     organization_provider_id: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UploadTarget:
     upload_url: str
     file_key: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DownloadTarget:
     download_url: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceSync:
     status: str = ""
     """``pending``, ``in_progress``, ``completed`` or ``failed``."""
@@ -250,7 +250,7 @@ class SourceSync:
     error: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CampaignProgress:
     """``GET /campaign/{id}/progress`` (docs/dograh-api.md §2.10): what the list does not
     carry, the failed calls and the state of the contacts' sync."""
