@@ -123,12 +123,12 @@ def _held(files: Sequence[Path]) -> int:
     cache = FileCache()
     cwd = str(Path.cwd())
     sample = list(files[:: max(1, len(files) // SAMPLE)])[:SAMPLE]
-    held = 0
+    keys = []
     for file in sample:
         display = display_path(file, cwd)
         text, _ = read_text(file, display, MAX_FILE_BYTES, "the manifest")
-        if text is None:
-            continue
-        key = cache.key(cwd, str(file), display, isinstance(file, ScannedPath), text)
-        held += cache.read(key) is not None
+        if text is not None:
+            keys.append(cache.key(cwd, str(file), display, isinstance(file, ScannedPath), text))
+    cache.expect(keys)  # only these entries of their shards are decoded
+    held = sum(cache.read(key) is not None for key in keys)
     return held * len(files) // len(sample)
