@@ -4,6 +4,7 @@ message's text, and it is not part of what the JSON outputs show."""
 from __future__ import annotations
 
 import json
+import pickle
 
 from reconciler.diagnostics import NOT_A_MANIFEST, Diagnostic, is_skipped_file
 from reconciler.plan import Plan
@@ -24,3 +25,11 @@ def test_the_kind_is_not_shown_in_json() -> None:
     assert sorted(shown) == ["column", "file", "line", "message", "path", "severity"]
     (in_plan,) = json.loads(Plan(diagnostics=(skipped,)).model_dump_json())["diagnostics"]
     assert in_plan == shown
+
+
+def test_a_diagnostic_crosses_between_processes_with_its_kind() -> None:
+    """The pool's processes send their findings back pickled: every field comes back,
+    the kind included (code decides by it)."""
+    skipped = Diagnostic("ci.yaml", 1, 2, "", NOT_A_MANIFEST, "warning", "not_a_manifest")
+    back = pickle.loads(pickle.dumps([skipped]))[0]
+    assert back == skipped and back.kind == "not_a_manifest" and is_skipped_file(back)
