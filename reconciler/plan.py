@@ -41,15 +41,18 @@ and held campaigns are objects, no longer ``file:line:column`` text)."""
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+
+class _Computed(_Model):
+    """A model with computed fields (``places_calls``, ``summary``): a serialised plan
+    carries them; reading it back, they are computed again, not taken. Only these
+    models pay for the check: the diff makes tens of thousands of the others."""
+
     @model_validator(mode="before")
     @classmethod
     def _computed_are_not_inputs(cls, data: Any) -> Any:
-        """A serialised plan carries its computed fields (``places_calls``, ``summary``);
-        reading it back, they are computed again, not taken."""
-        # The class's own dict, not the ``model_computed_fields`` property: this runs
-        # for every model the diff makes (tens of thousands in a large plan).
+        # The class's own dict, not the ``model_computed_fields`` property.
         computed = cls.__pydantic_computed_fields__
-        if computed and isinstance(data, dict):
+        if isinstance(data, dict):
             return {k: v for k, v in data.items() if k not in computed}
         return data
 
@@ -187,7 +190,7 @@ class RedialOf(_Model):
     )
 
 
-class CampaignChange(_Model):
+class CampaignChange(_Computed):
     name: str
     id: int | None = Field(description="The live campaign; null for one to create.")
     manifest: Place | None = Field(
@@ -300,7 +303,7 @@ class OrganizationNote(_Model):
     )
 
 
-class Plan(_Model):
+class Plan(_Computed):
     """A plan, complete: built once, by the planner's last stage (planner/whole.py)."""
 
     format_version: Literal[3] = PLAN_FORMAT_VERSION
